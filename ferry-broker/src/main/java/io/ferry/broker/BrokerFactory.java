@@ -1,0 +1,23 @@
+package io.ferry.broker;
+
+/**
+ * Creates brokers of one type; implementations are stateless and safe to call from any thread.
+ *
+ * <p>Discovered with {@link java.util.ServiceLoader} (list the class in
+ * {@code META-INF/services/io.ferry.broker.BrokerFactory}) or registered explicitly with
+ * {@link Brokers#register(String, BrokerFactory)} (rule 4.1).
+ */
+public interface BrokerFactory {
+
+    /** The type name this factory registers under when discovered, e.g. {@code memory}. */
+    String type();
+
+    /**
+     * A new broker configured from {@code config}. Read every setting through
+     * {@code config}'s typed getters: those fail naming the setting, and settings nobody read are
+     * reported as unknown by {@link Brokers#load(Eventer, BrokerConfig)}.
+     *
+     * @throws BrokerConfigException naming the setting that was wrong
+     */
+    Broker create(Eventer eventer, BrokerConfig config);
+}
