@@ -94,6 +94,21 @@ final class AckLoop implements Runnable {
         waiting = false;
     }
 
+    /** Adds a run of acks to its producer, remembering producers in first-seen order. */
+    private int addRun(MemoryProducer p, int run, int touchedCount) {
+        if (p == null || p.ackListener == null) {
+            return touchedCount;
+        }
+        if (p.pendingAcks == 0) {
+            if (touchedCount == touched.length) {
+                touched = java.util.Arrays.copyOf(touched, touchedCount * 2);
+            }
+            touched[touchedCount++] = p;
+        }
+        p.pendingAcks += run;
+        return touchedCount;
+    }
+
     /**
      * Releases every acknowledged run at the head of the ring; ack thread only.
      *
@@ -111,6 +126,10 @@ final class AckLoop implements Runnable {
         int mask = ring.mask;
         int acked = 0;
         int touchedCount = 0;
+        // Count runs of one owner locally and add each run to its producer once: writing the
+        // producer object per event would bounce its cache line (it holds the publisher's state).
+        MemoryProducer runOwner = null;
+        int run = 0;
         for (long s = start; s < end; s++) {
             int slot = (int) s & mask;
             Object owner = ring.owners[slot];
@@ -120,14 +139,14 @@ final class AckLoop implements Runnable {
                 continue;
             }
             acked++;
-            MemoryProducer p = (MemoryProducer) owner;
-            if (p.ackListener != null && p.pendingAcks++ == 0) {
-                if (touchedCount == touched.length) {
-                    touched = java.util.Arrays.copyOf(touched, touchedCount * 2);
-                }
-                touched[touchedCount++] = p;
+            if (owner != runOwner) {
+                touchedCount = addRun(runOwner, run, touchedCount);
+                runOwner = (MemoryProducer) owner;
+                run = 0;
             }
+            run++;
         }
+        touchedCount = addRun(runOwner, run, touchedCount);
         if (ring.capacityBytes > 0) {
             long bytes = 0;
             for (long s = start; s < end; s++) {
