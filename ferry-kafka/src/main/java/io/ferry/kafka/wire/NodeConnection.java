@@ -87,6 +87,15 @@ public final class NodeConnection implements AutoCloseable {
         return client.ready(node, nowMs);
     }
 
+    /**
+     * True when one more request can be written now: connected, and the previous request has left
+     * the socket buffer and fewer than the in-flight limit are outstanding. Unlike {@link #ready}
+     * it never starts a connection.
+     */
+    public boolean canSend(long nowMs) {
+        return client.isReady(node, nowMs);
+    }
+
     /** True when the last connection attempt failed. */
     public boolean connectionFailed() {
         return client.connectionFailed(node);

@@ -1,0 +1,16 @@
+package io.ferry.kafka;
+
+import io.ferry.broker.Event;
+
+/**
+ * Told of each event that failed for good (not retriable, or past {@code delivery.timeout.ms});
+ * called from engine threads, must be quick and thread-safe.
+ */
+@FunctionalInterface
+public interface DeliveryFailureListener {
+    /** Ignores failures (they are still counted). */
+    DeliveryFailureListener NONE = (event, reason) -> { };
+
+    /** {@code event} will not reach Kafka because of {@code reason} (e.g. {@code RECORD_TOO_LARGE: ...}). */
+    void onFailure(Event event, String reason);
+}

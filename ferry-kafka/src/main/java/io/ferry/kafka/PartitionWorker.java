@@ -1,0 +1,371 @@
+package io.ferry.kafka;
+
+import io.ferry.broker.Event;
+import io.ferry.kafka.wire.EncodedBatch;
+import io.ferry.kafka.wire.PartitionResult;
+import io.ferry.kafka.wire.WireError;
+import io.ferry.mapper.Worker;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The worker of one topic-partition: queues its events, cuts them into record batches with
+ * idempotent sequences, and settles their outcomes. Output threads {@link #append}; the executor
+ * it is assigned to calls {@link #next} and the outcome methods; the mapper calls
+ * {@link #offerAssignment}. State is guarded by the worker's monitor, taken once per event append
+ * and once per batch.
+ */
+final class PartitionWorker implements Worker<ProduceExecutor> {
+    /* Design notes
+     * Batches live in `batches` in sequence order from creation until Kafka acknowledges them or
+     * they fail for good. A batch keeps its bytes and sequence across retries, so a resend after a
+     * timeout or disconnect is de-duplicated by the broker (same offset) and never reorders.
+     *
+     * Recovery. When a sent batch fails retriably, later sent batches will fail too (the broker
+     * answers OUT_OF_ORDER_SEQUENCE_NUMBER for them): the worker then sends one batch at a time,
+     * in order, until no failed batch is left. A batch failing for good (record too large, delivery
+     * timeout...) leaves a hole in the sequence: the remaining batches are re-encoded from its
+     * sequence once nothing is in flight. An OUT_OF_ORDER or UNKNOWN_PRODUCER_ID outside recovery
+     * means the broker lost our producer state: the engine fetches a new producer id/epoch
+     * (a new generation) and every worker re-encodes from sequence 0, as Kafka's producer does.
+     */
+    final TopicPartition tp;
+    private final KafkaEngine engine;
+    private final KafkaSettings settings;
+
+    // Guarded by this.
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    private final ArrayDeque<InFlight> batches = new ArrayDeque<>();
+    private int nextSeq;
+    private int generation = -1;
+    private boolean resequence;
+    private long retryAtMs;
+    private ProduceExecutor executor;
+
+    PartitionWorker(TopicPartition tp, KafkaEngine engine) {
+        this.tp = tp;
+        this.engine = engine;
+        this.settings = engine.settings;
+    }
+
+    record Pending(Event event, DeliveryTracker tracker, long enqueuedMs) {
+    }
+
+    /** A batch of this partition, from its first encoding until it is settled. */
+    static final class InFlight {
+        final List<Pending> records;
+        EncodedBatch encoded;
+        int seq;
+        boolean sent;
+        boolean failed;
+        final long firstEnqueuedMs;
+
+        InFlight(List<Pending> records) {
+            this.records = records;
+            this.firstEnqueuedMs = records.get(0).enqueuedMs;
+        }
+    }
+
+    // ---- mapper --------------------------------------------------------------------------------
+
+    @Override
+    public boolean offerAssignment(ProduceExecutor next) {
+        ProduceExecutor old;
+        synchronized (this) {
+            old = executor;
+            executor = next;
+        }
+        if (old != next) {
+            if (old != null) {
+                old.detach(this);
+            }
+            next.attach(this);
+        }
+        return true;
+    }
+
+    // ---- output threads ------------------------------------------------------------------------
+
+    /** Queues one event for this partition; any thread. */
+    void append(Event event, DeliveryTracker tracker, long nowMs) {
+        ProduceExecutor wake = null;
+        synchronized (this) {
+            boolean wasEmpty = pending.isEmpty();
+            long before = pendingBytes;
+            pending.add(new Pending(event, tracker, nowMs));
+            pendingBytes += event.sizeBytes();
+            if (wasEmpty || (before < settings.batchSizeBytes() && pendingBytes >= settings.batchSizeBytes())) {
+                wake = executor;
+            }
+        }
+        if (wake != null) {
+            wake.wakeup();
+        }
+    }
+
+    // ---- executor thread -----------------------------------------------------------------------
+
+    /**
+     * The batch to send now, at most {@code budgetBytes} (unless nothing was sent yet in the
+     * request: {@code first}), or null. Marks it sent.
+     */
+    synchronized InFlight next(long nowMs, int budgetBytes, boolean first) {
+        expire(nowMs);
+        if (nowMs < retryAtMs) {
+            return null;
+        }
+        ProducerIdentity id = engine.identity();
+        boolean anySent = anySent();
+        if (id.generation() != generation || resequence) {
+            if (anySent) {
+                return null; // wait for every answer before renumbering
+            }
+            renumber(id);
+        }
+        boolean recovering = anyFailed();
+        if (recovering && anySent) {
+            return null;
+        }
+        InFlight b = firstUnsent();
+        if (b == null && !recovering && batches.size() < settings.maxInFlightPerPartition() && lingerDone(nowMs)) {
+            b = cut(id, nowMs, first ? settings.maxRequestSizeBytes() : Math.min(budgetBytes, settings.maxRequestSizeBytes()));
+        }
+        if (b == null || (!first && b.encoded.sizeInBytes() > budgetBytes)) {
+            return null;
+        }
+        b.sent = true;
+        return b;
+    }
+
+    private boolean lingerDone(long nowMs) {
+        if (pending.isEmpty()) {
+            return false;
+        }
+        return pendingBytes >= settings.batchSizeBytes() || nowMs - pending.peekFirst().enqueuedMs >= settings.lingerMs()
+                || engine.flushing();
+    }
+
+    /** Cuts the next batch from the pending events (at least one) and encodes it. */
+    private InFlight cut(ProducerIdentity id, long nowMs, int maxBytes) {
+        List<Pending> records = new ArrayList<>();
+        long bytes = 0;
+        int limit = Math.min(maxBytes, settings.batchSizeBytes());
+        while (!pending.isEmpty()) {
+            Pending p = pending.peekFirst();
+            if (!records.isEmpty() && bytes + p.event.sizeBytes() > limit) {
+                break;
+            }
+            pending.pollFirst();
+            pendingBytes -= p.event.sizeBytes();
+            records.add(p);
+            bytes += p.event.sizeBytes();
+        }
+        InFlight b = new InFlight(records);
+        encode(b, id, nextSeq, nowMs);
+        nextSeq += records.size();
+        batches.addLast(b);
+        return b;
+    }
+
+    private void encode(InFlight b, ProducerIdentity id, int seq, long nowMs) {
+        List<Event> events = new ArrayList<>(b.records.size());
+        for (Pending p : b.records) {
+            events.add(p.event);
+        }
+        b.seq = id.idempotent() ? seq : -1;
+        b.encoded = engine.encoder.encode(events, id.producerId(), id.epoch(), b.seq, nowMs);
+    }
+
+    private void renumber(ProducerIdentity id) {
+        if (id.generation() != generation) {
+            nextSeq = 0;
+            generation = id.generation();
+        } else {
+            nextSeq = batches.isEmpty() ? nextSeq : batches.peekFirst().seq;
+        }
+        long now = engine.clockMs();
+        for (InFlight b : batches) {
+            encode(b, id, nextSeq, now);
+            nextSeq += b.records.size();
+        }
+        resequence = false;
+    }
+
+    /** Fails pending events and unsent batches older than delivery.timeout.ms. */
+    private void expire(long nowMs) {
+        long deadline = nowMs - settings.deliveryTimeoutMs();
+        while (!pending.isEmpty() && pending.peekFirst().enqueuedMs < deadline) {
+            Pending p = pending.pollFirst();
+            pendingBytes -= p.event.sizeBytes();
+            engine.fail(p, "DELIVERY_TIMEOUT: not sent within delivery.timeout.ms=" + settings.deliveryTimeoutMs());
+        }
+        for (var it = batches.iterator(); it.hasNext(); ) {
+            InFlight b = it.next();
+            if (!b.sent && b.firstEnqueuedMs < deadline) {
+                it.remove();
+                resequence = true;
+                b.records.forEach(p -> engine.fail(p, "DELIVERY_TIMEOUT: not acknowledged within delivery.timeout.ms="
+                        + settings.deliveryTimeoutMs()));
+            }
+        }
+    }
+
+    /** When this worker next has something to do without new events (linger or retry), or Long.MAX_VALUE. */
+    synchronized long nextDeadlineMs() {
+        long t = Long.MAX_VALUE;
+        if (!pending.isEmpty()) {
+            t = pending.peekFirst().enqueuedMs + settings.lingerMs();
+        }
+        if (firstUnsent() != null) {
+            t = Math.min(t, retryAtMs);
+        }
+        return t;
+    }
+
+    // ---- outcomes (executor thread) ------------------------------------------------------------
+
+    /** Kafka answered for {@code b}. */
+    void onResult(InFlight b, PartitionResult r, long nowMs) {
+        WireError e = r.error();
+        if (e.isNone() || e.isDuplicateSequence()) {
+            settle(b, null);
+            return;
+        }
+        if (e.isLeaderChange()) {
+            if (r.leaderHint() != null) {
+                engine.metadata.hint(tp, r.leaderHint(), r.leaderHintEpoch());
+            } else {
+                engine.metadata.invalidate(tp);
+                engine.refreshMetadata(tp.topic());
+            }
+            retry(b, nowMs, false);
+            engine.reassign(this);
+            return;
+        }
+        if (e.isOutOfOrderSequence() || e.isProducerFenced()) {
+            boolean recovering;
+            synchronized (this) {
+                recovering = anyFailed();
+            }
+            if (!recovering || e.isProducerFenced()) {
+                engine.resetIdentity(generation, tp + ": " + e);
+            }
+            retry(b, nowMs, true);
+            return;
+        }
+        if ((e.name().equals("MESSAGE_TOO_LARGE") || e.name().equals("RECORD_LIST_TOO_LARGE")) && b.records.size() > 1) {
+            split(b);
+            return;
+        }
+        if (e.retriable()) {
+            retry(b, nowMs, true);
+            return;
+        }
+        settle(b, e.toString());
+    }
+
+    /** The request carrying {@code b} got no answer (disconnect, timeout, executor stopped). */
+    void onTransportFailure(InFlight b, long nowMs) {
+        retry(b, nowMs, true);
+    }
+
+    private void retry(InFlight b, long nowMs, boolean backoff) {
+        ProduceExecutor wake;
+        synchronized (this) {
+            b.sent = false;
+            b.failed = true;
+            if (backoff) {
+                retryAtMs = nowMs + settings.retryBackoffMs();
+            }
+            wake = executor;
+        }
+        if (wake != null) {
+            wake.wakeup();
+        }
+    }
+
+    private synchronized void split(InFlight b) {
+        List<InFlight> parts = new ArrayList<>();
+        for (Pending p : b.records) {
+            parts.add(new InFlight(List.of(p)));
+        }
+        ArrayDeque<InFlight> rebuilt = new ArrayDeque<>();
+        for (InFlight x : batches) {
+            if (x == b) {
+                for (InFlight part : parts) {
+                    part.failed = true;
+                    rebuilt.add(part);
+                }
+            } else {
+                rebuilt.add(x);
+            }
+        }
+        batches.clear();
+        batches.addAll(rebuilt);
+        b.sent = false;
+        resequence = true;
+        for (InFlight part : parts) {
+            part.seq = b.seq; // renumbered before sending
+            part.encoded = b.encoded;
+        }
+    }
+
+    /** Settles {@code b}: acknowledged when {@code failure} is null, else failed for good. */
+    private void settle(InFlight b, String failure) {
+        synchronized (this) {
+            batches.remove(b);
+            if (failure != null) {
+                resequence = true;
+            }
+        }
+        if (failure == null) {
+            engine.acked(b);
+        } else {
+            b.records.forEach(p -> engine.fail(p, failure));
+        }
+    }
+
+    private boolean anySent() {
+        for (InFlight b : batches) {
+            if (b.sent) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean anyFailed() {
+        for (InFlight b : batches) {
+            if (b.failed) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private InFlight firstUnsent() {
+        for (InFlight b : batches) {
+            if (!b.sent) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** Events queued or in batches not yet settled. */
+    synchronized int outstanding() {
+        int n = pending.size();
+        for (InFlight b : batches) {
+            n += b.records.size();
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionWorker{" + tp + "}";
+    }
+}

@@ -1,0 +1,113 @@
+package io.ferry.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.broker.Event;
+import io.ferry.broker.Producer;
+import io.ferry.broker.ProducerConfig;
+import io.ferry.broker.memory.MemoryBroker;
+import io.ferry.broker.memory.MemoryBrokerSettings;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** End to end on a real 3-node cluster: MemoryBroker drained by KafkaOutput through the mapper's executors. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class KafkaOutputIT {
+    static final int EVENTS = Integer.getInteger("ferry.it.events", 1_000_000);
+    private static KafkaTestCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = KafkaTestCluster.start(3);
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    static KafkaSettings settings() {
+        return KafkaSettings.defaults(cluster.bootstrap()).withLingerMs(5).withBatchSizeBytes(64 * 1024).withCompressionType("lz4");
+    }
+
+    /** Key: 4-byte key id; value: 8-byte global sequence. */
+    static Event event(String topic, int key, long seq) {
+        return Event.of(topic, ByteBuffer.allocate(4).putInt(key).array(), ByteBuffer.allocate(8).putLong(seq).array());
+    }
+
+    @Test
+    void millionEvents_overTwelvePartitionsOfThreeNodes_arriveExactlyOnceInKeyOrder() throws Exception {
+        String topic = "e2e-million";
+        cluster.createTopic(topic, 12, 3);
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        try (KafkaEngine engine = KafkaEngine.start(settings(), (e, why) -> failures.add(why));
+             MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+            KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
+            AtomicLong acked = new AtomicLong();
+            Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
+            int keys = 1000;
+            for (long i = 0; i < EVENTS; i++) {
+                assertThat(p.publish(event(topic, (int) (i % keys), i))).isTrue();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(240)).until(() -> acked.get() == EVENTS);
+            assertThat(failures).isEmpty();
+            assertThat(output.close(Duration.ofSeconds(10))).isTrue();
+
+            long[] rp = engine.requestsAndPartitionsSent();
+            assertThat(engine.executorsByNode()).as("one executor per node").hasSize(3);
+            assertThat((double) rp[1] / rp[0]).as("partitions per ProduceRequest").isGreaterThan(1.0);
+        }
+        readBackExactlyOnceInKeyOrder(topic, EVENTS, 12);
+    }
+
+    static void readBackExactlyOnceInKeyOrder(String topic, long events, int partitions) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", cluster.bootstrap());
+        props.put("max.poll.records", "10000");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int i = 0; i < partitions; i++) {
+                tps.add(new TopicPartition(topic, i));
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long total = consumer.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+            assertThat(total).as("records in the log: exactly the events, no duplicates").isEqualTo(events);
+            boolean[] seen = new boolean[(int) events];
+            Map<Integer, Long> lastPerKey = new HashMap<>();
+            long read = 0;
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (read < events && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    int key = ByteBuffer.wrap(r.key()).getInt();
+                    long seq = ByteBuffer.wrap(r.value()).getLong();
+                    assertThat(seen[(int) seq]).as("event %d twice", seq).isFalse();
+                    seen[(int) seq] = true;
+                    Long last = lastPerKey.put(key, seq);
+                    if (last != null) {
+                        assertThat(seq).as("order of key %d", key).isGreaterThan(last);
+                    }
+                    read++;
+                }
+            }
+            assertThat(read).isEqualTo(events);
+        }
+    }
+}
