@@ -4,6 +4,7 @@ import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.LiteBlockingWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
@@ -16,10 +17,7 @@ import io.ferry.broker.Event;
  * says.
  *
  * <p>One producer uses the single-producer sequencer (the Disruptor's own one-to-one set-up),
- * several the multi-producer one. The wait strategy is {@link BlockingWaitStrategy} (a lock and a
- * condition, like the MemoryBroker's consumer, which blocks when idle) or, with {@code yielding},
- * {@link YieldingWaitStrategy} (spins, then yields: it never sleeps, so an idle consumer keeps a
- * core busy).
+ * several the multi-producer one. The wait strategy is one of {@link Wait}.
  */
 final class DisruptorRig extends HandoffRig {
     /** A reusable ring slot; written by the producer that claimed it, read by the consumer. */
@@ -27,14 +25,38 @@ final class DisruptorRig extends HandoffRig {
         Event event;
     }
 
-    private final boolean yielding;
+    /** The consumer's wait strategies measured. */
+    enum Wait {
+        /**
+         * {@link BlockingWaitStrategy}, the Disruptor's default: the consumer blocks on a lock and a
+         * condition when idle, as the MemoryBroker's consumer does; but every publish takes that lock
+         * to signal, whether anyone waits or not.
+         */
+        BLOCKING,
+        /**
+         * {@link LiteBlockingWaitStrategy}: blocks like BLOCKING, but a publish signals only when a
+         * consumer waits, as the MemoryBroker does. The Disruptor calls it experimental.
+         */
+        LITE_BLOCKING,
+        /**
+         * {@link YieldingWaitStrategy}: spins, then yields; never sleeps, so an idle consumer keeps a
+         * core busy. The Disruptor at its fastest, given a spare core.
+         */
+        YIELDING
+    }
+
+    private final Wait waitKind;
     private final RingBuffer<Slot> ring;
     private final BatchEventProcessor<Slot> processor;
 
-    DisruptorRig(int producers, boolean yielding) {
+    DisruptorRig(int producers, Wait waitKind) {
         super(producers);
-        this.yielding = yielding;
-        WaitStrategy wait = yielding ? new YieldingWaitStrategy() : new BlockingWaitStrategy();
+        this.waitKind = waitKind;
+        WaitStrategy wait = switch (waitKind) {
+            case BLOCKING -> new BlockingWaitStrategy();
+            case LITE_BLOCKING -> new LiteBlockingWaitStrategy();
+            case YIELDING -> new YieldingWaitStrategy();
+        };
         ring = producers == 1
                 ? RingBuffer.createSingleProducer(Slot::new, CAPACITY_EVENTS, wait)
                 : RingBuffer.createMultiProducer(Slot::new, CAPACITY_EVENTS, wait);
@@ -66,7 +88,7 @@ final class DisruptorRig extends HandoffRig {
     @Override
     String describe() {
         return "disruptor (" + producers + "P1C, " + (producers == 1 ? "single" : "multi") + "-producer, "
-                + (yielding ? "YieldingWaitStrategy" : "BlockingWaitStrategy") + ", batch " + MAX_BATCH + ")";
+                + waitKind + " wait, batch " + MAX_BATCH + ")";
     }
 
     /** Sums the sizes of a batch and reports it at its end; the consumer thread. */

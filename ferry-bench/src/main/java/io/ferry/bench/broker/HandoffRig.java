@@ -49,6 +49,7 @@ abstract class HandoffRig implements AutoCloseable {
     static final String MEMORY = "memory";
     static final String ABQ = "abq";
     static final String DISRUPTOR = "disruptor";
+    static final String DISRUPTOR_LITE = "disruptor-lite";
     static final String DISRUPTOR_YIELDING = "disruptor-yielding";
 
     private static final Event[] EVENTS = BenchEvents.create(DISTINCT_EVENTS);
@@ -68,6 +69,7 @@ abstract class HandoffRig implements AutoCloseable {
     private volatile long completed;
     // Written by the consumer thread only.
     private volatile long consumed;
+    private volatile long batches;
     private volatile long checksum;
     // Written by producers, once per burst each.
     private final AtomicLong published = new AtomicLong();
@@ -99,10 +101,11 @@ abstract class HandoffRig implements AutoCloseable {
         HandoffRig rig = switch (impl) {
             case MEMORY -> new MemoryBrokerRig(producers);
             case ABQ -> new BlockingQueueRig(producers);
-            case DISRUPTOR -> new DisruptorRig(producers, false);
-            case DISRUPTOR_YIELDING -> new DisruptorRig(producers, true);
+            case DISRUPTOR -> new DisruptorRig(producers, DisruptorRig.Wait.BLOCKING);
+            case DISRUPTOR_LITE -> new DisruptorRig(producers, DisruptorRig.Wait.LITE_BLOCKING);
+            case DISRUPTOR_YIELDING -> new DisruptorRig(producers, DisruptorRig.Wait.YIELDING);
             default -> throw new IllegalArgumentException("unknown implementation '" + impl + "'; expected one of "
-                    + String.join(", ", MEMORY, ABQ, DISRUPTOR, DISRUPTOR_YIELDING));
+                    + String.join(", ", MEMORY, ABQ, DISRUPTOR, DISRUPTOR_LITE, DISRUPTOR_YIELDING));
         };
         for (Thread t : rig.producerThreads) {
             t.start();
@@ -138,6 +141,7 @@ abstract class HandoffRig implements AutoCloseable {
     /** The consumer took {@code n} events whose sizes sum to {@code sizeSum}; the consumer thread. */
     final void consumed(int n, long sizeSum) {
         consumed += n; // single writer
+        batches++;
         checksum += sizeSum;
     }
 
@@ -223,6 +227,11 @@ abstract class HandoffRig implements AutoCloseable {
     /** Events the consumer took so far. */
     final long consumed() {
         return consumed;
+    }
+
+    /** Batches the consumer took so far. */
+    final long batches() {
+        return batches;
     }
 
     /** Events that completed their trip so far (consumed, and for the MemoryBroker acknowledged). */

@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * MemoryBroker, the producers' ack listeners have heard of every one. Every implementation holds
  * 65,536 events. {@code impl}: {@code memory} (MemoryBroker, producer acks, the consumer acks each
  * batch), {@code abq} ({@code ArrayBlockingQueue}: {@code put}, {@code drainTo}), {@code disruptor}
- * (LMAX Disruptor 4, BlockingWaitStrategy) and {@code disruptor-yielding} (YieldingWaitStrategy).
+ * (LMAX Disruptor 4, BlockingWaitStrategy), {@code disruptor-lite} (LiteBlockingWaitStrategy) and
+ * {@code disruptor-yielding} (YieldingWaitStrategy).
  * At trial end the rig is checked (published = consumed = completed) and closed: the broker
  * closed, the disruptor halted, the queue's threads interrupted.
  *
@@ -47,7 +48,7 @@ public class ThreeToOneBrokerBenchmark {
     public static final int PRODUCERS = 3;
 
     /** The hand-off implementation. */
-    @Param({HandoffRig.MEMORY, HandoffRig.ABQ, HandoffRig.DISRUPTOR, HandoffRig.DISRUPTOR_YIELDING})
+    @Param({HandoffRig.MEMORY, HandoffRig.ABQ, HandoffRig.DISRUPTOR, HandoffRig.DISRUPTOR_LITE, HandoffRig.DISRUPTOR_YIELDING})
     public String impl;
 
     private HandoffRig rig;

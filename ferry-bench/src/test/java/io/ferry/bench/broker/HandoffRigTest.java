@@ -22,8 +22,8 @@ class HandoffRigTest {
 
     @ParameterizedTest(name = "{0}, {1} producer(s)")
     @CsvSource({
-        "memory, 1", "abq, 1", "disruptor, 1", "disruptor-yielding, 1",
-        "memory, 3", "abq, 3", "disruptor, 3", "disruptor-yielding, 3",
+        "memory, 1", "abq, 1", "disruptor, 1", "disruptor-lite, 1", "disruptor-yielding, 1",
+        "memory, 3", "abq, 3", "disruptor, 3", "disruptor-lite, 3", "disruptor-yielding, 3",
     })
     void runBurst_movesEveryEventEndToEnd(String impl, int producers) {
         HandoffRig rig = HandoffRig.start(impl, producers);
@@ -36,6 +36,7 @@ class HandoffRigTest {
             }
             assertThat(rig.consumed()).isEqualTo(expected);
             assertThat(rig.published()).isEqualTo(expected);
+            assertThat(rig.batches()).isBetween(expected / HandoffRig.MAX_BATCH, expected);
             assertThat(rig.checksum()).isEqualTo(expected * rig.eventSizeBytes());
             rig.verify();
             if (rig instanceof MemoryBrokerRig memory) {
@@ -51,7 +52,7 @@ class HandoffRigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "abq", "disruptor", "disruptor-yielding"})
+    @ValueSource(strings = {"memory", "abq", "disruptor", "disruptor-lite", "disruptor-yielding"})
     void close_withoutBursts_endsEveryThread(String impl) {
         HandoffRig rig = HandoffRig.start(impl, 3);
         rig.close();
@@ -64,7 +65,7 @@ class HandoffRigTest {
     void start_unknownImplementation_namesTheAcceptedOnes() {
         assertThatThrownBy(() -> HandoffRig.start("chronicle", 1))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("memory, abq, disruptor, disruptor-yielding");
+                .hasMessageContaining("memory, abq, disruptor, disruptor-lite, disruptor-yielding");
     }
 
     @Test
