@@ -1,0 +1,711 @@
+package io.ferry.broker.disk;
+
+import io.ferry.broker.Event;
+import io.ferry.broker.Eventer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.zip.CRC32C;
+
+/**
+ * The writer duty cycle of a {@link DiskBroker}: takes the write queue, appends it to the active
+ * segment, forces it with one fsync per group, publishes it to consumers, acks producers, and
+ * persists the read position. {@link #doWork()} is called only by the broker's one writer thread
+ * ({@link #run()}); {@link #stats} by any thread.
+ */
+final class Writer implements Runnable {
+    /* Design notes
+     * Group commit. Producers keep appending to the write queue while the writer forces the previous
+     * group, so under load each fsync covers everything that arrived during the last one (bounded by
+     * fsync.max_events; fsync.interval adds a deliberate wait). One positional write per buffer-full
+     * of frames, one force per group (and one per segment rolled in the group).
+     *
+     * Order of effects for a group: frames written, forced, then (under the lock) durableSeq and the
+     * durable end move and consumers are woken, then the eventer and the producers' listeners are
+     * called on this thread, in publish order. So an ack always follows the force, and a consumer
+     * never sees unforced data: the checkpoint, which follows consumer acks, can never point past
+     * the forced data.
+     *
+     * Failure. An IOException while writing or forcing a group leaves the group here: the segment
+     * is truncated back to where the group started (segments created for it are deleted), and the
+     * same group is retried after a backoff (10 ms doubling to 1 s). Nothing of it is acked
+     * meanwhile; producers fill the buffer and then block (publish) or get false (tryPublish). When
+     * the broker closes while the group still fails, its events are reported to the drop listeners.
+     *
+     * Checkpoint. Written as checkpoint.tmp, forced, renamed over checkpoint (atomic), directory
+     * forced; at most once per checkpoint.interval, and always at close. Afterwards segments wholly
+     * before the checkpoint are deleted.
+     */
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final int CLOSE_ATTEMPTS = 3;
+
+    private final DiskBroker broker;
+    private final DiskCore core;
+    private final Eventer eventer;
+    private final ChannelFactory channels;
+    private final Path dir;
+    private final long segmentBytes;
+    private final boolean force;
+    private final int maxGroupEvents;
+    private final long lingerNanos;
+    private final long checkpointIntervalNanos;
+    private final LongSupplier clock;
+
+    // ---- writer thread only --------------------------------------------------------------------------
+    private final EventCodec codec = new EventCodec();
+    private final CRC32C crc = new CRC32C();
+    private ByteBuffer buf;
+    private ByteBuffer crcView;
+    private Segment active;
+    private FileChannel channel;
+    private long offset;
+    private Event[] groupEvents = new Event[1024];
+    private DiskProducer[] groupOwners = new DiskProducer[1024];
+    private int groupSize;
+    private long groupFirstSeq;
+    private final List<long[]> groupSkips = new ArrayList<>();
+    private final List<DiskProducer> groupHanded = new ArrayList<>();
+    private int groupHandedEventer;
+    private boolean retrying;
+    private int failedAttempts;
+    private long backoffNanos = MIN_BACKOFF_NANOS;
+    private CheckpointDescriptor.Position pendingCheckpoint;
+    private long lastCheckpointNanos;
+    private DiskProducer[] touched = new DiskProducer[8];
+
+    // ---- written by the writer thread, read by stats() -----------------------------------------------
+    private volatile long bytesOnDisk;
+    private volatile long fsyncs;
+    private volatile long fsyncNanosTotal;
+    private volatile long fsyncNanosMax;
+    private volatile long fsyncedEvents;
+    private volatile long checkpoints;
+    private volatile long checkpointSeq;
+    private volatile long writeErrors;
+    private volatile String lastWriteError;
+    private volatile int segmentCount;
+
+    /** Sets up the core from recovery and creates the active segment; on the opening thread. */
+    Writer(DiskBroker broker, Eventer eventer, ChannelFactory channels, Recovery.Result r) throws IOException {
+        this.broker = broker;
+        this.core = broker.core;
+        this.eventer = eventer;
+        this.channels = channels;
+        DiskBrokerSettings s = broker.settings;
+        this.dir = s.directory();
+        this.segmentBytes = s.segmentBytes();
+        this.force = s.fsync() == FsyncMode.ALWAYS;
+        this.maxGroupEvents = s.groupCommitMaxEvents();
+        this.lingerNanos = s.groupCommitInterval().toNanos();
+        this.checkpointIntervalNanos = s.checkpointInterval().toNanos();
+        this.clock = s.nanoClock();
+        allocate(4 << 20);
+        long bytes = 0;
+        for (Segment seg : r.segments()) {
+            core.segments.addLast(seg);
+            bytes += seg.endOffset;
+        }
+        bytesOnDisk = bytes;
+        core.nextSeq = r.nextSeq();
+        core.writeSeq = r.nextSeq();
+        core.durableSeq = r.nextSeq();
+        core.bufferedEvents = r.events();
+        core.bufferedBytes = r.bytes();
+        core.readSeq = r.readSeq();
+        core.headSeq = r.readSeq();
+        long now = clock.getAsLong();
+        if (r.events() > 0) {
+            core.stamps.add(new long[] {r.readSeq(), now});
+            core.oldestStampNanos = now;
+        }
+        roll(r.nextSegmentId(), r.nextSeq());
+        core.durableSegmentId = active.id;
+        core.durableOffset = offset;
+        if (r.readSegmentId() >= 0) {
+            core.headSegmentId = r.readSegmentId();
+            core.headOffset = r.readOffset();
+        } else {
+            core.headSegmentId = active.id;
+            core.headOffset = offset;
+        }
+        checkpointSeq = core.headSeq;
+        writeCheckpoint(new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq));
+        lastCheckpointNanos = now;
+    }
+
+    private void allocate(int bytes) {
+        buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.BIG_ENDIAN);
+        crcView = FrameDescriptor.view(buf);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (doWork() >= 0) {
+                // each round is one group
+            }
+        } catch (RuntimeException | Error e) {
+            DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker writer failed; the broker stops writing", e);
+            throw e;
+        } finally {
+            closeChannel();
+        }
+    }
+
+    /**
+     * One round: waits for work, writes and forces one group, acks it, and checkpoints when due.
+     *
+     * @return the number of events made durable, or -1 once the broker is closed and drained
+     */
+    int doWork() {
+        if (!retrying && !take()) {
+            return -1;
+        }
+        int n = groupSize;
+        if (n > 0 || !groupSkips.isEmpty()) {
+            try {
+                writeGroup();
+            } catch (IOException e) {
+                onWriteError(e);
+                return 0;
+            }
+            retrying = false;
+            failedAttempts = 0;
+            backoffNanos = MIN_BACKOFF_NANOS;
+            publishDurable();
+        }
+        fireAcks();
+        clearGroup();
+        maybeCheckpoint();
+        return n;
+    }
+
+    // ---- taking work -----------------------------------------------------------------------------------
+
+    /** Waits for work and takes it; false when closing with nothing left to do. */
+    private boolean take() {
+        core.lock.lock();
+        try {
+            for (;;) {
+                if (core.headDirty) {
+                    core.headDirty = false;
+                    pendingCheckpoint = new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq);
+                }
+                boolean work = core.queueSize > 0 || !core.skips.isEmpty() || !core.handedAcks.isEmpty()
+                        || core.handedEventerCount > 0;
+                long checkpointWait = checkpointWaitNanos();
+                if (work || checkpointWait == 0) {
+                    break;
+                }
+                if (core.closing) {
+                    return false;
+                }
+                core.writerWaiting = true;
+                if (checkpointWait > 0) {
+                    core.writerWake.awaitNanos(checkpointWait);
+                } else {
+                    core.writerWake.await();
+                }
+            }
+            core.writerWaiting = false;
+            if (lingerNanos > 0 && core.queueSize > 0) {
+                long deadline = clock.getAsLong() + lingerNanos;
+                long left;
+                while (core.queueSize < maxGroupEvents && !core.closing && (left = deadline - clock.getAsLong()) > 0) {
+                    core.writerWake.awaitNanos(left);
+                }
+            }
+            takeQueue();
+            groupSkips.addAll(core.skips);
+            core.skips.clear();
+            groupHanded.addAll(core.handedAcks);
+            core.handedAcks.clear();
+            groupHandedEventer = core.handedEventerCount;
+            core.handedEventerCount = 0;
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("disk broker writer interrupted", e);
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /** Nanos until a pending checkpoint is due: 0 due now, -1 none pending; under lock. */
+    private long checkpointWaitNanos() {
+        if (pendingCheckpoint == null) {
+            return -1;
+        }
+        if (core.closing) {
+            return 0;
+        }
+        long wait = lastCheckpointNanos + checkpointIntervalNanos - clock.getAsLong();
+        return Math.max(0, wait);
+    }
+
+    /** Moves up to maxGroupEvents from the write queue into the group; under lock. */
+    private void takeQueue() {
+        int n = Math.min(core.queueSize, maxGroupEvents);
+        groupFirstSeq = core.writeSeq;
+        groupSize = n;
+        if (n == 0) {
+            return;
+        }
+        if (n == core.queueSize) {
+            Event[] e = core.queueEvents;
+            DiskProducer[] o = core.queueOwners;
+            core.queueEvents = groupEvents.length >= e.length ? groupEvents : new Event[e.length];
+            core.queueOwners = groupOwners.length >= o.length ? groupOwners : new DiskProducer[o.length];
+            groupEvents = e;
+            groupOwners = o;
+        } else {
+            if (groupEvents.length < n) {
+                groupEvents = new Event[n];
+                groupOwners = new DiskProducer[n];
+            }
+            System.arraycopy(core.queueEvents, 0, groupEvents, 0, n);
+            System.arraycopy(core.queueOwners, 0, groupOwners, 0, n);
+            int rest = core.queueSize - n;
+            System.arraycopy(core.queueEvents, n, core.queueEvents, 0, rest);
+            System.arraycopy(core.queueOwners, n, core.queueOwners, 0, rest);
+            Arrays.fill(core.queueEvents, rest, core.queueSize, null);
+            Arrays.fill(core.queueOwners, rest, core.queueSize, null);
+        }
+        core.queueSize -= n;
+        core.writeSeq += n;
+        core.stamps.addLast(new long[] {groupFirstSeq, clock.getAsLong()});
+        if (core.stamps.size() == 1) {
+            core.oldestStampNanos = core.stamps.peekFirst()[1];
+        }
+    }
+
+    private void clearGroup() {
+        Arrays.fill(groupEvents, 0, groupSize, null);
+        Arrays.fill(groupOwners, 0, groupSize, null);
+        groupSize = 0;
+        groupSkips.clear();
+        groupHanded.clear();
+        groupHandedEventer = 0;
+    }
+
+    // ---- writing -----------------------------------------------------------------------------------------
+
+    private void writeGroup() throws IOException {
+        if (channel == null) {
+            reopenActive();
+        }
+        long groupStartOffset = offset;
+        long groupStartSegment = active.id;
+        try {
+            buf.clear();
+            for (int i = 0; i < groupSize; i++) {
+                Event e = groupEvents[i];
+                int length = FrameDescriptor.HEADER_LENGTH + codec.payloadLength(e);
+                room(length, groupFirstSeq + i);
+                int start = buf.position();
+                putHeader(length, groupFirstSeq + i, e.sizeBytes(), FrameDescriptor.TYPE_EVENT);
+                codec.encode(e, buf);
+                finishFrame(start, length);
+            }
+            if (!groupSkips.isEmpty()) {
+                int length = FrameDescriptor.HEADER_LENGTH + 4 + 12 * groupSkips.size();
+                room(length, groupFirstSeq + groupSize);
+                int start = buf.position();
+                putHeader(length, 0, 0, FrameDescriptor.TYPE_SKIP);
+                buf.putInt(groupSkips.size());
+                for (long[] skip : groupSkips) {
+                    buf.putLong(skip[0]).putInt((int) skip[1]);
+                }
+                finishFrame(start, length);
+            }
+            flushBuffer();
+            forceActive();
+        } catch (IOException e) {
+            undo(groupStartSegment, groupStartOffset);
+            throw e;
+        }
+    }
+
+    private void putHeader(int length, long seq, int sizeBytes, byte type) {
+        buf.putInt(length).putInt(0).putLong(seq).putInt(sizeBytes).put(type).put((byte) 0).putShort((short) 0);
+    }
+
+    private void finishFrame(int start, int length) {
+        buf.putInt(start + FrameDescriptor.CRC_OFFSET, FrameDescriptor.crc(crc, crcView, start, length));
+    }
+
+    /** Makes room for a frame of {@code length}: rolls the segment when full, flushes the buffer when full. */
+    private void room(int length, long nextSeq) throws IOException {
+        long end = offset + buf.position();
+        if (end + length > segmentBytes && end > SegmentDescriptor.HEADER_LENGTH) {
+            flushBuffer();
+            forceActive();
+            seal();
+            roll(active.id + 1, nextSeq);
+        }
+        if (buf.remaining() < length) {
+            flushBuffer();
+            if (buf.capacity() < length) {
+                allocate(Integer.highestOneBit(length) << 1);
+            }
+        }
+    }
+
+    private void flushBuffer() throws IOException {
+        buf.flip();
+        while (buf.hasRemaining()) {
+            int n = channel.write(buf, offset);
+            offset += n;
+            bytesOnDisk = bytesOnDisk + n;
+        }
+        buf.clear();
+    }
+
+    private void forceActive() throws IOException {
+        if (!force) {
+            return;
+        }
+        long t0 = clock.getAsLong();
+        channel.force(false);
+        long took = clock.getAsLong() - t0;
+        fsyncs = fsyncs + 1;
+        fsyncNanosTotal = fsyncNanosTotal + took;
+        if (took > fsyncNanosMax) {
+            fsyncNanosMax = took;
+        }
+    }
+
+    private void seal() {
+        core.lock.lock();
+        try {
+            active.endOffset = offset;
+            active.sealed = true;
+        } finally {
+            core.lock.unlock();
+        }
+        closeChannel();
+    }
+
+    /** Creates segment {@code id} starting at sequence {@code firstSeq} and makes it the active one. */
+    private void roll(long id, long firstSeq) throws IOException {
+        Path path = SegmentDescriptor.path(dir, id);
+        Files.deleteIfExists(path); // a leftover of a failed roll
+        FileChannel ch = channels.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        try {
+            ByteBuffer header = SegmentDescriptor.header(id, firstSeq);
+            while (header.hasRemaining()) {
+                ch.write(header, header.position());
+            }
+            if (force) {
+                ch.force(true);
+                forceDirectory();
+            }
+        } catch (IOException e) {
+            ch.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        Segment s = new Segment(id, path, firstSeq, SegmentDescriptor.HEADER_LENGTH, false);
+        core.lock.lock();
+        try {
+            core.segments.addLast(s);
+            segmentCount = core.segments.size();
+        } finally {
+            core.lock.unlock();
+        }
+        channel = ch;
+        active = s;
+        offset = SegmentDescriptor.HEADER_LENGTH;
+        bytesOnDisk = bytesOnDisk + SegmentDescriptor.HEADER_LENGTH;
+    }
+
+    /** After a failed group: deletes segments it created, truncates the one it started in. */
+    private void undo(long startSegment, long startOffset) {
+        closeChannel();
+        List<Segment> created = new ArrayList<>();
+        core.lock.lock();
+        try {
+            Segment s;
+            while ((s = core.segments.peekLast()) != null && s.id > startSegment) {
+                created.add(core.segments.pollLast());
+            }
+            active = core.segments.peekLast();
+            active.sealed = false;
+            active.endOffset = Math.min(active.endOffset, startOffset);
+            segmentCount = core.segments.size();
+            long bytes = 0;
+            for (Segment s2 : core.segments) {
+                bytes += s2 == active ? startOffset : s2.endOffset;
+            }
+            bytesOnDisk = bytes;
+        } finally {
+            core.lock.unlock();
+        }
+        for (Segment s : created) {
+            try {
+                Files.deleteIfExists(s.path);
+            } catch (IOException e) {
+                DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot delete segment " + s.path
+                        + " after a write error; recovery will check it", e);
+            }
+        }
+        offset = startOffset;
+    }
+
+    /** Opens the active segment again after an error and cuts it to the last forced group. */
+    private void reopenActive() throws IOException {
+        FileChannel ch = channels.open(active.path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        try {
+            ch.truncate(offset);
+            if (force) {
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        channel = ch;
+    }
+
+    private void onWriteError(IOException e) {
+        writeErrors = writeErrors + 1;
+        lastWriteError = e.toString();
+        failedAttempts++;
+        retrying = true;
+        if (failedAttempts == 1) {
+            DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: writing " + groupSize + " events to " + dir
+                    + " failed (" + e.getMessage() + "); holding them and retrying, producers wait when the buffer fills");
+        }
+        core.lock.lock();
+        try {
+            if (core.closing && failedAttempts >= CLOSE_ATTEMPTS) {
+                giveUp();
+                return;
+            }
+            if (!core.closing) {
+                core.writerWake.awaitNanos(backoffNanos);
+                backoffNanos = Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /** Closing while the disk keeps failing: the group's events are dropped and reported; under lock. */
+    private void giveUp() {
+        DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker closing with {0} events it could not write to {1} ({2}); "
+                + "reporting them as dropped", groupSize, dir, lastWriteError);
+        retrying = false;
+        long bytes = 0;
+        for (int i = 0; i < groupSize; i++) {
+            bytes += groupEvents[i].sizeBytes();
+        }
+        core.droppedEvents = core.droppedEvents + groupSize;
+        core.release(groupSize, bytes);
+        Event[] events = Arrays.copyOf(groupEvents, groupSize);
+        DiskProducer[] owners = Arrays.copyOf(groupOwners, groupSize);
+        clearGroup();
+        core.lock.unlock();
+        try {
+            for (int i = 0; i < events.length; i++) {
+                owners[i].reportDrop(events[i]);
+            }
+        } finally {
+            core.lock.lock();
+        }
+    }
+
+    /** The group is forced: consumers may read it. */
+    private void publishDurable() {
+        core.lock.lock();
+        try {
+            core.durableSeq = groupFirstSeq + groupSize;
+            core.durableSegmentId = active.id;
+            core.durableOffset = offset;
+            active.endOffset = offset;
+            core.notEmpty.signalAll();
+        } finally {
+            core.lock.unlock();
+        }
+        fsyncedEvents = fsyncedEvents + groupSize;
+    }
+
+    // ---- acks ------------------------------------------------------------------------------------------
+
+    private int addRun(DiskProducer p, int run, int touchedCount) {
+        if (p == null || p.ackListener == null || run == 0) {
+            return touchedCount;
+        }
+        if (p.pendingAcks == 0) {
+            if (touchedCount == touched.length) {
+                touched = Arrays.copyOf(touched, touchedCount * 2);
+            }
+            touched[touchedCount++] = p;
+        }
+        p.pendingAcks += run;
+        return touchedCount;
+    }
+
+    /** Tells the eventer, then each producer, of the events acked in this round; publish order. */
+    private void fireAcks() {
+        int total = groupHandedEventer;
+        int touchedCount = 0;
+        DiskProducer runOwner = null;
+        int run = 0;
+        for (int i = 0; i < groupSize; i++) {
+            DiskProducer p = groupOwners[i];
+            if (p.dropOnCancel) {
+                continue; // acked when handed out
+            }
+            total++;
+            if (p != runOwner) {
+                touchedCount = addRun(runOwner, run, touchedCount);
+                runOwner = p;
+                run = 0;
+            }
+            run++;
+        }
+        touchedCount = addRun(runOwner, run, touchedCount);
+        runOwner = null;
+        run = 0;
+        for (DiskProducer p : groupHanded) {
+            if (p != runOwner) {
+                touchedCount = addRun(runOwner, run, touchedCount);
+                runOwner = p;
+                run = 0;
+            }
+            run++;
+        }
+        touchedCount = addRun(runOwner, run, touchedCount);
+        if (total > 0) {
+            try {
+                eventer.onAck(total);
+            } catch (RuntimeException e) {
+                DiskBroker.LOG.log(System.Logger.Level.WARNING, "eventer failed in onAck; acks go on", e);
+            }
+        }
+        for (int i = 0; i < touchedCount; i++) {
+            DiskProducer p = touched[i];
+            touched[i] = null;
+            int n = p.pendingAcks;
+            p.pendingAcks = 0;
+            try {
+                p.ackListener.onAck(n);
+            } catch (RuntimeException e) {
+                DiskBroker.LOG.log(System.Logger.Level.WARNING, "producer ack listener failed; acks go on", e);
+            }
+        }
+    }
+
+    // ---- checkpoint ------------------------------------------------------------------------------------
+
+    private void maybeCheckpoint() {
+        CheckpointDescriptor.Position p = pendingCheckpoint;
+        if (p == null) {
+            return;
+        }
+        long now = clock.getAsLong();
+        if (!core.closing && now - lastCheckpointNanos < checkpointIntervalNanos) {
+            return;
+        }
+        try {
+            writeCheckpoint(p);
+            pendingCheckpoint = null;
+            lastCheckpointNanos = now;
+            checkpointSeq = p.seq();
+            checkpoints = checkpoints + 1;
+        } catch (IOException e) {
+            writeErrors = writeErrors + 1;
+            lastWriteError = e.toString();
+            lastCheckpointNanos = now;
+            DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: writing the checkpoint in " + dir
+                    + " failed; keeping the previous one (events may be delivered again) and retrying", e);
+            if (core.closing) {
+                pendingCheckpoint = null; // closing: the previous checkpoint stays, nothing is lost
+            }
+            return;
+        }
+        deleteSegmentsBefore(p);
+    }
+
+    private void writeCheckpoint(CheckpointDescriptor.Position p) throws IOException {
+        Path tmp = dir.resolve(CheckpointDescriptor.TEMP_FILE);
+        try (FileChannel ch = channels.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = CheckpointDescriptor.encode(p);
+            while (b.hasRemaining()) {
+                ch.write(b, b.position());
+            }
+            if (force) {
+                ch.force(true);
+            }
+        }
+        Files.move(tmp, dir.resolve(CheckpointDescriptor.FILE), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        if (force) {
+            forceDirectory();
+        }
+    }
+
+    private void forceDirectory() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Deletes segments wholly before the persisted read position; never the active one. */
+    private void deleteSegmentsBefore(CheckpointDescriptor.Position p) {
+        List<Segment> dead = new ArrayList<>();
+        core.lock.lock();
+        try {
+            Segment s;
+            while (core.segments.size() > 1 && (s = core.segments.peekFirst()).sealed
+                    && (s.id < p.segmentId() || (s.id == p.segmentId() && p.offset() >= s.endOffset))) {
+                dead.add(core.segments.pollFirst());
+            }
+            segmentCount = core.segments.size();
+        } finally {
+            core.lock.unlock();
+        }
+        for (Segment s : dead) {
+            try {
+                long size = Files.size(s.path);
+                Files.deleteIfExists(s.path);
+                bytesOnDisk = bytesOnDisk - size;
+            } catch (IOException e) {
+                DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot delete acknowledged segment "
+                        + s.path + "; the next start deletes it", e);
+            }
+        }
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                DiskBroker.LOG.log(System.Logger.Level.DEBUG, "closing a segment failed", e);
+            }
+            channel = null;
+        }
+    }
+
+    /** A snapshot of the disk counters; any thread. */
+    DiskStats stats(long eventsOnDisk, RecoveryReport recovery) {
+        return new DiskStats(bytesOnDisk, eventsOnDisk, segmentCount, fsyncs, fsyncNanosTotal, fsyncNanosMax,
+                fsyncedEvents, checkpoints, checkpointSeq, writeErrors, lastWriteError, recovery);
+    }
+}
