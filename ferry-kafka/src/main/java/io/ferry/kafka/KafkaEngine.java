@@ -3,6 +3,7 @@ package io.ferry.kafka;
 import io.ferry.kafka.wire.ProducerIdAndEpoch;
 import io.ferry.kafka.wire.RecordBatchEncoder;
 import io.ferry.mapper.Mapper;
+import io.ferry.mapper.MapperStoppedException;
 import io.ferry.mapper.Resolver;
 import io.ferry.mapper.Worker;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ public final class KafkaEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEngine.class);
 
     final KafkaSettings settings;
-    final MetadataCache metadata = new MetadataCache();
+    final MetadataCache metadata = new MetadataCache(this::leaderMoved);
     final RecordBatchEncoder encoder;
     final String clientId;
     private final LongSupplier clockMs;
@@ -149,6 +150,19 @@ public final class KafkaEngine implements AutoCloseable {
         var e = metadata.topicError(topic);
         return e == null ? "UNKNOWN_TOPIC_OR_PARTITION: no metadata for topic '" + topic + "'"
                 : e.name() + ": topic '" + topic + "' (" + e.message() + ")";
+    }
+
+    /** The cache saw a partition's leader change (metadata or hint): move its worker. Any thread. */
+    private void leaderMoved(TopicPartition tp) {
+        PartitionWorker w = workers.get(tp);
+        Mapper<Node, ProduceExecutor> m = mapper;
+        if (w != null && m != null) {
+            try {
+                m.triggerReassign(w);
+            } catch (MapperStoppedException e) {
+                // closing: nothing to move
+            }
+        }
     }
 
     void refreshMetadata(String topic) {
@@ -302,6 +316,13 @@ public final class KafkaEngine implements AutoCloseable {
     /** Removes a stopped executor from the live map (called by the executor's stop). */
     void executorStopped(ProduceExecutor e) {
         executors.remove(e.node(), e);
+    }
+
+    /** The node of the executor {@code topic}-{@code partition}'s worker is assigned to now, or -1. */
+    public int assignedNode(String topic, int partition) {
+        PartitionWorker w = workers.get(new TopicPartition(topic, partition));
+        ProduceExecutor e = w == null ? null : w.assignedExecutor();
+        return e == null ? -1 : e.node().id();
     }
 
     List<PartitionWorker> workers() {

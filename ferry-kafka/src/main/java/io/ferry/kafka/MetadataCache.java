@@ -6,6 +6,7 @@ import io.ferry.kafka.wire.WireError;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -25,6 +26,12 @@ final class MetadataCache {
     private final Map<String, Uuid> topicIds = new ConcurrentHashMap<>();
     private final Map<String, WireError> topicErrors = new ConcurrentHashMap<>();
     private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
+    private final Consumer<TopicPartition> leaderMoved;
+
+    /** @param leaderMoved told (on the updating thread) when a known partition's leader changes node */
+    MetadataCache(Consumer<TopicPartition> leaderMoved) {
+        this.leaderMoved = leaderMoved;
+    }
 
     /** Takes a metadata response. */
     void update(ClusterView view) {
@@ -63,7 +70,15 @@ final class MetadataCache {
     }
 
     private void take(TopicPartition tp, PartitionLeader p) {
-        leaders.merge(tp, p, (old, neu) -> neu.leaderEpoch() < 0 || old.leaderEpoch() < 0 || neu.leaderEpoch() >= old.leaderEpoch() ? neu : old);
+        PartitionLeader[] before = new PartitionLeader[1];
+        PartitionLeader now = leaders.merge(tp, p, (old, neu) -> {
+            before[0] = old;
+            return neu.leaderEpoch() < 0 || old.leaderEpoch() < 0 || neu.leaderEpoch() >= old.leaderEpoch() ? neu : old;
+        });
+        PartitionLeader old = before[0];
+        if (old != null && now.leader() != null && (old.leader() == null || old.leader().id() != now.leader().id())) {
+            leaderMoved.accept(tp);
+        }
     }
 
     /** The partition's leader, or null when unknown. */

@@ -26,8 +26,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
      * Recovery. When a sent batch fails retriably, later sent batches will fail too (the broker
      * answers OUT_OF_ORDER_SEQUENCE_NUMBER for them): the worker then sends one batch at a time,
      * in order, until no failed batch is left. A batch failing for good (record too large, delivery
-     * timeout...) leaves a hole in the sequence: the remaining batches are re-encoded from its
-     * sequence once nothing is in flight. An OUT_OF_ORDER or UNKNOWN_PRODUCER_ID outside recovery
+     * timeout...) would leave a hole in the sequence: the remaining batches are re-encoded from the
+     * sequence after the last acknowledged batch once nothing is in flight. An OUT_OF_ORDER or UNKNOWN_PRODUCER_ID outside recovery
      * means the broker lost our producer state: the engine fetches a new producer id/epoch
      * (a new generation) and every worker re-encodes from sequence 0, as Kafka's producer does.
      */
@@ -40,6 +40,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     private long pendingBytes;
     private final ArrayDeque<InFlight> batches = new ArrayDeque<>();
     private int nextSeq;
+    /** The sequence after the last batch Kafka acknowledged: where the broker expects us to go on. */
+    private int ackedEnd;
     private int generation = -1;
     private boolean resequence;
     private long retryAtMs;
@@ -85,6 +87,11 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             next.attach(this);
         }
         return true;
+    }
+
+    /** The executor this worker is assigned to, or null. */
+    synchronized ProduceExecutor assignedExecutor() {
+        return executor;
     }
 
     // ---- output threads ------------------------------------------------------------------------
@@ -182,9 +189,13 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     private void renumber(ProducerIdentity id) {
         if (id.generation() != generation) {
             nextSeq = 0;
+            ackedEnd = 0;
             generation = id.generation();
         } else {
-            nextSeq = batches.isEmpty() ? nextSeq : batches.peekFirst().seq;
+            // Nothing is in flight, and every batch before the first one left has been settled, so
+            // the broker expects the sequence after the last acknowledged batch: a batch that failed
+            // for good (or was split) leaves no hole.
+            nextSeq = ackedEnd;
         }
         long now = engine.clockMs();
         for (InFlight b : batches) {
@@ -319,6 +330,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             batches.remove(b);
             if (failure != null) {
                 resequence = true;
+            } else if (b.seq >= 0) {
+                ackedEnd = Math.max(ackedEnd, b.seq + b.records.size());
             }
         }
         if (failure == null) {

@@ -48,7 +48,7 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
     private final Map<Long, Map<PartitionWorker, PartitionWorker.InFlight>> inFlight = new HashMap<>();
     private long nextRequestId;
     private int roundRobin;
-    private boolean reportedFailure;
+    private long nextFailureReportMs;
     /** Requests sent, for tests and metrics. */
     volatile long requestsSent;
     /** Partitions carried by those requests. */
@@ -128,15 +128,19 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         }
         long now = engine.clockMs();
         if (!connection.ready(now)) {
-            if (connection.connectionFailed() && !reportedFailure) {
-                reportedFailure = true;
-                LOG.warn("cannot connect to node {}; reassigning its partitions", node);
+            if (connection.connectionFailed() && now >= nextFailureReportMs) {
+                // Reported again every second while it lasts: each report refreshes metadata, and
+                // the workers move as soon as the cluster names new leaders.
+                if (nextFailureReportMs == 0) {
+                    LOG.warn("cannot connect to node {}; reassigning its partitions", node);
+                }
+                nextFailureReportMs = now + 1000;
                 engine.nodeFailed(node);
             }
             connection.poll(Math.min(100, engine.settings.retryBackoffMs() + 1), now);
             return;
         }
-        reportedFailure = false;
+        nextFailureReportMs = 0;
         while (connection.canSend(now) && sendOne(now)) {
             now = engine.clockMs();
         }

@@ -9,18 +9,10 @@ import io.ferry.broker.memory.MemoryBroker;
 import io.ferry.broker.memory.MemoryBrokerSettings;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,40 +66,6 @@ class KafkaOutputIT {
             assertThat(engine.executorsByNode()).as("one executor per node").hasSize(3);
             assertThat((double) rp[1] / rp[0]).as("partitions per ProduceRequest").isGreaterThan(1.0);
         }
-        readBackExactlyOnceInKeyOrder(topic, EVENTS, 12);
-    }
-
-    static void readBackExactlyOnceInKeyOrder(String topic, long events, int partitions) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", cluster.bootstrap());
-        props.put("max.poll.records", "10000");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int i = 0; i < partitions; i++) {
-                tps.add(new TopicPartition(topic, i));
-            }
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            long total = consumer.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
-            assertThat(total).as("records in the log: exactly the events, no duplicates").isEqualTo(events);
-            boolean[] seen = new boolean[(int) events];
-            Map<Integer, Long> lastPerKey = new HashMap<>();
-            long read = 0;
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (read < events && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    int key = ByteBuffer.wrap(r.key()).getInt();
-                    long seq = ByteBuffer.wrap(r.value()).getLong();
-                    assertThat(seen[(int) seq]).as("event %d twice", seq).isFalse();
-                    seen[(int) seq] = true;
-                    Long last = lastPerKey.put(key, seq);
-                    if (last != null) {
-                        assertThat(seq).as("order of key %d", key).isGreaterThan(last);
-                    }
-                    read++;
-                }
-            }
-            assertThat(read).isEqualTo(events);
-        }
+        ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 12, EVENTS, Set.of());
     }
 }

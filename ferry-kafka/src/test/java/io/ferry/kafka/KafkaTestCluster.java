@@ -53,9 +53,16 @@ public final class KafkaTestCluster implements AutoCloseable {
 
     /** Creates a topic and waits until it exists. */
     public void createTopic(String topic, int partitions, int replication) throws Exception {
+        createTopic(topic, partitions, replication, Map.of());
+    }
+
+    /** Creates a topic with extra topic configs and waits until it exists. */
+    public void createTopic(String topic, int partitions, int replication, Map<String, String> configs) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(configs);
+        all.putIfAbsent("min.insync.replicas", "1");
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replication)
-                    .configs(Map.of("min.insync.replicas", "1")))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replication).configs(all)))
+                    .all().get(30, TimeUnit.SECONDS);
         }
     }
 
