@@ -74,6 +74,7 @@ public final class KafkaOutput implements AutoCloseable {
     private void loop(Consumer consumer, int maxBatchEvents) {
         Partitioner partitioner = new Partitioner(engine.settings.batchSizeBytes());
         Map<String, Integer> partitionCounts = new HashMap<>();
+        Map<String, Long> missingUntil = new HashMap<>();
         try {
             while (!closing) {
                 outstanding.acquire();
@@ -87,7 +88,7 @@ public final class KafkaOutput implements AutoCloseable {
                 DeliveryTracker tracker = new DeliveryTracker(batch, outstanding::release);
                 long now = engine.clockMs();
                 for (Event e : batch.events()) {
-                    route(e, tracker, partitioner, partitionCounts, now);
+                    route(e, tracker, partitioner, partitionCounts, missingUntil, now);
                 }
             }
         } catch (InterruptedException e) {
@@ -95,7 +96,8 @@ public final class KafkaOutput implements AutoCloseable {
         }
     }
 
-    private void route(Event e, DeliveryTracker tracker, Partitioner partitioner, Map<String, Integer> counts, long now) {
+    private void route(Event e, DeliveryTracker tracker, Partitioner partitioner, Map<String, Integer> counts,
+            Map<String, Long> missingUntil, long now) {
         PartitionWorker.Pending direct = new PartitionWorker.Pending(e, tracker, now);
         if (e.sizeBytes() > engine.settings.maxRequestSizeBytes()) {
             engine.fail(direct, "RECORD_TOO_LARGE: the record is " + e.sizeBytes() + " bytes, over max.request.size="
@@ -104,11 +106,18 @@ public final class KafkaOutput implements AutoCloseable {
         }
         Integer n = counts.get(e.topic());
         if (n == null || n <= 0) {
-            n = engine.partitionCount(e.topic());
+            // A topic Kafka just said does not exist is not asked about again for retry.backoff.ms:
+            // a flood of events to a missing topic must not stall the routing of every other topic.
+            Long until = missingUntil.get(e.topic());
+            n = until != null && now < until ? -1 : engine.partitionCount(e.topic());
             if (n <= 0) {
+                if (until == null || now >= until) {
+                    missingUntil.put(e.topic(), engine.clockMs() + Math.max(engine.settings.retryBackoffMs(), 100));
+                }
                 engine.fail(direct, engine.topicProblem(e.topic()));
                 return;
             }
+            missingUntil.remove(e.topic());
             counts.put(e.topic(), n);
         }
         int p = partitioner.partition(e, n);

@@ -186,6 +186,32 @@ class KafkaFaultsIT {
         ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 2, n, Set.of(overTopicLimit, overRequestLimit));
     }
 
+    @Test
+    void eventsForAMissingTopic_failWithTheReason_andTheOthersArrive() throws Exception {
+        String topic = "faults-present";
+        String missing = "faults-no-such-topic"; // the test cluster does not auto-create topics
+        long n = 10_000;
+        cluster.createTopic(topic, 2, 3);
+        AtomicLong acked = new AtomicLong();
+        Set<Long> toMissing = new java.util.HashSet<>();
+        try (KafkaEngine engine = engine(); MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+            KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
+            Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
+            for (long i = 0; i < n; i++) {
+                boolean wrong = i % 100 == 7;
+                if (wrong) {
+                    toMissing.add(i);
+                }
+                assertThat(p.publish(event(wrong ? missing : topic, i, 0))).isTrue();
+            }
+            awaitAcked(acked, n);
+            assertThat(failures).containsOnlyKeys(toMissing);
+            assertThat(failures.values()).allSatisfy(why -> assertThat(why).startsWith("UNKNOWN_TOPIC_OR_PARTITION").contains(missing));
+            assertThat(output.close(Duration.ofSeconds(30))).isTrue();
+        }
+        ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 2, n, toMissing);
+    }
+
     private static TopicDescription describe(Admin admin, String topic) throws Exception {
         return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
     }
