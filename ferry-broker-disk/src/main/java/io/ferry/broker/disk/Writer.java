@@ -461,6 +461,14 @@ final class Writer implements Runnable {
             }
         }
         offset = startOffset;
+        try {
+            reopenActive();
+        } catch (IOException e) {
+            // The next attempt reopens and truncates again; a crash meanwhile leaves a tail that
+            // recovery truncates, or complete frames of never-acked events that are delivered.
+            DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot truncate " + active.path
+                    + " after a write error; retrying", e);
+        }
     }
 
     /** Opens the active segment again after an error and cuts it to the last forced group. */
