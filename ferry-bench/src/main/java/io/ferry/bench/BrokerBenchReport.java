@@ -87,8 +87,11 @@ public final class BrokerBenchReport {
     private BrokerBenchReport() {
     }
 
-    /** Runs the benchmarks and prints the report; exits non-zero only when a benchmark failed. */
-    public static void main(String[] args) throws RunnerException {
+    /**
+     * Runs the benchmarks and prints the report; exits with 1 when JMH could not run them (for
+     * example while another JMH run holds its lock) or a benchmark failed.
+     */
+    public static void main(String[] args) {
         Map<String, String> settings = settings(args);
         int forks = Integer.parseInt(settings.get("forks"));
         int warmups = Integer.parseInt(settings.get("warmups"));
@@ -119,7 +122,19 @@ public final class BrokerBenchReport {
 
         String loadBefore = loadAverage();
         long started = System.nanoTime();
-        Collection<RunResult> results = new Runner(options.build()).run();
+        Collection<RunResult> results;
+        try {
+            results = new Runner(options.build()).run();
+        } catch (RunnerException e) {
+            String message = String.valueOf(e.getMessage());
+            System.err.println("broker benchmarks did not run: " + message);
+            if (message.contains("JMH lock")) {
+                System.err.println("another JMH run on this machine holds /tmp/jmh.lock; run again when it has finished"
+                        + " (or add -Djmh.ignoreLock=true before -cp, knowing both runs will disturb each other's figures)");
+            }
+            System.exit(1);
+            return;
+        }
         long seconds = (System.nanoTime() - started) / 1_000_000_000L;
 
         Map<String, Map<String, Figures>> table = collect(results);
