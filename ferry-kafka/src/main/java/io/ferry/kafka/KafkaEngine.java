@@ -47,6 +47,7 @@ public final class KafkaEngine implements AutoCloseable {
     private final Map<TopicPartition, PartitionWorker> workers = new ConcurrentHashMap<>();
     private final Map<Node, ProduceExecutor> executors = new ConcurrentHashMap<>();
     private final DeliveryFailureListener failures;
+    private final DeliveryListener deliveries; // null unless failures is one: no per-record cost then
     private final AtomicBoolean resetting = new AtomicBoolean();
     private volatile ProducerIdentity identity = ProducerIdentity.NONE;
     private volatile boolean flushing;
@@ -56,6 +57,7 @@ public final class KafkaEngine implements AutoCloseable {
     private KafkaEngine(KafkaSettings settings, DeliveryFailureListener failures, LongSupplier clockMs) {
         this.settings = settings;
         this.failures = failures;
+        this.deliveries = failures instanceof DeliveryListener d ? d : null;
         this.clockMs = clockMs;
         this.encoder = new RecordBatchEncoder(settings.compressionType());
         this.clientId = "ferry-" + Long.toHexString(System.nanoTime() & 0xffffff);
@@ -199,8 +201,19 @@ public final class KafkaEngine implements AutoCloseable {
 
     // ---- outcomes ------------------------------------------------------------------------------
 
-    void acked(PartitionWorker.InFlight b) {
+    void acked(PartitionWorker.InFlight b, int partition, long baseOffset) {
         ackedRecords.add(b.records.size());
+        if (deliveries != null) {
+            // a batch's records sit at consecutive offsets from its base offset, in batch order
+            long offset = baseOffset;
+            for (PartitionWorker.Pending p : b.records) {
+                try {
+                    deliveries.onDelivered(p.event(), partition, baseOffset < 0 ? -1 : offset++);
+                } catch (RuntimeException e) {
+                    LOG.warn("delivery listener failed", e);
+                }
+            }
+        }
         DeliveryTracker last = null;
         int run = 0;
         for (PartitionWorker.Pending p : b.records) {

@@ -242,7 +242,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     void onResult(InFlight b, PartitionResult r, long nowMs) {
         WireError e = r.error();
         if (e.isNone() || e.isDuplicateSequence()) {
-            settle(b, null);
+            settle(b, null, r.baseOffset());
             return;
         }
         if (e.isLeaderChange()) {
@@ -275,7 +275,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             retry(b, nowMs, true);
             return;
         }
-        settle(b, e.toString());
+        settle(b, e.toString(), -1);
     }
 
     /** The request carrying {@code b} got no answer (disconnect, timeout, executor stopped). */
@@ -324,8 +324,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         }
     }
 
-    /** Settles {@code b}: acknowledged when {@code failure} is null, else failed for good. */
-    private void settle(InFlight b, String failure) {
+    /** Settles {@code b}: acknowledged (at {@code baseOffset}) when {@code failure} is null, else failed for good. */
+    private void settle(InFlight b, String failure, long baseOffset) {
         synchronized (this) {
             batches.remove(b);
             if (failure != null) {
@@ -335,7 +335,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             }
         }
         if (failure == null) {
-            engine.acked(b);
+            engine.acked(b, tp.partition(), baseOffset);
         } else {
             b.records.forEach(p -> engine.fail(p, failure));
         }

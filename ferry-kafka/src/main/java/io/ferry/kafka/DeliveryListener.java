@@ -1,0 +1,17 @@
+package io.ferry.kafka;
+
+import io.ferry.broker.Event;
+
+/**
+ * Told of each event's outcome: where Kafka stored it, or why it failed for good. Pass one where a
+ * {@link DeliveryFailureListener} is taken ({@link FerryPipeline#start}, {@link KafkaEngine#start})
+ * to hear successes too. Called from engine threads, before the event's broker batch is
+ * acknowledged; must be quick and thread-safe.
+ */
+public interface DeliveryListener extends DeliveryFailureListener {
+    /**
+     * Kafka acknowledged {@code event} at {@code offset} of {@code partition}; {@code offset} is -1
+     * when Kafka does not say ({@code acks=0}).
+     */
+    void onDelivered(Event event, int partition, long offset);
+}
