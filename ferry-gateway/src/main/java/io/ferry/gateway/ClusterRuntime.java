@@ -1,0 +1,184 @@
+package io.ferry.gateway;
+
+import io.ferry.broker.Event;
+import io.ferry.broker.Producer;
+import io.ferry.broker.ProducerConfig;
+import io.ferry.kafka.DeliveryListener;
+import io.ferry.kafka.FerryPipeline;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One configured Kafka cluster inside the gateway: its {@link FerryPipeline} (broker + engine), an
+ * admin client for the topic endpoints, and the records waiting for Kafka's answer. {@link #publish}
+ * is called on Vert.x event-loop threads (each gets its own broker producer); the delivery callbacks
+ * come from engine threads.
+ */
+final class ClusterRuntime implements DeliveryListener, AutoCloseable {
+    /* Design notes
+     * Producers: a broker Producer is used by one thread at a time, so each event-loop thread gets
+     * its own (a ThreadLocal; event-loop threads live as long as the gateway). They have no ack
+     * listener: ack=local is "tryPublish returned true", ack=kafka is the engine's per-record
+     * DeliveryListener, so the broker keeps no per-event ack bookkeeping for the gateway.
+     * Waiting records: ack=kafka registers the event (by identity: events are immutable and
+     * equal events are distinct records) BEFORE tryPublish, because the engine may answer before
+     * tryPublish returns. The engine calls onDelivered/onFailure for every record; a lookup that
+     * finds nothing is a record published at ack none/local.
+     * Close: FerryPipeline.close drains what the broker holds; the memory broker reports what it
+     * still held to the producers' drop listeners: those are counted, logged and failed.
+     */
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterRuntime.class);
+
+    final String name;
+    final FerryPipeline pipeline;
+    final Admin admin;
+    /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
+    final int maxRecordBytes;
+    private final Map<EventKey, RecordOutcome> waiting = new ConcurrentHashMap<>();
+    private final ThreadLocal<Producer> producers;
+    final LongAdder bytesSent = new LongAdder();
+    final LongAdder dropped = new LongAdder();
+    final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lastLoggedMs = new ConcurrentHashMap<>();
+
+    ClusterRuntime(String name, GatewayConfig.Cluster config) {
+        this.name = name;
+        this.maxRecordBytes = config.kafka().maxRequestSizeBytes();
+        this.pipeline = FerryPipeline.start(config.broker(), config.kafka(), this);
+        ProducerConfig pc = ProducerConfig.DEFAULT.dropListener(this::dropped);
+        this.producers = ThreadLocal.withInitial(() -> pipeline.producer(pc));
+        Properties p = new Properties();
+        p.putAll(config.kafka().passThrough());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "ferry-gateway-admin-" + name);
+        // pass-through settings may include producer-only keys; the admin client ignores them with a warning
+        p.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k.toString()));
+        this.admin = Admin.create(p);
+    }
+
+    /**
+     * Hands {@code e} to the broker without blocking; with {@code outcome} the caller hears the
+     * record's fate in Kafka. Event-loop threads only.
+     *
+     * @return false when the broker is full (or closed): nothing was accepted, outcome not called
+     */
+    boolean publish(Event e, RecordOutcome outcome) {
+        EventKey key = null;
+        if (outcome != null) {
+            key = new EventKey(e);
+            waiting.put(key, outcome);
+        }
+        boolean ok = producers.get().tryPublish(e);
+        if (!ok && key != null) {
+            waiting.remove(key);
+        }
+        return ok;
+    }
+
+    /** Events the broker holds now. */
+    long bufferedEvents() {
+        return pipeline.broker().stats().bufferedEvents();
+    }
+
+    @Override
+    public void onDelivered(Event event, int partition, long offset) {
+        bytesSent.add(event.sizeBytes());
+        RecordOutcome o = waiting.isEmpty() ? null : waiting.remove(new EventKey(event));
+        if (o != null) {
+            o.delivered(partition, offset);
+        }
+    }
+
+    @Override
+    public void onFailure(Event event, String reason) {
+        String code = code(reason);
+        failures.computeIfAbsent(code, k -> new LongAdder()).increment();
+        RecordOutcome o = waiting.remove(new EventKey(event));
+        if (o != null) {
+            o.failed(reason);
+        }
+        logLimited(code, "cluster {}: a record for topic {} will not reach Kafka: {}", name, event.topic(), reason);
+    }
+
+    private void dropped(Event event) {
+        dropped.increment();
+        RecordOutcome o = waiting.remove(new EventKey(event));
+        if (o != null) {
+            o.failed("NOT_DELIVERED: the gateway shut down before the record reached Kafka");
+        }
+    }
+
+    /** The code of a reason such as {@code RECORD_TOO_LARGE: ...}. */
+    static String code(String reason) {
+        int i = reason.indexOf(':');
+        return i < 0 ? reason : reason.substring(0, i);
+    }
+
+    /** Logs at most one line per code every 5 s, so a flood of failures stays readable. */
+    private void logLimited(String code, String format, Object... args) {
+        long now = System.currentTimeMillis();
+        AtomicLong last = lastLoggedMs.computeIfAbsent(code, k -> new AtomicLong());
+        long prev = last.get();
+        if (now - prev >= 5_000 && last.compareAndSet(prev, now)) {
+            LOG.warn(format, args);
+        }
+    }
+
+    /**
+     * Drains the broker into Kafka within {@code timeout} and closes; logs what could not be delivered.
+     *
+     * @return true when everything the broker held reached Kafka (or failed for good) in time
+     */
+    boolean close(Duration timeout) {
+        long buffered = bufferedEvents();
+        long start = System.nanoTime();
+        boolean settled;
+        try {
+            settled = pipeline.close(timeout);
+        } finally {
+            admin.close(Duration.ofSeconds(1));
+        }
+        long failed = failures.values().stream().mapToLong(LongAdder::sum).sum();
+        if (settled && dropped.sum() == 0) {
+            LOG.info("cluster {}: drained {} buffered events into Kafka in {} ms; {} records failed for good since start {}",
+                    name, buffered, (System.nanoTime() - start) / 1_000_000, failed, failures);
+        } else {
+            LOG.error("cluster {}: {} events could not be delivered before the shutdown timeout of {} ms (dropped from the "
+                    + "memory broker; a durable broker keeps them for its next start); {} records failed for good since start {}",
+                    name, dropped.sum(), timeout.toMillis(), failed, failures);
+        }
+        return settled && dropped.sum() == 0;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    /** An event compared by identity. */
+    private static final class EventKey {
+        private final Event event;
+
+        EventKey(Event event) {
+            this.event = event;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof EventKey k && k.event == event;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(event);
+        }
+    }
+}

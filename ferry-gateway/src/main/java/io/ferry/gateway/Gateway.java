@@ -1,0 +1,214 @@
+package io.ferry.gateway;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ferry's server: the HTTP API over one {@link ClusterRuntime} per configured Kafka cluster.
+ * {@link #start} and {@link #shutdown} may be called from any thread (not an event loop).
+ *
+ * <pre>{@code
+ * try (Gateway g = Gateway.start(GatewayConfig.load(Path.of("ferry.yaml")))) {
+ *     // serving on g.port() until shutdown()
+ * }
+ * }</pre>
+ */
+public final class Gateway implements AutoCloseable {
+    /* Design notes
+     * Threads: `event-loops` Vert.x event loops, each running one instance of the HTTP verticle
+     * (its own HttpServer on the shared port); the pipelines' engine threads; the caller's thread
+     * for start and shutdown.
+     * Shutdown (graceful, SIGTERM): 1. every new request gets 503 (healthz and metrics still
+     * answer); 2. wait for the requests in progress (ack=kafka ones wait for Kafka) until the
+     * deadline; 3. each pipeline drains its broker into Kafka with the time left and reports what it
+     * could not deliver; 4. the HTTP servers and Vert.x close.
+     */
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final Map<String, ClusterRuntime> clusters;
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final Vertx vertx;
+    private final HttpApi api;
+    private final AtomicInteger port = new AtomicInteger();
+    private final CompletableFuture<Void> idle = new CompletableFuture<>();
+    private volatile boolean shuttingDown;
+    private volatile Boolean shutdownResult;
+
+    private Gateway(GatewayConfig config, Map<String, ClusterRuntime> clusters) {
+        this.config = config;
+        this.clusters = clusters;
+        clusters.values().forEach(metrics::cluster);
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        this.api = new HttpApi(this, config, metrics);
+    }
+
+    /**
+     * Connects to every cluster, starts their brokers and the HTTP server.
+     *
+     * @throws GatewayConfig.ConfigException or {@link io.ferry.broker.BrokerConfigException} for a bad setting
+     * @throws IllegalStateException when a cluster cannot be reached or the port cannot be bound
+     */
+    public static Gateway start(GatewayConfig config) {
+        Map<String, ClusterRuntime> clusters = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, GatewayConfig.Cluster> c : config.clusters().entrySet()) {
+                clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), c.getValue()));
+                LOG.info("cluster {}: connected to Kafka at {}, broker {}", c.getKey(),
+                        c.getValue().kafka().bootstrapServers(), c.getValue().broker());
+            }
+        } catch (RuntimeException e) {
+            clusters.values().forEach(ClusterRuntime::close);
+            throw e;
+        }
+        Gateway g = new Gateway(config, Map.copyOf(clusters));
+        try {
+            g.listen();
+        } catch (RuntimeException e) {
+            g.vertx.close();
+            clusters.values().forEach(ClusterRuntime::close);
+            throw e;
+        }
+        LOG.info("gateway listening on http://{}:{} ({} event loops, default cluster '{}', default ack {})",
+                config.host(), g.port(), config.eventLoops(), config.defaultCluster(), config.defaultAck().wireName());
+        return g;
+    }
+
+    private void listen() {
+        Router router = api.router(vertx);
+        // Vert.x shares one port between the servers of the instances only when they ask for the
+        // same port: port 0 is resolved to a free port first
+        int p = config.port() != 0 ? config.port() : freePort(config.host());
+        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(p)
+                .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxInitialLineLength(8192).setMaxHeaderSize(16384);
+        await(vertx.deployVerticle(() -> new VerticleBase() {
+            @Override
+            public Future<?> start() {
+                return vertx.createHttpServer(options).requestHandler(router).listen();
+            }
+        }, new DeploymentOptions().setInstances(config.eventLoops())), "binding " + config.host() + ":" + p);
+        port.set(p);
+    }
+
+    private static int freePort(String host) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot find a free port on " + host + ": " + e, e);
+        }
+    }
+
+    private static <T> T await(Future<T> f, String what) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + what, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(what + " failed: " + (e.getCause() == null ? e : e.getCause()), e);
+        }
+    }
+
+    /** The HTTP port bound. */
+    public int port() {
+        return port.get();
+    }
+
+    /** The configuration. */
+    public GatewayConfig config() {
+        return config;
+    }
+
+    Map<String, ClusterRuntime> clusters() {
+        return clusters;
+    }
+
+    boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Called after every request; completes {@code idle} once shutting down with none left. */
+    void requestEnded() {
+        if (shuttingDown && api.inFlight() == 0) {
+            idle.complete(null);
+        }
+    }
+
+    /**
+     * The first step of {@link #shutdown}: from now on new requests get 503, and the engines send
+     * what they hold without waiting for linger.ms. Idempotent.
+     */
+    synchronized void beginShutdown() {
+        if (shuttingDown) {
+            return;
+        }
+        shuttingDown = true;
+        long buffered = clusters.values().stream().mapToLong(ClusterRuntime::bufferedEvents).sum();
+        LOG.info("shutting down: new requests get 503; {} requests in progress, {} events buffered; draining within {} ms",
+                api.inFlight(), buffered, config.shutdownTimeoutMs());
+        clusters.values().forEach(c -> c.pipeline.engine().flush());
+        requestEnded();
+    }
+
+    /** Requests in progress now. */
+    int requestsInProgress() {
+        return api.inFlight();
+    }
+
+    /**
+     * Graceful shutdown within {@code gateway.shutdown-timeout-ms}: new requests get 503, the requests
+     * in progress finish, the brokers drain into Kafka; logs what could not be delivered. Idempotent.
+     *
+     * @return true when everything accepted was settled (delivered or failed for good with a reason)
+     */
+    public synchronized boolean shutdown() {
+        if (shutdownResult != null) {
+            return shutdownResult;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
+        beginShutdown();
+        try {
+            idle.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("shutdown: {} requests still in progress at the deadline", api.inFlight());
+        }
+        boolean all = true;
+        for (ClusterRuntime c : clusters.values()) {
+            all &= c.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("closing the HTTP server: {}", e.toString());
+        }
+        LOG.info("gateway stopped; {}", all ? "everything accepted was delivered or reported"
+                : "some events could not be delivered (see above)");
+        shutdownResult = all;
+        return all;
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+}

@@ -1,0 +1,267 @@
+package io.ferry.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ferry.broker.BrokerConfig;
+import io.ferry.kafka.KafkaSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The gateway's configuration, read from YAML ({@code ferry.yaml}); immutable. Every setting, its
+ * default and unit is in {@code docs/configuration.md}. Unknown keys and bad values fail at
+ * {@link #parse} with a {@link ConfigException} naming the key.
+ *
+ * <pre>
+ * gateway:
+ *   port: 8080
+ *   default-ack: local
+ * clusters:
+ *   default:
+ *     kafka:  { bootstrap.servers: localhost:9092, linger.ms: 5 }   # Kafka's own names
+ *     broker: { type: memory, events: 65536 }                      # the broker registry's names
+ * </pre>
+ *
+ * @param host {@code gateway.host}: the address to listen on
+ * @param port {@code gateway.port}: the HTTP port (0: any free port)
+ * @param eventLoops {@code gateway.event-loops}: Vert.x event-loop threads
+ * @param defaultAck {@code gateway.default-ack}: the ack level of requests without {@code ack}
+ * @param maxBodyBytes {@code gateway.max-body-bytes}: larger request bodies get 413
+ * @param maxConcurrentRequests {@code gateway.max-concurrent-requests}: requests in progress beyond it get 429
+ * @param shutdownTimeoutMs {@code gateway.shutdown-timeout-ms}: how long a graceful shutdown drains
+ * @param retryAfterSeconds {@code gateway.retry-after-seconds}: the Retry-After of a 429
+ * @param defaultCluster {@code gateway.default-cluster}: the cluster of the unprefixed paths
+ * @param clusters the Kafka clusters by name, in file order
+ */
+public record GatewayConfig(
+        String host,
+        int port,
+        int eventLoops,
+        AckLevel defaultAck,
+        int maxBodyBytes,
+        int maxConcurrentRequests,
+        long shutdownTimeoutMs,
+        int retryAfterSeconds,
+        String defaultCluster,
+        Map<String, Cluster> clusters) {
+
+    /** One Kafka cluster: its client settings and the broker that buffers its events. */
+    public record Cluster(KafkaSettings kafka, BrokerConfig broker) {
+    }
+
+    /** A configuration that cannot be used; the message names the key and what is accepted. */
+    public static final class ConfigException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    static final Set<String> GATEWAY_KEYS = Set.of("host", "port", "event-loops", "default-ack", "max-body-bytes",
+            "max-concurrent-requests", "shutdown-timeout-ms", "retry-after-seconds", "default-cluster");
+
+    /** Validates the cross-setting rules. */
+    public GatewayConfig {
+        clusters = Map.copyOf(clusters);
+        if (clusters.isEmpty()) {
+            throw new ConfigException("clusters: at least one cluster is needed (clusters.<name>.kafka.bootstrap.servers)");
+        }
+        if (!clusters.containsKey(defaultCluster)) {
+            throw new ConfigException("gateway.default-cluster is '" + defaultCluster + "'; configured clusters: "
+                    + new TreeSet<>(clusters.keySet()));
+        }
+    }
+
+    /** One cluster named {@code default} with default gateway settings. */
+    public static GatewayConfig of(KafkaSettings kafka, BrokerConfig broker) {
+        return new GatewayConfig("0.0.0.0", 8080, 2, AckLevel.LOCAL, 1_048_576, 4096, 30_000, 1, "default",
+                Map.of("default", new Cluster(kafka, broker)));
+    }
+
+    /** This with another port. */
+    public GatewayConfig withPort(int p) {
+        return new GatewayConfig(host, p, eventLoops, defaultAck, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
+                retryAfterSeconds, defaultCluster, clusters);
+    }
+
+    /** This with other limits. */
+    public GatewayConfig withLimits(int bodyBytes, int concurrentRequests) {
+        return new GatewayConfig(host, port, eventLoops, defaultAck, bodyBytes, concurrentRequests, shutdownTimeoutMs,
+                retryAfterSeconds, defaultCluster, clusters);
+    }
+
+    /** This with another default ack level. */
+    public GatewayConfig withDefaultAck(AckLevel ack) {
+        return new GatewayConfig(host, port, eventLoops, ack, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
+                retryAfterSeconds, defaultCluster, clusters);
+    }
+
+    /** Reads a YAML file. */
+    public static GatewayConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the configuration file " + file + ": " + e.getMessage());
+        }
+        return parse(text);
+    }
+
+    /** Parses YAML text. */
+    public static GatewayConfig parse(String yaml) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("the configuration is not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new ConfigException("the configuration is empty; it needs clusters.<name>.kafka.bootstrap.servers");
+        }
+        object(root, "the configuration");
+        onlyKeys(root, "", Set.of("gateway", "clusters"));
+        JsonNode g = root.path("gateway");
+        if (!g.isMissingNode()) {
+            object(g, "gateway");
+            onlyKeys(g, "gateway.", GATEWAY_KEYS);
+        }
+        String ackName = text(g, "default-ack", "local");
+        AckLevel ack = AckLevel.parse(ackName);
+        if (ack == null) {
+            throw new ConfigException("gateway.default-ack is '" + ackName + "'; expected none, local or kafka");
+        }
+        JsonNode cs = root.path("clusters");
+        if (cs.isMissingNode()) {
+            throw new ConfigException("clusters is missing; it needs clusters.<name>.kafka.bootstrap.servers");
+        }
+        object(cs, "clusters");
+        Map<String, Cluster> clusters = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> c : cs.properties()) {
+            clusters.put(c.getKey(), cluster("clusters." + c.getKey(), c.getValue()));
+        }
+        String defaultCluster = text(g, "default-cluster", clusters.containsKey("default") || clusters.isEmpty()
+                ? "default" : clusters.keySet().iterator().next());
+        return new GatewayConfig(
+                text(g, "host", "0.0.0.0"),
+                (int) number(g, "port", 8080, 0, 65_535),
+                (int) number(g, "event-loops", 2, 1, 256),
+                ack,
+                (int) number(g, "max-body-bytes", 1_048_576, 1, Integer.MAX_VALUE),
+                (int) number(g, "max-concurrent-requests", 4096, 1, 1_000_000),
+                number(g, "shutdown-timeout-ms", 30_000, 0, Long.MAX_VALUE),
+                (int) number(g, "retry-after-seconds", 1, 0, 3600),
+                defaultCluster,
+                clusters);
+    }
+
+    private static Cluster cluster(String at, JsonNode c) {
+        object(c, at);
+        onlyKeys(c, at + ".", Set.of("kafka", "broker"));
+        JsonNode k = c.path("kafka");
+        if (k.isMissingNode()) {
+            throw new ConfigException(at + ".kafka is missing; it needs at least bootstrap.servers");
+        }
+        object(k, at + ".kafka");
+        Map<String, Object> kafka = scalars(k, at + ".kafka");
+        Set<String> known = new TreeSet<>(ProducerConfig.configNames());
+        known.addAll(AdminClientConfig.configNames());
+        for (String key : kafka.keySet()) {
+            if (!known.contains(key)) {
+                throw new ConfigException(at + ".kafka." + key + " is not a Kafka client setting "
+                        + "(Kafka's producer and admin names are accepted, e.g. bootstrap.servers, linger.ms, security.protocol)");
+            }
+        }
+        KafkaSettings settings;
+        try {
+            settings = KafkaSettings.from(kafka);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ".kafka: " + e.getMessage());
+        }
+        JsonNode b = c.path("broker");
+        BrokerConfig broker;
+        if (b.isMissingNode()) {
+            broker = BrokerConfig.of(BrokerConfig.DEFAULT_TYPE);
+        } else {
+            object(b, at + ".broker");
+            Map<String, Object> bs = scalars(b, at + ".broker");
+            Object type = bs.remove("type");
+            broker = BrokerConfig.of(type == null ? BrokerConfig.DEFAULT_TYPE : type.toString(), bs);
+        }
+        return new Cluster(settings, broker);
+    }
+
+    private static Map<String, Object> scalars(JsonNode node, String at) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            JsonNode v = e.getValue();
+            if (v.isContainerNode()) {
+                throw new ConfigException(at + "." + e.getKey() + " must be a single value, not a list or a map");
+            }
+            m.put(e.getKey(), v.isNull() ? "" : v.asText());
+        }
+        return m;
+    }
+
+    private static void object(JsonNode n, String at) {
+        if (!n.isObject()) {
+            throw new ConfigException(at + " must be a map of settings");
+        }
+    }
+
+    private static void onlyKeys(JsonNode n, String prefix, Set<String> allowed) {
+        for (String key : List.copyOf(iterable(n))) {
+            if (!allowed.contains(key)) {
+                throw new ConfigException("unknown setting '" + prefix + key + "'; known: " + new TreeSet<>(allowed));
+            }
+        }
+    }
+
+    private static List<String> iterable(JsonNode n) {
+        List<String> keys = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    private static String text(JsonNode g, String key, String def) {
+        JsonNode v = g.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return def;
+        }
+        if (v.isContainerNode()) {
+            throw new ConfigException("gateway." + key + " must be a single value");
+        }
+        return v.asText();
+    }
+
+    private static long number(JsonNode g, String key, long def, long min, long max) {
+        JsonNode v = g.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return def;
+        }
+        long n;
+        try {
+            if (!v.isIntegralNumber() && !v.isTextual()) {
+                throw new NumberFormatException();
+            }
+            n = v.isIntegralNumber() ? v.asLong() : Long.parseLong(v.asText().trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("gateway." + key + " is '" + v.asText() + "'; expected an integer " + min + ".." + max);
+        }
+        if (n < min || n > max) {
+            throw new ConfigException("gateway." + key + " is " + n + "; expected " + min + ".." + max);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,98 @@
+package io.ferry.gateway;
+
+import io.ferry.broker.BrokerStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The gateway's metrics in a Prometheus registry; safe from any thread. Request counts and
+ * latencies by route and status, refusals by reason; per cluster the broker's fill and oldest
+ * event, the executors per Kafka node, records and bytes sent and delivery failures by reason
+ * (read from the pipeline at scrape time).
+ */
+final class GatewayMetrics {
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+    /** A finished request: {@code route} is the path pattern, e.g. {@code /topics/:topic/messages}. */
+    void request(String route, int status, long nanos) {
+        String key = route + ' ' + status;
+        Timer t = timers.get(key);
+        if (t == null) {
+            t = timers.computeIfAbsent(key, k -> Timer.builder("ferry.http.requests")
+                    .description("HTTP requests by route and status, and their latency")
+                    .tag("route", route).tag("status", Integer.toString(status))
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                    .register(registry));
+        }
+        t.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A request refused, by reason (the error code: invalid_topic, broker_full ...). */
+    void refused(String code) {
+        refusals.computeIfAbsent(code, k -> Counter.builder("ferry.http.errors")
+                .description("requests refused, by reason").tag("reason", k).register(registry)).increment();
+    }
+
+    /** Registers the cluster's gauges. */
+    void cluster(ClusterRuntime c) {
+        brokerGauge(c, "ferry.broker.buffered.events", "events held by the broker", s -> s.bufferedEvents());
+        brokerGauge(c, "ferry.broker.buffered.bytes", "bytes held by the broker", s -> s.bufferedBytes());
+        brokerGauge(c, "ferry.broker.oldest.event.age.seconds", "age of the oldest event held",
+                s -> s.oldestEventAgeNanos() / 1e9);
+        Gauge.builder("ferry.broker.capacity.events", c, r -> r.pipeline.broker().bufferConfig().events())
+                .description("the broker's capacity in events (<= 0: unbounded)").tag("cluster", c.name).register(registry);
+        FunctionCounter.builder("ferry.broker.published", c, r -> r.pipeline.broker().stats().publishedEvents())
+                .description("events accepted by the broker").tag("cluster", c.name).register(registry);
+        FunctionCounter.builder("ferry.kafka.records.sent", c, r -> r.pipeline.engine().ackedRecords())
+                .description("records acknowledged by Kafka").tag("cluster", c.name).register(registry);
+        FunctionCounter.builder("ferry.kafka.bytes.sent", c.bytesSent, LongAdder::sum)
+                .description("bytes of the records acknowledged by Kafka (as the broker counts them)")
+                .tag("cluster", c.name).register(registry);
+        FunctionCounter.builder("ferry.gateway.undelivered", c.dropped, LongAdder::sum)
+                .description("events dropped undelivered at shutdown").tag("cluster", c.name).register(registry);
+        Gauge.builder("ferry.kafka.executors", c, r -> r.pipeline.engine().executorsByNode().size())
+                .description("produce executors (one per Kafka node in use)").tag("cluster", c.name).register(registry);
+    }
+
+    private void brokerGauge(ClusterRuntime c, String name, String help, ToDoubleFunction<BrokerStats> f) {
+        Gauge.builder(name, c, r -> f.applyAsDouble(r.pipeline.broker().stats()))
+                .description(help).tag("cluster", c.name).register(registry);
+    }
+
+    /** Adds meters for nodes and failure reasons seen since the last scrape, then scrapes. */
+    String scrape(Iterable<ClusterRuntime> clusters) {
+        for (ClusterRuntime c : clusters) {
+            for (Integer node : c.pipeline.engine().executorsByNode().keySet()) {
+                if (seen.add(c.name + "/node/" + node)) {
+                    Gauge.builder("ferry.kafka.executor.workers", c,
+                                    r -> r.pipeline.engine().executorsByNode().getOrDefault(node, 0))
+                            .description("partition workers attached to the executor of a Kafka node")
+                            .tag("cluster", c.name).tag("node", node.toString()).register(registry);
+                }
+            }
+            for (Map.Entry<String, LongAdder> f : c.failures.entrySet()) {
+                if (seen.add(c.name + "/failure/" + f.getKey())) {
+                    FunctionCounter.builder("ferry.kafka.delivery.failures", f.getValue(), LongAdder::sum)
+                            .description("records that failed for good, by reason")
+                            .tag("cluster", c.name).tag("reason", f.getKey()).register(registry);
+                }
+            }
+        }
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,180 @@
+package io.ferry.gateway;
+
+import io.ferry.broker.Event;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The produce endpoints, {@code POST /topics/{topic}/messages} and {@code .../records}; event-loop
+ * threads only. Records are validated first (400, nothing accepted), then handed to the broker with
+ * {@code tryPublish} (429 when it is full), then answered at the request's ack level.
+ */
+final class Produce {
+    private final HttpApi api;
+    private final GatewayConfig config;
+
+    Produce(HttpApi api, GatewayConfig config) {
+        this.api = api;
+        this.config = config;
+    }
+
+    private AckLevel ack(RoutingContext ctx) {
+        String raw = ctx.queryParams().get("ack");
+        if (raw == null || raw.isEmpty()) {
+            return config.defaultAck();
+        }
+        AckLevel a = AckLevel.parse(raw);
+        if (a == null) {
+            throw ApiException.badRequest("invalid_ack", "ack is '" + raw + "'; expected none, local or kafka");
+        }
+        return a;
+    }
+
+    private static void checkSize(ClusterRuntime c, Event e, String at) {
+        int max = c.maxRecordBytes;
+        if (e.sizeBytes() > max) {
+            throw new ApiException(413, "record_too_large", at + " is " + e.sizeBytes() + " bytes, over the cluster's "
+                    + "max.request.size=" + max);
+        }
+    }
+
+    private void full(RoutingContext ctx, ClusterRuntime c) {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+        api.error(ctx, new ApiException(429, "broker_full", "the broker of cluster '" + c.name + "' is full ("
+                + c.bufferedEvents() + " events buffered): Kafka is not keeping up; retry after "
+                + config.retryAfterSeconds() + " s"));
+    }
+
+    void message(RoutingContext ctx) {
+        ClusterRuntime c = api.cluster(ctx);
+        AckLevel ack = ack(ctx);
+        String topic = ctx.pathParam("topic");
+        Event e = RecordReader.message(topic, ctx.body().buffer(), ctx.queryParams(), ctx.request().headers());
+        checkSize(c, e, "the record");
+        if (ack != AckLevel.KAFKA) {
+            if (!c.publish(e, null)) {
+                full(ctx, c);
+                return;
+            }
+            HttpApi.json(ctx, 202, new JsonObject().put("topic", topic).put("ack", ack.wireName()));
+            return;
+        }
+        Context vctx = Vertx.currentContext();
+        boolean ok = c.publish(e, new RecordOutcome() {
+            @Override
+            public void delivered(int partition, long offset) {
+                vctx.runOnContext(v -> HttpApi.json(ctx, 200, new JsonObject().put("topic", topic)
+                        .put("partition", partition).put("offset", offset)));
+            }
+
+            @Override
+            public void failed(String reason) {
+                vctx.runOnContext(v -> api.error(ctx, failure(reason)));
+            }
+        });
+        if (!ok) {
+            full(ctx, c);
+        }
+    }
+
+    void records(RoutingContext ctx) {
+        ClusterRuntime c = api.cluster(ctx);
+        AckLevel ack = ack(ctx);
+        String topic = ctx.pathParam("topic");
+        List<Event> events = RecordReader.batch(topic, ctx.body().buffer());
+        for (int i = 0; i < events.size(); i++) {
+            checkSize(c, events.get(i), "records[" + i + "]");
+        }
+        int n = events.size();
+        JsonObject[] results = new JsonObject[n];
+        // n records + 1 guard: the answer goes once every record is settled AND the loop is over
+        AtomicInteger remaining = new AtomicInteger(n + 1);
+        Context vctx = Vertx.currentContext();
+        Runnable settledOne = () -> {
+            if (remaining.decrementAndGet() == 0) {
+                // the decrement orders every results[i] write before this read
+                vctx.runOnContext(v -> answerBatch(ctx, topic, ack, results));
+            }
+        };
+        int accepted = 0;
+        for (int i = 0; i < n; i++) {
+            int idx = i;
+            RecordOutcome outcome = ack != AckLevel.KAFKA ? null : new RecordOutcome() {
+                @Override
+                public void delivered(int partition, long offset) {
+                    results[idx] = new JsonObject().put("partition", partition).put("offset", offset);
+                    settledOne.run();
+                }
+
+                @Override
+                public void failed(String reason) {
+                    ApiException f = failure(reason);
+                    results[idx] = errorJson(f);
+                    settledOne.run();
+                }
+            };
+            if (!c.publish(events.get(i), outcome)) {
+                // the rest are not attempted: keeps the records' order within the request
+                for (int j = i; j < n; j++) {
+                    results[j] = errorJson(new ApiException(429, "broker_full", "not accepted: the broker of cluster '"
+                            + c.name + "' is full; retry this record and the ones after it"));
+                    settledOne.run();
+                }
+                break;
+            }
+            accepted++;
+            if (outcome == null) {
+                results[i] = new JsonObject().put("accepted", true);
+                settledOne.run();
+            }
+        }
+        if (accepted == 0) {
+            remaining.set(-1); // nothing will answer through settledOne
+            full(ctx, c);
+            return;
+        }
+        settledOne.run();
+    }
+
+    private void answerBatch(RoutingContext ctx, String topic, AckLevel ack, JsonObject[] results) {
+        int failed = 0;
+        for (JsonObject r : results) {
+            if (r.containsKey("error")) {
+                failed++;
+            }
+        }
+        if (failed > 0) {
+            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+        }
+        int status = failed > 0 ? 207 : ack == AckLevel.KAFKA ? 200 : 202;
+        HttpApi.json(ctx, status, new JsonObject().put("topic", topic).put("ack", ack.wireName())
+                .put("accepted", results.length - failed).put("failed", failed)
+                .put("results", new JsonArray(List.of((Object[]) results))));
+    }
+
+    private static JsonObject errorJson(ApiException e) {
+        return new JsonObject().put("error", new JsonObject().put("status", e.status).put("code", e.code)
+                .put("message", e.getMessage()));
+    }
+
+    /** The HTTP answer to a record Kafka refused or that could not be delivered. */
+    static ApiException failure(String reason) {
+        String code = ClusterRuntime.code(reason);
+        return switch (code) {
+            case "UNKNOWN_TOPIC_OR_PARTITION" -> reason.contains("partition ") && reason.contains("does not exist")
+                    ? new ApiException(400, "invalid_partition", reason)
+                    : new ApiException(404, "topic_not_found", reason);
+            case "RECORD_TOO_LARGE", "MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE" -> new ApiException(413, "record_too_large", reason);
+            case "DELIVERY_TIMEOUT" -> new ApiException(504, "delivery_timeout", reason);
+            case "NOT_DELIVERED" -> new ApiException(503, "not_delivered", reason);
+            case "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED" -> new ApiException(403, "not_authorized", reason);
+            default -> new ApiException(502, "kafka_error", reason);
+        };
+    }
+}

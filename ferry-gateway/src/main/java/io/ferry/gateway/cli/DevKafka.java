@@ -1,0 +1,94 @@
+package io.ferry.gateway.cli;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka (KRaft, broker and controller in one node) inside this JVM, for
+ * {@code ferry dev}; its data lives in a temporary directory removed on close. Start and close
+ * from one thread.
+ */
+public final class DevKafka implements AutoCloseable {
+    private final KafkaClusterTestKit kit;
+
+    private DevKafka(KafkaClusterTestKit kit) {
+        this.kit = kit;
+    }
+
+    /** Formats and starts the node and waits until it is ready (a few seconds). */
+    public static DevKafka start() throws Exception {
+        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumControllerNodes(1).setNumBrokerNodes(1).build())
+                .setConfigProp("unstable.api.versions.enable", "false")
+                .setConfigProp("auto.create.topics.enable", "false")
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .build();
+        PrintStream out = System.out;
+        try {
+            // the kit prints its formatting steps to stdout; ferry dev prints only what to try
+            System.setOut(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
+            kit.format();
+            kit.startup();
+            kit.waitForReadyBrokers();
+        } catch (Exception e) {
+            kit.close();
+            throw e;
+        } finally {
+            System.setOut(out);
+        }
+        return new DevKafka(kit);
+    }
+
+    /** host:port of the node. */
+    public String bootstrapServers() {
+        return kit.bootstrapServers();
+    }
+
+    /** Creates {@code topic} with {@code partitions} partitions unless it exists. */
+    public void createTopic(String topic, int partitions) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of("min.insync.replicas", "1"))))
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+    }
+
+    private static void quiet(String logger) {
+        if (LoggerFactory.getLogger(logger) instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.OFF);
+        }
+    }
+
+    @Override
+    public void close() {
+        // the kit's own exit hook removes the data directory while the node stops: its complaints are noise
+        quiet("kafka");
+        quiet("org.apache.kafka");
+        try {
+            kit.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the dev Kafka failed: " + e, e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code ferry} command line: {@code ferry serve} and {@code ferry dev}. */
+package io.ferry.gateway.cli;

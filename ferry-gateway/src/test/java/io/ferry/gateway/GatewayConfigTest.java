@@ -1,0 +1,120 @@
+package io.ferry.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigTest {
+    private static final String MINIMAL = """
+            clusters:
+              default:
+                kafka:
+                  bootstrap.servers: localhost:9092
+            """;
+
+    @Test
+    void minimal_takesEveryDefault() {
+        GatewayConfig c = GatewayConfig.parse(MINIMAL);
+        assertThat(c.host()).isEqualTo("0.0.0.0");
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.eventLoops()).isEqualTo(2);
+        assertThat(c.defaultAck()).isEqualTo(AckLevel.LOCAL);
+        assertThat(c.maxBodyBytes()).isEqualTo(1_048_576);
+        assertThat(c.maxConcurrentRequests()).isEqualTo(4096);
+        assertThat(c.shutdownTimeoutMs()).isEqualTo(30_000);
+        assertThat(c.retryAfterSeconds()).isEqualTo(1);
+        assertThat(c.defaultCluster()).isEqualTo("default");
+        GatewayConfig.Cluster d = c.clusters().get("default");
+        assertThat(d.kafka().bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(d.kafka().lingerMs()).isEqualTo(5);
+        assertThat(d.broker().type()).isEqualTo("memory");
+    }
+
+    @Test
+    void full_readsEverySetting_kafkaNamesPassThrough_brokerByName() {
+        GatewayConfig c = GatewayConfig.parse("""
+                gateway:
+                  host: 127.0.0.1
+                  port: 9090
+                  event-loops: 4
+                  default-ack: kafka
+                  max-body-bytes: 2048
+                  max-concurrent-requests: 10
+                  shutdown-timeout-ms: 5000
+                  retry-after-seconds: 3
+                  default-cluster: eu
+                clusters:
+                  eu:
+                    kafka:
+                      bootstrap.servers: eu:9092
+                      linger.ms: 20
+                      compression.type: lz4
+                      security.protocol: PLAINTEXT
+                    broker:
+                      type: disk
+                      path: /var/lib/ferry
+                  us:
+                    kafka: {bootstrap.servers: "us:9092"}
+                """);
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(9090);
+        assertThat(c.eventLoops()).isEqualTo(4);
+        assertThat(c.defaultAck()).isEqualTo(AckLevel.KAFKA);
+        assertThat(c.maxBodyBytes()).isEqualTo(2048);
+        assertThat(c.maxConcurrentRequests()).isEqualTo(10);
+        assertThat(c.shutdownTimeoutMs()).isEqualTo(5000);
+        assertThat(c.retryAfterSeconds()).isEqualTo(3);
+        assertThat(c.defaultCluster()).isEqualTo("eu");
+        GatewayConfig.Cluster eu = c.clusters().get("eu");
+        assertThat(eu.kafka().lingerMs()).isEqualTo(20);
+        assertThat(eu.kafka().compressionType()).isEqualTo("lz4");
+        assertThat(eu.kafka().passThrough()).containsEntry("security.protocol", "PLAINTEXT");
+        assertThat(eu.broker().type()).isEqualTo("disk");
+        assertThat(eu.broker().settings()).containsEntry("path", "/var/lib/ferry");
+        assertThat(c.clusters()).containsKeys("eu", "us");
+    }
+
+    @Test
+    void defaultCluster_isTheFirstWhenNoneIsNamedDefault() {
+        GatewayConfig c = GatewayConfig.parse("clusters:\n  main:\n    kafka: {bootstrap.servers: 'h:1'}\n");
+        assertThat(c.defaultCluster()).isEqualTo("main");
+    }
+
+    @Test
+    void unknownKeys_failNamingThem() {
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  prot: 1\n" + MINIMAL))
+                .hasMessageContaining("gateway.prot").hasMessageContaining("port");
+        assertThatThrownBy(() -> GatewayConfig.parse("gatway: {}\n" + MINIMAL))
+                .hasMessageContaining("'gatway'");
+        assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "      linger.msec: 5\n"))
+                .hasMessageContaining("clusters.default.kafka.linger.msec").hasMessageContaining("not a Kafka client setting");
+        assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "    brokr: {}\n"))
+                .hasMessageContaining("clusters.default.brokr");
+    }
+
+    @Test
+    void badValues_failNamingTheSettingAndWhatIsAccepted() {
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  port: eighty\n" + MINIMAL))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessageContaining("gateway.port").hasMessageContaining("eighty").hasMessageContaining("0..65535");
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  port: 70000\n" + MINIMAL))
+                .hasMessageContaining("gateway.port is 70000");
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  default-ack: all\n" + MINIMAL))
+                .hasMessageContaining("gateway.default-ack").hasMessageContaining("none, local or kafka");
+        assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "      linger.ms: soon\n"))
+                .hasMessageContaining("clusters.default.kafka").hasMessageContaining("linger.ms");
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  default-cluster: nope\n" + MINIMAL))
+                .hasMessageContaining("default-cluster").hasMessageContaining("nope").hasMessageContaining("[default]");
+        assertThatThrownBy(() -> GatewayConfig.parse("clusters:\n  a:\n    broker: {type: memory}\n"))
+                .hasMessageContaining("clusters.a.kafka is missing");
+        assertThatThrownBy(() -> GatewayConfig.parse("clusters:\n  a:\n    kafka: {linger.ms: 1}\n"))
+                .hasMessageContaining("bootstrap.servers");
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway: {port: 1}\n"))
+                .hasMessageContaining("clusters is missing");
+        assertThatThrownBy(() -> GatewayConfig.parse("clusters: [\n"))
+                .hasMessageContaining("not valid YAML");
+        assertThatThrownBy(() -> GatewayConfig.parse(""))
+                .hasMessageContaining("empty");
+    }
+}
