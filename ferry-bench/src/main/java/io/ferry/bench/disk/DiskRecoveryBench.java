@@ -16,7 +16,9 @@ import java.util.stream.Stream;
  * Recovery time of about 1 GiB of segments: fills a DiskBroker directory with unacknowledged events
  * of {@code eventBytes} (default 1024, then 100), closes it, and opens it {@code runs} times,
  * printing each recovery's duration and the median. The page cache is warm (the data was just
- * written); run on one thread, from {@code main}.
+ * written) unless {@code -Dferry.dropCaches=true} makes it sync and write 3 to
+ * {@code /proc/sys/vm/drop_caches} before each open (needs root; it says when that failed); run on
+ * one thread, from {@code main}.
  *
  * <p>Run: {@code java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.disk.DiskRecoveryBench [runs] [eventBytes...]}.
  */
@@ -32,6 +34,15 @@ public final class DiskRecoveryBench {
                 : new int[] {1024, 100};
         for (int eventBytes : sizes) {
             run(runs, eventBytes);
+        }
+    }
+
+    private static void dropCaches() throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
+        try {
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+        } catch (java.io.IOException e) {
+            System.out.println("cannot drop the page cache (" + e + "); this run is warm");
         }
     }
 
@@ -56,6 +67,9 @@ public final class DiskRecoveryBench {
             long[] nanos = new long[runs];
             RecoveryReport last = null;
             for (int i = 0; i < runs; i++) {
+                if (Boolean.getBoolean("ferry.dropCaches")) {
+                    dropCaches();
+                }
                 try (DiskBroker b = DiskBroker.create(settings)) {
                     last = b.recoveryReport();
                     nanos[i] = last.durationNanos();
@@ -63,7 +77,7 @@ public final class DiskRecoveryBench {
             }
             long[] sorted = nanos.clone();
             Arrays.sort(sorted);
-            System.out.printf("recovery of %.2f GiB (%d events of %d bytes, %d segments): runs(ms)=%s median=%.0f ms%n",
+            System.out.printf((Boolean.getBoolean("ferry.dropCaches") ? "cold " : "warm ") + "recovery of %.2f GiB (%d events of %d bytes, %d segments): runs(ms)=%s median=%.0f ms%n",
                     onDisk / (double) (1L << 30), last.eventsRecovered(), eventBytes, last.segmentsScanned(),
                     Arrays.toString(Arrays.stream(nanos).map(n -> n / 1_000_000).toArray()), sorted[runs / 2] / 1e6);
         } finally {

@@ -90,6 +90,13 @@ final class Recovery {
                     // read the whole header
                 }
                 header.flip();
+                if (header.limit() >= SegmentDescriptor.HEADER_LENGTH
+                        && header.getInt(SegmentDescriptor.MAGIC_OFFSET) == SegmentDescriptor.MAGIC
+                        && header.getInt(SegmentDescriptor.VERSION_OFFSET) != SegmentDescriptor.VERSION) {
+                    throw new IllegalStateException("disk broker segment " + path + " has format version "
+                            + header.getInt(SegmentDescriptor.VERSION_OFFSET) + "; this broker reads version "
+                            + SegmentDescriptor.VERSION + " (see docs/disk-format.md); use a matching Ferry version");
+                }
                 if (!SegmentDescriptor.isValid(header, id)) {
                     invalidHeader = true;
                     corrupt++;
@@ -97,60 +104,60 @@ final class Recovery {
                     LOG.log(System.Logger.Level.WARNING, "disk broker segment {0} has no valid header; deleting it ({1} bytes)",
                             path, size);
                 } else {
-                long firstSeq = header.getLong(SegmentDescriptor.FIRST_SEQ_OFFSET);
-                if (expected >= 0 && firstSeq > expected) {
-                    lost += firstSeq - expected;
-                    LOG.log(System.Logger.Level.WARNING, "disk broker lost {0} events to corruption before segment {1}",
-                            firstSeq - expected, path);
-                }
-                expected = Math.max(expected, firstSeq);
-                reader.reset(ch, SegmentDescriptor.HEADER_LENGTH, size);
-                long validEnd = SegmentDescriptor.HEADER_LENGTH;
-                int r;
-                while ((r = reader.next()) > 0) {
-                    ByteBuffer b = reader.buffer();
-                    int f = reader.frameStart();
-                    if (b.get(f + FrameDescriptor.TYPE_OFFSET) == FrameDescriptor.TYPE_EVENT) {
-                        long seq = b.getLong(f + FrameDescriptor.SEQ_OFFSET);
-                        if (seq != expected) {
-                            r = SegmentReader.CORRUPT;
-                            break;
-                        }
-                        expected = seq + 1;
-                        if (seq >= minSeq) {
-                            if (readSeq < 0) {
-                                readSegmentId = id;
-                                readOffset = reader.offset() - r;
-                                readSeq = seq;
-                            }
-                            events++;
-                            bytes += b.getInt(f + FrameDescriptor.SIZE_OFFSET);
-                        }
-                    } else {
-                        int count = b.getInt(f + FrameDescriptor.HEADER_LENGTH);
-                        for (int k = 0; k < count; k++) {
-                            int at = f + FrameDescriptor.HEADER_LENGTH + 4 + k * 12;
-                            long seq = b.getLong(at);
-                            if (seq >= minSeq && seq >= (readSeq < 0 ? Long.MAX_VALUE : readSeq) && skipped.add(seq)) {
-                                events--;
-                                bytes -= b.getInt(at + 8);
-                            }
-                        }
+                    long firstSeq = header.getLong(SegmentDescriptor.FIRST_SEQ_OFFSET);
+                    if (expected >= 0 && firstSeq > expected) {
+                        lost += firstSeq - expected;
+                        LOG.log(System.Logger.Level.WARNING, "disk broker lost {0} events to corruption before segment {1}",
+                                firstSeq - expected, path);
                     }
-                    validEnd = reader.offset();
-                }
-                if (r != SegmentReader.END) {
-                    framesTruncated++;
-                    bytesTruncated += size - validEnd;
-                    if (!last) {
-                        corrupt++;
+                    expected = Math.max(expected, firstSeq);
+                    reader.reset(ch, SegmentDescriptor.HEADER_LENGTH, size);
+                    long validEnd = SegmentDescriptor.HEADER_LENGTH;
+                    int r;
+                    while ((r = reader.next()) > 0) {
+                        ByteBuffer b = reader.buffer();
+                        int f = reader.frameStart();
+                        if (b.get(f + FrameDescriptor.TYPE_OFFSET) == FrameDescriptor.TYPE_EVENT) {
+                            long seq = b.getLong(f + FrameDescriptor.SEQ_OFFSET);
+                            if (seq != expected) {
+                                r = SegmentReader.CORRUPT;
+                                break;
+                            }
+                            expected = seq + 1;
+                            if (seq >= minSeq) {
+                                if (readSeq < 0) {
+                                    readSegmentId = id;
+                                    readOffset = reader.offset() - r;
+                                    readSeq = seq;
+                                }
+                                events++;
+                                bytes += b.getInt(f + FrameDescriptor.SIZE_OFFSET);
+                            }
+                        } else {
+                            int count = b.getInt(f + FrameDescriptor.HEADER_LENGTH);
+                            for (int k = 0; k < count; k++) {
+                                int at = f + FrameDescriptor.HEADER_LENGTH + 4 + k * 12;
+                                long seq = b.getLong(at);
+                                if (seq >= minSeq && seq >= (readSeq < 0 ? Long.MAX_VALUE : readSeq) && skipped.add(seq)) {
+                                    events--;
+                                    bytes -= b.getInt(at + 8);
+                                }
+                            }
+                        }
+                        validEnd = reader.offset();
                     }
-                    ch.truncate(validEnd);
-                    ch.force(true);
-                    LOG.log(System.Logger.Level.WARNING, "disk broker segment {0}: {1} frame at offset {2}; truncated {3} bytes",
-                            path, r == SegmentReader.TORN ? "torn" : "corrupt", validEnd, size - validEnd);
-                }
-                segments.add(new Segment(id, path, firstSeq, validEnd, true));
+                    if (r != SegmentReader.END) {
+                        framesTruncated++;
+                        bytesTruncated += size - validEnd;
+                        if (!last) {
+                            corrupt++;
+                        }
+                        ch.truncate(validEnd);
+                        ch.force(true);
+                        LOG.log(System.Logger.Level.WARNING, "disk broker segment {0}: {1} frame at offset {2}; truncated {3} bytes",
+                                path, r == SegmentReader.TORN ? "torn" : "corrupt", validEnd, size - validEnd);
+                    }
+                    segments.add(new Segment(id, path, firstSeq, validEnd, true));
                 }
             }
             if (invalidHeader) {

@@ -200,6 +200,20 @@ class DiskBrokerRecoveryTest {
     }
 
     @Test
+    void segmentOfAnotherFormatVersion_isRefusedNotDeleted() throws Exception {
+        try (DiskBroker b = open(1 << 20)) {
+            publishDurably(b, 0, 3);
+        }
+        Path seg = lastSegmentWithData();
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(4).putInt(0, 2), SegmentDescriptor.VERSION_OFFSET);
+        }
+        assertThatThrownBy(() -> open(1 << 20)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("format version 2").hasMessageContaining("reads version 1");
+        assertThat(seg).exists();
+    }
+
+    @Test
     void checkpoint_neverPointsPastForcedData() throws Exception {
         try (DiskBroker b = open(8 << 10)) {
             publishDurably(b, 0, 100);
