@@ -6,6 +6,7 @@ import io.ferry.broker.ProducerConfig;
 import io.ferry.kafka.DeliveryListener;
 import io.ferry.kafka.FerryPipeline;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,10 +29,13 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * its own (a ThreadLocal; event-loop threads live as long as the gateway). They have no ack
      * listener: ack=local is "tryPublish returned true", ack=kafka is the engine's per-record
      * DeliveryListener, so the broker keeps no per-event ack bookkeeping for the gateway.
-     * Waiting records: ack=kafka registers the event (by identity: events are immutable and
-     * equal events are distinct records) BEFORE tryPublish, because the engine may answer before
-     * tryPublish returns. The engine calls onDelivered/onFailure for every record; a lookup that
-     * finds nothing is a record published at ack none/local.
+     * Waiting records: ack=kafka registers the event BEFORE tryPublish, because the engine may
+     * answer before tryPublish returns. The engine calls onDelivered/onFailure for every record; a
+     * lookup that finds nothing is a record published at ack none/local. Events are matched by
+     * content (Event.equals), not identity: a durable broker hands the engine a copy read back
+     * from disk. Equal events waiting at once queue under one key and are answered in
+     * registration order; since they are the same record, swapping two of their answers would
+     * be harmless anyway.
      * Close: FerryPipeline.close drains what the broker holds; the memory broker reports what it
      * still held to the producers' drop listeners: those are counted, logged and failed.
      */
@@ -42,7 +46,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     final Admin admin;
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
-    private final Map<EventKey, RecordOutcome> waiting = new ConcurrentHashMap<>();
+    private final Map<Event, ArrayDeque<RecordOutcome>> waiting = new ConcurrentHashMap<>(); // deques guarded by compute
     private final ThreadLocal<Producer> producers;
     final LongAdder bytesSent = new LongAdder();
     final LongAdder dropped = new LongAdder();
@@ -71,14 +75,19 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * @return false when the broker is full (or closed): nothing was accepted, outcome not called
      */
     boolean publish(Event e, RecordOutcome outcome) {
-        EventKey key = null;
         if (outcome != null) {
-            key = new EventKey(e);
-            waiting.put(key, outcome);
+            waiting.compute(e, (k, q) -> {
+                ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(1) : q;
+                d.add(outcome);
+                return d;
+            });
         }
         boolean ok = producers.get().tryPublish(e);
-        if (!ok && key != null) {
-            waiting.remove(key);
+        if (!ok && outcome != null) {
+            waiting.computeIfPresent(e, (k, q) -> {
+                q.removeLastOccurrence(outcome);
+                return q.isEmpty() ? null : q;
+            });
         }
         return ok;
     }
@@ -91,7 +100,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     @Override
     public void onDelivered(Event event, int partition, long offset) {
         bytesSent.add(event.sizeBytes());
-        RecordOutcome o = waiting.isEmpty() ? null : waiting.remove(new EventKey(event));
+        RecordOutcome o = waiting.isEmpty() ? null : take(event);
         if (o != null) {
             o.delivered(partition, offset);
         }
@@ -101,7 +110,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     public void onFailure(Event event, String reason) {
         String code = code(reason);
         failures.computeIfAbsent(code, k -> new LongAdder()).increment();
-        RecordOutcome o = waiting.remove(new EventKey(event));
+        RecordOutcome o = waiting.isEmpty() ? null : take(event);
         if (o != null) {
             o.failed(reason);
         }
@@ -110,7 +119,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
 
     private void dropped(Event event) {
         dropped.increment();
-        RecordOutcome o = waiting.remove(new EventKey(event));
+        RecordOutcome o = waiting.isEmpty() ? null : take(event);
         if (o != null) {
             o.failed("NOT_DELIVERED: the gateway shut down before the record reached Kafka");
         }
@@ -163,22 +172,13 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         close(Duration.ofSeconds(30));
     }
 
-    /** An event compared by identity. */
-    private static final class EventKey {
-        private final Event event;
-
-        EventKey(Event event) {
-            this.event = event;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof EventKey k && k.event == event;
-        }
-
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(event);
-        }
+    /** The first outcome waiting for an event equal to {@code event}, removed; null when none. */
+    private RecordOutcome take(Event event) {
+        RecordOutcome[] out = new RecordOutcome[1];
+        waiting.computeIfPresent(event, (k, q) -> {
+            out[0] = q.poll();
+            return q.isEmpty() ? null : q;
+        });
+        return out[0];
     }
 }

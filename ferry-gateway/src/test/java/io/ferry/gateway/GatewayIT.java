@@ -184,6 +184,21 @@ class GatewayIT {
     }
 
     @Test
+    void records_ackKafka_identicalRecords_eachGetTheirOwnOffset() {
+        String rec = "{\"key\":\"same\",\"value\":\"dup\"}";
+        Http.Response r = http.post("/topics/batches/records?ack=kafka", "{\"records\":[" + rec + "," + rec + "," + rec + "]}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonArray results = r.json().getJsonArray("results");
+        java.util.Set<String> places = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            JsonObject o = results.getJsonObject(i);
+            places.add(o.getInteger("partition") + "/" + o.getLong("offset"));
+            assertThat(new String(at(o).value(), UTF_8)).as("valueEncoding json: the JSON text").isEqualTo("\"dup\"");
+        }
+        assertThat(places).hasSize(3);
+    }
+
+    @Test
     void records_ackLocal_answers202_withEachRecordAccepted() {
         Http.Response r = http.post("/topics/batches/records?ack=local", "{\"records\":[{\"value\":1},{\"value\":2}]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(202);

@@ -1,0 +1,104 @@
+package io.ferry.gateway;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.broker.BrokerConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A gateway started from a YAML file with two named clusters (here both on one Kafka, each with
+ * its own broker: memory and disk, chosen by name through the registry).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class MultiClusterIT {
+    private static KafkaTestCluster kafka;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = KafkaTestCluster.start();
+        kafka.createTopic("multi", 1);
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    @Test
+    void twoClustersFromYaml_eachServedUnderItsPrefix_theDefaultUnprefixed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("ferry.yaml");
+        Files.writeString(file, """
+                gateway:
+                  port: 0
+                  event-loops: 1
+                  default-ack: kafka
+                  default-cluster: durable
+                clusters:
+                  fast:
+                    kafka:
+                      bootstrap.servers: %s
+                      linger.ms: 1
+                    broker:
+                      type: memory
+                      events: 1024
+                  durable:
+                    kafka:
+                      bootstrap.servers: %s
+                    broker:
+                      type: disk
+                      path: %s
+                """.formatted(kafka.bootstrap(), kafka.bootstrap(), dir.resolve("spool")));
+        Gateway g = Gateway.start(GatewayConfig.load(file));
+        try {
+            Http http = new Http(g.port());
+            Http.Response viaDefault = http.post("/topics/multi/messages", "to durable");
+            assertThat(viaDefault.status()).as(viaDefault.toString()).isEqualTo(200);
+            Http.Response viaFast = http.post("/clusters/fast/topics/multi/messages", "to fast");
+            assertThat(viaFast.status()).as(viaFast.toString()).isEqualTo(200);
+            Http.Response viaDurable = http.post("/clusters/durable/topics/multi/messages", "to durable again");
+            assertThat(viaDurable.status()).as(viaDurable.toString()).isEqualTo(200);
+            assertThat(new String(kafka.recordAt("multi", 0, viaFast.json().getLong("offset")).value(), UTF_8)).isEqualTo("to fast");
+            assertThat(Files.list(dir.resolve("spool"))).as("the disk broker's files").isNotEmpty();
+
+            Http.Response ready = http.get("/readyz");
+            assertThat(ready.json().getJsonObject("clusters").fieldNames()).containsExactlyInAnyOrder("fast", "durable");
+            assertThat(http.get("/clusters/fast/readyz").json().getJsonObject("clusters").fieldNames()).containsExactly("fast");
+            assertThat(http.get("/metrics").body()).contains("ferry_broker_buffered_events{cluster=\"fast\"}",
+                    "ferry_broker_buffered_events{cluster=\"durable\"}");
+        } finally {
+            assertThat(g.shutdown()).isTrue();
+        }
+    }
+
+    @Test
+    void anUnknownBrokerSetting_failsAtStartNamingIt() {
+        GatewayConfig config = GatewayConfig.parse("""
+                clusters:
+                  default:
+                    kafka: {bootstrap.servers: "%s"}
+                    broker: {type: memory, evnts: 10}
+                """.formatted(kafka.bootstrap()));
+        assertThatThrownBy(() -> Gateway.start(config)).isInstanceOf(BrokerConfigException.class).hasMessageContaining("evnts");
+    }
+
+    @Test
+    void anUnknownBrokerType_failsAtStartListingTheKnownOnes() {
+        GatewayConfig config = GatewayConfig.parse("""
+                clusters:
+                  default:
+                    kafka: {bootstrap.servers: "%s"}
+                    broker: {type: tape}
+                """.formatted(kafka.bootstrap()));
+        assertThatThrownBy(() -> Gateway.start(config)).hasMessageContaining("tape").hasMessageContaining("memory")
+                .hasMessageContaining("disk");
+    }
+}
