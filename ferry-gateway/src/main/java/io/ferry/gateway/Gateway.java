@@ -96,7 +96,8 @@ public final class Gateway implements AutoCloseable {
         int p = config.port() != 0 ? config.port() : freePort(config.host());
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(p)
                 .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setMaxInitialLineLength(8192).setMaxHeaderSize(16384);
+                .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
+                .setHandle100ContinueAutomatically(true);
         await(vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {

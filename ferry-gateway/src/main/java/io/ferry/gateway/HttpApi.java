@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -82,6 +81,8 @@ final class HttpApi {
                 + ctx.request().method() + " " + ctx.request().path() + "; see /openapi.yaml")));
         r.errorHandler(405, ctx -> error(ctx, new ApiException(405, "method_not_allowed", ctx.request().method()
                 + " is not allowed on " + ctx.request().path())));
+        r.errorHandler(400, ctx -> error(ctx, ApiException.badRequest("invalid_request", "the request is malformed: "
+                + (ctx.failure() == null ? "bad Content-Length" : ctx.failure().toString()))));
         r.errorHandler(500, ctx -> {
             LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
             error(ctx, new ApiException(500, "internal_error", "the gateway failed to handle the request: " + ctx.failure()));
@@ -94,7 +95,7 @@ final class HttpApi {
             String label = p;
             io.vertx.ext.web.Route route = r.route(method, p);
             if (method == HttpMethod.POST) {
-                route.handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+                route.handler(new BodyReader(config.maxBodyBytes()));
             }
             route.handler(ctx -> {
                 ctx.put("route", label);

@@ -55,7 +55,7 @@ final class Produce {
         ClusterRuntime c = api.cluster(ctx);
         AckLevel ack = ack(ctx);
         String topic = ctx.pathParam("topic");
-        Event e = RecordReader.message(topic, ctx.body().buffer(), ctx.queryParams(), ctx.request().headers());
+        Event e = RecordReader.message(topic, BodyReader.body(ctx), ctx.queryParams(), ctx.request().headers());
         checkSize(c, e, "the record");
         if (ack != AckLevel.KAFKA) {
             if (!c.publish(e, null)) {
@@ -87,7 +87,7 @@ final class Produce {
         ClusterRuntime c = api.cluster(ctx);
         AckLevel ack = ack(ctx);
         String topic = ctx.pathParam("topic");
-        List<Event> events = RecordReader.batch(topic, ctx.body().buffer());
+        List<Event> events = RecordReader.batch(topic, BodyReader.body(ctx));
         for (int i = 0; i < events.size(); i++) {
             checkSize(c, events.get(i), "records[" + i + "]");
         }

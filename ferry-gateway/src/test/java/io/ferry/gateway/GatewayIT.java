@@ -77,6 +77,15 @@ class GatewayIT {
     }
 
     @Test
+    void message_bodyIsRawBytes_whateverTheContentType_evenAFormOfSeveralKilobytes() {
+        String value = "a=" + "x".repeat(8000) + "&b=2";
+        Http.Response r = http.post("/topics/orders/messages?ack=kafka", value, "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(new String(kafka.recordAt("orders", r.json().getInteger("partition"), r.json().getLong("offset")).value(), UTF_8))
+                .isEqualTo(value);
+    }
+
+    @Test
     void message_withPartition_goesToThatPartition() {
         Http.Response r = http.post("/topics/orders/messages?ack=kafka&partition=2", "p2");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
@@ -286,6 +295,9 @@ class GatewayIT {
                 "max.request.size=" + MAX_RECORD);
         assertError(http.postBytes("/topics/orders/messages", new byte[MAX_BODY + 1]), 413, "body_too_large",
                 "max-body-bytes=" + MAX_BODY);
+        // chunked, without Content-Length: refused once the limit is passed
+        assertError(http.send(http.request("/topics/orders/messages").POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                () -> new java.io.ByteArrayInputStream(new byte[MAX_BODY * 2]))).build()), 413, "body_too_large", "max-body-bytes");
     }
 
     @Test
