@@ -4,7 +4,6 @@ import io.ferry.broker.Event;
 import io.ferry.broker.Eventer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.zip.CRC32C;
 
 /**
  * The writer duty cycle of a {@link DiskBroker}: takes the write queue, appends it to the active
@@ -27,8 +25,7 @@ final class Writer implements Runnable {
     /* Design notes
      * Group commit. Producers keep appending to the write queue while the writer forces the previous
      * group, so under load each fsync covers everything that arrived during the last one (bounded by
-     * fsync.max_events; fsync.interval adds a deliberate wait). One positional write per buffer-full
-     * of frames, one force per group (and one per segment rolled in the group).
+     * fsync.max_events; fsync.interval adds a deliberate wait). The file work is SegmentAppender's.
      *
      * Order of effects for a group: frames written, forced, then (under the lock) durableSeq and the
      * durable end move and consumers are woken, then the eventer and the producers' listeners are
@@ -54,22 +51,15 @@ final class Writer implements Runnable {
     private final DiskCore core;
     private final Eventer eventer;
     private final ChannelFactory channels;
-    private final Path dir;
-    private final long segmentBytes;
     private final boolean force;
+    private final SegmentAppender appender;
+    private final Path dir;
     private final int maxGroupEvents;
     private final long lingerNanos;
     private final long checkpointIntervalNanos;
     private final LongSupplier clock;
 
     // ---- writer thread only --------------------------------------------------------------------------
-    private final EventCodec codec = new EventCodec();
-    private final CRC32C crc = new CRC32C();
-    private ByteBuffer buf;
-    private ByteBuffer crcView;
-    private Segment active;
-    private FileChannel channel;
-    private long offset;
     private Event[] groupEvents = new Event[1024];
     private DiskProducer[] groupOwners = new DiskProducer[1024];
     private int groupSize;
@@ -85,16 +75,11 @@ final class Writer implements Runnable {
     private DiskProducer[] touched = new DiskProducer[8];
 
     // ---- written by the writer thread, read by stats() -----------------------------------------------
-    private volatile long bytesOnDisk;
-    private volatile long fsyncs;
-    private volatile long fsyncNanosTotal;
-    private volatile long fsyncNanosMax;
     private volatile long fsyncedEvents;
     private volatile long checkpoints;
     private volatile long checkpointSeq;
     private volatile long writeErrors;
     private volatile String lastWriteError;
-    private volatile int segmentCount;
 
     /** Sets up the core from recovery and creates the active segment; on the opening thread. */
     Writer(DiskBroker broker, Eventer eventer, ChannelFactory channels, Recovery.Result r) throws IOException {
@@ -104,19 +89,17 @@ final class Writer implements Runnable {
         this.channels = channels;
         DiskBrokerSettings s = broker.settings;
         this.dir = s.directory();
-        this.segmentBytes = s.segmentBytes();
         this.force = s.fsync() == FsyncMode.ALWAYS;
         this.maxGroupEvents = s.groupCommitMaxEvents();
         this.lingerNanos = s.groupCommitInterval().toNanos();
         this.checkpointIntervalNanos = s.checkpointInterval().toNanos();
         this.clock = s.nanoClock();
-        allocate(4 << 20);
         long bytes = 0;
         for (Segment seg : r.segments()) {
             core.segments.addLast(seg);
             bytes += seg.endOffset;
         }
-        bytesOnDisk = bytes;
+        this.appender = new SegmentAppender(core, channels, s, bytes);
         core.nextSeq = r.nextSeq();
         core.writeSeq = r.nextSeq();
         core.durableSeq = r.nextSeq();
@@ -129,24 +112,19 @@ final class Writer implements Runnable {
             core.stamps.add(new long[] {r.readSeq(), now});
             core.oldestStampNanos = now;
         }
-        roll(r.nextSegmentId(), r.nextSeq());
-        core.durableSegmentId = active.id;
-        core.durableOffset = offset;
+        appender.roll(r.nextSegmentId(), r.nextSeq());
+        core.durableSegmentId = appender.active().id;
+        core.durableOffset = appender.offset();
         if (r.readSegmentId() >= 0) {
             core.headSegmentId = r.readSegmentId();
             core.headOffset = r.readOffset();
         } else {
-            core.headSegmentId = active.id;
-            core.headOffset = offset;
+            core.headSegmentId = appender.active().id;
+            core.headOffset = appender.offset();
         }
         checkpointSeq = core.headSeq;
         writeCheckpoint(new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq));
         lastCheckpointNanos = now;
-    }
-
-    private void allocate(int bytes) {
-        buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.BIG_ENDIAN);
-        crcView = FrameDescriptor.view(buf);
     }
 
     @Override
@@ -159,7 +137,7 @@ final class Writer implements Runnable {
             DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker writer failed; the broker stops writing", e);
             throw e;
         } finally {
-            closeChannel();
+            appender.closeChannel();
         }
     }
 
@@ -175,7 +153,7 @@ final class Writer implements Runnable {
         int n = groupSize;
         if (n > 0 || !groupSkips.isEmpty()) {
             try {
-                writeGroup();
+                appender.writeGroup(groupEvents, groupSize, groupFirstSeq, groupSkips);
             } catch (IOException e) {
                 onWriteError(e);
                 return 0;
@@ -301,191 +279,6 @@ final class Writer implements Runnable {
 
     // ---- writing -----------------------------------------------------------------------------------------
 
-    private void writeGroup() throws IOException {
-        if (channel == null) {
-            reopenActive();
-        }
-        long groupStartOffset = offset;
-        long groupStartSegment = active.id;
-        try {
-            buf.clear();
-            for (int i = 0; i < groupSize; i++) {
-                Event e = groupEvents[i];
-                int length = FrameDescriptor.HEADER_LENGTH + codec.payloadLength(e);
-                room(length, groupFirstSeq + i);
-                int start = buf.position();
-                putHeader(length, groupFirstSeq + i, e.sizeBytes(), FrameDescriptor.TYPE_EVENT);
-                codec.encode(e, buf);
-                finishFrame(start, length);
-            }
-            if (!groupSkips.isEmpty()) {
-                int length = FrameDescriptor.HEADER_LENGTH + 4 + 12 * groupSkips.size();
-                room(length, groupFirstSeq + groupSize);
-                int start = buf.position();
-                putHeader(length, 0, 0, FrameDescriptor.TYPE_SKIP);
-                buf.putInt(groupSkips.size());
-                for (long[] skip : groupSkips) {
-                    buf.putLong(skip[0]).putInt((int) skip[1]);
-                }
-                finishFrame(start, length);
-            }
-            flushBuffer();
-            forceActive();
-        } catch (IOException e) {
-            undo(groupStartSegment, groupStartOffset);
-            throw e;
-        }
-    }
-
-    private void putHeader(int length, long seq, int sizeBytes, byte type) {
-        buf.putInt(length).putInt(0).putLong(seq).putInt(sizeBytes).put(type).put((byte) 0).putShort((short) 0);
-    }
-
-    private void finishFrame(int start, int length) {
-        buf.putInt(start + FrameDescriptor.CRC_OFFSET, FrameDescriptor.crc(crc, crcView, start, length));
-    }
-
-    /** Makes room for a frame of {@code length}: rolls the segment when full, flushes the buffer when full. */
-    private void room(int length, long nextSeq) throws IOException {
-        long end = offset + buf.position();
-        if (end + length > segmentBytes && end > SegmentDescriptor.HEADER_LENGTH) {
-            flushBuffer();
-            forceActive();
-            seal();
-            roll(active.id + 1, nextSeq);
-        }
-        if (buf.remaining() < length) {
-            flushBuffer();
-            if (buf.capacity() < length) {
-                allocate(Integer.highestOneBit(length) << 1);
-            }
-        }
-    }
-
-    private void flushBuffer() throws IOException {
-        buf.flip();
-        while (buf.hasRemaining()) {
-            int n = channel.write(buf, offset);
-            offset += n;
-            bytesOnDisk = bytesOnDisk + n;
-        }
-        buf.clear();
-    }
-
-    private void forceActive() throws IOException {
-        if (!force) {
-            return;
-        }
-        long t0 = clock.getAsLong();
-        channel.force(false);
-        long took = clock.getAsLong() - t0;
-        fsyncs = fsyncs + 1;
-        fsyncNanosTotal = fsyncNanosTotal + took;
-        if (took > fsyncNanosMax) {
-            fsyncNanosMax = took;
-        }
-    }
-
-    private void seal() {
-        core.lock.lock();
-        try {
-            active.endOffset = offset;
-            active.sealed = true;
-        } finally {
-            core.lock.unlock();
-        }
-        closeChannel();
-    }
-
-    /** Creates segment {@code id} starting at sequence {@code firstSeq} and makes it the active one. */
-    private void roll(long id, long firstSeq) throws IOException {
-        Path path = SegmentDescriptor.path(dir, id);
-        Files.deleteIfExists(path); // a leftover of a failed roll
-        FileChannel ch = channels.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        try {
-            ByteBuffer header = SegmentDescriptor.header(id, firstSeq);
-            while (header.hasRemaining()) {
-                ch.write(header, header.position());
-            }
-            if (force) {
-                ch.force(true);
-                forceDirectory();
-            }
-        } catch (IOException e) {
-            ch.close();
-            Files.deleteIfExists(path);
-            throw e;
-        }
-        Segment s = new Segment(id, path, firstSeq, SegmentDescriptor.HEADER_LENGTH, false);
-        core.lock.lock();
-        try {
-            core.segments.addLast(s);
-            segmentCount = core.segments.size();
-        } finally {
-            core.lock.unlock();
-        }
-        channel = ch;
-        active = s;
-        offset = SegmentDescriptor.HEADER_LENGTH;
-        bytesOnDisk = bytesOnDisk + SegmentDescriptor.HEADER_LENGTH;
-    }
-
-    /** After a failed group: deletes segments it created, truncates the one it started in. */
-    private void undo(long startSegment, long startOffset) {
-        closeChannel();
-        List<Segment> created = new ArrayList<>();
-        core.lock.lock();
-        try {
-            Segment s;
-            while ((s = core.segments.peekLast()) != null && s.id > startSegment) {
-                created.add(core.segments.pollLast());
-            }
-            active = core.segments.peekLast();
-            active.sealed = false;
-            active.endOffset = Math.min(active.endOffset, startOffset);
-            segmentCount = core.segments.size();
-            long bytes = 0;
-            for (Segment s2 : core.segments) {
-                bytes += s2 == active ? startOffset : s2.endOffset;
-            }
-            bytesOnDisk = bytes;
-        } finally {
-            core.lock.unlock();
-        }
-        for (Segment s : created) {
-            try {
-                Files.deleteIfExists(s.path);
-            } catch (IOException e) {
-                DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot delete segment " + s.path
-                        + " after a write error; recovery will check it", e);
-            }
-        }
-        offset = startOffset;
-        try {
-            reopenActive();
-        } catch (IOException e) {
-            // The next attempt reopens and truncates again; a crash meanwhile leaves a tail that
-            // recovery truncates, or complete frames of never-acked events that are delivered.
-            DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot truncate " + active.path
-                    + " after a write error; retrying", e);
-        }
-    }
-
-    /** Opens the active segment again after an error and cuts it to the last forced group. */
-    private void reopenActive() throws IOException {
-        FileChannel ch = channels.open(active.path, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        try {
-            ch.truncate(offset);
-            if (force) {
-                ch.force(true);
-            }
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
-        channel = ch;
-    }
-
     private void onWriteError(IOException e) {
         writeErrors = writeErrors + 1;
         lastWriteError = e.toString();
@@ -541,9 +334,9 @@ final class Writer implements Runnable {
         core.lock.lock();
         try {
             core.durableSeq = groupFirstSeq + groupSize;
-            core.durableSegmentId = active.id;
-            core.durableOffset = offset;
-            active.endOffset = offset;
+            core.durableSegmentId = appender.active().id;
+            core.durableOffset = appender.offset();
+            appender.active().endOffset = appender.offset();
             core.notEmpty.signalAll();
         } finally {
             core.lock.unlock();
@@ -646,7 +439,7 @@ final class Writer implements Runnable {
             }
             return;
         }
-        deleteSegmentsBefore(p);
+        appender.deleteSegmentsBefore(p);
     }
 
     private void writeCheckpoint(CheckpointDescriptor.Position p) throws IOException {
@@ -664,56 +457,14 @@ final class Writer implements Runnable {
         Files.move(tmp, dir.resolve(CheckpointDescriptor.FILE), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
         if (force) {
-            forceDirectory();
-        }
-    }
-
-    private void forceDirectory() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
-
-    /** Deletes segments wholly before the persisted read position; never the active one. */
-    private void deleteSegmentsBefore(CheckpointDescriptor.Position p) {
-        List<Segment> dead = new ArrayList<>();
-        core.lock.lock();
-        try {
-            Segment s;
-            while (core.segments.size() > 1 && (s = core.segments.peekFirst()).sealed
-                    && (s.id < p.segmentId() || (s.id == p.segmentId() && p.offset() >= s.endOffset))) {
-                dead.add(core.segments.pollFirst());
-            }
-            segmentCount = core.segments.size();
-        } finally {
-            core.lock.unlock();
-        }
-        for (Segment s : dead) {
-            try {
-                long size = Files.size(s.path);
-                Files.deleteIfExists(s.path);
-                bytesOnDisk = bytesOnDisk - size;
-            } catch (IOException e) {
-                DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot delete acknowledged segment "
-                        + s.path + "; the next start deletes it", e);
-            }
-        }
-    }
-
-    private void closeChannel() {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                DiskBroker.LOG.log(System.Logger.Level.DEBUG, "closing a segment failed", e);
-            }
-            channel = null;
+            SegmentAppender.forceDirectory(dir);
         }
     }
 
     /** A snapshot of the disk counters; any thread. */
     DiskStats stats(long eventsOnDisk, RecoveryReport recovery) {
-        return new DiskStats(bytesOnDisk, eventsOnDisk, segmentCount, fsyncs, fsyncNanosTotal, fsyncNanosMax,
+        SegmentAppender a = appender;
+        return new DiskStats(a.bytesOnDisk, eventsOnDisk, a.segmentCount, a.fsyncs, a.fsyncNanosTotal, a.fsyncNanosMax,
                 fsyncedEvents, checkpoints, checkpointSeq, writeErrors, lastWriteError, recovery);
     }
 }

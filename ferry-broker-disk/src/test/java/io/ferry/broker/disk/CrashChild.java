@@ -20,8 +20,9 @@ import java.util.Random;
  * The child JVM of {@link CrashRecoveryTest}: {@code CrashChild <dir> <seed> <round> [hold]}. Opens a
  * disk broker on {@code dir}, then producers publish with acks and a consumer takes and acks
  * batches until the parent kills the process. Prints, flushed, one line per fact:
- * {@code READY}, {@code P <producer> <seq>} (acked up to seq), {@code H <producer> <seq>} (handed
- * out), {@code C <producer> <seq>} (its consumer ack is persisted). With {@code hold} it only opens
+ * {@code READY}, {@code P <producer> <seq> ;} (acked up to seq), {@code H <producer> <seq> ;}
+ * (handed out), {@code C <producer> <seq> ;} (its consumer ack is persisted). The closing
+ * {@code ;} tells a complete line from one the kill cut short. With {@code hold} it only opens
  * the broker, prints READY and waits to be killed.
  */
 public final class CrashChild {
@@ -77,7 +78,7 @@ public final class CrashChild {
             Producer p = broker.producer(ProducerConfig.withAcks(n -> {
                 acked[0] += n;
                 synchronized (out) {
-                    out.println("P " + pid + " " + (acked[0] - 1));
+                    out.println("P " + pid + " " + (acked[0] - 1) + " ;");
                     out.flush();
                 }
             }));
@@ -112,7 +113,7 @@ public final class CrashChild {
                 DiskBatch b = (DiskBatch) c.get(1 + rnd.nextInt(64));
                 StringBuilder sb = new StringBuilder();
                 for (Event e : b.events()) {
-                    sb.append("H ").append(producerOf(e)).append(' ').append(seqOf(e)).append('\n');
+                    sb.append("H ").append(producerOf(e)).append(' ').append(seqOf(e)).append(" ;\n");
                 }
                 synchronized (out) {
                     out.print(sb);
@@ -132,7 +133,7 @@ public final class CrashChild {
                         return false;
                     }
                     for (Event e : a.events()) {
-                        done.append("C ").append(producerOf(e)).append(' ').append(seqOf(e)).append('\n');
+                        done.append("C ").append(producerOf(e)).append(' ').append(seqOf(e)).append(" ;\n");
                     }
                     return true;
                 });

@@ -12,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,8 +55,8 @@ class CrashRecoveryTest {
             int acks = 0;
             for (String line : lines) {
                 String[] f = line.split(" ");
-                if (f.length != 3 || f[0].length() != 1) {
-                    continue; // READY, or a line torn by the kill
+                if (f.length != 4 || f[0].length() != 1 || !f[3].equals(";")) {
+                    continue; // READY, or the last line, cut short by the kill ("C 0 10" of "C 0 1024 ;")
                 }
                 int pid = Integer.parseInt(f[1]);
                 int seq = Integer.parseInt(f[2]);
@@ -168,6 +169,8 @@ class CrashRecoveryTest {
             reader.join(TimeUnit.SECONDS.toMillis(20));
         }
         assertThat(lines).isNotEmpty();
+        // Kept for diagnosis of a failure: what the child said, in order.
+        Files.write(dir.resolveSibling("crash-round-" + round + ".txt"), lines);
         assertThat(lines.get(0)).startsWith("READY");
         System.out.println("[crash] round " + round + " " + lines.get(0));
         return lines;
