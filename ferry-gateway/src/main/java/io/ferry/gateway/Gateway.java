@@ -131,6 +131,11 @@ public final class Gateway implements AutoCloseable {
         return port.get();
     }
 
+    /** Events the brokers of every cluster hold now (accepted, not yet acknowledged by Kafka). */
+    public long bufferedEvents() {
+        return clusters.values().stream().mapToLong(ClusterRuntime::bufferedEvents).sum();
+    }
+
     /** The configuration. */
     public GatewayConfig config() {
         return config;

@@ -73,8 +73,17 @@ public final class DevKafka implements AutoCloseable {
     }
 
     private static void quiet(String logger) {
-        if (LoggerFactory.getLogger(logger) instanceof ch.qos.logback.classic.Logger l) {
-            l.setLevel(ch.qos.logback.classic.Level.OFF);
+        org.slf4j.Logger l = LoggerFactory.getLogger(logger);
+        // by name: an application embedding this class may log through another SLF4J provider
+        if (l.getClass().getName().equals("ch.qos.logback.classic.Logger")) {
+            Logback.off(l);
+        }
+    }
+
+    /** Loaded only when Logback is the SLF4J provider. */
+    private static final class Logback {
+        static void off(org.slf4j.Logger l) {
+            ((ch.qos.logback.classic.Logger) l).setLevel(ch.qos.logback.classic.Level.OFF);
         }
     }
 
