@@ -48,6 +48,21 @@ class LayeringTest {
     }
 
     @Test
+    void nothingButTheBenchmarksDependsOnTheGateway() {
+        noClasses().that().resideOutsideOfPackages("io.ferry.gateway..", "io.ferry.bench..")
+                .should().dependOnClassesThat().resideInAPackage("io.ferry.gateway..")
+                .check(classes);
+    }
+
+    @Test
+    void theGateway_usesTheBrokerApiNotItsImplementations() {
+        noClasses().that().resideInAPackage("io.ferry.gateway..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.ferry.broker.memory..", "io.ferry.broker.disk..",
+                        "io.ferry.mapper..", "io.ferry.kafka.wire..")
+                .check(classes);
+    }
+
+    @Test
     void nothingDependsOnTheBenchmarks() {
         noClasses().that().resideOutsideOfPackage("io.ferry.bench..")
                 .should().dependOnClassesThat().resideInAPackage("io.ferry.bench..")
