@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 
 /** The harness's admin client: fresh topics, end offsets, clean-up; one thread at a time. */
 final class BenchAdmin implements AutoCloseable {
@@ -23,16 +25,31 @@ final class BenchAdmin implements AutoCloseable {
     }
 
     /**
-     * Creates {@code topic} with replication 1 and waits until every partition is served: its
-     * leader answers ListOffsets (with 0), so that no side's first produce races the broker still
-     * taking the new topic on.
+     * Creates {@code topic} with replication 1 and, with {@code awaitServed}, waits until every
+     * partition is served: its leader answers ListOffsets (with 0), so that no side's first produce
+     * races the broker still taking the new topic on.
      */
-    void createTopic(String topic, int partitions) throws Exception {
+    void createTopic(String topic, int partitions, boolean awaitServed) throws Exception {
         admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of("min.insync.replicas", "1"))))
                 .all().get(30, TimeUnit.SECONDS);
-        long sum = endOffsetSum(topic, partitions); // the admin client retries until every leader answers
-        if (sum != 0) {
-            throw new IllegalStateException("fresh topic " + topic + " already holds " + sum + " records");
+        if (!awaitServed) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                long sum = endOffsetSum(topic, partitions);
+                if (sum != 0) {
+                    throw new IllegalStateException("fresh topic " + topic + " already holds " + sum + " records");
+                }
+                return;
+            } catch (ExecutionException e) {
+                // the broker's metadata may lag the controller's: UNKNOWN_TOPIC_OR_PARTITION for a moment
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
         }
     }
 

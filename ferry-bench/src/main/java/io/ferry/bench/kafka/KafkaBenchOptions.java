@@ -27,6 +27,7 @@ import java.util.Map;
  * @param ferryBatchEvents the most events KafkaOutput takes per broker batch
  * @param ferryOutstandingBatches the most broker batches KafkaOutput holds unacknowledged
  * @param threadReport how many thread groups' CPU to print per run (0: none)
+ * @param awaitTopic whether a run starts only once every partition of its fresh topic is served
  */
 record KafkaBenchOptions(
         String bootstrap,
@@ -45,7 +46,8 @@ record KafkaBenchOptions(
         int ferryCapacityEvents,
         int ferryBatchEvents,
         int ferryOutstandingBatches,
-        int threadReport) {
+        int threadReport,
+        boolean awaitTopic) {
 
     static final String KAFKA_PRODUCER = "kafka-producer";
     static final String FERRY = "ferry";
@@ -69,7 +71,8 @@ record KafkaBenchOptions(
             "  --ferry-capacity E        MemoryBroker capacity in events (default 65536)",
             "  --ferry-batch E           KafkaOutput: events per broker batch (default 2048)",
             "  --ferry-outstanding B     KafkaOutput: unacknowledged broker batches (default 64)",
-            "  --threads T               print the T busiest thread groups per run (default 0)");
+            "  --threads T               print the T busiest thread groups per run (default 0)",
+            "  --await-topic true|false  start a run once every partition of its fresh topic is served (default true)");
 
     /** Validates; messages name the option and what is accepted. */
     KafkaBenchOptions {
@@ -118,7 +121,7 @@ record KafkaBenchOptions(
         Map<String, String> o = new LinkedHashMap<>();
         for (String name : List.of("bootstrap", "records", "record-size", "partitions", "runs", "warmup-records", "acks",
                 "linger-ms", "batch-size", "compression", "keys", "rate", "sides", "ferry-capacity", "ferry-batch",
-                "ferry-outstanding", "threads")) {
+                "ferry-outstanding", "threads", "await-topic")) {
             o.put(name, null);
         }
         for (int i = 0; i < args.length; i++) {
@@ -168,7 +171,19 @@ record KafkaBenchOptions(
                 integer(o, "ferry-capacity", 65_536),
                 integer(o, "ferry-batch", 2048),
                 integer(o, "ferry-outstanding", 64),
-                integer(o, "threads", 0));
+                integer(o, "threads", 0),
+                bool(o, "await-topic", true));
+    }
+
+    private static boolean bool(Map<String, String> o, String name, boolean def) {
+        String v = o.get(name);
+        if (v == null) {
+            return def;
+        }
+        if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("--" + name + " is '" + v + "'; expected true or false");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     private static String string(Map<String, String> o, String name, String def) {
@@ -197,7 +212,7 @@ record KafkaBenchOptions(
     KafkaBenchOptions withBootstrap(String servers) {
         return new KafkaBenchOptions(servers, records, recordSizeBytes, partitions, runs, warmupRecords, acks, lingerMs,
                 batchSizeBytes, compressionType, keys, rateRecordsPerSec, sides, ferryCapacityEvents, ferryBatchEvents,
-                ferryOutstandingBatches, threadReport);
+                ferryOutstandingBatches, threadReport, awaitTopic);
     }
 
     /** One line naming the settings, for the report. */

@@ -107,7 +107,7 @@ public final class KafkaBenchReport {
     private static RunResult runOnce(BenchSide side, BenchAdmin admin, KafkaBenchOptions o, int records, String label,
             PrintStream out) throws Exception {
         String topic = "bench-" + side.name().toLowerCase(Locale.ROOT) + "-" + Long.toHexString(System.nanoTime());
-        admin.createTopic(topic, o.partitions());
+        admin.createTopic(topic, o.partitions(), o.awaitTopic());
         System.gc();
         RunResult r = side.run(topic, records);
         r = r.withEndOffsetSum(admin.endOffsetSum(topic, o.partitions()));
