@@ -132,7 +132,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     }
 
     /** Logs at most one line per code every 5 s, so a flood of failures stays readable. */
-    private void logLimited(String code, String format, Object... args) {
+    void logLimited(String code, String format, Object... args) {
         long now = System.currentTimeMillis();
         AtomicLong last = lastLoggedMs.computeIfAbsent(code, k -> new AtomicLong());
         long prev = last.get();

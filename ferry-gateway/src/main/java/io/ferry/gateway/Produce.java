@@ -45,6 +45,8 @@ final class Produce {
     }
 
     private void full(RoutingContext ctx, ClusterRuntime c) {
+        c.logLimited("BROKER_FULL", "cluster {}: the broker is full ({} events buffered): produce requests get 429 until "
+                + "Kafka catches up", c.name, c.bufferedEvents());
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
         api.error(ctx, new ApiException(429, "broker_full", "the broker of cluster '" + c.name + "' is full ("
                 + c.bufferedEvents() + " events buffered): Kafka is not keeping up; retry after "
