@@ -1,5 +1,6 @@
 package io.ferry.gateway;
 
+import io.ferry.broker.BrokerCapability;
 import io.ferry.broker.Event;
 import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
@@ -26,9 +27,12 @@ import org.slf4j.LoggerFactory;
 final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     /* Design notes
      * Producers: a broker Producer is used by one thread at a time, so each event-loop thread gets
-     * its own (a ThreadLocal; event-loop threads live as long as the gateway). They have no ack
-     * listener: ack=local is "tryPublish returned true", ack=kafka is the engine's per-record
-     * DeliveryListener, so the broker keeps no per-event ack bookkeeping for the gateway.
+     * its own (a ThreadLocal; event-loop threads live as long as the gateway). ack=kafka is the
+     * engine's per-record DeliveryListener. ack=local is "tryPublish returned true" for a broker
+     * that acks producers only after Kafka (memory); for one that acks on durable store (disk) it
+     * waits for the producer's ack count to pass the request's last event (acks come in publish
+     * order). Only then do producers have an ack listener, so the memory broker keeps no per-event
+     * ack bookkeeping for the gateway.
      * Waiting records: ack=kafka registers the event BEFORE tryPublish, because the engine may
      * answer before tryPublish returns. The engine calls onDelivered/onFailure for every record; a
      * lookup that finds nothing is a record published at ack none/local. Events are matched by
@@ -47,7 +51,9 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
     private final Map<Event, ArrayDeque<RecordOutcome>> waiting = new ConcurrentHashMap<>(); // deques guarded by compute
-    private final ThreadLocal<Producer> producers;
+    private final ThreadLocal<LoopProducer> producers;
+    /** The broker acks producers once events are stored durably (the disk broker): ack=local waits for that. */
+    final boolean durableAcks;
     final LongAdder bytesSent = new LongAdder();
     final LongAdder dropped = new LongAdder();
     final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
@@ -57,8 +63,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         this.name = name;
         this.maxRecordBytes = config.kafka().maxRequestSizeBytes();
         this.pipeline = FerryPipeline.start(config.broker(), config.kafka(), this);
-        ProducerConfig pc = ProducerConfig.DEFAULT.dropListener(this::dropped);
-        this.producers = ThreadLocal.withInitial(() -> pipeline.producer(pc));
+        this.durableAcks = pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
+        this.producers = ThreadLocal.withInitial(() -> new LoopProducer(pipeline, this::dropped, durableAcks));
         Properties p = new Properties();
         p.putAll(config.kafka().passThrough());
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
@@ -90,6 +96,14 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
             });
         }
         return ok;
+    }
+
+    /**
+     * Runs {@code stored} (on the broker's ack thread) once the broker has durably stored every event
+     * this thread published so far; only when {@link #durableAcks}. Event-loop threads only.
+     */
+    void whenStored(Runnable stored) {
+        producers.get().whenStored(stored);
     }
 
     /** Events the broker holds now. */
@@ -170,6 +184,49 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     @Override
     public void close() {
         close(Duration.ofSeconds(30));
+    }
+
+    /**
+     * The broker producer of one event-loop thread: that thread publishes; with durable acks the
+     * broker's ack thread reports stored counts and completes the waiters in publish order.
+     */
+    private static final class LoopProducer {
+        private final Producer producer;
+        private long published; // event-loop thread only
+        private long stored; // guarded by this
+        private final ArrayDeque<Object[]> waiters = new ArrayDeque<>(); // {Long seq, Runnable}; guarded by this
+
+        LoopProducer(FerryPipeline pipeline, ProducerConfig.DropListener dropped, boolean durableAcks) {
+            ProducerConfig pc = ProducerConfig.DEFAULT.dropListener(dropped);
+            // without durable acks no ack listener: the broker keeps no per-event ack bookkeeping (rule 1.5)
+            this.producer = pipeline.producer(durableAcks ? pc.ackListener(this::onAck) : pc);
+        }
+
+        boolean tryPublish(Event e) {
+            boolean ok = producer.tryPublish(e);
+            if (ok) {
+                published++;
+            }
+            return ok;
+        }
+
+        void whenStored(Runnable r) {
+            long seq = published;
+            synchronized (this) {
+                if (stored >= seq) {
+                    r.run();
+                } else {
+                    waiters.add(new Object[] {seq, r});
+                }
+            }
+        }
+
+        private synchronized void onAck(int n) {
+            stored += n;
+            while (!waiters.isEmpty() && (Long) waiters.peek()[0] <= stored) {
+                ((Runnable) waiters.poll()[1]).run();
+            }
+        }
     }
 
     /** The first outcome waiting for an event equal to {@code event}, removed; null when none. */

@@ -64,7 +64,8 @@ final class Produce {
                 full(ctx, c);
                 return;
             }
-            HttpApi.json(ctx, 202, new JsonObject().put("topic", topic).put("ack", ack.wireName()));
+            JsonObject body = new JsonObject().put("topic", topic).put("ack", ack.wireName());
+            answerWhenStored(ctx, c, ack, () -> HttpApi.json(ctx, 202, body));
             return;
         }
         Context vctx = Vertx.currentContext();
@@ -141,7 +142,21 @@ final class Produce {
             full(ctx, c);
             return;
         }
-        settledOne.run();
+        if (ack == AckLevel.LOCAL && c.durableAcks) {
+            c.whenStored(settledOne); // the guard: the answer waits until the broker stored them
+        } else {
+            settledOne.run();
+        }
+    }
+
+    /** Answers now, or with {@code ack=local} on a durable broker once the broker stored the records. */
+    private static void answerWhenStored(RoutingContext ctx, ClusterRuntime c, AckLevel ack, Runnable answer) {
+        if (ack == AckLevel.LOCAL && c.durableAcks) {
+            Context vctx = Vertx.currentContext();
+            c.whenStored(() -> vctx.runOnContext(v -> answer.run()));
+        } else {
+            answer.run();
+        }
     }
 
     private void answerBatch(RoutingContext ctx, String topic, AckLevel ack, JsonObject[] results) {

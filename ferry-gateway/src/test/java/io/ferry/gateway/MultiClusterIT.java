@@ -68,6 +68,13 @@ class MultiClusterIT {
             assertThat(viaDurable.status()).as(viaDurable.toString()).isEqualTo(200);
             assertThat(new String(kafka.recordAt("multi", 0, viaFast.json().getLong("offset")).value(), UTF_8)).isEqualTo("to fast");
             assertThat(Files.list(dir.resolve("spool"))).as("the disk broker's files").isNotEmpty();
+            // ack=local on the disk broker answers once the broker stored the records durably
+            Http.Response local = http.post("/clusters/durable/topics/multi/messages?ack=local", "stored first");
+            assertThat(local.status()).as(local.toString()).isEqualTo(202);
+            Http.Response localBatch = http.post("/clusters/durable/topics/multi/records?ack=local",
+                    "{\"records\":[{\"value\":1},{\"value\":2}]}");
+            assertThat(localBatch.status()).as(localBatch.toString()).isEqualTo(202);
+            assertThat(http.post("/clusters/durable/topics/multi/messages?ack=none", "n").status()).isEqualTo(202);
 
             Http.Response ready = http.get("/readyz");
             assertThat(ready.json().getJsonObject("clusters").fieldNames()).containsExactlyInAnyOrder("fast", "durable");
