@@ -45,6 +45,14 @@ final class ControlLoop implements Runnable, AutoCloseable {
     private long backoffUntilMs;
     private int nodeIndex;
 
+    private Runnable tick = () -> { };
+    private long nextTickMs;
+
+    /** Runs {@code tick} on this loop's thread about once a second (the engine's expiry sweep). */
+    void onTick(Runnable tick) {
+        this.tick = tick;
+    }
+
     ControlLoop(KafkaSettings settings, MetadataCache cache, LongSupplier clockMs) {
         this.settings = settings;
         this.cache = cache;
@@ -113,8 +121,16 @@ final class ControlLoop implements Runnable, AutoCloseable {
                 pidWaiters.add((CompletableFuture<ProducerIdAndEpoch>) r);
             }
         }
-        NodeConnection c = connection();
         long now = clockMs.getAsLong();
+        if (now >= nextTickMs) {
+            nextTickMs = now + 1000;
+            try {
+                tick.run();
+            } catch (RuntimeException e) {
+                LOG.warn("periodic sweep failed", e);
+            }
+        }
+        NodeConnection c = connection();
         if (!inFlight && now >= backoffUntilMs && c.ready(now)) {
             if (!pidWaiters.isEmpty()) {
                 inFlight = true;

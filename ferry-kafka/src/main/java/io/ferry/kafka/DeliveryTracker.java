@@ -21,8 +21,11 @@ final class DeliveryTracker {
     /** {@code n} more events of the batch are done. */
     void done(int n) {
         if (remaining.addAndGet(-n) == 0) {
-            batch.ack();
-            onAcked.run();
+            try {
+                batch.ack();
+            } finally {
+                onAcked.run();
+            }
         }
     }
 }

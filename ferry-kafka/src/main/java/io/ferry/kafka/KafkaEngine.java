@@ -35,6 +35,10 @@ public final class KafkaEngine implements AutoCloseable {
      * backoff) and asks the control loop for a refresh.
      */
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEngine.class);
+    /** How long the router waits for a topic it has never seen to appear in metadata. */
+    static final long UNKNOWN_TOPIC_WAIT_MS = 5_000;
+    /** After that, how long events of a still-missing topic fail at once, before it is asked about again. */
+    static final long MISSING_TOPIC_RECHECK_MS = 10_000;
 
     final KafkaSettings settings;
     final MetadataCache metadata = new MetadataCache(this::leaderMoved);
@@ -62,6 +66,12 @@ public final class KafkaEngine implements AutoCloseable {
         this.encoder = new RecordBatchEncoder(settings.compressionType());
         this.clientId = "ferry-" + Long.toHexString(System.nanoTime() & 0xffffff);
         this.control = new ControlLoop(settings, metadata, clockMs);
+        // A worker whose executor cannot send, or which has none (no leader known), still expires
+        // its events after delivery.timeout.ms: nothing waits forever.
+        control.onTick(() -> {
+            long now = clockMs.getAsLong();
+            workers.values().forEach(w -> w.expire(now));
+        });
         this.controlThread = new Thread(control, "ferry-kafka-control");
         controlThread.setDaemon(true);
         controlThread.start();
@@ -137,14 +147,25 @@ public final class KafkaEngine implements AutoCloseable {
         if (n > 0) {
             return n;
         }
-        try {
-            control.refresh(Set.of(topic)).get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("metadata for topic {} not available: {}", topic, e.toString());
+        // A topic created a moment ago may not have reached the node we ask yet: ask again, with
+        // backoff, for up to UNKNOWN_TOPIC_WAIT_MS (capped by request.timeout.ms).
+        long deadline = clockMs() + Math.min(settings.requestTimeoutMs(), UNKNOWN_TOPIC_WAIT_MS);
+        while (true) {
+            long left = deadline - clockMs();
+            try {
+                control.refresh(Set.of(topic)).get(Math.max(1, left), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return metadata.partitionCount(topic);
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("metadata for topic {} not available: {}", topic, e.toString());
+            }
+            n = metadata.partitionCount(topic);
+            if (n > 0 || clockMs() + settings.retryBackoffMs() >= deadline) {
+                return n;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.max(10, settings.retryBackoffMs())));
         }
-        return metadata.partitionCount(topic);
     }
 
     /** Why {@code topic} has no metadata, for error messages. */
@@ -186,7 +207,7 @@ public final class KafkaEngine implements AutoCloseable {
 
     /** Asks for a new producer id/epoch once per generation (the broker lost our producer state). */
     void resetIdentity(int observedGeneration, String why) {
-        if (identity.generation() != observedGeneration || !resetting.compareAndSet(false, true)) {
+        if (!settings.idempotence() || identity.generation() != observedGeneration || !resetting.compareAndSet(false, true)) {
             return;
         }
         LOG.warn("idempotent producer state lost ({}); getting a new producer id, sequences restart", why);

@@ -88,7 +88,14 @@ public final class KafkaOutput implements AutoCloseable {
                 DeliveryTracker tracker = new DeliveryTracker(batch, outstanding::release);
                 long now = engine.clockMs();
                 for (Event e : batch.events()) {
-                    route(e, tracker, partitioner, partitionCounts, missingUntil, now);
+                    try {
+                        route(e, tracker, partitioner, partitionCounts, missingUntil, now);
+                    } catch (RuntimeException ex) {
+                        // The engine is closing (or a bug): the event cannot go, but its batch must
+                        // still settle, and the router must live on for the rest.
+                        LOG.warn("cannot route an event of topic {}: {}", e.topic(), ex.toString());
+                        engine.fail(new PartitionWorker.Pending(e, tracker, now), "NOT_ROUTED: " + ex);
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -106,13 +113,14 @@ public final class KafkaOutput implements AutoCloseable {
         }
         Integer n = counts.get(e.topic());
         if (n == null || n <= 0) {
-            // A topic Kafka just said does not exist is not asked about again for retry.backoff.ms:
-            // a flood of events to a missing topic must not stall the routing of every other topic.
+            // A topic found missing (after waiting up to UNKNOWN_TOPIC_WAIT_MS for it) is not asked
+            // about again for MISSING_TOPIC_RECHECK_MS: a flood of events to a missing topic must
+            // not stall the routing of every other topic.
             Long until = missingUntil.get(e.topic());
             n = until != null && now < until ? -1 : engine.partitionCount(e.topic());
             if (n <= 0) {
                 if (until == null || now >= until) {
-                    missingUntil.put(e.topic(), engine.clockMs() + Math.max(engine.settings.retryBackoffMs(), 100));
+                    missingUntil.put(e.topic(), engine.clockMs() + KafkaEngine.MISSING_TOPIC_RECHECK_MS);
                 }
                 engine.fail(direct, engine.topicProblem(e.topic()));
                 return;

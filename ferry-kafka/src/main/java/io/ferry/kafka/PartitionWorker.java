@@ -43,6 +43,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     /** The sequence after the last batch Kafka acknowledged: where the broker expects us to go on. */
     private int ackedEnd;
     private int generation = -1;
+    /** A generation this worker asked to replace: nothing is sent under it any more. */
+    private int staleGeneration = -2;
     private boolean resequence;
     private long retryAtMs;
     private ProduceExecutor executor;
@@ -63,6 +65,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         int seq;
         boolean sent;
         boolean failed;
+        /** A request carrying it went unanswered (disconnect, timeout): Kafka may have written it. */
+        boolean maybeWritten;
         final long firstEnqueuedMs;
 
         InFlight(List<Pending> records) {
@@ -119,12 +123,51 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
      * The batch to send now, at most {@code budgetBytes} (unless nothing was sent yet in the
      * request: {@code first}), or null. Marks it sent.
      */
-    synchronized InFlight next(long nowMs, int budgetBytes, boolean first) {
-        expire(nowMs);
+    InFlight next(long nowMs, int budgetBytes, boolean first) {
+        List<Pending> expired = new ArrayList<>(0);
+        InFlight b;
+        boolean reset;
+        synchronized (this) {
+            reset = expireLocked(nowMs, expired);
+            b = nextLocked(nowMs, budgetBytes, first);
+        }
+        failExpired(expired, reset);
+        return b;
+    }
+
+    /** Fails what has waited longer than delivery.timeout.ms; the executor's thread, also when it cannot send. */
+    void expire(long nowMs) {
+        List<Pending> expired = new ArrayList<>(0);
+        boolean reset;
+        synchronized (this) {
+            reset = expireLocked(nowMs, expired);
+        }
+        failExpired(expired, reset);
+    }
+
+    private void failExpired(List<Pending> expired, boolean reset) {
+        // Outside the monitor: failing settles broker batches, which runs user listeners.
+        if (reset) {
+            engine.resetIdentity(generation(), tp + ": a batch Kafka may have written expired");
+        }
+        for (Pending p : expired) {
+            engine.fail(p, "DELIVERY_TIMEOUT: not acknowledged within delivery.timeout.ms=" + settings.deliveryTimeoutMs());
+        }
+    }
+
+    private synchronized int generation() {
+        return generation;
+    }
+
+    private InFlight nextLocked(long nowMs, int budgetBytes, boolean first) {
         if (nowMs < retryAtMs) {
             return null;
         }
         ProducerIdentity id = engine.identity();
+        if (id.generation() == staleGeneration) {
+            engine.resetIdentity(staleGeneration, tp + ": still waiting for a new producer id");
+            return null;
+        }
         boolean anySent = anySent();
         if (id.generation() != generation || resequence) {
             if (anySent) {
@@ -172,7 +215,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         }
         InFlight b = new InFlight(records);
         encode(b, id, nextSeq, nowMs);
-        nextSeq += records.size();
+        nextSeq = incrementSequence(nextSeq, records.size());
         batches.addLast(b);
         return b;
     }
@@ -200,40 +243,74 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         long now = engine.clockMs();
         for (InFlight b : batches) {
             encode(b, id, nextSeq, now);
-            nextSeq += b.records.size();
+            nextSeq = incrementSequence(nextSeq, b.records.size());
         }
         resequence = false;
     }
 
-    /** Fails pending events and unsent batches older than delivery.timeout.ms. */
-    private void expire(long nowMs) {
+    /**
+     * Takes out pending events and unsent batches older than delivery.timeout.ms into
+     * {@code expired}; true when one of those batches may have been written by Kafka, so that
+     * renumbering the rest under the same producer id could duplicate or reorder: the identity
+     * must be reset instead.
+     */
+    private boolean expireLocked(long nowMs, List<Pending> expired) {
         long deadline = nowMs - settings.deliveryTimeoutMs();
         while (!pending.isEmpty() && pending.peekFirst().enqueuedMs < deadline) {
             Pending p = pending.pollFirst();
             pendingBytes -= p.event.sizeBytes();
-            engine.fail(p, "DELIVERY_TIMEOUT: not sent within delivery.timeout.ms=" + settings.deliveryTimeoutMs());
+            expired.add(p);
         }
+        boolean reset = false;
         for (var it = batches.iterator(); it.hasNext(); ) {
             InFlight b = it.next();
             if (!b.sent && b.firstEnqueuedMs < deadline) {
                 it.remove();
                 resequence = true;
-                b.records.forEach(p -> engine.fail(p, "DELIVERY_TIMEOUT: not acknowledged within delivery.timeout.ms="
-                        + settings.deliveryTimeoutMs()));
+                if (b.maybeWritten && settings.idempotence()) {
+                    reset = true;
+                    staleGeneration = generation;
+                }
+                expired.addAll(b.records);
             }
         }
+        return reset;
     }
 
-    /** When this worker next has something to do without new events (linger or retry), or Long.MAX_VALUE. */
-    synchronized long nextDeadlineMs() {
+    /**
+     * When this worker next has something to do without new events or answers (linger, retry
+     * backoff, expiry), or Long.MAX_VALUE. A worker that must wait for answers first (in-flight
+     * limit, recovery, renumbering) reports only its expiry, so the executor does not spin.
+     */
+    synchronized long nextDeadlineMs(long nowMs) {
         long t = Long.MAX_VALUE;
-        if (!pending.isEmpty()) {
-            t = pending.peekFirst().enqueuedMs + settings.lingerMs();
+        boolean anySent = anySent();
+        int current = engine.identity().generation();
+        boolean blocked = batches.size() >= settings.maxInFlightPerPartition() || current == staleGeneration
+                || (anySent && (anyFailed() || resequence || current != generation));
+        if (!blocked) {
+            if (!pending.isEmpty()) {
+                t = pending.peekFirst().enqueuedMs + settings.lingerMs();
+            }
+            if (firstUnsent() != null) {
+                t = Math.min(t, Math.max(retryAtMs, nowMs));
+            }
         }
-        if (firstUnsent() != null) {
-            t = Math.min(t, retryAtMs);
+        long oldest = pending.isEmpty() ? Long.MAX_VALUE : pending.peekFirst().enqueuedMs;
+        for (InFlight b : batches) {
+            if (!b.sent) {
+                oldest = Math.min(oldest, b.firstEnqueuedMs);
+            }
+        }
+        if (oldest != Long.MAX_VALUE) {
+            t = Math.min(t, oldest + settings.deliveryTimeoutMs() + 1);
         }
         return t;
+    }
+
+    /** Kafka's sequence arithmetic: sequences wrap from Integer.MAX_VALUE to 0. */
+    static int incrementSequence(int seq, int n) {
+        return seq > Integer.MAX_VALUE - n ? n - (Integer.MAX_VALUE - seq) - 1 : seq + n;
     }
 
     // ---- outcomes (executor thread) ------------------------------------------------------------
@@ -257,12 +334,18 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             return;
         }
         if (e.isOutOfOrderSequence() || e.isProducerFenced()) {
-            boolean recovering;
+            // As Kafka's producer decides: an out-of-order answer for a batch that is not the next
+            // one the broker expects only means an earlier batch is unresolved (failed, in flight
+            // elsewhere after a move, or failed for good and renumbering is due): retry. For the
+            // batch the broker should accept next, it means the broker lost our producer state.
+            boolean lost;
+            int gen;
             synchronized (this) {
-                recovering = anyFailed();
+                lost = e.isProducerFenced() || (batches.peekFirst() == b && b.seq == ackedEnd && !resequence);
+                gen = generation;
             }
-            if (!recovering || e.isProducerFenced()) {
-                engine.resetIdentity(generation, tp + ": " + e);
+            if (lost) {
+                engine.resetIdentity(gen, tp + ": " + e);
             }
             retry(b, nowMs, true);
             return;
@@ -280,6 +363,9 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
 
     /** The request carrying {@code b} got no answer (disconnect, timeout, executor stopped). */
     void onTransportFailure(InFlight b, long nowMs) {
+        synchronized (this) {
+            b.maybeWritten = true;
+        }
         retry(b, nowMs, true);
     }
 
@@ -326,13 +412,29 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
 
     /** Settles {@code b}: acknowledged (at {@code baseOffset}) when {@code failure} is null, else failed for good. */
     private void settle(InFlight b, String failure, long baseOffset) {
+        boolean reset = false;
+        int gen;
         synchronized (this) {
             batches.remove(b);
+            gen = generation;
             if (failure != null) {
                 resequence = true;
+                // Renumbering under the same producer id is safe only if Kafka surely did not
+                // write this batch; else a later batch could take its sequence and be taken for it.
+                reset = b.maybeWritten && settings.idempotence();
+                if (reset) {
+                    staleGeneration = gen;
+                }
             } else if (b.seq >= 0) {
-                ackedEnd = Math.max(ackedEnd, b.seq + b.records.size());
+                int end = incrementSequence(b.seq, b.records.size());
+                int ahead = (end - ackedEnd) & Integer.MAX_VALUE; // sequences wrap at 2^31
+                if (ahead != 0 && ahead < (1 << 30)) {
+                    ackedEnd = end;
+                }
             }
+        }
+        if (reset) {
+            engine.resetIdentity(gen, tp + ": a batch Kafka may have written failed for good");
         }
         if (failure == null) {
             engine.acked(b, tp.partition(), baseOffset);

@@ -137,6 +137,11 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
                 nextFailureReportMs = now + 1000;
                 engine.nodeFailed(node);
             }
+            // Nothing can be sent, but time goes on: events past delivery.timeout.ms fail now,
+            // so an unreachable node cannot hold the broker's batches (and the router) forever.
+            for (PartitionWorker w : workers) {
+                w.expire(now);
+            }
             connection.poll(Math.min(100, engine.settings.retryBackoffMs() + 1), now);
             return;
         }
@@ -144,11 +149,16 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         while (connection.canSend(now) && sendOne(now)) {
             now = engine.clockMs();
         }
-        long deadline = Long.MAX_VALUE;
-        for (PartitionWorker w : workers) {
-            deadline = Math.min(deadline, w.nextDeadlineMs());
+        long wait = 100;
+        if (connection.canSend(now)) {
+            // When the connection cannot take another request, the next answer (which ends the
+            // poll early) is what can unblock us; otherwise sleep until a worker's next deadline.
+            long deadline = Long.MAX_VALUE;
+            for (PartitionWorker w : workers) {
+                deadline = Math.min(deadline, w.nextDeadlineMs(now));
+            }
+            wait = deadline == Long.MAX_VALUE ? 100 : Math.max(0, Math.min(100, deadline - now));
         }
-        long wait = deadline == Long.MAX_VALUE ? 100 : Math.max(0, Math.min(100, deadline - now));
         connection.poll(wait, now);
     }
 
@@ -158,7 +168,13 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         int n = workers.size();
         for (int i = 0; i < n && budget > 0; i++) {
             PartitionWorker w = workers.get((roundRobin + i) % n);
-            PartitionWorker.InFlight b = w.next(now, budget, parts.isEmpty());
+            PartitionWorker.InFlight b;
+            try {
+                b = w.next(now, budget, parts.isEmpty());
+            } catch (RuntimeException e) {
+                LOG.error("partition worker {} failed to cut a batch; skipping it this round", w.tp, e);
+                continue;
+            }
             if (b != null) {
                 parts.put(w, b);
                 budget -= b.encoded.sizeInBytes() + 64;
@@ -195,12 +211,30 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         long now = engine.clockMs();
         if (!outcome.succeeded()) {
             LOG.warn("produce request to node {} failed ({}); {} partitions will retry", node.id(), outcome.failure(), parts.size());
-            parts.forEach((w, b) -> w.onTransportFailure(b, now));
+            parts.forEach((w, b) -> {
+                try {
+                    w.onTransportFailure(b, now);
+                } catch (RuntimeException e) {
+                    LOG.error("retrying {} failed", w.tp, e);
+                }
+            });
             engine.nodeFailed(node);
             return;
         }
         Map<TopicPartition, PartitionResult> results = outcome.response();
         parts.forEach((w, b) -> {
+            try {
+                settle(w, b, results, now);
+            } catch (RuntimeException e) {
+                // A listener or a bug threw: the batch must not stay "sent" forever.
+                LOG.error("settling {} failed; the batch will be retried", w.tp, e);
+                w.onTransportFailure(b, now);
+            }
+        });
+    }
+
+    private void settle(PartitionWorker w, PartitionWorker.InFlight b, Map<TopicPartition, PartitionResult> results, long now) {
+        {
             PartitionResult r = results.get(w.tp);
             if (r == null) {
                 // acks=0 has no answer: sent is all we learn.
@@ -212,7 +246,7 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
             } else {
                 w.onResult(b, r, now);
             }
-        });
+        }
     }
 
     private void failAllInFlight() {

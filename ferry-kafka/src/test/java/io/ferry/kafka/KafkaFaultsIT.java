@@ -212,6 +212,69 @@ class KafkaFaultsIT {
         ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 2, n, toMissing);
     }
 
+    @Test
+    void aPartitionWithoutALeader_failsItsEventsAfterTheDeliveryTimeout_andTheOthersArrive() throws Exception {
+        String topic = "faults-leaderless";
+        int partitions = 3;
+        long n = 3_000;
+        cluster.createTopic(topic, partitions, 1); // one replica: a stopped node leaves its partition without a leader
+        Map<Integer, Integer> leaders;
+        try (Admin admin = cluster.admin()) {
+            leaders = leaders(admin, topic);
+        }
+        int victim = leaders.get(0);
+        var server = cluster.kit().brokers().get(victim);
+        KafkaSettings s = KafkaSettings.defaults(cluster.bootstrap()).withLingerMs(5).withTimeouts(1_000, 4_000);
+        AtomicLong acked = new AtomicLong();
+        Set<Long> lost = new java.util.HashSet<>();
+        server.shutdown();
+        server.awaitShutdown();
+        try {
+            try (KafkaEngine engine = KafkaEngine.start(s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
+                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+                KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
+                Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
+                for (long i = 0; i < n; i++) {
+                    int partition = (int) (i % partitions);
+                    if (leaders.get(partition) == victim) {
+                        lost.add(i);
+                    }
+                    byte[] value = ByteBuffer.allocate(8).putLong(i).array();
+                    assertThat(p.publish(Event.builder(topic).key(ByteBuffer.allocate(4).putInt((int) i).array()).value(value)
+                            .partition(partition).build())).isTrue();
+                }
+                awaitAcked(acked, n); // nothing hangs: the leaderless partition's events settle as failures
+                assertThat(failures).containsOnlyKeys(lost);
+                assertThat(failures.values()).allSatisfy(why -> assertThat(why).startsWith("DELIVERY_TIMEOUT"));
+                assertThat(output.close(Duration.ofSeconds(30))).isTrue();
+            }
+        } finally {
+            server.startup();
+            cluster.kit().waitForReadyBrokers();
+        }
+    }
+
+    @Test
+    void acksZero_withoutIdempotence_sendsEverything() throws Exception {
+        String topic = "faults-acks0";
+        long n = 20_000;
+        cluster.createTopic(topic, 3, 3);
+        KafkaSettings s = KafkaSettings.from(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "0", "linger.ms", 5));
+        AtomicLong acked = new AtomicLong();
+        try (KafkaEngine engine = KafkaEngine.start(s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
+             MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+            KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
+            Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
+            publish(p, topic, 0, n);
+            awaitAcked(acked, n);
+            assertThat(failures).isEmpty();
+            assertThat(output.close(Duration.ofSeconds(30))).isTrue();
+        }
+        // acks=0 promises nothing, but on a healthy cluster everything arrives, once, in order.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(
+                () -> ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 3, n, Set.of()));
+    }
+
     private static TopicDescription describe(Admin admin, String topic) throws Exception {
         return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
     }

@@ -147,8 +147,12 @@ public final class NodeConnection implements AutoCloseable {
         }
         ProduceRequestData data = new ProduceRequestData().setAcks(acks).setTimeoutMs(timeoutMs).setTopicData(topics);
         send(ProduceRequest.builder(data), acks != 0, nowMs, response -> {
-            if (!response.succeeded() || response.response() == null) {
+            if (!response.succeeded()) {
                 callback.accept(Outcome.failed(response.failure(), response.outcomeUnknown()));
+                return;
+            }
+            if (response.response() == null) {
+                callback.accept(Outcome.ok(Map.of())); // acks=0: sent is all Kafka will say
                 return;
             }
             callback.accept(Outcome.ok(parseProduce((ProduceResponse) response.response(), names)));

@@ -17,7 +17,7 @@ public record Outcome<T>(T response, String failure, boolean outcomeUnknown) {
 
     /** A transport failure. */
     public static <T> Outcome<T> failed(String why, boolean outcomeUnknown) {
-        return new Outcome<>(null, why, outcomeUnknown);
+        return new Outcome<>(null, why == null ? "failed without a reason" : why, outcomeUnknown);
     }
 
     /** True when the request got an answer (or needed none). */
