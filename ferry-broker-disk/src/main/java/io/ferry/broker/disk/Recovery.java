@@ -9,8 +9,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -32,7 +34,8 @@ final class Recovery {
      * segment it is corruption, and the next segment's header tells how many events were lost.
      *
      * Skips. A skip frame lists events a cancel removed after they were written; they are not
-     * delivered again, and not counted.
+     * delivered again, and not counted. A skip naming a sequence at or past the end of the written
+     * events (nextSeq) is ignored: it cannot name a written event, and the sequence is given out again.
      */
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
 
@@ -65,7 +68,7 @@ final class Recovery {
             }
         }
         List<Segment> segments = new ArrayList<>();
-        Set<Long> skipped = new HashSet<>();
+        Map<Long, Integer> skipped = new HashMap<>();
         SegmentReader reader = new SegmentReader(8 << 20);
         long expected = -1;
         long events = 0;
@@ -138,7 +141,8 @@ final class Recovery {
                             for (int k = 0; k < count; k++) {
                                 int at = f + FrameDescriptor.HEADER_LENGTH + 4 + k * 12;
                                 long seq = b.getLong(at);
-                                if (seq >= minSeq && seq >= (readSeq < 0 ? Long.MAX_VALUE : readSeq) && skipped.add(seq)) {
+                                if (seq >= minSeq && seq >= (readSeq < 0 ? Long.MAX_VALUE : readSeq)
+                                        && skipped.putIfAbsent(seq, b.getInt(at + 8)) == null) {
                                     events--;
                                     bytes -= b.getInt(at + 8);
                                 }
@@ -165,6 +169,16 @@ final class Recovery {
             }
         }
         long nextSeq = Math.max(expected < 0 ? 0 : expected, minSeq);
+        // A skip naming a sequence never written (older brokers could write one ahead of its event)
+        // must not hide the event that gets this sequence next: it is ignored.
+        for (var it = skipped.entrySet().iterator(); it.hasNext();) {
+            var skip = it.next();
+            if (skip.getKey() >= nextSeq) {
+                it.remove();
+                events++;
+                bytes += skip.getValue();
+            }
+        }
         long nextSegmentId = scan.isEmpty() ? (cp == null ? 0 : cp.segmentId() + 1) : scan.get(scan.size() - 1) + 1;
         if (readSeq < 0) {
             readSeq = nextSeq; // nothing left: reading starts in the segment the writer creates next
@@ -172,7 +186,7 @@ final class Recovery {
         RecoveryReport report = new RecoveryReport(nanoClock.getAsLong() - start, checkpointValid, segments.size(),
                 events, bytes, framesTruncated, bytesTruncated, lost, corrupt);
         return new Result(segments, readSegmentId, readOffset, readSeq, nextSeq, nextSegmentId, events, bytes,
-                skipped, report);
+                new HashSet<>(skipped.keySet()), report);
     }
 
     static List<Long> segmentIds(Path dir) throws IOException {

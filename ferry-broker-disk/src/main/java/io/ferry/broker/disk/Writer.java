@@ -38,6 +38,8 @@ final class Writer implements Runnable {
      * same group is retried after a backoff (10 ms doubling to 1 s). Nothing of it is acked
      * meanwhile; producers fill the buffer and then block (publish) or get false (tryPublish). When
      * the broker closes while the group still fails, its events are reported to the drop listeners.
+     * Before each retry the acknowledged prefix is checkpointed and the segments it frees deleted:
+     * a disk filled by the broker's own segments recovers once consumers acknowledge.
      *
      * Checkpoint. Written as checkpoint.tmp, forced, renamed over checkpoint (atomic), directory
      * forced; at most once per checkpoint.interval, and always at close. Afterwards segments wholly
@@ -147,7 +149,9 @@ final class Writer implements Runnable {
      * @return the number of events made durable, or -1 once the broker is closed and drained
      */
     int doWork() {
-        if (!retrying && !take()) {
+        if (retrying) {
+            checkpointWhileRetrying();
+        } else if (!take()) {
             return -1;
         }
         int n = groupSize;
@@ -205,8 +209,7 @@ final class Writer implements Runnable {
                 }
             }
             takeQueue();
-            groupSkips.addAll(core.skips);
-            core.skips.clear();
+            takeSkips();
             groupHanded.addAll(core.handedAcks);
             core.handedAcks.clear();
             groupHandedEventer = core.handedEventerCount;
@@ -218,6 +221,23 @@ final class Writer implements Runnable {
         } finally {
             core.lock.unlock();
         }
+    }
+
+    /**
+     * Before retrying a failed group: persists what consumers acknowledged meanwhile and deletes the
+     * segments it frees. When the broker's own segments filled the disk, that is what makes room.
+     */
+    private void checkpointWhileRetrying() {
+        core.lock.lock();
+        try {
+            if (core.headDirty) {
+                core.headDirty = false;
+                pendingCheckpoint = new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq);
+            }
+        } finally {
+            core.lock.unlock();
+        }
+        maybeCheckpoint();
     }
 
     /** Nanos until a pending checkpoint is due: 0 due now, -1 none pending; under lock. */
@@ -266,6 +286,25 @@ final class Writer implements Runnable {
         if (core.stamps.size() == 1) {
             core.oldestStampNanos = core.stamps.peekFirst()[1];
         }
+    }
+
+    /**
+     * Moves the skips of events already taken (sequence below writeSeq) into the group; under lock.
+     * A skip of an event still queued stays: its frame must follow the event's frame, or a crash
+     * before the event's group would leave a skip naming a sequence recovery hands out again.
+     */
+    private void takeSkips() {
+        List<long[]> skips = core.skips;
+        int kept = 0;
+        for (int i = 0; i < skips.size(); i++) {
+            long[] skip = skips.get(i);
+            if (skip[0] < core.writeSeq) {
+                groupSkips.add(skip);
+            } else {
+                skips.set(kept++, skip);
+            }
+        }
+        skips.subList(kept, skips.size()).clear();
     }
 
     private void clearGroup() {

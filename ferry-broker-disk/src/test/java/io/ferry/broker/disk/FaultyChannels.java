@@ -3,12 +3,17 @@ package io.ferry.broker.disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link ChannelFactory} whose channels fail writes like a full disk while {@link #full} is set:
@@ -17,21 +22,88 @@ import java.nio.file.Path;
  */
 final class FaultyChannels implements ChannelFactory {
     volatile boolean full;
+    /** Called before every write of a segment file ({@code .seg}); may block or throw. */
+    volatile Hook beforeSegmentWrite;
+    /** Called before every read of a segment file; a thrown ClosedByInterruptException closes the channel. */
+    volatile Hook beforeSegmentRead;
+    /** Called before a file is opened; may throw. */
+    volatile Hook beforeOpen;
+    /**
+     * When at least 0: writes fail with "No space left on device" while the files of the directory
+     * would then hold more than this many bytes (a disk the broker's own segments fill).
+     */
+    volatile long quotaBytes = -1;
+    final AtomicInteger openChannels = new AtomicInteger();
+
+    /** A test's fault injection point. */
+    @FunctionalInterface
+    interface Hook {
+        void run(Path path) throws IOException;
+    }
 
     @Override
     public FileChannel open(Path path, OpenOption... options) throws IOException {
-        return new Faulty(FileChannel.open(path, options));
+        Hook h = beforeOpen;
+        if (h != null) {
+            h.run(path);
+        }
+        FileChannel ch = new Faulty(path, FileChannel.open(path, options));
+        openChannels.incrementAndGet();
+        return ch;
+    }
+
+    private static boolean isSegment(Path path) {
+        return path.getFileName().toString().endsWith(SegmentDescriptor.SUFFIX);
+    }
+
+    private static long directoryBytes(Path dir) throws IOException {
+        long total = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                try {
+                    total += Files.size(p);
+                } catch (NoSuchFileException e) {
+                    // deleted meanwhile
+                }
+            }
+        }
+        return total;
     }
 
     private final class Faulty extends FileChannel {
+        private final Path path;
         private final FileChannel d;
         private boolean partialDone;
 
-        Faulty(FileChannel d) {
+        Faulty(Path path, FileChannel d) {
+            this.path = path;
             this.d = d;
         }
 
+        private void beforeRead() throws IOException {
+            Hook h = beforeSegmentRead;
+            if (h != null && isSegment(path)) {
+                try {
+                    h.run(path);
+                } catch (ClosedByInterruptException e) {
+                    close();
+                    throw e;
+                }
+            }
+        }
+
         private int guardWrite(ByteBuffer src, long position) throws IOException {
+            Hook h = beforeSegmentWrite;
+            if (h != null && isSegment(path)) {
+                h.run(path);
+            }
+            long quota = quotaBytes;
+            if (quota >= 0) {
+                long end = position < 0 ? d.position() + src.remaining() : position + src.remaining();
+                if (directoryBytes(path.getParent()) + Math.max(0, end - d.size()) > quota) {
+                    throw new IOException("No space left on device");
+                }
+            }
             if (full) {
                 if (!partialDone && src.remaining() > 1) {
                     partialDone = true;
@@ -49,6 +121,7 @@ final class FaultyChannels implements ChannelFactory {
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
+            beforeRead();
             return d.read(dst);
         }
 
@@ -112,6 +185,7 @@ final class FaultyChannels implements ChannelFactory {
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
+            beforeRead();
             return d.read(dst, position);
         }
 
@@ -137,6 +211,7 @@ final class FaultyChannels implements ChannelFactory {
 
         @Override
         protected void implCloseChannel() throws IOException {
+            openChannels.decrementAndGet();
             d.close();
         }
     }

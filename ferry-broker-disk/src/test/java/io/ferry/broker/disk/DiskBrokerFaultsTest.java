@@ -1,0 +1,167 @@
+package io.ferry.broker.disk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.broker.Batch;
+import io.ferry.broker.BrokerClosedException;
+import io.ferry.broker.Consumer;
+import io.ferry.broker.Event;
+import io.ferry.broker.Eventer;
+import io.ferry.broker.Producer;
+import io.ferry.brokertest.AckRecorder;
+import io.ferry.brokertest.TestEvents;
+import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults found in review: skips written ahead of their events, a disk filled by the broker's own
+ * segments, read errors mid-batch, a dying writer, a consumer closed while waiting for the read
+ * lock, giving up on close, leaks on a failed start.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DiskBrokerFaultsTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private final FaultyChannels channels = new FaultyChannels();
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "faults-test");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @AfterEach
+    void stopPool() {
+        pool.shutdownNow();
+    }
+
+    private DiskBrokerSettings settings() {
+        return DiskBrokerSettings.defaults(dir).withCheckpointInterval(Duration.ZERO);
+    }
+
+    /** Drains until {@code n} events arrived, acking each batch; bounded. */
+    private List<Event> drainBounded(DiskBroker b, int n) throws Exception {
+        Future<List<Event>> f = pool.submit(() -> DiskFullTest.drain(b, n));
+        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return IntStream.range(from, to).boxed().toList();
+    }
+
+    // ---- finding 1: a skip frame never names an event still queued ------------------------------------
+
+    @Test
+    void cancelWhileTheQueueIsLongerThanAGroup_writesNoSkipAheadOfItsEvent_ackedEventsAfterRestartAreDelivered()
+            throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger segmentWrites = new AtomicInteger();
+        AckRecorder dropped = new AckRecorder();
+        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withGroupCommit(2, Duration.ZERO), channels)) {
+            Producer p = b.producer(dropped.config(true));
+            channels.beforeSegmentWrite = path -> {
+                int n = segmentWrites.incrementAndGet();
+                if (n == 1) {
+                    held.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                } else if (n >= 3) {
+                    throw new IOException("No space left on device"); // the "crash": nothing more reaches the disk
+                }
+            };
+            assertThat(p.publish(TestEvents.event(0, 0, 100))).isTrue();
+            assertThat(held.await(10, TimeUnit.SECONDS)).as("the writer writes event 0").isTrue();
+            for (int i = 1; i < 6; i++) {
+                assertThat(p.publish(TestEvents.event(0, i, 100))).isTrue();
+            }
+            assertThat(p.cancel()).isEqualTo(6);
+            release.countDown();
+            Awaitility.await().atMost(WAIT).until(() -> b.diskStats().writeErrors() > 0);
+        }
+        channels.beforeSegmentWrite = null;
+        AckRecorder acks = new AckRecorder();
+        try (DiskBroker again = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT)) {
+            assertThat(again.recoveryReport().eventsRecovered()).isZero();
+            Producer p = again.producer(acks.config(false));
+            for (int i = 0; i < 5; i++) {
+                assertThat(p.publish(TestEvents.event(1, i, 100))).isTrue();
+            }
+            Awaitility.await().atMost(WAIT).until(() -> acks.acked() == 5);
+            assertThat(drainBounded(again, 5)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 5));
+        }
+    }
+
+    @Test
+    void recovery_ignoresSkipsNamingSequencesNeverWritten() throws Exception {
+        DiskBrokerSettings s = settings();
+        DiskCore core = new DiskCore(s.capacityBytes(), s.capacityEvents());
+        SegmentAppender a = new SegmentAppender(core, ChannelFactory.DEFAULT, s, 0);
+        a.roll(0, 0);
+        Event[] events = {TestEvents.event(0, 0, 50), TestEvents.event(0, 1, 50), TestEvents.event(0, 2, 50)};
+        List<long[]> skips = new ArrayList<>();
+        for (long seq = 0; seq < 6; seq++) {
+            skips.add(new long[] {seq, events[0].sizeBytes()});
+        }
+        skips.remove(0); // event 0 stays
+        a.writeGroup(events, 3, 0, skips);
+        a.closeChannel();
+        AckRecorder acks = new AckRecorder();
+        try (DiskBroker b = DiskBroker.open(Eventer.NONE, s, ChannelFactory.DEFAULT)) {
+            assertThat(b.recoveryReport().eventsRecovered()).as("event 0 only").isEqualTo(1);
+            Producer p = b.producer(acks.config(false));
+            for (int i = 3; i < 8; i++) {
+                assertThat(p.publish(TestEvents.event(0, i, 50))).isTrue();
+            }
+            Awaitility.await().atMost(WAIT).until(() -> acks.acked() == 5);
+            assertThat(drainBounded(b, 6)).extracting(TestEvents::seqOf).containsExactly(0, 3, 4, 5, 6, 7);
+        }
+    }
+
+    // ---- finding 2: a disk filled by the broker's own segments recovers once consumers ack -----------
+
+    @Test
+    void diskFilledByTheBrokersOwnSegments_recoversOnceConsumersAck() throws Exception {
+        AckRecorder acks = new AckRecorder();
+        int total = 300;
+        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withCapacityEvents(total).withSegmentBytes(8 << 10)
+                .withGroupCommit(10, Duration.ZERO), channels)) {
+            channels.quotaBytes = 40 << 10;
+            Producer p = b.producer(acks.config(false));
+            for (int i = 0; i < total; i++) {
+                assertThat(p.tryPublish(TestEvents.event(0, i, 300))).isTrue();
+            }
+            Awaitility.await().atMost(WAIT).until(() -> b.diskStats().writeErrors() > 0);
+            assertThat(acks.acked()).as("the segments filled the disk").isLessThan(total);
+            assertThat(drainBounded(b, total)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, total));
+            Awaitility.await().atMost(WAIT).until(() -> acks.acked() == total);
+        }
+    }
+
+}
