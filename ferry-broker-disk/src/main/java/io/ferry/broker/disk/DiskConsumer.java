@@ -3,6 +3,7 @@ package io.ferry.broker.disk;
 import io.ferry.broker.Batch;
 import io.ferry.broker.BrokerClosedException;
 import io.ferry.broker.Consumer;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A consumer of a {@link DiskBroker}: one thread at a time calls {@link #get(int)},
@@ -13,8 +14,12 @@ final class DiskConsumer implements Consumer {
     /* Design notes
      * get() holds the read lock for the whole call: it waits (on the broker lock's notEmpty) for
      * forced events, then reads them with the shared ReadCursor. The flush wait (minimum events or
-     * flush timeout) starts once the first event is there and never exceeds the timeout.
+     * flush timeout) starts once the first event is there and never exceeds the timeout. Waiting
+     * for the read lock is a timed tryLock loop checking for close: a consumer closed while another
+     * holds the lock returns at once rather than when the other's get ends.
      */
+    private static final long READ_LOCK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
     private final DiskBroker broker;
     private final DiskCore core;
     private final int flushMinEvents;
@@ -34,7 +39,10 @@ final class DiskConsumer implements Consumer {
         int limit = maxEvents > 0 ? maxEvents : DiskBroker.DEFAULT_BATCH_EVENTS;
         int want = Math.min(limit, flushMinEvents);
         long deadline = 0;
-        broker.readLock.lockInterruptibly();
+        // Timed, so a close() of this consumer ends the wait for another consumer's turn (rule 2.5).
+        while (!broker.readLock.tryLock(READ_LOCK_POLL_NANOS, TimeUnit.NANOSECONDS)) {
+            ensureOpen();
+        }
         try {
             for (;;) {
                 long endSeq;

@@ -72,6 +72,15 @@ class DiskBrokerFaultsTest {
         return IntStream.range(from, to).boxed().toList();
     }
 
+    private static Throwable catchFrom(Future<?> f) throws Exception {
+        try {
+            f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("expected a failure");
+    }
+
     // ---- finding 1: a skip frame never names an event still queued ------------------------------------
 
     @Test
@@ -162,6 +171,79 @@ class DiskBrokerFaultsTest {
             assertThat(drainBounded(b, total)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, total));
             Awaitility.await().atMost(WAIT).until(() -> acks.acked() == total);
         }
+    }
+
+    // ---- finding 3: a failed read loses nothing -----------------------------------------------------
+
+    private DiskBroker openWithTwoSegmentsOfEvents(int events) throws Exception {
+        DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withSegmentBytes(8 << 10), channels);
+        AckRecorder acks = new AckRecorder();
+        Producer p = b.producer(acks.config(false));
+        for (int i = 0; i < events; i++) {
+            assertThat(p.publish(TestEvents.event(0, i, 100))).isTrue();
+        }
+        Awaitility.await().atMost(WAIT).until(() -> acks.acked() == events);
+        assertThat(b.diskStats().segments()).isGreaterThan(2);
+        return b;
+    }
+
+    /** Fails the first read of the second segment file the cursor reads. */
+    private void failSecondSegmentOnce(IOException failure) {
+        Set<Path> seen = Collections.synchronizedSet(new HashSet<>());
+        AtomicBoolean fired = new AtomicBoolean();
+        channels.beforeSegmentRead = path -> {
+            seen.add(path);
+            if (seen.size() >= 2 && fired.compareAndSet(false, true)) {
+                throw failure;
+            }
+        };
+    }
+
+    @Test
+    void readErrorAfterSomeFramesWereDecoded_losesNothing() throws Exception {
+        try (DiskBroker b = openWithTwoSegmentsOfEvents(200)) {
+            failSecondSegmentOnce(new IOException("injected read error"));
+            Consumer c = b.consumer();
+            assertThatThrownBy(() -> c.get(0)).hasMessageContaining("reading segment");
+            assertThat(drainBounded(b, 200)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 200));
+            assertThat(b.stats().bufferedEvents()).isZero();
+        }
+    }
+
+    @Test
+    void interruptedRead_isReportedAsInterrupt_andLaterGetsStillRead() throws Exception {
+        try (DiskBroker b = openWithTwoSegmentsOfEvents(200)) {
+            failSecondSegmentOnce(new ClosedByInterruptException());
+            Consumer c = b.consumer();
+            assertThatThrownBy(() -> c.get(0)).isInstanceOf(InterruptedException.class);
+            assertThat(drainBounded(b, 200)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 200));
+        }
+    }
+
+    // ---- finding 5: closing a consumer waiting for the read lock unblocks it -----------------------
+
+    @Test
+    void closingAConsumerWaitingForTheReadLock_unblocksItsGet() throws Exception {
+        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT)) {
+            Consumer first = b.consumer();
+            Future<Batch> holding = pool.submit(() -> first.get(0));
+            Awaitility.await().atMost(WAIT).until(b.readLock::isLocked);
+            Consumer second = b.consumer();
+            AtomicReferenceThread t = new AtomicReferenceThread();
+            Future<Batch> waiting = pool.submit(() -> {
+                t.thread = Thread.currentThread();
+                return second.get(0);
+            });
+            Awaitility.await().atMost(WAIT).until(() -> t.thread != null
+                    && (t.thread.getState() == Thread.State.WAITING || t.thread.getState() == Thread.State.TIMED_WAITING));
+            second.close();
+            assertThat(catchFrom(waiting)).isInstanceOf(BrokerClosedException.class);
+            assertThat(holding).isNotDone();
+        }
+    }
+
+    private static final class AtomicReferenceThread {
+        volatile Thread thread;
     }
 
 }
