@@ -96,7 +96,7 @@ public final class KafkaBenchReport {
                 measured.add(runOnce(side, admin, o, o.records(), "run " + r + "/" + o.runs(), out));
             }
         }
-        KafkaBenchTable table = new KafkaBenchTable(measured, o.recordSizeBytes());
+        KafkaBenchTable table = new KafkaBenchTable(measured, o.recordSizeBytes(), o.rateRecordsPerSec() > 0);
         out.println();
         out.print(table.render());
         out.printf(Locale.ROOT, "took %d s; load average before %s, after %s%n", (System.nanoTime() - started) / 1_000_000_000L,
