@@ -49,7 +49,9 @@ public final class DiskBroker implements Broker {
      *
      * Failure. A write or force error keeps the group in the writer, which truncates the partial
      * write and retries with backoff; producers see backpressure once the buffer fills. Nothing is
-     * acked before it is forced. See Writer.
+     * acked before it is forced. See Writer. Should the writer thread die (an Error, a bug), the
+     * broker is marked failed under the lock and waiting producers and consumers are woken: publish,
+     * tryPublish and get then throw BrokerClosedException naming the cause instead of hanging.
      */
     static final System.Logger LOG = System.getLogger(DiskBroker.class.getName());
     static final String LOCK_FILE = "ferry.lock";
@@ -178,6 +180,31 @@ public final class DiskBroker implements Broker {
     /** The disk counters: bytes, events and segments on disk, fsyncs and their latency, recovery. */
     public DiskStats diskStats() {
         return writer.stats(core.bufferedEvents, recovery);
+    }
+
+    /** Throws when the writer thread died: the broker can neither write nor ack; any thread. */
+    void checkWriter() {
+        Throwable failure = core.writerFailure;
+        if (failure != null) {
+            BrokerClosedException e = new BrokerClosedException("disk broker writer failed (" + failure
+                    + "); the broker writes nothing more, close it (events acknowledged so far are on disk)");
+            e.initCause(failure);
+            throw e;
+        }
+    }
+
+    /** The writer thread died of {@code failure}: wakes every waiting producer and consumer to fail. */
+    void writerFailed(Throwable failure) {
+        core.lock.lock();
+        try {
+            if (core.writerFailure == null) {
+                core.writerFailure = failure;
+            }
+            core.notFull.signalAll();
+            core.notEmpty.signalAll();
+        } finally {
+            core.lock.unlock();
+        }
     }
 
     // ---- consumers -------------------------------------------------------------------------------

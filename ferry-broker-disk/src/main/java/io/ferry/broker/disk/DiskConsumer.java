@@ -89,6 +89,7 @@ final class DiskConsumer implements Consumer {
         if (broker.core.closed) {
             throw new BrokerClosedException("disk broker is closed");
         }
+        broker.checkWriter();
     }
 
     @Override

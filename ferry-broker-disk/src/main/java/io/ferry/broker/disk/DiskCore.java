@@ -71,6 +71,8 @@ final class DiskCore {
     final ArrayDeque<Segment> segments = new ArrayDeque<>();
     boolean writerWaiting;
     boolean closing;
+    /** Why the writer thread died; set once, under the lock. Nothing is written any more. */
+    volatile Throwable writerFailure;
     /** Per write group: {first sequence, accept time}, oldest first, for the oldest event's age. */
     final ArrayDeque<long[]> stamps = new ArrayDeque<>();
 

@@ -43,6 +43,9 @@ final class DiskProducer implements Producer {
         core.lock.lockInterruptibly();
         try {
             for (;;) {
+                if (core.writerFailure != null) {
+                    broker.checkWriter();
+                }
                 if (cancelled || core.closing) {
                     return false;
                 }
@@ -62,6 +65,9 @@ final class DiskProducer implements Producer {
         checkEvent(event);
         core.lock.lock();
         try {
+            if (core.writerFailure != null) {
+                broker.checkWriter();
+            }
             if (cancelled || core.closing || !core.fits(event.sizeBytes())) {
                 return false;
             }
@@ -78,6 +84,24 @@ final class DiskProducer implements Producer {
             throw new IllegalArgumentException("event of " + event.sizeBytes()
                     + " bytes can never fit the disk broker's capacity of " + core.capacityBytes + " bytes (setting 'bytes')");
         }
+        // A frame is at most about three times the event's size (UTF-8 names), so only large events
+        // need the exact length.
+        if (event.sizeBytes() > FrameDescriptor.MAX_FRAME_BYTES / 4) {
+            String tooLarge = frameTooLarge(FrameDescriptor.HEADER_LENGTH + EventCodec.payloadLengthOf(event), event.sizeBytes());
+            if (tooLarge != null) {
+                throw new IllegalArgumentException(tooLarge);
+            }
+        }
+        broker.checkWriter();
+    }
+
+    /** Why an event of {@code sizeBytes} whose frame takes {@code frameBytes} is refused, or null. */
+    static String frameTooLarge(long frameBytes, int sizeBytes) {
+        if (frameBytes <= FrameDescriptor.MAX_FRAME_BYTES) {
+            return null;
+        }
+        return "event of " + sizeBytes + " bytes needs a frame of " + frameBytes + " bytes; the disk broker writes frames of at most "
+                + FrameDescriptor.MAX_FRAME_BYTES + " bytes";
     }
 
     @Override

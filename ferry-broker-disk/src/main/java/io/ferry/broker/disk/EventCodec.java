@@ -34,6 +34,15 @@ final class EventCodec {
         return n;
     }
 
+    /** The payload length of {@code e} without overflowing; uncached, any thread. */
+    static long payloadLengthOf(Event e) {
+        long n = 4L + e.topic().getBytes(StandardCharsets.UTF_8).length + 4 + 8 + 4 + len(e.key()) + 4 + len(e.value()) + 4;
+        for (Header h : e.headers()) {
+            n += 4L + h.key().getBytes(StandardCharsets.UTF_8).length + 4 + len(h.value());
+        }
+        return n;
+    }
+
     /** Writes the payload of {@code e} at {@code buf}'s position. */
     void encode(Event e, ByteBuffer buf) {
         byte[] topic = topicBytes(e.topic());

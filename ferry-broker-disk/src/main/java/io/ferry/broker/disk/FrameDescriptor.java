@@ -50,6 +50,11 @@ final class FrameDescriptor {
     static final int TYPE_OFFSET = 20;
     /** The header length; the payload starts here. */
     static final int HEADER_LENGTH = 24;
+    /**
+     * The largest frame the broker writes (1 GiB); an event whose frame would be larger is refused
+     * at publish. Buffers holding a frame are sized from it without overflowing an int.
+     */
+    static final int MAX_FRAME_BYTES = 1 << 30;
     /** Where the CRC32C starts covering. */
     static final int CRC_START = SEQ_OFFSET;
 

@@ -130,9 +130,21 @@ final class SegmentAppender {
         if (buf.remaining() < length) {
             flushBuffer();
             if (buf.capacity() < length) {
-                allocate(Integer.highestOneBit(length) << 1);
+                allocate(bufferCapacity(length, buf.capacity()));
             }
         }
+    }
+
+    /**
+     * A buffer capacity holding a frame of {@code length}: {@code minimum} when it fits, else the
+     * next power of two, never past {@link FrameDescriptor#MAX_FRAME_BYTES} (or the length itself).
+     */
+    static int bufferCapacity(int length, int minimum) {
+        if (length <= minimum) {
+            return minimum;
+        }
+        long doubled = Long.highestOneBit(length) << 1;
+        return (int) Math.min(doubled, Math.max(length, FrameDescriptor.MAX_FRAME_BYTES));
     }
 
     private void flushBuffer() throws IOException {

@@ -136,7 +136,11 @@ final class Writer implements Runnable {
                 // each round is one group
             }
         } catch (RuntimeException | Error e) {
-            DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker writer failed; the broker stops writing", e);
+            try {
+                broker.writerFailed(e);
+            } finally {
+                DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker writer failed; the broker stops writing", e);
+            }
             throw e;
         } finally {
             appender.closeChannel();

@@ -220,6 +220,42 @@ class DiskBrokerFaultsTest {
         }
     }
 
+    // ---- finding 4: a dying writer fails the broker instead of hanging it --------------------------
+
+    @Test
+    void writerThreadDying_failsPublishAndGet_insteadOfHanging() throws Exception {
+        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withCapacityEvents(5), channels)) {
+            Consumer c = b.consumer();
+            Future<Batch> waiting = pool.submit(() -> c.get(0));
+            channels.beforeSegmentWrite = path -> {
+                throw new OutOfMemoryError("Direct buffer memory (injected)");
+            };
+            Producer p = b.producer(new AckRecorder().config(false));
+            Future<?> publishing = pool.submit(() -> {
+                for (int i = 0; i < 10; i++) {
+                    p.publish(TestEvents.event(0, i, 100));
+                }
+                return null;
+            });
+            assertThat(catchFrom(publishing)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("writer").hasRootCauseInstanceOf(OutOfMemoryError.class);
+            assertThat(catchFrom(waiting)).isInstanceOf(IllegalStateException.class).hasMessageContaining("writer");
+            assertThatThrownBy(() -> p.tryPublish(TestEvents.event(0, 99, 100))).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void frameSizes_nearTheIntLimit_neitherOverflowTheBufferNorPassTheMaximum() {
+        assertThat(SegmentAppender.bufferCapacity(100, 4 << 20)).isEqualTo(4 << 20);
+        assertThat(SegmentAppender.bufferCapacity((4 << 20) + 1, 4 << 20)).isEqualTo(8 << 20);
+        assertThat(SegmentAppender.bufferCapacity(1 << 30, 4 << 20)).isGreaterThanOrEqualTo(1 << 30);
+        assertThat(SegmentAppender.bufferCapacity(FrameDescriptor.MAX_FRAME_BYTES, 4 << 20))
+                .isGreaterThanOrEqualTo(FrameDescriptor.MAX_FRAME_BYTES);
+        assertThat(DiskProducer.frameTooLarge(FrameDescriptor.MAX_FRAME_BYTES + 1L, 5))
+                .contains(String.valueOf(FrameDescriptor.MAX_FRAME_BYTES));
+        assertThat(DiskProducer.frameTooLarge(FrameDescriptor.MAX_FRAME_BYTES, 5)).isNull();
+    }
+
     // ---- finding 5: closing a consumer waiting for the read lock unblocks it -----------------------
 
     @Test
