@@ -80,6 +80,9 @@ public final class DiskBroker implements Broker {
             lockChannel.close();
             throw new IllegalStateException("disk broker directory " + dir + " is already open by another disk broker in "
                     + "this process; close it first", e);
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(lockChannel, e);
+            throw e;
         }
         if (lock == null) {
             lockChannel.close();
@@ -87,22 +90,39 @@ public final class DiskBroker implements Broker {
                     + dir.resolve(LOCK_FILE) + "); stop it or use another directory");
         }
         fileLock = lock;
+        Writer w = null;
         try {
             Recovery.Result r = Recovery.run(dir, channels, settings.nanoClock());
             recovery = r.report();
             core = new DiskCore(settings.capacityBytes(), settings.capacityEvents());
-            writer = new Writer(this, Objects.requireNonNull(eventer, "eventer"), channels, r);
+            w = new Writer(this, Objects.requireNonNull(eventer, "eventer"), channels, r);
+            writer = w;
             cursor = new ReadCursor(this, channels, r.skipped(), core.headSegmentId, core.headOffset);
             writerThread = settings.threadFactory().newThread(writer);
             writerThread.setDaemon(true);
             writerThread.start();
-        } catch (IOException | RuntimeException e) {
-            fileLock.release();
-            lockChannel.close();
+        } catch (IOException | RuntimeException | Error e) {
+            if (w != null) {
+                w.closeUnstarted();
+            }
+            try {
+                fileLock.release();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            closeQuietly(lockChannel, e);
             throw e;
         }
         if (!recovery.clean() || recovery.eventsRecovered() > 0 || !recovery.checkpointValid()) {
             LOG.log(System.Logger.Level.INFO, "disk broker opened {0}: {1}", dir, recovery);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel, Throwable failure) {
+        try {
+            channel.close();
+        } catch (IOException suppressed) {
+            failure.addSuppressed(suppressed);
         }
     }
 

@@ -11,7 +11,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -37,7 +39,8 @@ final class Writer implements Runnable {
      * is truncated back to where the group started (segments created for it are deleted), and the
      * same group is retried after a backoff (10 ms doubling to 1 s). Nothing of it is acked
      * meanwhile; producers fill the buffer and then block (publish) or get false (tryPublish). When
-     * the broker closes while the group still fails, its events are reported to the drop listeners.
+     * the broker closes while the group still fails, its events and all still queued behind it are
+     * reported to the drop listeners (never a later group after a dropped one: no sequence gap).
      * Before each retry the acknowledged prefix is checkpointed and the segments it frees deleted:
      * a disk filled by the broker's own segments recovers once consumers acknowledge.
      *
@@ -70,6 +73,8 @@ final class Writer implements Runnable {
     private final List<DiskProducer> groupHanded = new ArrayList<>();
     private int groupHandedEventer;
     private boolean retrying;
+    /** A group was given up while closing: nothing more is retried. */
+    private boolean gaveUp;
     private int failedAttempts;
     private long backoffNanos = MIN_BACKOFF_NANOS;
     private CheckpointDescriptor.Position pendingCheckpoint;
@@ -115,6 +120,16 @@ final class Writer implements Runnable {
             core.oldestStampNanos = now;
         }
         appender.roll(r.nextSegmentId(), r.nextSeq());
+        try {
+            start(r);
+        } catch (IOException | RuntimeException | Error e) {
+            appender.closeChannel();
+            throw e;
+        }
+        lastCheckpointNanos = now;
+    }
+
+    private void start(Recovery.Result r) throws IOException {
         core.durableSegmentId = appender.active().id;
         core.durableOffset = appender.offset();
         if (r.readSegmentId() >= 0) {
@@ -126,7 +141,11 @@ final class Writer implements Runnable {
         }
         checkpointSeq = core.headSeq;
         writeCheckpoint(new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq));
-        lastCheckpointNanos = now;
+    }
+
+    /** Closes the active segment of a writer whose thread never started (a failed start). */
+    void closeUnstarted() {
+        appender.closeChannel();
     }
 
     @Override
@@ -160,16 +179,22 @@ final class Writer implements Runnable {
         }
         int n = groupSize;
         if (n > 0 || !groupSkips.isEmpty()) {
+            boolean written = false;
             try {
                 appender.writeGroup(groupEvents, groupSize, groupFirstSeq, groupSkips);
+                written = true;
             } catch (IOException e) {
-                onWriteError(e);
-                return 0;
+                if (!onWriteError(e)) {
+                    return 0;
+                }
+                n = 0; // given up: its events are dropped; handed-out events are still acked below
             }
-            retrying = false;
-            failedAttempts = 0;
-            backoffNanos = MIN_BACKOFF_NANOS;
-            publishDurable();
+            if (written) {
+                retrying = false;
+                failedAttempts = 0;
+                backoffNanos = MIN_BACKOFF_NANOS;
+                publishDurable();
+            }
         }
         fireAcks();
         clearGroup();
@@ -322,7 +347,8 @@ final class Writer implements Runnable {
 
     // ---- writing -----------------------------------------------------------------------------------------
 
-    private void onWriteError(IOException e) {
+    /** A group failed: backs off for a retry; true when closing made it give the group up. */
+    private boolean onWriteError(IOException e) {
         writeErrors = writeErrors + 1;
         lastWriteError = e.toString();
         failedAttempts++;
@@ -335,7 +361,7 @@ final class Writer implements Runnable {
         try {
             if (core.closing && failedAttempts >= CLOSE_ATTEMPTS) {
                 giveUp();
-                return;
+                return true;
             }
             if (!core.closing) {
                 core.writerWake.awaitNanos(backoffNanos);
@@ -346,26 +372,70 @@ final class Writer implements Runnable {
         } finally {
             core.lock.unlock();
         }
+        return false;
     }
 
-    /** Closing while the disk keeps failing: the group's events are dropped and reported; under lock. */
+    /**
+     * Closing while the disk keeps failing: the group's events and every event still queued behind
+     * it are dropped and reported (a later group written after a dropped one would leave a sequence
+     * gap, which recovery takes for corruption). Skips of events already written are kept for one
+     * more attempt, handed-out events are still acked; events a cancel removed were reported by it.
+     * Under lock; releases it while calling the drop listeners.
+     */
     private void giveUp() {
-        DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker closing with {0} events it could not write to {1} ({2}); "
-                + "reporting them as dropped", groupSize, dir, lastWriteError);
         retrying = false;
+        long firstUnwritten = groupFirstSeq;
+        Set<Long> cancelled = new HashSet<>();
+        for (long[] skip : groupSkips) {
+            cancelled.add(skip[0]);
+        }
+        for (long[] skip : core.skips) {
+            cancelled.add(skip[0]);
+        }
+        List<Event> events = new ArrayList<>();
+        List<DiskProducer> owners = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < groupSize; i++) {
-            bytes += groupEvents[i].sizeBytes();
+            if (!cancelled.contains(groupFirstSeq + i)) {
+                events.add(groupEvents[i]);
+                owners.add(groupOwners[i]);
+                bytes += groupEvents[i].sizeBytes();
+            }
         }
-        core.droppedEvents = core.droppedEvents + groupSize;
-        core.release(groupSize, bytes);
-        Event[] events = Arrays.copyOf(groupEvents, groupSize);
-        DiskProducer[] owners = Arrays.copyOf(groupOwners, groupSize);
-        clearGroup();
+        for (int i = 0; i < core.queueSize; i++) {
+            if (!cancelled.contains(core.writeSeq + i)) {
+                events.add(core.queueEvents[i]);
+                owners.add(core.queueOwners[i]);
+                bytes += core.queueEvents[i].sizeBytes();
+            }
+        }
+        Arrays.fill(core.queueEvents, 0, core.queueSize, null);
+        Arrays.fill(core.queueOwners, 0, core.queueSize, null);
+        core.queueSize = 0;
+        core.writeSeq = core.nextSeq;
+        DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker closing with {0} events it could not write to {1} ({2}); "
+                + "reporting them as dropped", events.size(), dir, lastWriteError);
+        core.droppedEvents = core.droppedEvents + events.size();
+        core.release(events.size(), bytes);
+        Arrays.fill(groupEvents, 0, groupSize, null);
+        Arrays.fill(groupOwners, 0, groupSize, null);
+        groupSize = 0;
+        // Skips of dropped events name nothing written; those of written events get one more try.
+        core.skips.removeIf(skip -> skip[0] >= firstUnwritten);
+        groupSkips.removeIf(skip -> skip[0] >= firstUnwritten);
+        if (!gaveUp) {
+            core.skips.addAll(0, groupSkips);
+        } else if (!groupSkips.isEmpty() || !core.skips.isEmpty()) {
+            DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker: cannot write the skips of {0} cancelled events to {1}; "
+                    + "they may be delivered again after a restart", groupSkips.size() + core.skips.size(), dir);
+            core.skips.clear();
+        }
+        groupSkips.clear();
+        gaveUp = true;
         core.lock.unlock();
         try {
-            for (int i = 0; i < events.length; i++) {
-                owners[i].reportDrop(events[i]);
+            for (int i = 0; i < events.size(); i++) {
+                owners.get(i).reportDrop(events.get(i));
             }
         } finally {
             core.lock.lock();

@@ -282,4 +282,76 @@ class DiskBrokerFaultsTest {
         volatile Thread thread;
     }
 
+    // ---- finding 6: giving up on close leaves no sequence gap -------------------------------------
+
+    @Test
+    void givingUpAGroupOnClose_dropsTheRestToo_soEveryAckedEventSurvivesTheRestart() throws Exception {
+        AckRecorder acks = new AckRecorder();
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger failures = new AtomicInteger();
+        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withGroupCommit(2, Duration.ZERO), channels)) {
+            Producer p = b.producer(acks.config(false));
+            for (int i = 0; i < 10; i++) {
+                assertThat(p.publish(TestEvents.event(0, i, 100))).isTrue();
+            }
+            Awaitility.await().atMost(WAIT).until(() -> acks.acked() == 10);
+            channels.beforeSegmentWrite = path -> {
+                if (failures.get() == 0) {
+                    held.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                if (failures.incrementAndGet() <= 3) {
+                    throw new IOException("No space left on device");
+                }
+            };
+            for (int i = 10; i < 16; i++) {
+                assertThat(p.publish(TestEvents.event(0, i, 100))).isTrue();
+            }
+            assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<?> closing = pool.submit(b::close);
+            Awaitility.await().atMost(WAIT).until(() -> b.core.closed);
+            release.countDown();
+            closing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        channels.beforeSegmentWrite = null;
+        long acked = acks.acked();
+        assertThat(acked + acks.dropped().size()).isEqualTo(16);
+        try (DiskBroker again = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT)) {
+            assertThat(again.recoveryReport().clean()).as("%s", again.recoveryReport()).isTrue();
+            assertThat(again.recoveryReport().eventsRecovered()).isEqualTo(acked);
+            assertThat(drainBounded(again, (int) acked)).extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, (int) acked));
+        }
+    }
+
+    // ---- finding 7: a failed start leaks no channel ------------------------------------------------
+
+    @Test
+    void failedStart_closesEveryChannelItOpened() {
+        channels.beforeOpen = path -> {
+            if (path.getFileName().toString().equals(CheckpointDescriptor.TEMP_FILE)) {
+                throw new IOException("injected: cannot create the checkpoint");
+            }
+        };
+        assertThatThrownBy(() -> DiskBroker.open(Eventer.NONE, settings(), channels))
+                .hasMessageContaining("cannot create the checkpoint");
+        assertThat(channels.openChannels.get()).isZero();
+        channels.beforeOpen = null;
+        DiskBrokerSettings s = settings();
+        DiskBrokerSettings noThreads = new DiskBrokerSettings(s.directory(), s.capacityBytes(), s.capacityEvents(),
+                s.segmentBytes(), s.fsync(), s.groupCommitMaxEvents(), s.groupCommitInterval(), s.checkpointInterval(),
+                s.flushMinEvents(), s.flushTimeout(), s.nanoClock(), r -> {
+                    throw new IllegalStateException("injected: no threads");
+                });
+        assertThatThrownBy(() -> DiskBroker.open(Eventer.NONE, noThreads, channels)).hasMessageContaining("no threads");
+        assertThat(channels.openChannels.get()).isZero();
+        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings(), channels)) {
+            assertThat(b.recoveryReport().clean()).isTrue();
+        }
+    }
 }
