@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
@@ -23,21 +24,24 @@ import java.util.function.ToDoubleFunction;
  */
 final class GatewayMetrics {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** Per route, the timers by HTTP status (100..599): no key is built per request. */
+    private final Map<String, AtomicReferenceArray<Timer>> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
     /** A finished request: {@code route} is the path pattern, e.g. {@code /topics/:topic/messages}. */
     void request(String route, int status, long nanos) {
-        String key = route + ' ' + status;
-        Timer t = timers.get(key);
+        AtomicReferenceArray<Timer> byStatus = timers.computeIfAbsent(route, r -> new AtomicReferenceArray<>(600));
+        int i = status >= 100 && status < 600 ? status : 599;
+        Timer t = byStatus.get(i);
         if (t == null) {
-            t = timers.computeIfAbsent(key, k -> Timer.builder("ferry.http.requests")
+            t = Timer.builder("ferry.http.requests")
                     .description("HTTP requests by route and status, and their latency")
                     .tag("route", route).tag("status", Integer.toString(status))
                     .publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                    .register(registry));
+                    .register(registry); // the registry returns the same timer for the same name and tags
+            byStatus.set(i, t);
         }
         t.record(nanos, TimeUnit.NANOSECONDS);
     }
