@@ -48,6 +48,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     final String name;
     final FerryPipeline pipeline;
     final Admin admin;
+    /** Partition counts, to refuse a missing topic or partition before accepting. */
+    final TopicCache topics;
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
     private final Map<Event, ArrayDeque<RecordOutcome>> waiting = new ConcurrentHashMap<>(); // deques guarded by compute
@@ -72,6 +74,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         // pass-through settings may include producer-only keys; the admin client ignores them with a warning
         p.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k.toString()));
         this.admin = Admin.create(p);
+        this.topics = new TopicCache(admin, System::currentTimeMillis);
     }
 
     /**

@@ -44,6 +44,54 @@ final class Produce {
         }
     }
 
+    /**
+     * Runs {@code publish} once the topic is known to exist with every partition the events name;
+     * answers 404 or 400 instead. From the cache, or after asking Kafka (then on the same event loop).
+     */
+    private void withTopic(RoutingContext ctx, ClusterRuntime c, String topic, List<Event> events, Runnable publish) {
+        int n = c.topics.cached(topic);
+        if (n != TopicCache.UNKNOWN && (n == TopicCache.MISSING || maxPartition(events) < n)) {
+            checkTopic(c, topic, events, n);
+            publish.run();
+            return;
+        }
+        // not cached, expired, or a partition beyond the cached count (it may have grown): ask Kafka
+        c.topics.load(Vertx.currentContext(), topic).onComplete(ar -> {
+            try {
+                if (ar.succeeded()) {
+                    checkTopic(c, topic, events, ar.result());
+                }
+                // Kafka could not be asked: the engine decides, and ack=kafka answers with its reason
+                publish.run();
+            } catch (ApiException e) {
+                api.error(ctx, e);
+            }
+        });
+    }
+
+    private static int maxPartition(List<Event> events) {
+        int max = -1;
+        for (Event e : events) {
+            max = Math.max(max, e.partition());
+        }
+        return max;
+    }
+
+    private static void checkTopic(ClusterRuntime c, String topic, List<Event> events, int partitions) {
+        if (partitions == TopicCache.MISSING) {
+            throw new ApiException(404, "topic_not_found", "topic '" + topic + "' does not exist in cluster '" + c.name
+                    + "'; create it first (Ferry does not create topics)");
+        }
+        for (int i = 0; i < events.size(); i++) {
+            int p = events.get(i).partition();
+            if (p >= partitions) {
+                throw ApiException.badRequest("invalid_partition", (events.size() > 1 ? "records[" + i + "]: " : "")
+                        + "partition " + p + " does not exist; topic '" + topic + "' has " + partitions
+                        + " partitions (0.." + (partitions - 1) + ")");
+            }
+        }
+    }
+
     private void full(RoutingContext ctx, ClusterRuntime c) {
         c.logLimited("BROKER_FULL", "cluster {}: the broker is full ({} events buffered): produce requests get 429 until "
                 + "Kafka catches up", c.name, c.bufferedEvents());
@@ -59,6 +107,10 @@ final class Produce {
         String topic = ctx.pathParam("topic");
         Event e = RecordReader.message(topic, BodyReader.body(ctx), ctx.queryParams(), ctx.request().headers());
         checkSize(c, e, "the record");
+        withTopic(ctx, c, topic, List.of(e), () -> publishMessage(ctx, c, ack, topic, e));
+    }
+
+    private void publishMessage(RoutingContext ctx, ClusterRuntime c, AckLevel ack, String topic, Event e) {
         if (ack != AckLevel.KAFKA) {
             if (!c.publish(e, null)) {
                 full(ctx, c);
@@ -94,6 +146,10 @@ final class Produce {
         for (int i = 0; i < events.size(); i++) {
             checkSize(c, events.get(i), "records[" + i + "]");
         }
+        withTopic(ctx, c, topic, events, () -> publishBatch(ctx, c, ack, topic, events));
+    }
+
+    private void publishBatch(RoutingContext ctx, ClusterRuntime c, AckLevel ack, String topic, List<Event> events) {
         int n = events.size();
         JsonObject[] results = new JsonObject[n];
         // n records + 1 guard: the answer goes once every record is settled AND the loop is over
