@@ -52,7 +52,10 @@ public final class FerryPipeline implements AutoCloseable {
         return new FerryPipeline(broker, engine, output);
     }
 
-    /** A producer; its acks mean "acknowledged by Kafka". */
+    /**
+     * A producer; its acks mean "acknowledged by Kafka", or "stored durably" for a broker with
+     * {@link io.ferry.broker.BrokerCapability#ACKS_ON_DURABLE_STORE} (the disk broker).
+     */
     public Producer producer(ProducerConfig config) {
         return broker.producer(config);
     }
