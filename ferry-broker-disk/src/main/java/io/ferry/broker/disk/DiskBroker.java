@@ -46,6 +46,9 @@ public final class DiskBroker implements Broker {
      * Close. close() marks the core closing under the lock (publishes return false, gets fail),
      * then the writer drains the write queue (write, force, ack), writes a last checkpoint and
      * stops. Events not acknowledged by a consumer stay on disk for the next start (rule 3.3).
+     * close() waits for the writer and then releases the directory; called on the writer thread
+     * (from an ack listener or the eventer) it returns at once and the writer releases the
+     * directory when it stops, so the lock is never given up while the writer still writes.
      *
      * Failure. A write or force error keeps the group in the writer, which truncates the partial
      * write and retries with backoff; producers see backpressure once the buffer fills. Nothing is
@@ -67,11 +70,18 @@ public final class DiskBroker implements Broker {
     private final FileLock fileLock;
     private final RecoveryReport recovery;
     private final Object closeLock = new Object();
+    /** Guarded by closeLock: the cursor is closed and the directory lock released. */
+    private boolean released;
 
     private DiskBroker(Eventer eventer, DiskBrokerSettings settings, ChannelFactory channels) throws IOException {
         this.settings = settings;
         Path dir = settings.directory();
+        boolean created = !Files.isDirectory(dir);
         Files.createDirectories(dir);
+        Path parent = dir.toAbsolutePath().getParent();
+        if (created && parent != null && settings.fsync() == FsyncMode.ALWAYS) {
+            SegmentAppender.forceDirectory(parent); // the new directory's entry survives a crash
+        }
         lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
@@ -327,31 +337,45 @@ public final class DiskBroker implements Broker {
 
     @Override
     public void close() {
-        synchronized (closeLock) {
-            core.lock.lock();
-            try {
-                if (core.closing) {
-                    return;
-                }
+        core.lock.lock();
+        try {
+            if (!core.closing) {
                 core.closing = true;
                 core.closed = true;
                 core.notFull.signalAll();
                 core.notEmpty.signalAll();
                 core.writerWake.signalAll();
-            } finally {
-                core.lock.unlock();
             }
-            boolean interrupted = false;
-            if (Thread.currentThread() != writerThread) {
-                for (;;) {
-                    try {
-                        writerThread.join();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
+        } finally {
+            core.lock.unlock();
+        }
+        if (Thread.currentThread() == writerThread) {
+            // From an ack listener or the eventer: the writer drains once this returns and then
+            // releases the directory itself (releaseDirectory in Writer.run), never before.
+            return;
+        }
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                writerThread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
+        }
+        releaseDirectory();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Closes the read cursor and releases the directory lock, once; after the writer stopped. */
+    void releaseDirectory() {
+        synchronized (closeLock) {
+            if (released) {
+                return;
+            }
+            released = true;
             readLock.lock();
             try {
                 cursor.close();
@@ -363,9 +387,6 @@ public final class DiskBroker implements Broker {
                 lockChannel.close();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "disk broker: releasing the directory lock failed", e);
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
     }

@@ -163,6 +163,18 @@ final class Writer implements Runnable {
             throw e;
         } finally {
             appender.closeChannel();
+            if (closingUnderLock()) {
+                broker.releaseDirectory();
+            }
+        }
+    }
+
+    private boolean closingUnderLock() {
+        core.lock.lock();
+        try {
+            return core.closing;
+        } finally {
+            core.lock.unlock();
         }
     }
 

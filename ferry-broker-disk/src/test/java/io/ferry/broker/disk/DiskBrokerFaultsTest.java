@@ -9,6 +9,7 @@ import io.ferry.broker.Consumer;
 import io.ferry.broker.Event;
 import io.ferry.broker.Eventer;
 import io.ferry.broker.Producer;
+import io.ferry.broker.ProducerConfig;
 import io.ferry.brokertest.AckRecorder;
 import io.ferry.brokertest.TestEvents;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -280,6 +282,37 @@ class DiskBrokerFaultsTest {
 
     private static final class AtomicReferenceThread {
         volatile Thread thread;
+    }
+
+    // ---- finding 8: close() from an ack listener keeps the directory until the writer stops -------
+
+    @Test
+    void closeFromAnAckListener_keepsTheDirectoryLockedUntilTheWriterStops() throws Exception {
+        AtomicReference<Throwable> secondOpen = new AtomicReference<>();
+        CountDownLatch listenerDone = new CountDownLatch(1);
+        AtomicReference<DiskBroker> broker = new AtomicReference<>();
+        AtomicBoolean once = new AtomicBoolean();
+        DiskBroker b = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT);
+        broker.set(b);
+        Producer p = b.producer(ProducerConfig.withAcks(n -> {
+            if (once.compareAndSet(false, true)) {
+                broker.get().close();
+                try {
+                    DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT).close();
+                    secondOpen.set(new AssertionError("a second broker opened the directory while the writer runs"));
+                } catch (RuntimeException e) {
+                    secondOpen.set(e);
+                }
+                listenerDone.countDown();
+            }
+        }));
+        assertThat(p.publish(TestEvents.event(0, 0, 100))).isTrue();
+        assertThat(listenerDone.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(secondOpen.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("already open");
+        b.close(); // waits for the writer, which released the directory
+        try (DiskBroker again = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT)) {
+            assertThat(drainBounded(again, 1)).extracting(TestEvents::seqOf).containsExactly(0);
+        }
     }
 
     // ---- finding 6: giving up on close leaves no sequence gap -------------------------------------
