@@ -76,6 +76,13 @@ class GatewayConfigTest {
     }
 
     @Test
+    void theExampleFile_parses() {
+        GatewayConfig c = GatewayConfig.load(java.nio.file.Path.of("ferry.example.yaml"));
+        assertThat(c.clusters().get("default").kafka().compressionType()).isEqualTo("lz4");
+        assertThat(c.clusters().get("default").broker().settings()).containsEntry("bytes", "64MiB");
+    }
+
+    @Test
     void defaultCluster_isTheFirstWhenNoneIsNamedDefault() {
         GatewayConfig c = GatewayConfig.parse("clusters:\n  main:\n    kafka: {bootstrap.servers: 'h:1'}\n");
         assertThat(c.defaultCluster()).isEqualTo("main");
