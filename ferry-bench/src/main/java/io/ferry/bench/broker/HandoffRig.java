@@ -203,7 +203,9 @@ abstract class HandoffRig implements AutoCloseable {
             LockSupport.unpark(p);
         }
         long deadline = System.nanoTime() + BURST_TIMEOUT_NANOS;
-        while (completed < goal) {
+        // Also wait for the producers' own count: a producer adds its burst to `published` just
+        // after its last publish, which can be after that event completed (CI caught this race).
+        while (completed < goal || published.get() < goal) {
             Throwable f = failure;
             if (f != null) {
                 throw new IllegalStateException(describe() + " failed during a burst: " + f, f);
@@ -328,7 +330,12 @@ abstract class HandoffRig implements AutoCloseable {
                         return;
                     }
                 }
-                published.addAndGet(n);
+                if (published.addAndGet(n) >= target) {
+                    Thread d = driver;
+                    if (d != null) {
+                        LockSupport.unpark(d);
+                    }
+                }
             }
         } catch (Throwable t) {
             fail(t);
