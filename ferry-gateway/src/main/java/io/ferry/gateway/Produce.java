@@ -65,6 +65,8 @@ final class Produce {
                 publish.run();
             } catch (ApiException e) {
                 api.error(ctx, e);
+            } catch (RuntimeException e) {
+                ctx.fail(e); // the router's 500 handler logs it and answers
             }
         });
     }
