@@ -64,17 +64,24 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     ClusterRuntime(String name, GatewayConfig.Cluster config) {
         this.name = name;
         this.maxRecordBytes = config.kafka().maxRequestSizeBytes();
-        this.pipeline = FerryPipeline.start(config.broker(), config.kafka(), this);
-        this.durableAcks = pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
-        this.producers = ThreadLocal.withInitial(() -> new LoopProducer(pipeline, this::dropped, durableAcks));
         Properties p = new Properties();
         p.putAll(config.kafka().passThrough());
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "ferry-gateway-admin-" + name);
-        // pass-through settings may include producer-only keys; the admin client ignores them with a warning
+        // the pass-through settings may include producer-only keys, which the admin client does not take
         p.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k.toString()));
-        this.admin = Admin.create(p);
+        this.admin = Admin.create(p); // connects lazily: created first, so a bad pipeline setting cannot leak it
         this.topics = new TopicCache(admin, System::currentTimeMillis);
+        LOG.info("cluster {}: connecting to Kafka at {} (waiting at most delivery.timeout.ms={} ms)", name,
+                config.kafka().bootstrapServers(), config.kafka().deliveryTimeoutMs());
+        try {
+            this.pipeline = FerryPipeline.start(config.broker(), config.kafka(), this);
+        } catch (RuntimeException e) {
+            admin.close(Duration.ZERO);
+            throw e;
+        }
+        this.durableAcks = pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
+        this.producers = ThreadLocal.withInitial(() -> new LoopProducer(pipeline, this::dropped, durableAcks));
     }
 
     /**
