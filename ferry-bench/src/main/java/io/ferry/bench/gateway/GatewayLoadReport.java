@@ -23,8 +23,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The gateway's load harness (issue 6): a real single-node Kafka in this JVM (as {@code ferry dev}),
  * the raw {@link KafkaProducer} anchor on it, then the gateway on it driven over HTTP with
- * keep-alive: single-message POSTs and 100-record batches, at {@code ack=none} and {@code ack=kafka}.
- * Prints requests/s, records/s, p50/p99 latency and the ratio of records/s to the anchor.
+ * keep-alive: single-message POSTs and 100-record batches, at {@code ack=none} and {@code ack=kafka}, with
+ * Vert.x's client in this JVM and, where wrk is installed, with wrk as well. Prints requests/s,
+ * records/s, p50/p99 latency and the ratio of records/s to the anchor.
  *
  * <pre>
  * mvn -B -ntp -q -DskipTests package -pl ferry-bench -am
@@ -70,11 +71,23 @@ public final class GatewayLoadReport {
                         batch, 100, batchConcurrency, seconds, 202, anchor));
                 rows.add(scenario(client, gateway, "100-record batch, ack=kafka", "/topics/" + TOPIC + "/records?ack=kafka",
                         batch, 100, batchConcurrency, seconds, 200, anchor));
+                String wrk = Wrk.find();
+                if (wrk != null) {
+                    String base = "http://127.0.0.1:" + gateway.port() + "/topics/" + TOPIC;
+                    rows.add(wrkScenario(wrk, gateway, "single POST, ack=none (wrk)", base + "/messages?ack=none&key=k0000001",
+                            single.getBytes(), 1, concurrency, seconds, anchor));
+                    rows.add(wrkScenario(wrk, gateway, "single POST, ack=kafka (wrk)", base + "/messages?ack=kafka&key=k0000001",
+                            single.getBytes(), 1, concurrency, seconds, anchor));
+                    rows.add(wrkScenario(wrk, gateway, "100-record batch, ack=none (wrk)", base + "/records?ack=none",
+                            batch.getBytes(), 100, batchConcurrency, seconds, anchor));
+                    rows.add(wrkScenario(wrk, gateway, "100-record batch, ack=kafka (wrk)", base + "/records?ack=kafka",
+                            batch.getBytes(), 100, batchConcurrency, seconds, anchor));
+                }
             } finally {
                 gateway.shutdown();
             }
             System.out.println();
-            System.out.printf(Locale.ROOT, "%-30s %12s %12s %9s %9s %8s %s%n", "scenario", "requests/s", "records/s", "p50 ms",
+            System.out.printf(Locale.ROOT, "%-34s %12s %12s %9s %9s %8s %s%n", "scenario", "requests/s", "records/s", "p50 ms",
                     "p99 ms", "x raw", "errors");
             rows.forEach(System.out::println);
             System.out.println();
@@ -94,9 +107,23 @@ public final class GatewayLoadReport {
         double drainS = (System.nanoTime() - drainStart) / 1e9;
         // at ack=none the gateway answers before Kafka: count the drain in the records/s
         double recordsPerSecond = (r.requests() - r.errors()) * (double) recordsPerRequest / (r.seconds() + drainS);
-        return String.format(Locale.ROOT, "%-30s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d%s", name, r.requestsPerSecond(),
+        return String.format(Locale.ROOT, "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d%s", name, r.requestsPerSecond(),
                 recordsPerSecond, r.p50Nanos() / 1e6, r.p99Nanos() / 1e6, recordsPerSecond / anchor, r.errors(),
                 r.firstError() == null ? "" : " (first: " + r.firstError() + ")");
+    }
+
+    private static String wrkScenario(String wrk, Gateway gateway, String name, String url, byte[] body, int recordsPerRequest,
+            int connections, double seconds, double anchor) throws Exception {
+        Wrk.run(wrk, url, body, connections, Math.min(5, seconds)); // warm-up
+        drain(gateway);
+        Wrk.Result r = Wrk.run(wrk, url, body, connections, seconds);
+        long drainStart = System.nanoTime();
+        drain(gateway);
+        double drainS = (System.nanoTime() - drainStart) / 1e9;
+        double elapsed = r.requests() / Math.max(r.requestsPerSecond(), 1e-9);
+        double recordsPerSecond = (r.requests() - r.non2xx()) * (double) recordsPerRequest / (elapsed + drainS);
+        return String.format(Locale.ROOT, "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d", name, r.requestsPerSecond(),
+                recordsPerSecond, r.p50Ms(), r.p99Ms(), recordsPerSecond / anchor, r.non2xx());
     }
 
     /** Waits until the gateway's brokers hold nothing (everything accepted is in Kafka). */
