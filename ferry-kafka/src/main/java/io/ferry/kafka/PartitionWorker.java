@@ -38,6 +38,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     // Guarded by this.
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long pendingBytes;
+    /** The size of the last event appended: a batch is full when another like it would not fit. */
+    private int lastEventBytes;
     private final ArrayDeque<InFlight> batches = new ArrayDeque<>();
     private int nextSeq;
     /** The sequence after the last batch Kafka acknowledged: where the broker expects us to go on. */
@@ -105,10 +107,11 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         ProduceExecutor wake = null;
         synchronized (this) {
             boolean wasEmpty = pending.isEmpty();
-            long before = pendingBytes;
+            boolean wasFull = full();
             pending.add(new Pending(event, tracker, nowMs));
             pendingBytes += event.sizeBytes();
-            if (wasEmpty || (before < settings.batchSizeBytes() && pendingBytes >= settings.batchSizeBytes())) {
+            lastEventBytes = event.sizeBytes();
+            if (wasEmpty || (!wasFull && full())) {
                 wake = executor;
             }
         }
@@ -190,11 +193,22 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         return b;
     }
 
+    /**
+     * True when the pending events fill a batch: another event of the last one's size would not
+     * fit in {@code batch.size}. The sticky partitioner moves on at exactly that point, so a batch
+     * of what fits leaves at once instead of waiting for linger.ms (regression: at 200k records/s
+     * the old rule, {@code >= batch.size}, sent one event of every 446 alone after linger.ms and
+     * held the in-order broker acks behind it; docs/benchmarks-kafka.md).
+     */
+    private boolean full() {
+        return !pending.isEmpty() && pendingBytes + lastEventBytes > settings.batchSizeBytes();
+    }
+
     private boolean lingerDone(long nowMs) {
         if (pending.isEmpty()) {
             return false;
         }
-        return pendingBytes >= settings.batchSizeBytes() || nowMs - pending.peekFirst().enqueuedMs >= settings.lingerMs()
+        return full() || nowMs - pending.peekFirst().enqueuedMs >= settings.lingerMs()
                 || engine.flushing();
     }
 
@@ -341,7 +355,16 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             boolean lost;
             int gen;
             synchronized (this) {
-                lost = e.isProducerFenced() || (batches.peekFirst() == b && b.seq == ackedEnd && !resequence);
+                // Overtaken: Kafka accepts any first sequence from a producer it does not know, so
+                // when this partition's first batch failed retriably (a topic not yet online) while
+                // the next one landed, the broker went on past this batch and no resend under this
+                // producer id can succeed; only a new id (every worker renumbers) delivers it.
+                // Regression: a fresh topic livelocked a partition until delivery.timeout.ms
+                // (KafkaBenchReport --await-topic false; docs/benchmarks-kafka.md).
+                int behind = (ackedEnd - b.seq) & Integer.MAX_VALUE; // sequences wrap at 2^31
+                boolean overtaken = b.seq >= 0 && behind != 0 && behind < (1 << 30);
+                lost = e.isProducerFenced()
+                        || (batches.peekFirst() == b && (b.seq == ackedEnd || overtaken) && !resequence);
                 gen = generation;
             }
             if (lost) {

@@ -8,8 +8,8 @@ import org.apache.kafka.common.utils.Utils;
 
 /**
  * Chooses an event's partition as Kafka's default partitioner does: the explicit partition, else
- * murmur2 of the key, else a sticky partition for null keys that moves on after {@code batch.size}
- * bytes. Not thread-safe: one per output thread.
+ * murmur2 of the key, else a sticky partition for null keys that moves on before the event that
+ * would take it over {@code batch.size} bytes (where the worker cuts its batch). Not thread-safe: one per output thread.
  */
 final class Partitioner {
     private final int stickyBytes;
@@ -28,7 +28,10 @@ final class Partitioner {
             return Utils.toPositive(Utils.murmur2(e.key())) % partitions;
         }
         int[] s = sticky.computeIfAbsent(e.topic(), t -> new int[] {ThreadLocalRandom.current().nextInt(partitions), 0});
-        if (s[1] >= stickyBytes || s[0] >= partitions) {
+        // Move on before an event that would not fit in the partition's batch: the worker cuts at
+        // batch.size too, so moving on after it (>= stickyBytes) left one event of every batch
+        // behind, sent alone after linger.ms below saturation.
+        if ((s[1] > 0 && s[1] + e.sizeBytes() > stickyBytes) || s[0] >= partitions) {
             s[0] = partitions == 1 ? 0 : (s[0] + 1 + ThreadLocalRandom.current().nextInt(partitions - 1)) % partitions;
             s[1] = 0;
         }

@@ -38,7 +38,7 @@ class PartitionerTest {
         Event e = Event.of("t", new byte[100 - 1]);
         int bytesEach = e.sizeBytes();
         int first = partitioner.partition(e, partitions);
-        int sameUntil = (1000 + bytesEach - 1) / bytesEach; // the partition takes events until it holds batch.size bytes
+        int sameUntil = 1000 / bytesEach; // the partition takes the events that fit in batch.size bytes, as the worker's batch
         for (int i = 1; i < sameUntil; i++) {
             assertThat(partitioner.partition(e, partitions)).as("event %d", i).isEqualTo(first);
         }
