@@ -140,9 +140,9 @@ abstract class HandoffRig implements AutoCloseable {
 
     /** The consumer took {@code n} events whose sizes sum to {@code sizeSum}; the consumer thread. */
     final void consumed(int n, long sizeSum) {
-        consumed += n; // single writer
         batches++;
         checksum += sizeSum;
+        consumed += n; // single writer; the volatile write last, so a reader of consumed sees the others
     }
 
     /** {@code n} more events completed their trip; the one completing thread. */
