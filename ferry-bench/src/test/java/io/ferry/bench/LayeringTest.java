@@ -1,6 +1,7 @@
 package io.ferry.bench;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -21,6 +22,15 @@ class LayeringTest {
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(location -> !location.contains("/ferry-bench/"))
                 .importPackages("io.ferry");
+    }
+
+    @Test
+    void theImport_seesEveryModule() {
+        // A rule over an import that missed a module would pass without checking anything.
+        for (String pkg : new String[] {"io.ferry.broker", "io.ferry.broker.memory", "io.ferry.broker.disk", "io.ferry.mapper",
+                "io.ferry.kafka", "io.ferry.kafka.wire", "io.ferry.gateway"}) {
+            assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg))).as("classes of %s imported", pkg).isTrue();
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.ferry.kafka;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -16,6 +17,15 @@ class WireBoundaryTest {
     private static final JavaClasses ENGINE = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.ferry.kafka");
+
+    @Test
+    void theWirePackage_isWhereTheInternalsAre() {
+        // The rule below is not vacuous: the wire package does use them, and the engine was imported.
+        assertThat(ENGINE.stream().anyMatch(c -> c.getSimpleName().equals("KafkaEngine"))).isTrue();
+        assertThat(ENGINE.stream().filter(c -> c.getPackageName().equals("io.ferry.kafka.wire"))
+                .anyMatch(c -> c.getDirectDependenciesFromSelf().stream()
+                        .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("org.apache.kafka.common.requests")))).isTrue();
+    }
 
     @Test
     void onlyTheWirePackage_touchesKafkaClientInternals() {
