@@ -73,7 +73,7 @@ public final class KafkaOutput implements AutoCloseable {
 
     private void loop(Consumer consumer, int maxBatchEvents) {
         Partitioner partitioner = new Partitioner(engine.settings.batchSizeBytes());
-        Map<String, Integer> partitionCounts = new HashMap<>();
+        Map<String, PartitionWorker[]> routes = new HashMap<>();
         Map<String, Long> missingUntil = new HashMap<>();
         try {
             while (!closing) {
@@ -89,7 +89,7 @@ public final class KafkaOutput implements AutoCloseable {
                 long now = engine.clockMs();
                 for (Event e : batch.events()) {
                     try {
-                        route(e, tracker, partitioner, partitionCounts, missingUntil, now);
+                        route(e, tracker, partitioner, routes, missingUntil, now);
                     } catch (RuntimeException ex) {
                         // The engine is closing (or a bug): the event cannot go, but its batch must
                         // still settle, and the router must live on for the rest.
@@ -103,38 +103,44 @@ public final class KafkaOutput implements AutoCloseable {
         }
     }
 
-    private void route(Event e, DeliveryTracker tracker, Partitioner partitioner, Map<String, Integer> counts,
+    private void route(Event e, DeliveryTracker tracker, Partitioner partitioner, Map<String, PartitionWorker[]> routes,
             Map<String, Long> missingUntil, long now) {
-        PartitionWorker.Pending direct = new PartitionWorker.Pending(e, tracker, now);
         if (e.sizeBytes() > engine.settings.maxRequestSizeBytes()) {
-            engine.fail(direct, "RECORD_TOO_LARGE: the record is " + e.sizeBytes() + " bytes, over max.request.size="
-                    + engine.settings.maxRequestSizeBytes());
+            engine.fail(new PartitionWorker.Pending(e, tracker, now), "RECORD_TOO_LARGE: the record is " + e.sizeBytes()
+                    + " bytes, over max.request.size=" + engine.settings.maxRequestSizeBytes());
             return;
         }
-        Integer n = counts.get(e.topic());
-        if (n == null || n <= 0) {
+        // The router's own table of a topic's workers, by partition: no lookup or allocation per event.
+        PartitionWorker[] workers = routes.get(e.topic());
+        if (workers == null) {
             // A topic found missing (after waiting up to UNKNOWN_TOPIC_WAIT_MS for it) is not asked
             // about again for MISSING_TOPIC_RECHECK_MS: a flood of events to a missing topic must
             // not stall the routing of every other topic.
             Long until = missingUntil.get(e.topic());
-            n = until != null && now < until ? -1 : engine.partitionCount(e.topic());
+            int n = until != null && now < until ? -1 : engine.partitionCount(e.topic());
             if (n <= 0) {
                 if (until == null || now >= until) {
                     missingUntil.put(e.topic(), engine.clockMs() + KafkaEngine.MISSING_TOPIC_RECHECK_MS);
                 }
-                engine.fail(direct, engine.topicProblem(e.topic()));
+                engine.fail(new PartitionWorker.Pending(e, tracker, now), engine.topicProblem(e.topic()));
                 return;
             }
             missingUntil.remove(e.topic());
-            counts.put(e.topic(), n);
+            workers = new PartitionWorker[n];
+            routes.put(e.topic(), workers);
         }
-        int p = partitioner.partition(e, n);
-        if (p >= n) {
-            engine.fail(direct, "UNKNOWN_TOPIC_OR_PARTITION: partition " + p + " does not exist; topic '" + e.topic()
-                    + "' has " + n + " partitions");
+        int p = partitioner.partition(e, workers.length);
+        if (p >= workers.length) {
+            engine.fail(new PartitionWorker.Pending(e, tracker, now), "UNKNOWN_TOPIC_OR_PARTITION: partition " + p
+                    + " does not exist; topic '" + e.topic() + "' has " + workers.length + " partitions");
             return;
         }
-        engine.worker(new TopicPartition(e.topic(), p)).append(e, tracker, now);
+        PartitionWorker w = workers[p];
+        if (w == null) {
+            w = engine.worker(new TopicPartition(e.topic(), p));
+            workers[p] = w;
+        }
+        w.append(e, tracker, now);
     }
 
     /**
