@@ -11,6 +11,9 @@ public enum AckLevel {
     /** Once Kafka acknowledged every record, with its partition and offset (200). */
     KAFKA;
 
+    /** {@link #wireName()}, computed once: it is written into every produce answer. */
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** The level named {@code s} (none, local, kafka), any case; {@code null} when unknown. */
     static AckLevel parse(String s) {
         if (s == null) {
@@ -26,6 +29,6 @@ public enum AckLevel {
 
     /** The lower-case name used in requests and configuration. */
     String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 }

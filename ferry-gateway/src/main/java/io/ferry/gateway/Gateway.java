@@ -97,7 +97,10 @@ public final class Gateway implements AutoCloseable {
         HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(p)
                 .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
-                .setHandle100ContinueAutomatically(true);
+                .setHandle100ContinueAutomatically(true)
+                // no WebSocket endpoints: without these Netty's WebSocket extension handler sits in
+                // every connection's pipeline and inspects every request and response
+                .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false);
         await(vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {

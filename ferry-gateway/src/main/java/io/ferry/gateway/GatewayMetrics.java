@@ -25,25 +25,49 @@ import java.util.function.ToDoubleFunction;
 final class GatewayMetrics {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     /** Per route, the timers by HTTP status (100..599): no key is built per request. */
-    private final Map<String, AtomicReferenceArray<Timer>> timers = new ConcurrentHashMap<>();
+    private final Map<String, RouteTimers> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
     /** A finished request: {@code route} is the path pattern, e.g. {@code /topics/:topic/messages}. */
     void request(String route, int status, long nanos) {
-        AtomicReferenceArray<Timer> byStatus = timers.computeIfAbsent(route, r -> new AtomicReferenceArray<>(600));
-        int i = status >= 100 && status < 600 ? status : 599;
-        Timer t = byStatus.get(i);
-        if (t == null) {
-            t = Timer.builder("ferry.http.requests")
-                    .description("HTTP requests by route and status, and their latency")
-                    .tag("route", route).tag("status", Integer.toString(status))
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                    .register(registry); // the registry returns the same timer for the same name and tags
-            byStatus.set(i, t);
+        route(route).record(status, nanos);
+    }
+
+    /**
+     * The timers of one route, to resolve once (when the route is set up) rather than looking the
+     * route up per request.
+     */
+    RouteTimers route(String route) {
+        return timers.computeIfAbsent(route, r -> new RouteTimers(r, registry));
+    }
+
+    /** The timers of one route by HTTP status (100..599, others as 599), registered on first use. */
+    static final class RouteTimers {
+        private final String route;
+        private final PrometheusMeterRegistry registry;
+        private final AtomicReferenceArray<Timer> byStatus = new AtomicReferenceArray<>(600);
+
+        private RouteTimers(String route, PrometheusMeterRegistry registry) {
+            this.route = route;
+            this.registry = registry;
         }
-        t.record(nanos, TimeUnit.NANOSECONDS);
+
+        /** A finished request of this route. */
+        void record(int status, long nanos) {
+            int i = status >= 100 && status < 600 ? status : 599;
+            Timer t = byStatus.get(i);
+            if (t == null) {
+                t = Timer.builder("ferry.http.requests")
+                        .description("HTTP requests by route and status, and their latency")
+                        .tag("route", route).tag("status", Integer.toString(status))
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry); // the registry returns the same timer for the same name and tags
+                byStatus.set(i, t);
+            }
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** A request refused, by reason (the error code: invalid_topic, broker_full ...). */

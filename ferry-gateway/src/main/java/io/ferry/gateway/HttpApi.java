@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    /** The routing-context key of the matched route's request timers. */
+    private static final String ROUTE_TIMERS = "ferry.route.timers";
+    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
     private final Gateway gateway;
     private final GatewayConfig config;
@@ -43,12 +46,15 @@ final class HttpApi {
     private final Produce produce;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final byte[] openApi;
+    /** The timers of requests that matched no route. */
+    private final GatewayMetrics.RouteTimers otherTimers;
 
     HttpApi(Gateway gateway, GatewayConfig config, GatewayMetrics metrics) {
         this.gateway = gateway;
         this.config = config;
         this.metrics = metrics;
         this.produce = new Produce(this, config);
+        this.otherTimers = metrics.route("other");
         try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
             this.openApi = in == null ? new byte[0] : in.readAllBytes();
         } catch (java.io.IOException e) {
@@ -92,13 +98,13 @@ final class HttpApi {
 
     private void both(Router r, HttpMethod method, String path, Consumer<RoutingContext> handler) {
         for (String p : List.of(path, "/clusters/:cluster" + path)) {
-            String label = p;
+            GatewayMetrics.RouteTimers timers = metrics.route(p); // resolved once, not per request
             io.vertx.ext.web.Route route = r.route(method, p);
             if (method == HttpMethod.POST) {
                 route.handler(new BodyReader(config.maxBodyBytes()));
             }
             route.handler(ctx -> {
-                ctx.put("route", label);
+                ctx.put(ROUTE_TIMERS, timers);
                 try {
                     handler.accept(ctx);
                 } catch (ApiException e) {
@@ -117,8 +123,8 @@ final class HttpApi {
         ctx.addEndHandler(v -> {
             inFlight.decrementAndGet();
             gateway.requestEnded();
-            String route = ctx.get("route");
-            metrics.request(route == null ? "other" : route, ctx.response().getStatusCode(), System.nanoTime() - start);
+            GatewayMetrics.RouteTimers timers = ctx.get(ROUTE_TIMERS);
+            (timers == null ? otherTimers : timers).record(ctx.response().getStatusCode(), System.nanoTime() - start);
         });
         String path = ctx.request().path();
         boolean ops = path.endsWith("/healthz") || path.endsWith("/metrics");
@@ -239,10 +245,15 @@ final class HttpApi {
 
     /** Answers {@code body} with {@code status}. Event-loop thread of the request. */
     static void json(RoutingContext ctx, int status, JsonObject body) {
+        json(ctx, status, body.toBuffer());
+    }
+
+    /** Answers {@code body}, JSON text already encoded, with {@code status}. Event-loop thread of the request. */
+    static void json(RoutingContext ctx, int status, io.vertx.core.buffer.Buffer body) {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.toBuffer());
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
     }
 
     /** Answers a refusal as {@code {"error":{"status":..,"code":..,"message":..}}}. */
