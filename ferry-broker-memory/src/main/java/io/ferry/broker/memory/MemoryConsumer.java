@@ -14,8 +14,10 @@ final class MemoryConsumer implements Consumer {
     /* Design notes
      * get() holds consumerLock while it takes a range, so ranges never overlap (rule 2.2) and a
      * cancel sees a stable `read`. Waiting for events: spin briefly (the producer is usually on the
-     * other core), then set consumersWaiting and await notEmpty; see Ring for why re-reading
-     * `claim` after setting the flag cannot lose a wake-up. The flush wait (minimum events or flush
+     * other core), then ask to be woken at the first event's sequence and await notEmpty; see Ring
+     * for why re-reading `claim` after that cannot lose a wake-up. While it waits for
+     * flush.min_events it asks to be woken at the sequence that completes them, so producers do not
+     * signal it per event. The flush wait (minimum events or flush
      * timeout) starts once the first event is there and never exceeds the timeout.
      */
     private static final int SPINS = 256;
@@ -56,7 +58,7 @@ final class MemoryConsumer implements Consumer {
                         deadline = now + flushTimeoutNanos;
                     }
                     if (now - deadline < 0) {
-                        awaitMore(end, deadline - now);
+                        awaitMore(from + want - 1, deadline - now);
                         continue;
                     }
                 }
@@ -81,24 +83,45 @@ final class MemoryConsumer implements Consumer {
             }
             Thread.onSpinWait();
         }
-        ring.consumersWaiting = 1;
+        ring.wakeConsumerAt(from);
         // Read claim (not the slot) after the volatile store: see Ring's wake-up notes. We have held
         // the lock since reading `from`, so a claim beyond it is this very slot, being written.
         if (ring.claimedBeyond(from)) {
+            ring.wakeDone();
             ring.awaitPublished(from);
             return;
         }
-        ring.notEmpty.await();
+        park(-1);
     }
 
-    /** Waits up to {@code nanos} for more events after {@code end}; under consumerLock. */
-    private void awaitMore(long end, long nanos) throws InterruptedException {
-        ring.consumersWaiting = 1;
-        if (ring.claimedBeyond(end)) {
+    /**
+     * Waits up to {@code nanos} for the event at {@code last} (the one that completes
+     * flush.min_events) to be published; under consumerLock.
+     */
+    private void awaitMore(long last, long nanos) throws InterruptedException {
+        ring.wakeConsumerAt(last);
+        if (ring.claimedBeyond(last)) {
+            ring.wakeDone();
             Thread.onSpinWait();
             return;
         }
-        ring.notEmpty.awaitNanos(nanos);
+        park(nanos);
+    }
+
+    /** Awaits notEmpty, at most {@code nanos} when {@code >= 0}; under consumerLock. */
+    private void park(long nanos) throws InterruptedException {
+        ring.waitingConsumers++;
+        try {
+            if (nanos < 0) {
+                ring.notEmpty.await();
+            } else {
+                ring.notEmpty.awaitNanos(nanos);
+            }
+        } finally {
+            // await re-acquires the lock before it returns or throws
+            ring.waitingConsumers--;
+            ring.wakeDone();
+        }
     }
 
     /**

@@ -27,11 +27,17 @@ final class Ring {
      * the ack thread walks these marks from `released` and so releases only the contiguous acked
      * prefix, in publish order, however the batches were acked.
      *
-     * Wake-ups without a fence per event. A consumer about to park first sets consumersWaiting
-     * (volatile) and then reads `claim`, not the slot flags: a producer's claim is a CAS, a full
-     * fence, after which it reads consumersWaiting. So either the consumer sees the claim (and spins
-     * for the few instructions until the slot is published) or the producer sees the waiter and
-     * signals. Blocked producers and the ack thread use the same Dekker pattern with `released`.
+     * Wake-ups without a fence per event. A consumer about to park first stores consumerWakeAt
+     * (volatile): the sequence whose publication it waits for (the first event, or the one that
+     * completes flush.min_events). Then it reads `claim`, not the slot flags: a producer's claim is
+     * a CAS, a full fence, after which it reads consumerWakeAt. So either the consumer sees that
+     * sequence claimed (and spins for the few instructions until it is published) or that
+     * sequence's producer sees the waiter and signals. Producers of lower sequences do not signal:
+     * a consumer waiting for a batch to fill is woken once, not once per event (each signal is a
+     * lock and a futex call on the producer's thread). Should the waited-for sequence be published
+     * before a lower one, the woken consumer finds the gap, sees the lower one claimed, and spins
+     * until it is published. Blocked producers and the ack thread use the same Dekker pattern with
+     * `released`.
      *
      * Removal. A cancelled (dropOnCancel) or racing event not yet handed out becomes a TOMBSTONE in
      * owners[]; consumers skip it, the ack thread releases its space without acking it.
@@ -81,7 +87,14 @@ final class Ring {
     final Condition notEmpty = consumerLock.newCondition();
     long read;
     long unreadTombstones;
-    volatile int consumersWaiting;
+    /**
+     * The lowest sequence whose publication must wake the waiting consumers, or NO_WAITER; lowered
+     * by consumers under consumerLock, reset by {@link #wakeConsumers}.
+     */
+    volatile long consumerWakeAt = NO_WAITER;
+    static final long NO_WAITER = Long.MAX_VALUE;
+    /** Consumers parked on notEmpty; guarded by consumerLock. */
+    int waitingConsumers;
 
     // Producers blocked on a full buffer wait on notFull.
     final ReentrantLock producerLock = new ReentrantLock();
@@ -166,7 +179,7 @@ final class Ring {
         stamps[slot] = now != STALE ? now : refreshClock();
         ROUNDS.setRelease(rounds, slot, (int) (seq >>> shift));
         // Ordered after our claim CAS (a full fence): see "Wake-ups" above.
-        if (consumersWaiting != 0) {
+        if (seq >= consumerWakeAt) {
             wakeConsumers();
         }
     }
@@ -186,7 +199,7 @@ final class Ring {
     void wakeConsumers() {
         consumerLock.lock();
         try {
-            consumersWaiting = 0;
+            consumerWakeAt = NO_WAITER;
             notEmpty.signalAll();
         } finally {
             consumerLock.unlock();
@@ -204,6 +217,27 @@ final class Ring {
     }
 
     // ---- slots ---------------------------------------------------------------------------------
+
+    /**
+     * Asks to be woken once {@code seq} is published (keeping a lower request of another waiting
+     * consumer); under consumerLock, before the caller re-reads {@code claim} and parks.
+     */
+    void wakeConsumerAt(long seq) {
+        if (seq < consumerWakeAt) {
+            consumerWakeAt = seq;
+        }
+    }
+
+    /**
+     * A consumer stopped waiting (woken, timed out, or it found its sequence claimed): when no other
+     * consumer is parked, producers need not signal any more. A request left by a consumer still
+     * parked stays, so it is woken (perhaps early, never late). Under consumerLock.
+     */
+    void wakeDone() {
+        if (waitingConsumers == 0) {
+            consumerWakeAt = NO_WAITER;
+        }
+    }
 
     boolean isPublished(long seq) {
         return (int) ROUNDS.getAcquire(rounds, (int) seq & mask) == (int) (seq >>> shift);
