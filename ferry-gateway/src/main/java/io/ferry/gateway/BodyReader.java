@@ -4,67 +4,101 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.RoutingContext;
 
 /**
  * Reads a request body as raw bytes, whatever its content type, up to a limit; event-loop thread
  * of the request. (Vert.x Web's BodyHandler decodes form content types, which a produce body is
  * not: {@code curl -d} sends {@code application/x-www-form-urlencoded}.)
  */
-final class BodyReader implements Handler<RoutingContext> {
-    static final String BODY = "ferry.body";
-
-    private final int maxBytes;
-
-    BodyReader(int maxBytes) {
-        this.maxBytes = maxBytes;
+final class BodyReader {
+    private BodyReader() {
     }
 
-    /** The body read for this request (empty when none). */
-    static Buffer body(RoutingContext ctx) {
-        Buffer b = ctx.get(BODY);
-        return b == null ? Buffer.buffer() : b;
+    /** What to do once the body is read, or when it is refused. */
+    interface Then {
+        /** The body is in {@link Exchange#body}. */
+        void read(Exchange ex);
+
+        /** The body is refused (413 over the limit, 400 unreadable); nothing was handled. */
+        void refused(Exchange ex, ApiException why);
     }
 
-    @Override
-    public void handle(RoutingContext ctx) {
-        HttpServerRequest req = ctx.request();
+    /**
+     * Reads {@code ex}'s body into {@link Exchange#body}, then calls {@code then}; must be called
+     * from the request handler itself (before it returns), so no chunk arrives before the handlers.
+     */
+    static void read(Exchange ex, int maxBytes, Then then) {
+        HttpServerRequest req = ex.request;
         String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        long declared = -1;
         if (length != null) {
             try {
-                if (Long.parseLong(length.trim()) > maxBytes) {
-                    // refused before the body is read; the connection closes so the rest is not read either
-                    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-                    ctx.fail(413);
-                    return;
-                }
+                declared = Long.parseLong(length.trim());
             } catch (NumberFormatException e) {
-                ctx.fail(400);
+                declared = -2;
+            }
+            if (declared < 0) {
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                then.refused(ex, ApiException.badRequest("invalid_request", "the request is malformed: Content-Length is '"
+                        + length + "'"));
+                return;
+            }
+            if (declared > maxBytes) {
+                // refused before the body is read; the connection closes so the rest is not read either
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                then.refused(ex, tooLarge(maxBytes));
                 return;
             }
         }
-        int initial = length == null ? 1024 : (int) Math.min(Math.max(Long.parseLong(length.trim()), 0), maxBytes);
-        Buffer body = Buffer.buffer(initial);
-        boolean[] over = {false};
-        req.handler(chunk -> {
-            if (over[0]) {
+        Buffer body = Buffer.buffer(declared < 0 ? 1024 : (int) declared);
+        Chunks chunks = new Chunks(ex, body, maxBytes, then);
+        req.handler(chunks);
+        req.endHandler(v -> {
+            if (!chunks.over) {
+                ex.body = body;
+                then.read(ex);
+            }
+        });
+        req.exceptionHandler(t -> {
+            if (!chunks.over && !ex.response.ended() && !ex.response.closed()) {
+                chunks.over = true;
+                then.refused(ex, ApiException.badRequest("invalid_request", "the request body could not be read: " + t));
+            }
+        });
+    }
+
+    static ApiException tooLarge(int maxBytes) {
+        return new ApiException(413, "body_too_large", "the request body is over gateway.max-body-bytes=" + maxBytes
+                + " bytes");
+    }
+
+    /** Appends the chunks, refusing the body once it is over the limit. */
+    private static final class Chunks implements Handler<Buffer> {
+        private final Exchange ex;
+        private final Buffer body;
+        private final int maxBytes;
+        private final Then then;
+        boolean over;
+
+        Chunks(Exchange ex, Buffer body, int maxBytes, Then then) {
+            this.ex = ex;
+            this.body = body;
+            this.maxBytes = maxBytes;
+            this.then = then;
+        }
+
+        @Override
+        public void handle(Buffer chunk) {
+            if (over) {
                 return;
             }
             if (body.length() + chunk.length() > maxBytes) {
-                over[0] = true;
-                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-                ctx.fail(413);
+                over = true;
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                then.refused(ex, tooLarge(maxBytes));
                 return;
             }
             body.appendBuffer(chunk);
-        });
-        req.endHandler(v -> {
-            if (!over[0]) {
-                ctx.put(BODY, body);
-                ctx.next();
-            }
-        });
-        req.exceptionHandler(ctx::fail);
-        req.resume();
+        }
     }
 }

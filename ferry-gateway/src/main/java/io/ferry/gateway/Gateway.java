@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,8 +53,14 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.clusters = clusters;
         clusters.values().forEach(metrics::cluster);
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
+                .setPreferNativeTransport(config.nativeTransport()));
         this.api = new HttpApi(this, config, metrics);
+    }
+
+    /** The network transport in use: {@code epoll} (native) or {@code nio}. */
+    String transport() {
+        return vertx.isNativeTransportEnabled() ? "epoll" : "nio";
     }
 
     /**
@@ -84,13 +89,17 @@ public final class Gateway implements AutoCloseable {
             clusters.values().forEach(ClusterRuntime::close);
             throw e;
         }
-        LOG.info("gateway listening on http://{}:{} ({} event loops, default cluster '{}', default ack {})",
-                config.host(), g.port(), config.eventLoops(), config.defaultCluster(), config.defaultAck().wireName());
+        LOG.info("gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {})",
+                config.host(), g.port(), config.eventLoops(), g.transport(), config.defaultCluster(),
+                config.defaultAck().wireName());
+        if (config.nativeTransport() && !g.vertx.isNativeTransportEnabled()) {
+            LOG.warn("gateway: the native (epoll) transport did not load, using Java NIO: {}",
+                    String.valueOf(g.vertx.unavailableNativeTransportCause()));
+        }
         return g;
     }
 
     private void listen() {
-        Router router = api.router(vertx);
         // Vert.x shares one port between the servers of the instances only when they ask for the
         // same port: port 0 is resolved to a free port first
         int p = config.port() != 0 ? config.port() : freePort(config.host());
@@ -104,7 +113,7 @@ public final class Gateway implements AutoCloseable {
         await(vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                return vertx.createHttpServer(options).requestHandler(router).listen();
+                return vertx.createHttpServer(options).requestHandler(api).listen();
             }
         }, new DeploymentOptions().setInstances(config.eventLoops())), "binding " + config.host() + ":" + p);
         port.set(p);

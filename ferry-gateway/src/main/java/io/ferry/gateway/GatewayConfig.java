@@ -35,6 +35,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param host {@code gateway.host}: the address to listen on
  * @param port {@code gateway.port}: the HTTP port (0: any free port)
  * @param eventLoops {@code gateway.event-loops}: Vert.x event-loop threads
+ * @param nativeTransport {@code gateway.native-transport}: use Netty's epoll transport where it loads
  * @param defaultAck {@code gateway.default-ack}: the ack level of requests without {@code ack}
  * @param maxBodyBytes {@code gateway.max-body-bytes}: larger request bodies get 413
  * @param maxConcurrentRequests {@code gateway.max-concurrent-requests}: requests in progress beyond it get 429
@@ -47,6 +48,7 @@ public record GatewayConfig(
         String host,
         int port,
         int eventLoops,
+        boolean nativeTransport,
         AckLevel defaultAck,
         int maxBodyBytes,
         int maxConcurrentRequests,
@@ -68,7 +70,7 @@ public record GatewayConfig(
         }
     }
 
-    static final Set<String> GATEWAY_KEYS = Set.of("host", "port", "event-loops", "default-ack", "max-body-bytes",
+    static final Set<String> GATEWAY_KEYS = Set.of("host", "port", "event-loops", "native-transport", "default-ack", "max-body-bytes",
             "max-concurrent-requests", "shutdown-timeout-ms", "retry-after-seconds", "default-cluster");
 
     /** Validates the cross-setting rules. */
@@ -85,25 +87,25 @@ public record GatewayConfig(
 
     /** One cluster named {@code default} with default gateway settings. */
     public static GatewayConfig of(KafkaSettings kafka, BrokerConfig broker) {
-        return new GatewayConfig("0.0.0.0", 8080, 2, AckLevel.LOCAL, 1_048_576, 4096, 30_000, 1, "default",
+        return new GatewayConfig("0.0.0.0", 8080, 2, true, AckLevel.LOCAL, 1_048_576, 4096, 30_000, 1, "default",
                 Map.of("default", new Cluster(kafka, broker)));
     }
 
     /** This with another port. */
     public GatewayConfig withPort(int p) {
-        return new GatewayConfig(host, p, eventLoops, defaultAck, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
+        return new GatewayConfig(host, p, eventLoops, nativeTransport, defaultAck, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
                 retryAfterSeconds, defaultCluster, clusters);
     }
 
     /** This with other limits. */
     public GatewayConfig withLimits(int bodyBytes, int concurrentRequests) {
-        return new GatewayConfig(host, port, eventLoops, defaultAck, bodyBytes, concurrentRequests, shutdownTimeoutMs,
+        return new GatewayConfig(host, port, eventLoops, nativeTransport, defaultAck, bodyBytes, concurrentRequests, shutdownTimeoutMs,
                 retryAfterSeconds, defaultCluster, clusters);
     }
 
     /** This with another default ack level. */
     public GatewayConfig withDefaultAck(AckLevel ack) {
-        return new GatewayConfig(host, port, eventLoops, ack, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
+        return new GatewayConfig(host, port, eventLoops, nativeTransport, ack, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
                 retryAfterSeconds, defaultCluster, clusters);
     }
 
@@ -157,6 +159,7 @@ public record GatewayConfig(
                 text(g, "host", "0.0.0.0"),
                 (int) number(g, "port", 8080, 0, 65_535),
                 (int) number(g, "event-loops", 2, 1, 256),
+                bool(g, "native-transport", true),
                 ack,
                 (int) number(g, "max-body-bytes", 1_048_576, 1, Integer.MAX_VALUE),
                 (int) number(g, "max-concurrent-requests", 4096, 1, 1_000_000),
@@ -243,6 +246,21 @@ public record GatewayConfig(
             throw new ConfigException("gateway." + key + " must be a single value");
         }
         return v.asText();
+    }
+
+    private static boolean bool(JsonNode g, String key, boolean def) {
+        JsonNode v = g.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return def;
+        }
+        if (v.isBoolean()) {
+            return v.asBoolean();
+        }
+        String t = v.asText().trim();
+        if (t.equals("true") || t.equals("false")) {
+            return Boolean.parseBoolean(t);
+        }
+        throw new ConfigException("gateway." + key + " is '" + v.asText() + "'; expected true or false");
     }
 
     private static long number(JsonNode g, String key, long def, long min, long max) {

@@ -8,8 +8,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
@@ -34,11 +33,43 @@ import org.slf4j.LoggerFactory;
  * {@code /clusters/{cluster}}. Handlers run on Vert.x event-loop threads and never block; answers
  * that wait for Kafka are written back on the request's own context.
  */
-final class HttpApi {
+final class HttpApi implements Handler<HttpServerRequest> {
+    /* Design notes
+     * Dispatch is Ferry's own: a handful of fixed paths, matched by prefix and segment without a
+     * regular expression or a routing context per request. Through Vert.x Web's Router, routing
+     * and its context took about a tenth of a single POST's event-loop time (docs/gateway.md has
+     * the measurement). Every request is counted in flight and timed from its head to its end (or
+     * the connection's close), by route and status.
+     */
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-    /** The routing-context key of the matched route's request timers. */
-    private static final String ROUTE_TIMERS = "ferry.route.timers";
     private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+    private static final String CLUSTERS = "/clusters/";
+    private static final String TOPICS = "/topics";
+
+    /** The gateway's paths; the pattern names the route in metrics. */
+    private enum Route {
+        MESSAGES(HttpMethod.POST, "/topics/:topic/messages"),
+        RECORDS(HttpMethod.POST, "/topics/:topic/records"),
+        TOPIC(HttpMethod.GET, "/topics/:topic"),
+        TOPIC_LIST(HttpMethod.GET, "/topics"),
+        HEALTH(HttpMethod.GET, "/healthz"),
+        READY(HttpMethod.GET, "/readyz"),
+        METRICS(HttpMethod.GET, "/metrics"),
+        OPENAPI(HttpMethod.GET, "/openapi.yaml");
+
+        final HttpMethod method;
+        final String pattern;
+
+        Route(HttpMethod method, String pattern) {
+            this.method = method;
+            this.pattern = pattern;
+        }
+
+        /** Not limited nor refused while shutting down. */
+        boolean ops() {
+            return this == HEALTH || this == METRICS;
+        }
+    }
 
     private final Gateway gateway;
     private final GatewayConfig config;
@@ -46,8 +77,12 @@ final class HttpApi {
     private final Produce produce;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final byte[] openApi;
+    /** Per route, the timers of its unprefixed [0] and /clusters/{cluster} [1] form. */
+    private final GatewayMetrics.RouteTimers[][] timers = new GatewayMetrics.RouteTimers[Route.values().length][];
     /** The timers of requests that matched no route. */
     private final GatewayMetrics.RouteTimers otherTimers;
+    private final BodyReader.Then messagesBody = new RunAfterBody(Route.MESSAGES);
+    private final BodyReader.Then recordsBody = new RunAfterBody(Route.RECORDS);
 
     HttpApi(Gateway gateway, GatewayConfig config, GatewayMetrics metrics) {
         this.gateway = gateway;
@@ -55,6 +90,11 @@ final class HttpApi {
         this.metrics = metrics;
         this.produce = new Produce(this, config);
         this.otherTimers = metrics.route("other");
+        for (Route r : Route.values()) {
+            timers[r.ordinal()] = r == Route.OPENAPI
+                    ? new GatewayMetrics.RouteTimers[] {otherTimers, otherTimers}
+                    : new GatewayMetrics.RouteTimers[] {metrics.route(r.pattern), metrics.route("/clusters/:cluster" + r.pattern)};
+        }
         try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
             this.openApi = in == null ? new byte[0] : in.readAllBytes();
         } catch (java.io.IOException e) {
@@ -67,84 +107,186 @@ final class HttpApi {
         return inFlight.get();
     }
 
-    Router router(Vertx vertx) {
-        Router r = Router.router(vertx);
-        r.route().handler(this::admit);
-        both(r, HttpMethod.POST, "/topics/:topic/messages", produce::message);
-        both(r, HttpMethod.POST, "/topics/:topic/records", produce::records);
-        both(r, HttpMethod.GET, "/topics", this::listTopics);
-        both(r, HttpMethod.GET, "/topics/:topic", this::describeTopic);
-        both(r, HttpMethod.GET, "/healthz", ctx -> json(ctx, 200, new JsonObject().put("status", "alive")));
-        both(r, HttpMethod.GET, "/readyz", this::ready);
-        both(r, HttpMethod.GET, "/metrics", ctx -> ctx.response().setStatusCode(200)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                .end(metrics.scrape(gateway.clusters().values())));
-        r.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
-                .end(io.vertx.core.buffer.Buffer.buffer(openApi)));
-        r.errorHandler(413, ctx -> error(ctx, new ApiException(413, "body_too_large", "the request body is over "
-                + "gateway.max-body-bytes=" + config.maxBodyBytes() + " bytes")));
-        r.errorHandler(404, ctx -> error(ctx, new ApiException(404, "not_found", "no such path: "
-                + ctx.request().method() + " " + ctx.request().path() + "; see /openapi.yaml")));
-        r.errorHandler(405, ctx -> error(ctx, new ApiException(405, "method_not_allowed", ctx.request().method()
-                + " is not allowed on " + ctx.request().path())));
-        r.errorHandler(400, ctx -> error(ctx, ApiException.badRequest("invalid_request", "the request is malformed: "
-                + (ctx.failure() == null ? "bad Content-Length" : ctx.failure().toString()))));
-        r.errorHandler(500, ctx -> {
-            LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-            error(ctx, new ApiException(500, "internal_error", "the gateway failed to handle the request: " + ctx.failure()));
-        });
-        return r;
-    }
-
-    private void both(Router r, HttpMethod method, String path, Consumer<RoutingContext> handler) {
-        for (String p : List.of(path, "/clusters/:cluster" + path)) {
-            GatewayMetrics.RouteTimers timers = metrics.route(p); // resolved once, not per request
-            io.vertx.ext.web.Route route = r.route(method, p);
-            if (method == HttpMethod.POST) {
-                route.handler(new BodyReader(config.maxBodyBytes()));
+    /** Every request: matches its path, admits it, reads its body (POST) and runs its route. */
+    @Override
+    public void handle(HttpServerRequest req) {
+        long start = System.nanoTime();
+        String path = req.path();
+        String cluster = null;
+        String rest = path;
+        if (path.startsWith(CLUSTERS)) {
+            int slash = path.indexOf('/', CLUSTERS.length());
+            if (slash > CLUSTERS.length()) {
+                cluster = decode(path.substring(CLUSTERS.length(), slash));
+                rest = path.substring(slash);
+            } else {
+                rest = null;
             }
-            route.handler(ctx -> {
-                ctx.put(ROUTE_TIMERS, timers);
-                try {
-                    handler.accept(ctx);
-                } catch (ApiException e) {
-                    error(ctx, e);
-                } catch (IllegalArgumentException e) {
-                    error(ctx, ApiException.badRequest("invalid_request", e.getMessage()));
+        }
+        Route route = null;
+        String topic = null;
+        if (rest == null) {
+            route = null;
+        } else if (rest.startsWith(TOPICS)) {
+            if (rest.length() == TOPICS.length()) {
+                route = Route.TOPIC_LIST;
+            } else if (rest.charAt(TOPICS.length()) == '/') {
+                int from = TOPICS.length() + 1;
+                int slash = rest.indexOf('/', from);
+                String segment = slash < 0 ? rest.substring(from) : rest.substring(from, slash);
+                if (!segment.isEmpty()) {
+                    topic = decode(segment);
+                    String tail = slash < 0 ? "" : rest.substring(slash);
+                    route = switch (tail) {
+                        case "" -> Route.TOPIC;
+                        case "/messages" -> Route.MESSAGES;
+                        case "/records" -> Route.RECORDS;
+                        default -> null;
+                    };
                 }
-            });
+            }
+        } else {
+            route = switch (rest) {
+                case "/healthz" -> Route.HEALTH;
+                case "/readyz" -> Route.READY;
+                case "/metrics" -> Route.METRICS;
+                case "/openapi.yaml" -> cluster == null ? Route.OPENAPI : null;
+                default -> null;
+            };
+        }
+        Exchange ex = new Exchange(req, cluster, topic);
+        GatewayMetrics.RouteTimers t = route == null ? otherTimers : timers[route.ordinal()][cluster == null ? 0 : 1];
+        int n = inFlight.incrementAndGet();
+        Finish finish = new Finish(ex, t, start);
+        ex.response.endHandler(finish);
+        ex.response.closeHandler(finish);
+        try {
+            admit(ex, route, n);
+        } catch (RuntimeException e) {
+            fail(ex, e);
         }
     }
 
-    /** Limits concurrent requests, refuses new work while shutting down, and measures every request. */
-    private void admit(RoutingContext ctx) {
-        long start = System.nanoTime();
-        int n = inFlight.incrementAndGet();
-        ctx.addEndHandler(v -> {
+    /** Counts the request out and times it, once: when its answer is written or its connection closes. */
+    private final class Finish implements Handler<Void> {
+        private final Exchange ex;
+        private final GatewayMetrics.RouteTimers timers;
+        private final long start;
+        private boolean done; // event-loop thread of the request
+
+        Finish(Exchange ex, GatewayMetrics.RouteTimers timers, long start) {
+            this.ex = ex;
+            this.timers = timers;
+            this.start = start;
+        }
+
+        @Override
+        public void handle(Void v) {
+            if (done) {
+                return;
+            }
+            done = true;
             inFlight.decrementAndGet();
             gateway.requestEnded();
-            GatewayMetrics.RouteTimers timers = ctx.get(ROUTE_TIMERS);
-            (timers == null ? otherTimers : timers).record(ctx.response().getStatusCode(), System.nanoTime() - start);
-        });
-        String path = ctx.request().path();
-        boolean ops = path.endsWith("/healthz") || path.endsWith("/metrics");
-        if (gateway.shuttingDown() && !ops) {
-            error(ctx, new ApiException(503, "shutting_down", "the gateway is shutting down; retry on another instance"));
+            timers.record(ex.response.getStatusCode(), System.nanoTime() - start);
+        }
+    }
+
+    /** Refuses new work while shutting down or over the limit of concurrent requests; else runs the route. */
+    private void admit(Exchange ex, Route route, int inFlightNow) {
+        if (route == null) {
+            HttpMethod m = ex.request.method();
+            error(ex, new ApiException(404, "not_found", "no such path: " + m + " " + ex.request.path() + "; see /openapi.yaml"));
             return;
         }
-        if (n > config.maxConcurrentRequests() && !ops) {
-            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
-            error(ctx, new ApiException(429, "too_many_requests", "over gateway.max-concurrent-requests="
+        boolean ops = route.ops();
+        if (gateway.shuttingDown() && !ops) {
+            error(ex, new ApiException(503, "shutting_down", "the gateway is shutting down; retry on another instance"));
+            return;
+        }
+        if (inFlightNow > config.maxConcurrentRequests() && !ops) {
+            ex.response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+            error(ex, new ApiException(429, "too_many_requests", "over gateway.max-concurrent-requests="
                     + config.maxConcurrentRequests() + " requests in progress; retry after "
                     + config.retryAfterSeconds() + " s"));
             return;
         }
-        ctx.next();
+        if (!ex.request.method().equals(route.method)) {
+            error(ex, new ApiException(405, "method_not_allowed", ex.request.method() + " is not allowed on "
+                    + ex.request.path()));
+            return;
+        }
+        if (route.method == HttpMethod.POST) {
+            BodyReader.read(ex, config.maxBodyBytes(), route == Route.RECORDS ? recordsBody : messagesBody);
+        } else {
+            run(ex, route);
+        }
     }
 
+    /** Runs a POST route once its body is read. */
+    private final class RunAfterBody implements BodyReader.Then {
+        private final Route route;
+
+        RunAfterBody(Route route) {
+            this.route = route;
+        }
+
+        @Override
+        public void read(Exchange ex) {
+            run(ex, route);
+        }
+
+        @Override
+        public void refused(Exchange ex, ApiException why) {
+            error(ex, why);
+        }
+    }
+
+    /** Runs the route's handler; a refusal it throws is answered. */
+    private void run(Exchange ex, Route route) {
+        try {
+            switch (route) {
+                case MESSAGES -> produce.message(ex);
+                case RECORDS -> produce.records(ex);
+                case TOPIC -> describeTopic(ex);
+                case TOPIC_LIST -> listTopics(ex);
+                case HEALTH -> json(ex, 200, new JsonObject().put("status", "alive"));
+                case READY -> ready(ex);
+                case METRICS -> ex.response.setStatusCode(200)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                        .end(metrics.scrape(gateway.clusters().values()));
+                case OPENAPI -> ex.response.putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
+                        .end(io.vertx.core.buffer.Buffer.buffer(openApi));
+            }
+        } catch (ApiException e) {
+            error(ex, e);
+        } catch (IllegalArgumentException e) {
+            error(ex, ApiException.badRequest("invalid_request", e.getMessage()));
+        } catch (RuntimeException e) {
+            fail(ex, e);
+        }
+    }
+
+    /** A bug or an unexpected failure: logged, answered 500. */
+    void fail(Exchange ex, Throwable t) {
+        LOG.error("request {} {} failed", ex.request.method(), ex.request.path(), t);
+        error(ex, new ApiException(500, "internal_error", "the gateway failed to handle the request: " + t));
+    }
+
+    /** A path segment, %-decoded when it has escapes; an invalid escape is kept as it is (and refused later). */
+    private static String decode(String segment) {
+        if (segment.indexOf('%') < 0) {
+            return segment;
+        }
+        try {
+            return java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return segment;
+        }
+    }
     /** The cluster of the request's path; 404 when unknown. */
-    ClusterRuntime cluster(RoutingContext ctx) {
-        String name = ctx.pathParam("cluster");
+    ClusterRuntime cluster(Exchange ctx) {
+        String name = ctx.cluster;
         ClusterRuntime c = gateway.clusters().get(name == null ? config.defaultCluster() : name);
         if (c == null) {
             throw new ApiException(404, "unknown_cluster", "no cluster '" + name + "'; configured: "
@@ -153,7 +295,7 @@ final class HttpApi {
         return c;
     }
 
-    private void listTopics(RoutingContext ctx) {
+    private void listTopics(Exchange ctx) {
         ClusterRuntime c = cluster(ctx);
         Context vctx = Vertx.currentContext();
         future(vctx, c.admin.listTopics(new ListTopicsOptions().timeoutMs(5000)).names()).onComplete(ar -> {
@@ -166,9 +308,9 @@ final class HttpApi {
         });
     }
 
-    private void describeTopic(RoutingContext ctx) {
+    private void describeTopic(Exchange ctx) {
         ClusterRuntime c = cluster(ctx);
-        String topic = RecordReader.topic(ctx.pathParam("topic"));
+        String topic = RecordReader.topic(ctx.topic);
         Context vctx = Vertx.currentContext();
         future(vctx, c.admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(5000)).allTopicNames())
                 .onComplete(ar -> {
@@ -201,8 +343,8 @@ final class HttpApi {
         return a;
     }
 
-    private void ready(RoutingContext ctx) {
-        String name = ctx.pathParam("cluster");
+    private void ready(Exchange ctx) {
+        String name = ctx.cluster;
         List<ClusterRuntime> check = name == null ? List.copyOf(gateway.clusters().values()) : List.of(cluster(ctx));
         Context vctx = Vertx.currentContext();
         List<Future<Map.Entry<String, Integer>>> all = new ArrayList<>();
@@ -244,20 +386,20 @@ final class HttpApi {
     }
 
     /** Answers {@code body} with {@code status}. Event-loop thread of the request. */
-    static void json(RoutingContext ctx, int status, JsonObject body) {
+    static void json(Exchange ctx, int status, JsonObject body) {
         json(ctx, status, body.toBuffer());
     }
 
     /** Answers {@code body}, JSON text already encoded, with {@code status}. Event-loop thread of the request. */
-    static void json(RoutingContext ctx, int status, io.vertx.core.buffer.Buffer body) {
-        if (ctx.response().ended() || ctx.response().closed()) {
+    static void json(Exchange ctx, int status, io.vertx.core.buffer.Buffer body) {
+        if (ctx.response.ended() || ctx.response.closed()) {
             return;
         }
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
+        ctx.response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
     }
 
     /** Answers a refusal as {@code {"error":{"status":..,"code":..,"message":..}}}. */
-    void error(RoutingContext ctx, ApiException e) {
+    void error(Exchange ctx, ApiException e) {
         if (e.status != 404 || !"not_found".equals(e.code)) {
             metrics.refused(e.code);
         }

@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,7 +24,7 @@ final class Produce {
         this.config = config;
     }
 
-    private AckLevel ack(RoutingContext ctx) {
+    private AckLevel ack(Exchange ctx) {
         String raw = ctx.queryParams().get("ack");
         if (raw == null || raw.isEmpty()) {
             return config.defaultAck();
@@ -49,7 +48,7 @@ final class Produce {
      * Runs {@code publish} once the topic is known to exist with every partition the events name;
      * answers 404 or 400 instead. From the cache, or after asking Kafka (then on the same event loop).
      */
-    private void withTopic(RoutingContext ctx, ClusterRuntime c, String topic, List<Event> events, Runnable publish) {
+    private void withTopic(Exchange ctx, ClusterRuntime c, String topic, List<Event> events, Runnable publish) {
         int n = c.topics.cached(topic);
         if (n != TopicCache.UNKNOWN && (n == TopicCache.MISSING || maxPartition(events) < n)) {
             checkTopic(c, topic, events, n);
@@ -67,7 +66,7 @@ final class Produce {
             } catch (ApiException e) {
                 api.error(ctx, e);
             } catch (RuntimeException e) {
-                ctx.fail(e); // the router's 500 handler logs it and answers
+                api.fail(ctx, e);
             }
         });
     }
@@ -95,25 +94,25 @@ final class Produce {
         }
     }
 
-    private void full(RoutingContext ctx, ClusterRuntime c) {
+    private void full(Exchange ctx, ClusterRuntime c) {
         c.logLimited("BROKER_FULL", "cluster {}: the broker is full ({} events buffered): produce requests get 429 until "
                 + "Kafka catches up", c.name, c.bufferedEvents());
-        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+        ctx.response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
         api.error(ctx, new ApiException(429, "broker_full", "the broker of cluster '" + c.name + "' is full ("
                 + c.bufferedEvents() + " events buffered): Kafka is not keeping up; retry after "
                 + config.retryAfterSeconds() + " s"));
     }
 
-    void message(RoutingContext ctx) {
+    void message(Exchange ctx) {
         ClusterRuntime c = api.cluster(ctx);
         AckLevel ack = ack(ctx);
-        String topic = ctx.pathParam("topic");
-        Event e = RecordReader.message(topic, BodyReader.body(ctx), ctx.queryParams(), ctx.request().headers());
+        String topic = ctx.topic;
+        Event e = RecordReader.message(topic, ctx.body, ctx.queryParams(), ctx.request.headers());
         checkSize(c, e, "the record");
         withTopic(ctx, c, topic, List.of(e), () -> publishMessage(ctx, c, ack, topic, e));
     }
 
-    private void publishMessage(RoutingContext ctx, ClusterRuntime c, AckLevel ack, String topic, Event e) {
+    private void publishMessage(Exchange ctx, ClusterRuntime c, AckLevel ack, String topic, Event e) {
         if (ack != AckLevel.KAFKA) {
             if (!c.publish(e, null)) {
                 full(ctx, c);
@@ -143,18 +142,18 @@ final class Produce {
         }
     }
 
-    void records(RoutingContext ctx) {
+    void records(Exchange ctx) {
         ClusterRuntime c = api.cluster(ctx);
         AckLevel ack = ack(ctx);
-        String topic = ctx.pathParam("topic");
-        List<Event> events = RecordReader.batch(topic, BodyReader.body(ctx));
+        String topic = ctx.topic;
+        List<Event> events = RecordReader.batch(topic, ctx.body);
         for (int i = 0; i < events.size(); i++) {
             checkSize(c, events.get(i), "records[" + i + "]");
         }
         withTopic(ctx, c, topic, events, () -> publishBatch(ctx, c, ack, topic, events));
     }
 
-    private void publishBatch(RoutingContext ctx, ClusterRuntime c, AckLevel ack, String topic, List<Event> events) {
+    private void publishBatch(Exchange ctx, ClusterRuntime c, AckLevel ack, String topic, List<Event> events) {
         int n = events.size();
         JsonObject[] results = new JsonObject[n];
         // n records + 1 guard: the answer goes once every record is settled AND the loop is over
@@ -211,7 +210,7 @@ final class Produce {
     }
 
     /** Answers now, or with {@code ack=local} on a durable broker once the broker stored the records. */
-    private static void answerWhenStored(RoutingContext ctx, ClusterRuntime c, AckLevel ack, Runnable answer) {
+    private static void answerWhenStored(Exchange ctx, ClusterRuntime c, AckLevel ack, Runnable answer) {
         if (ack == AckLevel.LOCAL && c.durableAcks) {
             Context vctx = Vertx.currentContext();
             c.whenStored(() -> vctx.runOnContext(v -> answer.run()));
@@ -220,7 +219,7 @@ final class Produce {
         }
     }
 
-    private void answerBatch(RoutingContext ctx, String topic, AckLevel ack, JsonObject[] results) {
+    private void answerBatch(Exchange ctx, String topic, AckLevel ack, JsonObject[] results) {
         int failed = 0;
         for (JsonObject r : results) {
             if (r.containsKey("error")) {
@@ -228,7 +227,7 @@ final class Produce {
             }
         }
         if (failed > 0) {
-            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+            ctx.response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
         }
         int status = failed > 0 ? 207 : ack == AckLevel.KAFKA ? 200 : 202;
         HttpApi.json(ctx, status, new JsonObject().put("topic", topic).put("ack", ack.wireName())

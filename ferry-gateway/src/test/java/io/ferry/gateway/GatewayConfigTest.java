@@ -19,6 +19,7 @@ class GatewayConfigTest {
         assertThat(c.host()).isEqualTo("0.0.0.0");
         assertThat(c.port()).isEqualTo(8080);
         assertThat(c.eventLoops()).isEqualTo(2);
+        assertThat(c.nativeTransport()).isTrue();
         assertThat(c.defaultAck()).isEqualTo(AckLevel.LOCAL);
         assertThat(c.maxBodyBytes()).isEqualTo(1_048_576);
         assertThat(c.maxConcurrentRequests()).isEqualTo(4096);
@@ -38,6 +39,7 @@ class GatewayConfigTest {
                   host: 127.0.0.1
                   port: 9090
                   event-loops: 4
+                  native-transport: false
                   default-ack: kafka
                   max-body-bytes: 2048
                   max-concurrent-requests: 10
@@ -58,6 +60,7 @@ class GatewayConfigTest {
                     kafka: {bootstrap.servers: "us:9092"}
                 """);
         assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.nativeTransport()).isFalse();
         assertThat(c.port()).isEqualTo(9090);
         assertThat(c.eventLoops()).isEqualTo(4);
         assertThat(c.defaultAck()).isEqualTo(AckLevel.KAFKA);
@@ -123,5 +126,24 @@ class GatewayConfigTest {
                 .hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> GatewayConfig.parse(""))
                 .hasMessageContaining("empty");
+    }
+
+    @Test
+    void nativeTransport_mustBeABoolean() {
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  native-transport: maybe\n" + MINIMAL))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessage("gateway.native-transport is 'maybe'; expected true or false");
+    }
+
+    @Test
+    void memoryBroker_getsTheGatewaysFlushDefaults_unlessItSetsItsOwn() {
+        io.ferry.broker.BrokerConfig plain = ClusterRuntime.withFlushDefaults(io.ferry.broker.BrokerConfig.of("memory",
+                java.util.Map.of("events", 1024)));
+        assertThat(plain.settings()).containsEntry("events", 1024).containsEntry("flush.min_events", 2048)
+                .containsEntry("flush.timeout", "1ms");
+        io.ferry.broker.BrokerConfig own = io.ferry.broker.BrokerConfig.of("memory", java.util.Map.of("flush.timeout", "0"));
+        assertThat(ClusterRuntime.withFlushDefaults(own).settings()).doesNotContainKey("flush.min_events");
+        io.ferry.broker.BrokerConfig disk = io.ferry.broker.BrokerConfig.of("disk", java.util.Map.of("path", "/tmp/x"));
+        assertThat(ClusterRuntime.withFlushDefaults(disk).settings()).doesNotContainKey("flush.timeout");
     }
 }

@@ -313,6 +313,24 @@ class GatewayIT {
     @Test
     void unknownPath_404_json() {
         assertError(http.get("/nothing/here"), 404, "not_found", "/nothing/here");
+        assertError(http.get("/topics/orders/elsewhere"), 404, "not_found", "/topics/orders/elsewhere");
+        assertError(http.get("/topics//messages"), 404, "not_found", "/topics//messages");
+        assertError(http.get("/clusters/"), 404, "not_found", "/clusters/");
+        assertError(http.get("/clusters/default/openapi.yaml"), 404, "not_found", "openapi.yaml");
+    }
+
+    @Test
+    void wrongMethod_405_json() {
+        assertError(http.get("/topics/orders/messages"), 405, "method_not_allowed", "GET is not allowed on /topics/orders/messages");
+        assertError(http.post("/topics", "x"), 405, "method_not_allowed", "POST");
+        assertError(http.post("/clusters/default/healthz", "x"), 405, "method_not_allowed", "/clusters/default/healthz");
+    }
+
+    @Test
+    void percentEncodedTopic_isDecodedBeforeItIsChecked() {
+        Http.Response r = http.post("/topics/ord%65rs/messages?ack=kafka", "encoded");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().getString("topic")).isEqualTo("orders");
     }
 
     // ---- operations ----------------------------------------------------------------------------

@@ -47,8 +47,11 @@ public final class GatewayLoadReport {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 10;
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         long anchorRecords = args.length > 2 ? Long.parseLong(args[2]) : 1_000_000;
-        System.out.printf(Locale.ROOT, "gateway load harness: %.0f s per scenario, %d requests in flight, %d-byte values%n",
-                seconds, concurrency, VALUE_BYTES);
+        // batches: enough requests in flight that ack=kafka is not bound by one request's latency
+        // (the raw KafkaProducer anchor has up to buffer.memory of records in flight)
+        int batchConcurrency = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+        System.out.printf(Locale.ROOT, "gateway load harness: %.0f s per scenario, %d requests in flight (%d for batches), "
+                + "%d-byte values%n", seconds, concurrency, batchConcurrency, VALUE_BYTES);
         try (DevKafka kafka = DevKafka.start()) {
             kafka.createTopic(TOPIC, PARTITIONS);
             double anchor = rawKafkaProducer(kafka.bootstrapServers(), anchorRecords);
@@ -66,7 +69,6 @@ public final class GatewayLoadReport {
                         single, 1, concurrency, seconds, 202, anchor));
                 rows.add(scenario(client, gateway, "single POST, ack=kafka", "/topics/" + TOPIC + "/messages?ack=kafka&key=k0000001",
                         single, 1, concurrency, seconds, 200, anchor));
-                int batchConcurrency = Math.max(4, concurrency / 8);
                 rows.add(scenario(client, gateway, "100-record batch, ack=none", "/topics/" + TOPIC + "/records?ack=none",
                         batch, 100, batchConcurrency, seconds, 202, anchor));
                 rows.add(scenario(client, gateway, "100-record batch, ack=kafka", "/topics/" + TOPIC + "/records?ack=kafka",
