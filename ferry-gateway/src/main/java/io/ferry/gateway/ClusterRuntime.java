@@ -33,13 +33,17 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * waits for the producer's ack count to pass the request's last event (acks come in publish
      * order). Only then do producers have an ack listener, so the memory broker keeps no per-event
      * ack bookkeeping for the gateway.
-     * Waiting records: ack=kafka registers the event BEFORE tryPublish, because the engine may
-     * answer before tryPublish returns. The engine calls onDelivered/onFailure for every record; a
-     * lookup that finds nothing is a record published at ack none/local. Events are matched by
-     * content (Event.equals), not identity: a durable broker hands the engine a copy read back
-     * from disk. Equal events waiting at once queue under one key and are answered in
-     * registration order; since they are the same record, swapping two of their answers would
-     * be harmless anyway.
+     * Waiting records: AwaitingRecords registers an ack=kafka event BEFORE (or atomically with)
+     * tryPublish, because the engine may answer before tryPublish returns; the engine calls
+     * onDelivered/onFailure (and the drop listener) for every record, and a lookup that finds
+     * nobody is a record published at ack none/local. With a broker that hands the engine the very
+     * instance published (memory), records are matched by identity: an equal record sent at
+     * none/local cannot answer a waiter. With one that hands out copies (disk), they are matched
+     * by content, keeping equal records in publish order; see AwaitingRecords for what is left.
+     * Assumption: a broker hands out copies exactly when it acks on durable store
+     * (ACKS_ON_DURABLE_STORE: it writes events down and reads them back); the memory broker hands
+     * out the published instances. A new broker that copies without that capability would leave
+     * every ack=kafka request unanswered: set handsOutCopies accordingly.
      * Close: FerryPipeline.close drains what the broker holds; the memory broker reports what it
      * still held to the producers' drop listeners: those are counted, logged and failed.
      */
@@ -52,7 +56,12 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     final TopicCache topics;
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
-    private final Map<Event, ArrayDeque<RecordOutcome>> waiting = new ConcurrentHashMap<>(); // deques guarded by compute
+    /**
+     * The ack=kafka records waiting for Kafka's answer. Null until the pipeline has started (its
+     * mode depends on the broker): the engine may report records a durable broker recovered before
+     * that, and nobody waits for those.
+     */
+    private volatile AwaitingRecords waiting;
     private final ThreadLocal<LoopProducer> producers;
     /** The broker acks producers once events are stored durably (the disk broker): ack=local waits for that. */
     final boolean durableAcks;
@@ -81,6 +90,9 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
             throw e;
         }
         this.durableAcks = pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
+        // a broker that acks on durable store reads events back: the engine gets copies (design notes)
+        boolean handsOutCopies = durableAcks;
+        this.waiting = new AwaitingRecords(handsOutCopies);
         this.producers = ThreadLocal.withInitial(() -> new LoopProducer(pipeline, this::dropped, durableAcks));
     }
 
@@ -111,21 +123,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * @return false when the broker is full (or closed): nothing was accepted, outcome not called
      */
     boolean publish(Event e, RecordOutcome outcome) {
-        if (outcome != null) {
-            waiting.compute(e, (k, q) -> {
-                ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(1) : q;
-                d.add(outcome);
-                return d;
-            });
-        }
-        boolean ok = producers.get().tryPublish(e);
-        if (!ok && outcome != null) {
-            waiting.computeIfPresent(e, (k, q) -> {
-                q.removeLastOccurrence(outcome);
-                return q.isEmpty() ? null : q;
-            });
-        }
-        return ok;
+        return waiting.publish(e, outcome, producers.get());
     }
 
     /**
@@ -144,7 +142,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     @Override
     public void onDelivered(Event event, int partition, long offset) {
         bytesSent.add(event.sizeBytes());
-        RecordOutcome o = waiting.isEmpty() ? null : take(event);
+        AwaitingRecords w = waiting;
+        RecordOutcome o = w == null ? null : w.take(event);
         if (o != null) {
             o.delivered(partition, offset);
         }
@@ -154,7 +153,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     public void onFailure(Event event, String reason) {
         String code = code(reason);
         failures.computeIfAbsent(code, k -> new LongAdder()).increment();
-        RecordOutcome o = waiting.isEmpty() ? null : take(event);
+        AwaitingRecords w = waiting;
+        RecordOutcome o = w == null ? null : w.take(event);
         if (o != null) {
             o.failed(reason);
         }
@@ -163,7 +163,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
 
     private void dropped(Event event) {
         dropped.increment();
-        RecordOutcome o = waiting.isEmpty() ? null : take(event);
+        AwaitingRecords w = waiting;
+        RecordOutcome o = w == null ? null : w.take(event);
         if (o != null) {
             o.failed("NOT_DELIVERED: the gateway shut down before the record reached Kafka");
         }
@@ -220,7 +221,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * The broker producer of one event-loop thread: that thread publishes; with durable acks the
      * broker's ack thread reports stored counts and completes the waiters in publish order.
      */
-    private static final class LoopProducer {
+    private static final class LoopProducer implements AwaitingRecords.Publisher {
         private final Producer producer;
         private long published; // event-loop thread only
         private long stored; // guarded by this
@@ -232,7 +233,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
             this.producer = pipeline.producer(durableAcks ? pc.ackListener(this::onAck) : pc);
         }
 
-        boolean tryPublish(Event e) {
+        @Override
+        public boolean tryPublish(Event e) {
             boolean ok = producer.tryPublish(e);
             if (ok) {
                 published++;
@@ -257,15 +259,5 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
                 ((Runnable) waiters.poll()[1]).run();
             }
         }
-    }
-
-    /** The first outcome waiting for an event equal to {@code event}, removed; null when none. */
-    private RecordOutcome take(Event event) {
-        RecordOutcome[] out = new RecordOutcome[1];
-        waiting.computeIfPresent(event, (k, q) -> {
-            out[0] = q.poll();
-            return q.isEmpty() ? null : q;
-        });
-        return out[0];
     }
 }
