@@ -3,6 +3,7 @@ package io.ferry.gateway;
 import io.ferry.broker.Event;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The records published at ack level {@code kafka} that wait for Kafka's answer, and the matching
@@ -32,8 +33,11 @@ final class AwaitingRecords {
      * that key (tryPublish never blocks; it takes the broker's short lock); a refused publish
      * enqueues nothing. Equal events with a key or an explicit partition go to one partition, and
      * Kafka delivers a partition in order, so each is answered with its own partition and offset.
-     * Fast path: while nothing waits at all (map empty) a none/local publish does not hash the
-     * event; this is what leaves the limits below.
+     * Fast path: while nothing waits at all (entries == 0) a none/local publish does not hash the
+     * event, and take does not either; this is what leaves the limits below. "Nothing waits" is
+     * our own counter, raised BEFORE the compute that registers: ConcurrentHashMap.isEmpty() only
+     * counts a new key once compute has returned, and copy mode publishes inside compute, so the
+     * engine could deliver the record while the map still looked empty and skip its waiter.
      * Remaining limits of the copy case (not of the same-instance case):
      * - equal KEYLESS records (no key, no explicit partition) may land on different partitions and
      *   be delivered in another order than published, so a waiter may be answered with the
@@ -78,6 +82,8 @@ final class AwaitingRecords {
     private final boolean handsOutCopies;
     /** Key: Same (identity) or Event (copies); deques guarded by compute on their key. */
     private final ConcurrentHashMap<Object, ArrayDeque<RecordOutcome>> waiting = new ConcurrentHashMap<>();
+    /** Waiters and placeholders held or being registered; raised before they enter the map. */
+    private final AtomicInteger entries = new AtomicInteger();
 
     /**
      * @param handsOutCopies true when the broker hands the engine copies of the published events
@@ -96,7 +102,7 @@ final class AwaitingRecords {
      */
     boolean publish(Event e, RecordOutcome outcome, Publisher broker) {
         if (outcome == null) {
-            if (!handsOutCopies || waiting.isEmpty()) {
+            if (!handsOutCopies || entries.get() == 0) {
                 return broker.tryPublish(e); // the fast path: no hashing
             }
             return publishAmongEqual(e, broker);
@@ -107,6 +113,7 @@ final class AwaitingRecords {
     /** Same instances: register, then publish; unregister if refused. */
     private boolean registerSame(Event e, RecordOutcome outcome, Publisher broker) {
         Same key = new Same(e);
+        entries.incrementAndGet();
         waiting.compute(key, (k, q) -> {
             ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(1) : q;
             d.addLast(outcome);
@@ -121,6 +128,7 @@ final class AwaitingRecords {
                     q.removeLastOccurrence(outcome);
                     return q.isEmpty() ? null : q;
                 });
+                entries.decrementAndGet();
             }
         }
         return ok;
@@ -129,18 +137,25 @@ final class AwaitingRecords {
     /** Copies: register and publish atomically with respect to every other publish of an equal event. */
     private boolean registerInOrder(Event e, RecordOutcome outcome, Publisher broker) {
         boolean[] ok = new boolean[1];
-        waiting.compute(e, (k, q) -> {
-            ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(2) : q;
-            d.addLast(outcome);
-            try {
-                ok[0] = broker.tryPublish(e);
-            } finally {
-                if (!ok[0]) {
-                    d.removeLast(); // ours: the deque only changes under this key's compute
+        entries.incrementAndGet(); // before the engine can see the event: take must not skip the map
+        try {
+            waiting.compute(e, (k, q) -> {
+                ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(2) : q;
+                d.addLast(outcome);
+                try {
+                    ok[0] = broker.tryPublish(e);
+                } finally {
+                    if (!ok[0]) {
+                        d.removeLast(); // ours: the deque only changes under this key's compute
+                    }
                 }
+                return d.isEmpty() ? null : d;
+            });
+        } finally {
+            if (!ok[0]) {
+                entries.decrementAndGet();
             }
-            return d.isEmpty() ? null : d;
-        });
+        }
         return ok[0];
     }
 
@@ -148,9 +163,16 @@ final class AwaitingRecords {
     private boolean publishAmongEqual(Event e, Publisher broker) {
         int[] result = new int[1]; // 0: nothing equal tracked, 1: accepted, 2: refused
         waiting.computeIfPresent(e, (k, q) -> {
-            boolean ok = broker.tryPublish(e);
-            if (ok) {
-                q.addLast(PLACEHOLDER);
+            entries.incrementAndGet();
+            boolean ok = false;
+            try {
+                ok = broker.tryPublish(e);
+            } finally {
+                if (ok) {
+                    q.addLast(PLACEHOLDER);
+                } else {
+                    entries.decrementAndGet();
+                }
             }
             result[0] = ok ? 1 : 2;
             return q;
@@ -166,7 +188,7 @@ final class AwaitingRecords {
      * registered for it; null when nobody waits for this record (published at none/local).
      */
     RecordOutcome take(Event event) {
-        if (waiting.isEmpty()) {
+        if (entries.get() == 0) {
             return null;
         }
         RecordOutcome[] out = new RecordOutcome[1];
@@ -174,12 +196,16 @@ final class AwaitingRecords {
             out[0] = q.poll();
             return q.isEmpty() ? null : q;
         });
+        if (out[0] == null) {
+            return null;
+        }
+        entries.decrementAndGet();
         return out[0] == PLACEHOLDER ? null : out[0];
     }
 
     /** True when no record is waiting or tracked. */
     boolean isEmpty() {
-        return waiting.isEmpty();
+        return entries.get() == 0;
     }
 
     /** Waiters and placeholders held now; for tests. */

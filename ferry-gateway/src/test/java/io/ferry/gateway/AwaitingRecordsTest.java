@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 class AwaitingRecordsTest {
@@ -306,7 +307,7 @@ class AwaitingRecordsTest {
 
     // ---- concurrency -------------------------------------------------------------------------------
 
-    @Test
+    @RepeatedTest(5)
     void sameInstances_concurrentPublishersAndEngines_everyWaiterGetsItsOwnRecord() throws Exception {
         Run r = concurrentRun(SAME_INSTANCES);
         for (Waiter w : r.accepted) {
@@ -315,7 +316,7 @@ class AwaitingRecordsTest {
         }
     }
 
-    @Test
+    @RepeatedTest(5)
     void copies_concurrentPublishersAndEngines_loseNoOutcome() throws Exception {
         Run r = concurrentRun(COPIES);
         // each waiter is answered exactly once (concurrentRun), by a distinct record equal to its own
@@ -449,6 +450,7 @@ class AwaitingRecordsTest {
             assertThat(w.answers()).isEmpty();
         }
         assertThat(a.isEmpty()).isTrue();
+        assertThat(a.tracked()).isZero();
         return run;
     }
 }
