@@ -1,9 +1,10 @@
 package io.ferry.gateway;
 
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One HTTP request and its answer, with what the gateway's dispatch found in its path; event-loop
@@ -22,7 +23,6 @@ final class Exchange {
     final String topic;
     /** The request body, once read (POST routes). */
     Buffer body = EMPTY;
-    private MultiMap query;
 
     Exchange(HttpServerRequest request, String cluster, String topic) {
         this.request = request;
@@ -31,11 +31,47 @@ final class Exchange {
         this.topic = topic;
     }
 
-    /** The decoded query parameters (decoded once). */
-    MultiMap queryParams() {
-        if (query == null) {
-            query = request.params();
+    /**
+     * The first value of query parameter {@code name}, %-decoded ({@code +} is a space); "" for a
+     * name without {@code =}; null when absent. Scans the raw query instead of decoding all of it
+     * into a map ({@code request.params()} took about 5% of a single POST's event-loop time).
+     * Only {@code &} separates parameters ({@code ;} is an ordinary character).
+     *
+     * @throws IllegalArgumentException for a malformed %-escape
+     */
+    String query(String name) {
+        return param(request.query(), name);
+    }
+
+    /** {@link #query} of the raw query string {@code q} (null: none). */
+    static String param(String q, String name) {
+        if (q == null) {
+            return null;
         }
-        return query;
+        int n = name.length();
+        int len = q.length();
+        int i = 0;
+        while (i < len) {
+            int amp = q.indexOf('&', i);
+            if (amp < 0) {
+                amp = len;
+            }
+            if (amp - i >= n && q.startsWith(name, i) && (amp - i == n || q.charAt(i + n) == '=')) {
+                return amp - i == n ? "" : decode(q.substring(i + n + 1, amp));
+            }
+            i = amp + 1;
+        }
+        return null;
+    }
+
+    private static String decode(String v) {
+        if (v.indexOf('%') < 0 && v.indexOf('+') < 0) {
+            return v;
+        }
+        try {
+            return URLDecoder.decode(v, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the query string is malformed: '" + v + "' has an invalid %-escape");
+        }
     }
 }

@@ -25,7 +25,7 @@ final class Produce {
     }
 
     private AckLevel ack(Exchange ctx) {
-        String raw = ctx.queryParams().get("ack");
+        String raw = ctx.query("ack");
         if (raw == null || raw.isEmpty()) {
             return config.defaultAck();
         }
@@ -107,7 +107,7 @@ final class Produce {
         ClusterRuntime c = api.cluster(ctx);
         AckLevel ack = ack(ctx);
         String topic = ctx.topic;
-        Event e = RecordReader.message(topic, ctx.body, ctx.queryParams(), ctx.request.headers());
+        Event e = RecordReader.message(topic, ctx.body, ctx::query, ctx.request.headers());
         checkSize(c, e, "the record");
         withTopic(ctx, c, topic, List.of(e), () -> publishMessage(ctx, c, ack, topic, e));
     }

@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns HTTP requests into {@link Event}s, validating everything a client can get wrong; stateless,
@@ -135,12 +136,12 @@ final class RecordReader {
     }
 
     /** The event of {@code POST /topics/{topic}/messages}: body = value. */
-    static Event message(String topic, Buffer body, MultiMap params, MultiMap requestHeaders) {
+    static Event message(String topic, Buffer body, UnaryOperator<String> param, MultiMap requestHeaders) {
         Event.Builder b = Event.builder(topic(topic))
-                .partition(partition(params.get("partition")))
-                .key(key(params.get("key"), params.get("keyEncoding")))
+                .partition(partition(param.apply("partition")))
+                .key(key(param.apply("key"), param.apply("keyEncoding")))
                 .value(body == null ? new byte[0] : body.getBytes())
-                .timestampMs(timestamp(params.get("timestamp")));
+                .timestampMs(timestamp(param.apply("timestamp")));
         List<Header> headers = headers(requestHeaders);
         if (!headers.isEmpty()) {
             b.headers(headers);

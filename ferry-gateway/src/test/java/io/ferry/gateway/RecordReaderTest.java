@@ -47,7 +47,7 @@ class RecordReaderTest {
         MultiMap params = MultiMap.caseInsensitiveMultiMap().add("key", "k").add("partition", "1");
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("X-Kafka-Trace", "t1").add("x-kafka-other", "o")
                 .add("Content-Type", "text/plain").add("X-Kafka-", "empty name is not a header");
-        Event e = RecordReader.message("t", Buffer.buffer("v"), params, headers);
+        Event e = RecordReader.message("t", Buffer.buffer("v"), params::get, headers);
         assertThat(new String(e.key(), UTF_8)).isEqualTo("k");
         assertThat(new String(e.value(), UTF_8)).isEqualTo("v");
         assertThat(e.partition()).isEqualTo(1);

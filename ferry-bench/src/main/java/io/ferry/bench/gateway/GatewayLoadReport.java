@@ -111,7 +111,7 @@ public final class GatewayLoadReport {
         double recordsPerSecond = (r.requests() - r.errors()) * (double) recordsPerRequest / (r.seconds() + drainS);
         return String.format(Locale.ROOT, "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d%s", name, r.requestsPerSecond(),
                 recordsPerSecond, r.p50Nanos() / 1e6, r.p99Nanos() / 1e6, recordsPerSecond / anchor, r.errors(),
-                r.firstError() == null ? "" : " (first: " + r.firstError() + ")");
+                r.firstError() == null ? "" : " (first: " + abbreviate(r.firstError(), 160) + ")");
     }
 
     private static String wrkScenario(String wrk, Gateway gateway, String name, String url, byte[] body, int recordsPerRequest,
@@ -126,6 +126,10 @@ public final class GatewayLoadReport {
         double recordsPerSecond = (r.requests() - r.non2xx()) * (double) recordsPerRequest / (elapsed + drainS);
         return String.format(Locale.ROOT, "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d", name, r.requestsPerSecond(),
                 recordsPerSecond, r.p50Ms(), r.p99Ms(), recordsPerSecond / anchor, r.non2xx());
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
     /** Waits until the gateway's brokers hold nothing (everything accepted is in Kafka). */
