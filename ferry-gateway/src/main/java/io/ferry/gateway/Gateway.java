@@ -109,7 +109,11 @@ public final class Gateway implements AutoCloseable {
                 .setHandle100ContinueAutomatically(true)
                 // no WebSocket endpoints: without these Netty's WebSocket extension handler sits in
                 // every connection's pipeline and inspects every request and response
-                .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false);
+                .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false)
+                // every read and write of a request and its answer happens on the request's event
+                // loop (answers that wait for Kafka come back through its context): Vert.x can then
+                // skip its outbound message queue. HTTP/1.1 only: no h2c upgrade.
+                .setStrictThreadMode(true).setHttp2ClearTextEnabled(false);
         await(vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
