@@ -123,10 +123,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
                 rest = null;
             }
         }
-        Route route = null;
+        Route route = null; // null: no such path (404)
         String topic = null;
         if (rest == null) {
-            route = null;
+            // "/clusters/" without a cluster name and a path after it
         } else if (rest.startsWith(TOPICS)) {
             if (rest.length() == TOPICS.length()) {
                 route = Route.TOPIC_LIST;
