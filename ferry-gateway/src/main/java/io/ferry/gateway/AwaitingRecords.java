@@ -203,7 +203,7 @@ final class AwaitingRecords {
         return out[0] == PLACEHOLDER ? null : out[0];
     }
 
-    /** True when no record is waiting or tracked. */
+    /** True when no record is waiting or tracked; for tests. */
     boolean isEmpty() {
         return entries.get() == 0;
     }

@@ -1,6 +1,7 @@
 package io.ferry.gateway;
 
 import io.ferry.broker.BrokerCapability;
+import io.ferry.broker.BrokerConfig;
 import io.ferry.broker.Event;
 import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
@@ -8,6 +9,7 @@ import io.ferry.kafka.DeliveryListener;
 import io.ferry.kafka.FerryPipeline;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -105,15 +107,15 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * batches of up to 2048 or after 1 ms, instead of being woken for almost every HTTP request's
      * event (a lock and a futex call on the event loop each time). Measured in docs/gateway.md.
      */
-    static io.ferry.broker.BrokerConfig withFlushDefaults(io.ferry.broker.BrokerConfig broker) {
+    static BrokerConfig withFlushDefaults(BrokerConfig broker) {
         if (!broker.type().equals("memory")
                 || broker.settings().containsKey("flush.min_events") || broker.settings().containsKey("flush.timeout")) {
             return broker;
         }
-        Map<String, Object> settings = new java.util.LinkedHashMap<>(broker.settings());
+        Map<String, Object> settings = new LinkedHashMap<>(broker.settings());
         settings.put("flush.min_events", FLUSH_MIN_EVENTS);
         settings.put("flush.timeout", FLUSH_TIMEOUT);
-        return io.ferry.broker.BrokerConfig.of(broker.type(), settings);
+        return BrokerConfig.of(broker.type(), settings);
     }
 
     /**

@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * One HTTP request and its answer, with what the gateway's dispatch found in its path; event-loop
  * thread of the request only. (Ferry's own, smaller than Vert.x Web's RoutingContext: the gateway
- * has a handful of fixed paths, and routing them through Vert.x Web cost about a tenth of a single
- * POST's event-loop time; see docs/gateway.md.)
+ * has a handful of fixed paths; see HttpApi.)
  */
 final class Exchange {
     private static final Buffer EMPTY = Buffer.buffer(0);
@@ -62,6 +61,21 @@ final class Exchange {
             i = amp + 1;
         }
         return null;
+    }
+
+    /**
+     * A path segment, %-decoded when it has escapes ({@code +} stays a plus, unlike in a query); an
+     * invalid escape is kept as it is (the topic check then refuses it, naming it).
+     */
+    static String pathSegment(String segment) {
+        if (segment.indexOf('%') < 0) {
+            return segment;
+        }
+        try {
+            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return segment;
+        }
     }
 
     private static String decode(String v) {

@@ -29,11 +29,6 @@ final class GatewayMetrics {
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
-    /** A finished request: {@code route} is the path pattern, e.g. {@code /topics/:topic/messages}. */
-    void request(String route, int status, long nanos) {
-        route(route).record(status, nanos);
-    }
-
     /**
      * The timers of one route, to resolve once (when the route is set up) rather than looking the
      * route up per request.

@@ -2,14 +2,14 @@ package io.ferry.gateway;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.Handler;
-import io.vertx.core.http.HttpServerRequest;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
 final class HttpApi implements Handler<HttpServerRequest> {
     /* Design notes
      * Dispatch is Ferry's own: a handful of fixed paths, matched by prefix and segment without a
-     * regular expression or a routing context per request. Through Vert.x Web's Router, routing
-     * and its context took about a tenth of a single POST's event-loop time (docs/gateway.md has
-     * the measurement). Every request is counted in flight and timed from its head to its end (or
+     * regular expression or a routing context per request. Vert.x Web's Router took about a tenth
+     * of the event-loop samples of a single POST in a profile; replacing it saved a few percent
+     * of CPU per request (docs/gateway.md, "Second round"). Every request is counted in flight and timed from its head to its end (or
      * the connection's close), by route and status.
      */
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -117,7 +117,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
         if (path.startsWith(CLUSTERS)) {
             int slash = path.indexOf('/', CLUSTERS.length());
             if (slash > CLUSTERS.length()) {
-                cluster = decode(path.substring(CLUSTERS.length(), slash));
+                cluster = Exchange.pathSegment(path.substring(CLUSTERS.length(), slash));
                 rest = path.substring(slash);
             } else {
                 rest = null;
@@ -135,7 +135,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
                 int slash = rest.indexOf('/', from);
                 String segment = slash < 0 ? rest.substring(from) : rest.substring(from, slash);
                 if (!segment.isEmpty()) {
-                    topic = decode(segment);
+                    topic = Exchange.pathSegment(segment);
                     String tail = slash < 0 ? "" : rest.substring(slash);
                     route = switch (tail) {
                         case "" -> Route.TOPIC;
@@ -273,17 +273,6 @@ final class HttpApi implements Handler<HttpServerRequest> {
         error(ex, new ApiException(500, "internal_error", "the gateway failed to handle the request: " + t));
     }
 
-    /** A path segment, %-decoded when it has escapes; an invalid escape is kept as it is (and refused later). */
-    private static String decode(String segment) {
-        if (segment.indexOf('%') < 0) {
-            return segment;
-        }
-        try {
-            return java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return segment;
-        }
-    }
     /** The cluster of the request's path; 404 when unknown. */
     ClusterRuntime cluster(Exchange ctx) {
         String name = ctx.cluster;

@@ -33,4 +33,12 @@ class ExchangeTest {
         assertThatThrownBy(() -> Exchange.param("key=%zz", "key")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'%zz'");
     }
+
+    @Test
+    void pathSegment_isPercentDecoded_plusStaysAPlus_aBadEscapeIsKept() {
+        assertThat(Exchange.pathSegment("orders")).isEqualTo("orders");
+        assertThat(Exchange.pathSegment("ord%65rs")).isEqualTo("orders");
+        assertThat(Exchange.pathSegment("a+b%20c")).isEqualTo("a+b c");
+        assertThat(Exchange.pathSegment("bad%zz")).isEqualTo("bad%zz");
+    }
 }
