@@ -25,8 +25,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * main, one thread.
  *
  * <p>Run: {@code java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.BrokerBenchReport}.
- * Every setting below may be given as a system property ({@code -Dbench.forks=3}) or as an
- * argument ({@code forks=3}); arguments win.
+ * Every setting below may be given as a system property ({@code -Dbench.forks=3}) or as an argument
+ * ({@code forks=3}); arguments win.
  *
  * <table>
  *   <caption>Settings</caption>
@@ -58,16 +58,19 @@ public final class BrokerBenchReport {
     private static final String PACKAGE = "io.ferry.bench.broker.";
     private static final String MEMORY = "memory";
 
-    /** One target: a ratio of MemoryBroker to {@code baseline} in {@code topology} of at least {@code min}. */
-    private record Target(String topology, String baseline, double min) {
-    }
+    /**
+     * One target: a ratio of MemoryBroker to {@code baseline} in {@code topology} of at least
+     * {@code min}.
+     */
+    private record Target(String topology, String baseline, double min) {}
 
-    private static final List<Target> TARGETS = List.of(
-            new Target("OneToOne", "abq", 5.0),
-            new Target("OneToOne", "disruptor", 0.5),
-            new Target("OneToOne", "disruptor-lite", 0.5),
-            new Target("OneToOne", "disruptor-yielding", 0.5),
-            new Target("ThreeToOne", "abq", 3.0));
+    private static final List<Target> TARGETS =
+            List.of(
+                    new Target("OneToOne", "abq", 5.0),
+                    new Target("OneToOne", "disruptor", 0.5),
+                    new Target("OneToOne", "disruptor-lite", 0.5),
+                    new Target("OneToOne", "disruptor-yielding", 0.5),
+                    new Target("ThreeToOne", "abq", 3.0));
 
     /** The figures of one benchmark: every measured iteration's events/s. */
     record Figures(List<Double> scores) {
@@ -84,8 +87,7 @@ public final class BrokerBenchReport {
         }
     }
 
-    private BrokerBenchReport() {
-    }
+    private BrokerBenchReport() {}
 
     /**
      * Runs the benchmarks and prints the report; exits with 1 when JMH could not run them (for
@@ -100,17 +102,23 @@ public final class BrokerBenchReport {
         List<String> impls = split(settings.get("impls"), ",");
         List<String> topologies = split(settings.get("topologies"), ",");
 
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .forks(forks)
-                .warmupIterations(warmups)
-                .warmupTime(time)
-                .measurementIterations(iterations)
-                .measurementTime(time)
-                .param("impl", impls.toArray(new String[0]))
-                .shouldFailOnError(true)
-                .verbosity(VerboseMode.valueOf(settings.get("verbose").toUpperCase(Locale.ROOT)));
+        ChainedOptionsBuilder options =
+                new OptionsBuilder()
+                        .forks(forks)
+                        .warmupIterations(warmups)
+                        .warmupTime(time)
+                        .measurementIterations(iterations)
+                        .measurementTime(time)
+                        .param("impl", impls.toArray(new String[0]))
+                        .shouldFailOnError(true)
+                        .verbosity(
+                                VerboseMode.valueOf(
+                                        settings.get("verbose").toUpperCase(Locale.ROOT)));
         for (String topology : topologies) {
-            options.include("^" + java.util.regex.Pattern.quote(PACKAGE + topology + "BrokerBenchmark") + "\\.");
+            options.include(
+                    "^"
+                            + java.util.regex.Pattern.quote(PACKAGE + topology + "BrokerBenchmark")
+                            + "\\.");
         }
         for (String prof : split(settings.get("prof"), ",")) {
             options.addProfiler(prof);
@@ -129,8 +137,9 @@ public final class BrokerBenchReport {
             String message = String.valueOf(e.getMessage());
             System.err.println("broker benchmarks did not run: " + message);
             if (message.contains("JMH lock")) {
-                System.err.println("another JMH run on this machine holds /tmp/jmh.lock; run again when it has finished"
-                        + " (or add -Djmh.ignoreLock=true before -cp, knowing both runs will disturb each other's figures)");
+                System.err.println(
+                        "another JMH run on this machine holds /tmp/jmh.lock; run again when it has finished"
+                                + " (or add -Djmh.ignoreLock=true before -cp, knowing both runs will disturb each other's figures)");
             }
             System.exit(1);
             return;
@@ -140,14 +149,29 @@ public final class BrokerBenchReport {
         Map<String, Map<String, Figures>> table = collect(results);
         System.out.println();
         System.out.println(render(table, impls, topologies));
-        System.out.printf(Locale.ROOT, "%d fork(s) x %d measured iteration(s) of %s per figure, %d warm-up(s); run took %d s%n",
-                forks, iterations, time, warmups, seconds);
-        System.out.printf(Locale.ROOT, "machine: %d CPUs, %s, Java %s (%s); load average before %s, after %s%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"),
-                System.getProperty("java.version"), System.getProperty("java.vm.name"), loadBefore, loadAverage());
+        System.out.printf(
+                Locale.ROOT,
+                "%d fork(s) x %d measured iteration(s) of %s per figure, %d warm-up(s); run took %d s%n",
+                forks,
+                iterations,
+                time,
+                warmups,
+                seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "machine: %d CPUs, %s, Java %s (%s); load average before %s, after %s%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                System.getProperty("java.vm.name"),
+                loadBefore,
+                loadAverage());
     }
 
-    /** The settings: defaults, then {@code bench.*} system properties, then {@code name=value} arguments. */
+    /**
+     * The settings: defaults, then {@code bench.*} system properties, then {@code name=value}
+     * arguments.
+     */
     static Map<String, String> settings(String[] args) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("forks", "2");
@@ -169,21 +193,27 @@ public final class BrokerBenchReport {
             String a = arg.startsWith("--") ? arg.substring(2) : arg;
             int eq = a.indexOf('=');
             if (eq < 0 || !s.containsKey(a.substring(0, eq))) {
-                throw new IllegalArgumentException("unknown argument '" + arg + "'; expected name=value with a name among "
-                        + s.keySet());
+                throw new IllegalArgumentException(
+                        "unknown argument '"
+                                + arg
+                                + "'; expected name=value with a name among "
+                                + s.keySet());
             }
             s.put(a.substring(0, eq), a.substring(eq + 1));
         }
         return s;
     }
 
-    /** Topology -> implementation -> figures, from JMH's results (every fork's measured iterations). */
+    /**
+     * Topology -> implementation -> figures, from JMH's results (every fork's measured iterations).
+     */
     static Map<String, Map<String, Figures>> collect(Collection<RunResult> results) {
         Map<String, Map<String, Figures>> table = new TreeMap<>();
         for (RunResult run : results) {
             String benchmark = run.getParams().getBenchmark();
             String cls = benchmark.substring(0, benchmark.lastIndexOf('.'));
-            String topology = cls.substring(cls.lastIndexOf('.') + 1).replace("BrokerBenchmark", "");
+            String topology =
+                    cls.substring(cls.lastIndexOf('.') + 1).replace("BrokerBenchmark", "");
             String impl = run.getParams().getParam("impl");
             List<Double> scores = new ArrayList<>();
             for (BenchmarkResult fork : run.getBenchmarkResults()) {
@@ -191,13 +221,15 @@ public final class BrokerBenchReport {
                     scores.add(it.getPrimaryResult().getScore());
                 }
             }
-            table.computeIfAbsent(topology, t -> new LinkedHashMap<>()).put(impl, new Figures(scores));
+            table.computeIfAbsent(topology, t -> new LinkedHashMap<>())
+                    .put(impl, new Figures(scores));
         }
         return table;
     }
 
     /** The report as Markdown tables: figures, then ratios against targets. */
-    static String render(Map<String, Map<String, Figures>> table, List<String> impls, List<String> topologies) {
+    static String render(
+            Map<String, Map<String, Figures>> table, List<String> impls, List<String> topologies) {
         StringBuilder out = new StringBuilder();
         out.append("| topology | implementation | events/s (median) | min .. max | iterations |\n");
         out.append("|---|---|---:|---|---:|\n");
@@ -205,10 +237,23 @@ public final class BrokerBenchReport {
             for (String impl : impls) {
                 Figures f = table.getOrDefault(topology, Map.of()).get(impl);
                 if (f == null) {
-                    out.append(String.format(Locale.ROOT, "| %s | %s | - | - | 0 |%n", label(topology), impl));
+                    out.append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "| %s | %s | - | - | 0 |%n",
+                                    label(topology),
+                                    impl));
                 } else {
-                    out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s .. %s | %d |%n", label(topology), impl,
-                            millions(f.median()), millions(f.min()), millions(f.max()), f.scores().size()));
+                    out.append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "| %s | %s | %s | %s .. %s | %d |%n",
+                                    label(topology),
+                                    impl,
+                                    millions(f.median()),
+                                    millions(f.min()),
+                                    millions(f.max()),
+                                    f.scores().size()));
                 }
             }
         }
@@ -221,16 +266,34 @@ public final class BrokerBenchReport {
                 if (impl.equals(MEMORY)) {
                     continue;
                 }
-                Target target = TARGETS.stream()
-                        .filter(t -> t.topology().equals(topology) && t.baseline().equals(impl))
-                        .findFirst().orElse(null);
+                Target target =
+                        TARGETS.stream()
+                                .filter(
+                                        t ->
+                                                t.topology().equals(topology)
+                                                        && t.baseline().equals(impl))
+                                .findFirst()
+                                .orElse(null);
                 double ratio = ratio(row.get(MEMORY), row.get(impl));
-                String measured = Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2fx", ratio);
-                String goal = target == null ? "-" : String.format(Locale.ROOT, ">= %.1fx", target.min());
-                String status = target == null ? "(no target)"
-                        : Double.isNaN(ratio) ? "not measured" : ratio >= target.min() ? "met" : "MISSED";
-                out.append(String.format(Locale.ROOT, "| %s | memory / %s | %s | %s | %s |%n",
-                        label(topology), impl, measured, goal, status));
+                String measured =
+                        Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2fx", ratio);
+                String goal =
+                        target == null ? "-" : String.format(Locale.ROOT, ">= %.1fx", target.min());
+                String status =
+                        target == null
+                                ? "(no target)"
+                                : Double.isNaN(ratio)
+                                        ? "not measured"
+                                        : ratio >= target.min() ? "met" : "MISSED";
+                out.append(
+                        String.format(
+                                Locale.ROOT,
+                                "| %s | memory / %s | %s | %s | %s |%n",
+                                label(topology),
+                                impl,
+                                measured,
+                                goal,
+                                status));
             }
         }
         return out.toString();
@@ -265,7 +328,10 @@ public final class BrokerBenchReport {
     }
 
     private static List<String> split(String value, String separator) {
-        return Arrays.stream(value.split(separator)).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(value.split(separator))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     private static String loadAverage() {

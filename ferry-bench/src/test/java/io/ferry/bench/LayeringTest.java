@@ -18,64 +18,108 @@ class LayeringTest {
 
     @BeforeAll
     static void importFerry() {
-        classes = new ClassFileImporter()
-                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .withImportOption(location -> !location.contains("/ferry-bench/"))
-                .importPackages("io.ferry");
+        classes =
+                new ClassFileImporter()
+                        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                        .withImportOption(location -> !location.contains("/ferry-bench/"))
+                        .importPackages("io.ferry");
     }
 
     @Test
     void theImport_seesEveryModule() {
         // A rule over an import that missed a module would pass without checking anything.
-        for (String pkg : new String[] {"io.ferry.broker", "io.ferry.broker.memory", "io.ferry.broker.disk", "io.ferry.mapper",
-                "io.ferry.kafka", "io.ferry.kafka.wire", "io.ferry.gateway"}) {
-            assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg))).as("classes of %s imported", pkg).isTrue();
+        for (String pkg :
+                new String[] {
+                    "io.ferry.broker",
+                    "io.ferry.broker.memory",
+                    "io.ferry.broker.disk",
+                    "io.ferry.mapper",
+                    "io.ferry.kafka",
+                    "io.ferry.kafka.wire",
+                    "io.ferry.gateway"
+                }) {
+            assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg)))
+                    .as("classes of %s imported", pkg)
+                    .isTrue();
         }
     }
 
     @Test
     void brokerApi_usesOnlyTheJdk() {
-        noClasses().that().resideInAPackage("io.ferry.broker")
-                .should().dependOnClassesThat().resideOutsideOfPackages("io.ferry.broker", "java..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.ferry.broker")
+                .should()
+                .dependOnClassesThat()
+                .resideOutsideOfPackages("io.ferry.broker", "java..")
                 .check(classes);
     }
 
     @Test
     void mapper_usesOnlyTheJdk() {
-        noClasses().that().resideInAPackage("io.ferry.mapper..")
-                .should().dependOnClassesThat().resideOutsideOfPackages("io.ferry.mapper..", "java..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.ferry.mapper..")
+                .should()
+                .dependOnClassesThat()
+                .resideOutsideOfPackages("io.ferry.mapper..", "java..")
                 .check(classes);
     }
 
     @Test
     void brokerImplementations_dependOnlyOnTheApi() {
-        noClasses().that().resideInAPackage("io.ferry.broker.memory..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.ferry.broker.disk..", "io.ferry.mapper..", "io.ferry.bench..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.ferry.broker.memory..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.ferry.broker.disk..", "io.ferry.mapper..", "io.ferry.bench..")
                 .check(classes);
-        noClasses().that().resideInAPackage("io.ferry.broker.disk..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.ferry.broker.memory..", "io.ferry.mapper..", "io.ferry.bench..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.ferry.broker.disk..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.ferry.broker.memory..", "io.ferry.mapper..", "io.ferry.bench..")
                 .check(classes);
     }
 
     @Test
     void nothingButTheBenchmarksDependsOnTheGateway() {
-        noClasses().that().resideOutsideOfPackages("io.ferry.gateway..", "io.ferry.bench..")
-                .should().dependOnClassesThat().resideInAPackage("io.ferry.gateway..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("io.ferry.gateway..", "io.ferry.bench..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.ferry.gateway..")
                 .check(classes);
     }
 
     @Test
     void theGateway_usesTheBrokerApiNotItsImplementations() {
-        noClasses().that().resideInAPackage("io.ferry.gateway..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.ferry.broker.memory..", "io.ferry.broker.disk..",
-                        "io.ferry.mapper..", "io.ferry.kafka.wire..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.ferry.gateway..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.ferry.broker.memory..",
+                        "io.ferry.broker.disk..",
+                        "io.ferry.mapper..",
+                        "io.ferry.kafka.wire..")
                 .check(classes);
     }
 
     @Test
     void nothingDependsOnTheBenchmarks() {
-        noClasses().that().resideOutsideOfPackage("io.ferry.bench..")
-                .should().dependOnClassesThat().resideInAPackage("io.ferry.bench..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.ferry.bench..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.ferry.bench..")
                 .check(classes);
     }
 }

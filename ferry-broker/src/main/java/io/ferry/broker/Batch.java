@@ -3,8 +3,8 @@ package io.ferry.broker;
 import java.util.List;
 
 /**
- * Events handed to one consumer, acknowledged as a whole; read by one thread at a time, and
- * {@link #ack()} may be called from any thread, once.
+ * Events handed to one consumer, acknowledged as a whole; read by one thread at a time, and {@link
+ * #ack()} may be called from any thread, once.
  *
  * <p>Events of one producer appear in the order it published them (rule 1.3). An event is in at
  * most one outstanding batch (rule 2.2).

@@ -39,7 +39,9 @@ public final class BrokerConfig {
         this.settings = Collections.unmodifiableMap(copy);
     }
 
-    /** A configuration of {@code type} (null or blank: {@value #DEFAULT_TYPE}) with these settings. */
+    /**
+     * A configuration of {@code type} (null or blank: {@value #DEFAULT_TYPE}) with these settings.
+     */
     public static BrokerConfig of(String type, Map<String, ?> settings) {
         return new BrokerConfig(type, settings);
     }
@@ -113,8 +115,8 @@ public final class BrokerConfig {
     }
 
     /**
-     * A size in bytes within {@code [min, max]}: a number of bytes, or a number with a unit
-     * {@code B, KB, MB, GB} (powers of 1000) or {@code KiB, MiB, GiB} (powers of 1024).
+     * A size in bytes within {@code [min, max]}: a number of bytes, or a number with a unit {@code
+     * B, KB, MB, GB} (powers of 1000) or {@code KiB, MiB, GiB} (powers of 1024).
      */
     public long getBytes(String name, long defaultValue, long min, long max) {
         Object v = raw(name);
@@ -128,18 +130,25 @@ public final class BrokerConfig {
         if (!m.matches()) {
             throw bad(name, v, "a size such as 1048576, 64MiB or 100MB");
         }
-        long unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-            case "", "b" -> 1L;
-            case "kb" -> 1000L;
-            case "mb" -> 1000L * 1000;
-            case "gb" -> 1000L * 1000 * 1000;
-            case "kib" -> 1L << 10;
-            case "mib" -> 1L << 20;
-            case "gib" -> 1L << 30;
-            default -> throw bad(name, v, "a size unit of B, KB, MB, GB, KiB, MiB or GiB");
-        };
+        long unit =
+                switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                    case "", "b" -> 1L;
+                    case "kb" -> 1000L;
+                    case "mb" -> 1000L * 1000;
+                    case "gb" -> 1000L * 1000 * 1000;
+                    case "kib" -> 1L << 10;
+                    case "mib" -> 1L << 20;
+                    case "gib" -> 1L << 30;
+                    default -> throw bad(name, v, "a size unit of B, KB, MB, GB, KiB, MiB or GiB");
+                };
         try {
-            return inRange(name, v, Math.multiplyExact(Long.parseLong(m.group(1)), unit), min, max, "a size");
+            return inRange(
+                    name,
+                    v,
+                    Math.multiplyExact(Long.parseLong(m.group(1)), unit),
+                    min,
+                    max,
+                    "a size");
         } catch (ArithmeticException | NumberFormatException e) {
             throw bad(name, v, "a size of at most " + max + " bytes");
         }
@@ -155,20 +164,22 @@ public final class BrokerConfig {
         }
         Matcher m = DURATION.matcher(v.toString().trim());
         if (!m.matches()) {
-            throw bad(name, v, "a duration such as 250ms, 5s or 1m (a bare number is milliseconds)");
+            throw bad(
+                    name, v, "a duration such as 250ms, 5s or 1m (a bare number is milliseconds)");
         }
         Duration d;
         try {
             long n = Long.parseLong(m.group(1));
             String unit = m.group(2) == null ? "ms" : m.group(2);
-            d = switch (unit) {
-                case "ns" -> Duration.ofNanos(n);
-                case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
+            d =
+                    switch (unit) {
+                        case "ns" -> Duration.ofNanos(n);
+                        case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        default -> Duration.ofHours(n);
+                    };
         } catch (ArithmeticException | NumberFormatException e) {
             throw bad(name, v, "a duration of at most " + max);
         }
@@ -191,8 +202,15 @@ public final class BrokerConfig {
     }
 
     private BrokerConfigException bad(String name, Object value, String accepted) {
-        return new BrokerConfigException("broker type '" + type + "': setting '" + name + "' is '" + value
-                + "'; expected " + accepted);
+        return new BrokerConfigException(
+                "broker type '"
+                        + type
+                        + "': setting '"
+                        + name
+                        + "' is '"
+                        + value
+                        + "'; expected "
+                        + accepted);
     }
 
     @Override

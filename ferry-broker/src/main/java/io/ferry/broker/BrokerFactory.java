@@ -3,9 +3,9 @@ package io.ferry.broker;
 /**
  * Creates brokers of one type; implementations are stateless and safe to call from any thread.
  *
- * <p>Discovered with {@link java.util.ServiceLoader} (list the class in
- * {@code META-INF/services/io.ferry.broker.BrokerFactory}) or registered explicitly with
- * {@link Brokers#register(String, BrokerFactory)} (rule 4.1).
+ * <p>Discovered with {@link java.util.ServiceLoader} (list the class in {@code
+ * META-INF/services/io.ferry.broker.BrokerFactory}) or registered explicitly with {@link
+ * Brokers#register(String, BrokerFactory)} (rule 4.1).
  */
 public interface BrokerFactory {
 
@@ -13,9 +13,9 @@ public interface BrokerFactory {
     String type();
 
     /**
-     * A new broker configured from {@code config}. Read every setting through
-     * {@code config}'s typed getters: those fail naming the setting, and settings nobody read are
-     * reported as unknown by {@link Brokers#load(Eventer, BrokerConfig)}.
+     * A new broker configured from {@code config}. Read every setting through {@code config}'s
+     * typed getters: those fail naming the setting, and settings nobody read are reported as
+     * unknown by {@link Brokers#load(Eventer, BrokerConfig)}.
      *
      * @throws BrokerConfigException naming the setting that was wrong
      */

@@ -1,8 +1,8 @@
 package io.ferry.broker;
 
 /**
- * A snapshot of a broker's counters, for metrics; immutable. Counters are read without stopping
- * the broker, so fields may be a few events apart from each other.
+ * A snapshot of a broker's counters, for metrics; immutable. Counters are read without stopping the
+ * broker, so fields may be a few events apart from each other.
  *
  * @param publishedEvents events accepted since start
  * @param ackedEvents events acknowledged and released since start
@@ -19,5 +19,4 @@ public record BrokerStats(
         long bufferedEvents,
         long bufferedBytes,
         long outstandingBatches,
-        long oldestEventAgeNanos) {
-}
+        long oldestEventAgeNanos) {}

@@ -18,8 +18,7 @@ public final class Brokers {
     // guarded by LOCK
     private static Map<String, BrokerFactory> factories;
 
-    private Brokers() {
-    }
+    private Brokers() {}
 
     /**
      * Registers {@code factory} under {@code name}.
@@ -34,8 +33,12 @@ public final class Brokers {
         synchronized (LOCK) {
             Map<String, BrokerFactory> all = registry();
             if (all.containsKey(name)) {
-                throw new BrokerConfigException("broker type '" + name + "' is already registered (by "
-                        + all.get(name).getClass().getName() + ")");
+                throw new BrokerConfigException(
+                        "broker type '"
+                                + name
+                                + "' is already registered (by "
+                                + all.get(name).getClass().getName()
+                                + ")");
             }
             all.put(name, factory);
         }
@@ -50,8 +53,11 @@ public final class Brokers {
         synchronized (LOCK) {
             BrokerFactory f = registry().get(name);
             if (f == null) {
-                throw new BrokerConfigException("unknown broker type '" + name + "'; known types: "
-                        + String.join(", ", registry().keySet()));
+                throw new BrokerConfigException(
+                        "unknown broker type '"
+                                + name
+                                + "'; known types: "
+                                + String.join(", ", registry().keySet()));
             }
             return f;
         }
@@ -66,8 +72,8 @@ public final class Brokers {
 
     /**
      * Builds a broker from a named configuration section (rule 4.3): finds its type (default
-     * {@value BrokerConfig#DEFAULT_TYPE}), creates the broker, and fails if any given setting was not
-     * read by the factory.
+     * {@value BrokerConfig#DEFAULT_TYPE}), creates the broker, and fails if any given setting was
+     * not read by the factory.
      *
      * @throws BrokerConfigException naming the unknown type or the bad or unknown setting
      */
@@ -78,8 +84,12 @@ public final class Brokers {
         Set<String> unknown = config.unreadSettings();
         if (!unknown.isEmpty()) {
             broker.close();
-            throw new BrokerConfigException("broker type '" + config.type() + "': unknown setting"
-                    + (unknown.size() > 1 ? "s " : " ") + unknown);
+            throw new BrokerConfigException(
+                    "broker type '"
+                            + config.type()
+                            + "': unknown setting"
+                            + (unknown.size() > 1 ? "s " : " ")
+                            + unknown);
         }
         return broker;
     }
@@ -87,11 +97,17 @@ public final class Brokers {
     private static Map<String, BrokerFactory> registry() {
         if (factories == null) {
             Map<String, BrokerFactory> found = new TreeMap<>();
-            for (BrokerFactory f : ServiceLoader.load(BrokerFactory.class, Brokers.class.getClassLoader())) {
+            for (BrokerFactory f :
+                    ServiceLoader.load(BrokerFactory.class, Brokers.class.getClassLoader())) {
                 BrokerFactory previous = found.putIfAbsent(f.type(), f);
                 if (previous != null) {
-                    throw new BrokerConfigException("broker type '" + f.type() + "' is provided twice on the class path: "
-                            + previous.getClass().getName() + " and " + f.getClass().getName());
+                    throw new BrokerConfigException(
+                            "broker type '"
+                                    + f.type()
+                                    + "' is provided twice on the class path: "
+                                    + previous.getClass().getName()
+                                    + " and "
+                                    + f.getClass().getName());
                 }
             }
             factories = found;

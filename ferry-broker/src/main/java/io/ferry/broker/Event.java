@@ -12,17 +12,19 @@ import java.util.Objects;
  * construction, so brokers can bound their buffers by bytes without touching the payload again.
  *
  * <p>Ownership: to stay allocation-free on the hot path the event does not copy the arrays it is
- * given. The caller hands them over: it must not modify {@code key}, {@code value} or header
- * values after construction. Accessors return the same arrays; callers must not modify them.
+ * given. The caller hands them over: it must not modify {@code key}, {@code value} or header values
+ * after construction. Accessors return the same arrays; callers must not modify them.
  */
 public final class Event {
     /** {@link #partition()} when the event names no partition: the partitioner chooses. */
     public static final int NO_PARTITION = -1;
+
     /** {@link #timestampMs()} when the event has no timestamp: the producer's clock is used. */
     public static final long NO_TIMESTAMP = -1L;
 
     /** Fixed per-event overhead counted by {@link #sizeBytes()}, roughly Kafka's record framing. */
     static final int RECORD_OVERHEAD_BYTES = 24;
+
     /** Fixed per-header overhead counted by {@link #sizeBytes()}. */
     static final int HEADER_OVERHEAD_BYTES = 4;
 
@@ -34,22 +36,32 @@ public final class Event {
     private final long timestampMs;
     private final int sizeBytes;
 
-    private Event(String topic, int partition, byte[] key, byte[] value, List<Header> headers, long timestampMs) {
+    private Event(
+            String topic,
+            int partition,
+            byte[] key,
+            byte[] value,
+            List<Header> headers,
+            long timestampMs) {
         this.topic = requireTopic(topic);
         if (partition < NO_PARTITION) {
-            throw new IllegalArgumentException("partition must be >= 0 (or Event.NO_PARTITION), was " + partition);
+            throw new IllegalArgumentException(
+                    "partition must be >= 0 (or Event.NO_PARTITION), was " + partition);
         }
         if (timestampMs < NO_TIMESTAMP) {
-            throw new IllegalArgumentException("timestampMs must be >= 0 (or Event.NO_TIMESTAMP), was " + timestampMs);
+            throw new IllegalArgumentException(
+                    "timestampMs must be >= 0 (or Event.NO_TIMESTAMP), was " + timestampMs);
         }
         this.partition = partition;
         this.key = key;
         this.value = value;
         this.headers = headers;
         this.timestampMs = timestampMs;
-        long size = RECORD_OVERHEAD_BYTES + topic.length()
-                + (key == null ? 0 : key.length)
-                + (value == null ? 0 : value.length);
+        long size =
+                RECORD_OVERHEAD_BYTES
+                        + topic.length()
+                        + (key == null ? 0 : key.length)
+                        + (value == null ? 0 : value.length);
         for (Header h : headers) {
             size += h.sizeBytes() + HEADER_OVERHEAD_BYTES;
         }
@@ -134,8 +146,12 @@ public final class Event {
             return false;
         }
         Event e = (Event) o;
-        return partition == e.partition && timestampMs == e.timestampMs && topic.equals(e.topic)
-                && Arrays.equals(key, e.key) && Arrays.equals(value, e.value) && headers.equals(e.headers);
+        return partition == e.partition
+                && timestampMs == e.timestampMs
+                && topic.equals(e.topic)
+                && Arrays.equals(key, e.key)
+                && Arrays.equals(value, e.value)
+                && headers.equals(e.headers);
     }
 
     @Override
@@ -150,10 +166,17 @@ public final class Event {
 
     @Override
     public String toString() {
-        return "Event{topic=" + topic + (hasPartition() ? ", partition=" + partition : "")
-                + ", key=" + (key == null ? "null" : key.length + "B")
-                + ", value=" + (value == null ? "null" : value.length + "B")
-                + ", headers=" + headers.size() + (timestampMs == NO_TIMESTAMP ? "" : ", ts=" + timestampMs) + "}";
+        return "Event{topic="
+                + topic
+                + (hasPartition() ? ", partition=" + partition : "")
+                + ", key="
+                + (key == null ? "null" : key.length + "B")
+                + ", value="
+                + (value == null ? "null" : value.length + "B")
+                + ", headers="
+                + headers.size()
+                + (timestampMs == NO_TIMESTAMP ? "" : ", ts=" + timestampMs)
+                + "}";
     }
 
     /** Builds one {@link Event}; not thread-safe, use from one thread. */

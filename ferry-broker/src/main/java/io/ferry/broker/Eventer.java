@@ -5,13 +5,13 @@ package io.ferry.broker;
  * concurrently.
  *
  * <p>{@link #onAck(int)} receives the number of consecutively acknowledged events across all
- * producers, before those producers' own ack listeners are told (rule 3.2). Implementations must
- * be quick and must not call back into the broker.
+ * producers, before those producers' own ack listeners are told (rule 3.2). Implementations must be
+ * quick and must not call back into the broker.
  */
 @FunctionalInterface
 public interface Eventer {
     /** An eventer that ignores everything. */
-    Eventer NONE = count -> { };
+    Eventer NONE = count -> {};
 
     /** {@code count} more events, consecutive in publish order, were acknowledged. */
     void onAck(int count);

@@ -4,8 +4,8 @@ package io.ferry.broker;
  * Publishes single events into a broker; one thread at a time publishes, while {@link #cancel()}
  * may be called from any thread.
  *
- * <p>Expected outcomes are return values, not exceptions: a full buffer, a cancelled producer and
- * a closed broker all make {@code publish}/{@code tryPublish} return false.
+ * <p>Expected outcomes are return values, not exceptions: a full buffer, a cancelled producer and a
+ * closed broker all make {@code publish}/{@code tryPublish} return false.
  */
 public interface Producer {
 
@@ -28,10 +28,10 @@ public interface Producer {
     boolean tryPublish(Event event);
 
     /**
-     * Closes this producer: later publishes return false (rule 1.6). With
-     * {@link ProducerConfig#dropOnCancel()}, events of this producer not yet handed to a consumer
-     * are removed; events already handed out are still delivered and may still be acknowledged.
-     * Acks may arrive after cancel; the caller filters them.
+     * Closes this producer: later publishes return false (rule 1.6). With {@link
+     * ProducerConfig#dropOnCancel()}, events of this producer not yet handed to a consumer are
+     * removed; events already handed out are still delivered and may still be acknowledged. Acks
+     * may arrive after cancel; the caller filters them.
      *
      * @return the number of events removed; 0 without {@code dropOnCancel} or on a second call
      */

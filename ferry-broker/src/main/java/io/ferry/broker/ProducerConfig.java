@@ -3,9 +3,9 @@ package io.ferry.broker;
 /**
  * How a producer wants to hear about its events; immutable, safe to share.
  *
- * <p>Both listeners are called by the broker, never concurrently for one producer: the ack
- * listener by the broker's one ack thread (rule 1.4), the drop listener by whichever thread
- * caused the drop (a cancel, a close, or the publishing thread when its publish raced them).
+ * <p>Both listeners are called by the broker, never concurrently for one producer: the ack listener
+ * by the broker's one ack thread (rule 1.4), the drop listener by whichever thread caused the drop
+ * (a cancel, a close, or the publishing thread when its publish raced them).
  *
  * @param ackListener told the counts of this producer's events acknowledged, in publish order; null
  *     for none (then the producer costs no per-event ack bookkeeping, rule 1.5)
@@ -14,7 +14,8 @@ package io.ferry.broker;
  * @param dropOnCancel whether {@link Producer#cancel()} removes this producer's events not yet
  *     handed out
  */
-public record ProducerConfig(AckListener ackListener, DropListener dropListener, boolean dropOnCancel) {
+public record ProducerConfig(
+        AckListener ackListener, DropListener dropListener, boolean dropOnCancel) {
     /** No listeners, events kept on cancel. */
     public static final ProducerConfig DEFAULT = new ProducerConfig(null, null, false);
 
@@ -41,7 +42,10 @@ public record ProducerConfig(AckListener ackListener, DropListener dropListener,
     /** Told how many of a producer's events were acknowledged. */
     @FunctionalInterface
     public interface AckListener {
-        /** {@code count} more events of this producer, the next in its publish order, were acknowledged. */
+        /**
+         * {@code count} more events of this producer, the next in its publish order, were
+         * acknowledged.
+         */
         void onAck(int count);
     }
 

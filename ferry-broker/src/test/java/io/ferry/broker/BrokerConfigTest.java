@@ -24,18 +24,23 @@ class BrokerConfigTest {
     void getInt_outOfRangeOrNotANumber_failsNamingSettingAndRange() {
         assertThatThrownBy(() -> config("events", 0).getInt("events", 1, 1, 100))
                 .isInstanceOf(BrokerConfigException.class)
-                .hasMessage("broker type 'memory': setting 'events' is '0'; expected an integer between 1 and 100");
+                .hasMessage(
+                        "broker type 'memory': setting 'events' is '0'; expected an integer between 1 and 100");
         assertThatThrownBy(() -> config("events", 1.5).getInt("events", 1, 1, 100))
                 .hasMessageContaining("setting 'events' is '1.5'");
     }
 
     @Test
     void getBytes_understandsUnits() {
-        assertThat(config("bytes", "64MiB").getBytes("bytes", 0, 0, Long.MAX_VALUE)).isEqualTo(64L << 20);
-        assertThat(config("bytes", "100MB").getBytes("bytes", 0, 0, Long.MAX_VALUE)).isEqualTo(100_000_000L);
-        assertThat(config("bytes", "1 GiB").getBytes("bytes", 0, 0, Long.MAX_VALUE)).isEqualTo(1L << 30);
+        assertThat(config("bytes", "64MiB").getBytes("bytes", 0, 0, Long.MAX_VALUE))
+                .isEqualTo(64L << 20);
+        assertThat(config("bytes", "100MB").getBytes("bytes", 0, 0, Long.MAX_VALUE))
+                .isEqualTo(100_000_000L);
+        assertThat(config("bytes", "1 GiB").getBytes("bytes", 0, 0, Long.MAX_VALUE))
+                .isEqualTo(1L << 30);
         assertThat(config("bytes", 4096).getBytes("bytes", 0, 0, Long.MAX_VALUE)).isEqualTo(4096);
-        assertThatThrownBy(() -> config("bytes", "12 parsecs").getBytes("bytes", 0, 0, Long.MAX_VALUE))
+        assertThatThrownBy(
+                        () -> config("bytes", "12 parsecs").getBytes("bytes", 0, 0, Long.MAX_VALUE))
                 .hasMessageContaining("setting 'bytes' is '12 parsecs'");
         assertThatThrownBy(() -> config("bytes", "-5").getBytes("bytes", 0, 0, Long.MAX_VALUE))
                 .hasMessageContaining("setting 'bytes'");
@@ -44,15 +49,29 @@ class BrokerConfigTest {
     @Test
     void getDuration_understandsUnits_bareNumberIsMillis() {
         Duration max = Duration.ofHours(1);
-        assertThat(config("flush.timeout", "250ms").getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
+        assertThat(
+                        config("flush.timeout", "250ms")
+                                .getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
                 .isEqualTo(Duration.ofMillis(250));
-        assertThat(config("flush.timeout", 5).getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
+        assertThat(
+                        config("flush.timeout", 5)
+                                .getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
                 .isEqualTo(Duration.ofMillis(5));
-        assertThat(config("flush.timeout", "2s").getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
+        assertThat(
+                        config("flush.timeout", "2s")
+                                .getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
                 .isEqualTo(Duration.ofSeconds(2));
-        assertThatThrownBy(() -> config("flush.timeout", "2h").getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
+        assertThatThrownBy(
+                        () ->
+                                config("flush.timeout", "2h")
+                                        .getDuration(
+                                                "flush.timeout", Duration.ZERO, Duration.ZERO, max))
                 .hasMessageContaining("setting 'flush.timeout' is '2h'");
-        assertThatThrownBy(() -> config("flush.timeout", "soon").getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, max))
+        assertThatThrownBy(
+                        () ->
+                                config("flush.timeout", "soon")
+                                        .getDuration(
+                                                "flush.timeout", Duration.ZERO, Duration.ZERO, max))
                 .hasMessageContaining("expected a duration");
     }
 
@@ -60,7 +79,8 @@ class BrokerConfigTest {
     void getBoolean_acceptsOnlyTrueOrFalse() {
         assertThat(config("x", "TRUE").getBoolean("x", false)).isTrue();
         assertThat(config("x", false).getBoolean("x", true)).isFalse();
-        assertThatThrownBy(() -> config("x", "yes").getBoolean("x", false)).hasMessageContaining("expected true or false");
+        assertThatThrownBy(() -> config("x", "yes").getBoolean("x", false))
+                .hasMessageContaining("expected true or false");
     }
 
     @Test

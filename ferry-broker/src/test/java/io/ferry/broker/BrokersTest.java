@@ -65,7 +65,8 @@ class BrokersTest {
     void load_passesSettingsAndEventer() {
         RecordingFactory f = new RecordingFactory();
         Brokers.register("rule4_3-load", f);
-        Broker b = Brokers.load(Eventer.NONE, BrokerConfig.of("rule4_3-load", Map.of("events", 42)));
+        Broker b =
+                Brokers.load(Eventer.NONE, BrokerConfig.of("rule4_3-load", Map.of("events", 42)));
         assertThat(b).isSameAs(f.made.get());
         assertThat(f.seen.get().settings()).containsEntry("events", 42);
     }
@@ -74,7 +75,13 @@ class BrokersTest {
     void load_unknownSetting_failsNamingItAndClosesTheBroker() {
         RecordingFactory f = new RecordingFactory();
         Brokers.register("rule4_3-unknown", f);
-        assertThatThrownBy(() -> Brokers.load(null, BrokerConfig.of("rule4_3-unknown", Map.of("events", 5, "evnets", 6))))
+        assertThatThrownBy(
+                        () ->
+                                Brokers.load(
+                                        null,
+                                        BrokerConfig.of(
+                                                "rule4_3-unknown",
+                                                Map.of("events", 5, "evnets", 6))))
                 .isInstanceOf(BrokerConfigException.class)
                 .hasMessageContaining("unknown setting")
                 .hasMessageContaining("evnets");
@@ -84,7 +91,11 @@ class BrokersTest {
     @Test
     void load_badSetting_failsNamingIt() {
         Brokers.register("rule4_3-bad", new RecordingFactory());
-        assertThatThrownBy(() -> Brokers.load(null, BrokerConfig.of("rule4_3-bad", Map.of("events", "many"))))
+        assertThatThrownBy(
+                        () ->
+                                Brokers.load(
+                                        null,
+                                        BrokerConfig.of("rule4_3-bad", Map.of("events", "many"))))
                 .isInstanceOf(BrokerConfigException.class)
                 .hasMessageContaining("setting 'events' is 'many'")
                 .hasMessageContaining("an integer between 1 and 100");

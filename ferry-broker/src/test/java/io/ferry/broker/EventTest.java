@@ -10,10 +10,19 @@ class EventTest {
 
     @Test
     void sizeBytes_countsKeyValueTopicAndHeaders() {
-        Event e = Event.builder("orders").key(new byte[3]).value(new byte[10])
-                .headers(List.of(new Header("h", new byte[5]))).build();
-        assertThat(e.sizeBytes()).isEqualTo(Event.RECORD_OVERHEAD_BYTES + "orders".length() + 3 + 10
-                + (1 + 5 + Event.HEADER_OVERHEAD_BYTES));
+        Event e =
+                Event.builder("orders")
+                        .key(new byte[3])
+                        .value(new byte[10])
+                        .headers(List.of(new Header("h", new byte[5])))
+                        .build();
+        assertThat(e.sizeBytes())
+                .isEqualTo(
+                        Event.RECORD_OVERHEAD_BYTES
+                                + "orders".length()
+                                + 3
+                                + 10
+                                + (1 + 5 + Event.HEADER_OVERHEAD_BYTES));
     }
 
     @Test
@@ -27,16 +36,33 @@ class EventTest {
 
     @Test
     void badFields_failNamingThem() {
-        assertThatThrownBy(() -> Event.of("", new byte[0])).hasMessageContaining("topic must not be empty");
-        assertThatThrownBy(() -> Event.builder("t").partition(-2).build()).hasMessageContaining("partition must be >= 0");
-        assertThatThrownBy(() -> Event.builder("t").timestampMs(-5).build()).hasMessageContaining("timestampMs");
-        assertThatThrownBy(() -> Event.of(null, new byte[0])).isInstanceOf(NullPointerException.class).hasMessageContaining("topic");
+        assertThatThrownBy(() -> Event.of("", new byte[0]))
+                .hasMessageContaining("topic must not be empty");
+        assertThatThrownBy(() -> Event.builder("t").partition(-2).build())
+                .hasMessageContaining("partition must be >= 0");
+        assertThatThrownBy(() -> Event.builder("t").timestampMs(-5).build())
+                .hasMessageContaining("timestampMs");
+        assertThatThrownBy(() -> Event.of(null, new byte[0]))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("topic");
     }
 
     @Test
     void equality_isByContent() {
-        Event a = Event.builder("t").partition(2).key(new byte[] {1}).value(new byte[] {2}).timestampMs(5).build();
-        Event b = Event.builder("t").partition(2).key(new byte[] {1}).value(new byte[] {2}).timestampMs(5).build();
+        Event a =
+                Event.builder("t")
+                        .partition(2)
+                        .key(new byte[] {1})
+                        .value(new byte[] {2})
+                        .timestampMs(5)
+                        .build();
+        Event b =
+                Event.builder("t")
+                        .partition(2)
+                        .key(new byte[] {1})
+                        .value(new byte[] {2})
+                        .timestampMs(5)
+                        .build();
         assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
         assertThat(a).isNotEqualTo(Event.of("t", new byte[] {1}, new byte[] {2}));
     }

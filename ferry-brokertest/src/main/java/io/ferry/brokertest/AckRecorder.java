@@ -12,12 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * Records the ack counts and drops one producer (or the eventer) is told of; listeners may be
  * called from any thread, the test reads from its own.
  */
-public final class AckRecorder implements ProducerConfig.AckListener, ProducerConfig.DropListener, Eventer {
+public final class AckRecorder
+        implements ProducerConfig.AckListener, ProducerConfig.DropListener, Eventer {
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong calls = new AtomicLong();
     private final Queue<Event> dropped = new ConcurrentLinkedQueue<>();
     private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
-    private volatile Runnable onEachAck = () -> { };
+    private volatile Runnable onEachAck = () -> {};
 
     @Override
     public void onAck(int count) {

@@ -20,13 +20,16 @@ public final class Async<T> {
     private final CompletableFuture<T> result = new CompletableFuture<>();
 
     private Async(String name, Callable<T> call) {
-        thread = new Thread(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, name);
+        thread =
+                new Thread(
+                        () -> {
+                            try {
+                                result.complete(call.call());
+                            } catch (Throwable t) {
+                                result.completeExceptionally(t);
+                            }
+                        },
+                        name);
         thread.setDaemon(true);
         thread.start();
     }
@@ -36,14 +39,23 @@ public final class Async<T> {
         return new Async<>(name, call);
     }
 
-    /** Waits (at most 10 s) until the call is parked, i.e. blocked inside the broker, and asserts it has not finished. */
+    /**
+     * Waits (at most 10 s) until the call is parked, i.e. blocked inside the broker, and asserts it
+     * has not finished.
+     */
     public Async<T> awaitBlocked() {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> {
-            Thread.State s = thread.getState();
-            return result.isDone() || s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(1))
+                .until(
+                        () -> {
+                            Thread.State s = thread.getState();
+                            return result.isDone()
+                                    || s == Thread.State.WAITING
+                                    || s == Thread.State.TIMED_WAITING;
+                        });
         if (result.isDone()) {
-            throw new AssertionError(thread.getName() + " was expected to block but finished with " + describe());
+            throw new AssertionError(
+                    thread.getName() + " was expected to block but finished with " + describe());
         }
         return this;
     }
@@ -63,7 +75,13 @@ public final class Async<T> {
             }
             throw e;
         } catch (TimeoutException e) {
-            throw new AssertionError(thread.getName() + " did not finish within " + timeout + "; state " + thread.getState(), e);
+            throw new AssertionError(
+                    thread.getName()
+                            + " did not finish within "
+                            + timeout
+                            + "; state "
+                            + thread.getState(),
+                    e);
         }
     }
 

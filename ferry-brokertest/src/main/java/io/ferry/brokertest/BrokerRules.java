@@ -42,22 +42,30 @@ public abstract class BrokerRules extends ConsumerRules {
         int each = 500;
         List<Async<Boolean>> running = new java.util.ArrayList<>();
         for (int id = 0; id < producers; id++) {
-            Producer p = b.producer(ProducerConfig.withAcks(n -> {
-                if (producerTotal.addAndGet(n) > eventerTotal.get()) {
-                    violations.incrementAndGet();
-                }
-            }));
+            Producer p =
+                    b.producer(
+                            ProducerConfig.withAcks(
+                                    n -> {
+                                        if (producerTotal.addAndGet(n) > eventerTotal.get()) {
+                                            violations.incrementAndGet();
+                                        }
+                                    }));
             int pid = id;
-            running.add(Async.start("producer-" + id, () -> {
-                publish(p, pid, 0, each);
-                return true;
-            }));
+            running.add(
+                    Async.start(
+                            "producer-" + id,
+                            () -> {
+                                publish(p, pid, 0, each);
+                                return true;
+                            }));
         }
         drain(b.consumer(), producers * each, 10);
         for (Async<Boolean> r : running) {
             assertThat(r.get()).isTrue();
         }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> producerTotal.get() == producers * each);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> producerTotal.get() == producers * each);
         assertThat(eventerTotal.get()).isEqualTo(producers * each);
         assertThat(violations.get()).as("producer acks ahead of the eventer's total").isZero();
     }
@@ -68,7 +76,8 @@ public abstract class BrokerRules extends ConsumerRules {
         Broker b = broker(Eventer.NONE, 1);
         Producer p = b.producer(ProducerConfig.DEFAULT);
         publish(p, 0, 0, 1);
-        Async<Boolean> publisher = Async.start("publisher", () -> p.publish(TestEvents.event(0, 1))).awaitBlocked();
+        Async<Boolean> publisher =
+                Async.start("publisher", () -> p.publish(TestEvents.event(0, 1))).awaitBlocked();
         Broker empty = broker(Eventer.NONE, 1);
         Consumer c = empty.consumer();
         Async<Batch> getter = Async.start("consumer", () -> c.get(1)).awaitBlocked();
@@ -76,17 +85,20 @@ public abstract class BrokerRules extends ConsumerRules {
         empty.close();
         assertThat(publisher.get()).isFalse();
         assertThatThrownBy(getter::get).isInstanceOf(BrokerClosedException.class);
-        assertThatThrownBy(() -> b.producer(ProducerConfig.DEFAULT)).isInstanceOf(BrokerClosedException.class);
+        assertThatThrownBy(() -> b.producer(ProducerConfig.DEFAULT))
+                .isInstanceOf(BrokerClosedException.class);
         assertThatThrownBy(b::consumer).isInstanceOf(BrokerClosedException.class);
         b.close();
     }
 
     @Test
-    @DisplayName("3.3 a durable broker keeps buffered, unacknowledged events across close and restart")
+    @DisplayName(
+            "3.3 a durable broker keeps buffered, unacknowledged events across close and restart")
     void rule3_3_durableBroker_keepsEventsAcrossRestart() throws Exception {
         BrokerSpec spec = BrokerSpec.of(Eventer.NONE, 64);
         Broker b = broker(spec);
-        Assumptions.assumeTrue(b.capabilities().contains(BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART),
+        Assumptions.assumeTrue(
+                b.capabilities().contains(BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART),
                 "broker does not keep events");
         Producer p = b.producer(ProducerConfig.DEFAULT);
         publish(p, 0, 0, 10);
@@ -97,8 +109,10 @@ public abstract class BrokerRules extends ConsumerRules {
         c.get(2); // handed out, never acked: may be delivered again
         Broker again = restarted(b, spec);
         List<Event> after = drain(again.consumer(), 10 - ackedCount, 0);
-        assertThat(after).extracting(TestEvents::seqOf)
-                .containsExactlyElementsOf(java.util.stream.IntStream.range(ackedCount, 10).boxed().toList());
+        assertThat(after)
+                .extracting(TestEvents::seqOf)
+                .containsExactlyElementsOf(
+                        java.util.stream.IntStream.range(ackedCount, 10).boxed().toList());
     }
 
     @Test
@@ -120,10 +134,15 @@ public abstract class BrokerRules extends ConsumerRules {
         AckRecorder rec = new AckRecorder();
         publish(b.producer(ProducerConfig.withAcks(rec)), 0, 0, 10);
         Batch batch = b.consumer().get(10);
-        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> rec.acked() == 0);
+        Awaitility.await()
+                .during(Duration.ofMillis(200))
+                .atMost(Duration.ofSeconds(2))
+                .until(() -> rec.acked() == 0);
         int n = batch.size();
         batch.ack();
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> rec.acked() == n && eventer.acked() == n);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> rec.acked() == n && eventer.acked() == n);
     }
 
     @Test
@@ -136,11 +155,15 @@ public abstract class BrokerRules extends ConsumerRules {
         for (int i = 0; i < 3; i++) {
             assertThat(p.tryPublish(TestEvents.event(0, i, 100))).isTrue();
         }
-        assertThat(p.tryPublish(TestEvents.event(0, 3, 100))).as("a fourth event exceeds the bytes").isFalse();
+        assertThat(p.tryPublish(TestEvents.event(0, 3, 100)))
+                .as("a fourth event exceeds the bytes")
+                .isFalse();
         assertThat(b.stats().bufferedBytes()).isLessThanOrEqualTo(capacity);
         Consumer c = b.consumer();
         drain(c, 3, 0);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> p.tryPublish(TestEvents.event(0, 3, 100)));
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> p.tryPublish(TestEvents.event(0, 3, 100)));
     }
 
     @Test
@@ -149,7 +172,8 @@ public abstract class BrokerRules extends ConsumerRules {
         Broker b = broker(BrokerSpec.of(Eventer.NONE, 100).withCapacityBytes(1_000));
         Producer p = b.producer(ProducerConfig.DEFAULT);
         assertThatThrownBy(() -> p.publish(TestEvents.event(0, 0, 5_000)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bytes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bytes");
         assertThat(p.tryPublish(TestEvents.event(0, 1, 10))).isTrue();
     }
 }

@@ -12,7 +12,12 @@ import java.time.Duration;
  * @param flushMinEvents the minimum events per {@code get}, 1 for none
  * @param flushTimeout how long a {@code get} waits for the minimum, zero for no wait
  */
-public record BrokerSpec(Eventer eventer, int capacityEvents, long capacityBytes, int flushMinEvents, Duration flushTimeout) {
+public record BrokerSpec(
+        Eventer eventer,
+        int capacityEvents,
+        long capacityBytes,
+        int flushMinEvents,
+        Duration flushTimeout) {
 
     /** A broker of {@code capacityEvents} events, no byte bound, no flush wait. */
     public static BrokerSpec of(Eventer eventer, int capacityEvents) {

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The hooks and helpers of the conformance suite; each test runs on the JUnit thread and starts
- * its own threads. A broker implementation subclasses {@link BrokerConformanceSuite}, not this.
+ * The hooks and helpers of the conformance suite; each test runs on the JUnit thread and starts its
+ * own threads. A broker implementation subclasses {@link BrokerConformanceSuite}, not this.
  *
  * <p>Every test has a hard timeout, so a hang fails instead of stalling the build. After each test
  * every broker it created is closed and its counters are checked against each other.
@@ -64,7 +64,8 @@ public abstract class BrokerTestBase {
 
     /** Restarts {@code b} (closing it first); skips the test when the broker keeps nothing. */
     protected final Broker restarted(Broker b, BrokerSpec spec) {
-        Assumptions.assumeTrue(b.capabilities().contains(BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART),
+        Assumptions.assumeTrue(
+                b.capabilities().contains(BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART),
                 "broker does not keep events across restart");
         b.close();
         Broker again = restart(b, spec);
@@ -72,19 +73,26 @@ public abstract class BrokerTestBase {
         return again;
     }
 
-    /** True when producers are acknowledged on durable store rather than on consumer ack (rule 3.4). */
+    /**
+     * True when producers are acknowledged on durable store rather than on consumer ack (rule 3.4).
+     */
     protected static boolean acksOnStore(Broker b) {
         return b.capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
     }
 
     /** Publishes events {@code from..to-1} of producer {@code id}, asserting each is accepted. */
-    protected static void publish(Producer p, int id, int from, int to) throws InterruptedException {
+    protected static void publish(Producer p, int id, int from, int to)
+            throws InterruptedException {
         for (int i = from; i < to; i++) {
-            assertThat(p.publish(TestEvents.event(id, i))).as("publish of event %d of producer %d", i, id).isTrue();
+            assertThat(p.publish(TestEvents.event(id, i)))
+                    .as("publish of event %d of producer %d", i, id)
+                    .isTrue();
         }
     }
 
-    /** Takes batches of at most {@code max} events until {@code n} events were taken, acking each. */
+    /**
+     * Takes batches of at most {@code max} events until {@code n} events were taken, acking each.
+     */
     protected static List<Event> drain(Consumer c, int n, int max) throws InterruptedException {
         List<Event> out = new ArrayList<>(n);
         while (out.size() < n) {
@@ -119,9 +127,12 @@ public abstract class BrokerTestBase {
             b.close();
             BrokerStats s = b.stats();
             if (!b.capabilities().contains(BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART)) {
-                assertThat(s.ackedEvents() + s.droppedEvents()).as("after close, published = acked + dropped: %s", s)
+                assertThat(s.ackedEvents() + s.droppedEvents())
+                        .as("after close, published = acked + dropped: %s", s)
                         .isEqualTo(s.publishedEvents());
-                assertThat(s.bufferedEvents()).as("after close nothing is buffered: %s", s).isZero();
+                assertThat(s.bufferedEvents())
+                        .as("after close nothing is buffered: %s", s)
+                        .isZero();
             }
         }
         brokers.clear();

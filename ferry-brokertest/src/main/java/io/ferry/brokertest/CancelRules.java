@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 public abstract class CancelRules extends ProducerRules {
 
     @Test
-    @DisplayName("1.6 cancel with dropOnCancel removes the events not yet handed out and returns their number")
+    @DisplayName(
+            "1.6 cancel with dropOnCancel removes the events not yet handed out and returns their number")
     void rule1_6_cancelWithDropOnCancel_removesUnreadEvents() throws Exception {
         Broker b = broker(Eventer.NONE, 16);
         AckRecorder rec = new AckRecorder();
@@ -35,8 +36,10 @@ public abstract class CancelRules extends ProducerRules {
         publish(p, 0, 3, 6);
         publish(other, 1, 0, 2);
         assertThat(p.cancel()).as("events of p not yet handed out").isEqualTo(6 - handed);
-        assertThat(rec.dropped()).as("rule 1.7: removed events are reported to the drop listener")
-                .extracting(TestEvents::seqOf).containsExactlyElementsOf(seqs(handed, 6));
+        assertThat(rec.dropped())
+                .as("rule 1.7: removed events are reported to the drop listener")
+                .extracting(TestEvents::seqOf)
+                .containsExactlyElementsOf(seqs(handed, 6));
         assertThat(TestEvents.seqOf(handedOut.events().get(0))).isZero();
         handedOut.ack();
         List<Event> rest = drain(c, 2, 0);
@@ -46,7 +49,8 @@ public abstract class CancelRules extends ProducerRules {
     }
 
     @Test
-    @DisplayName("1.6 cancel without dropOnCancel keeps the buffered events, which are delivered; returns 0")
+    @DisplayName(
+            "1.6 cancel without dropOnCancel keeps the buffered events, which are delivered; returns 0")
     void rule1_6_cancelWithoutDropOnCancel_keepsEvents() throws Exception {
         Broker b = broker(Eventer.NONE, 16);
         AckRecorder rec = new AckRecorder();
@@ -61,7 +65,8 @@ public abstract class CancelRules extends ProducerRules {
     }
 
     @Test
-    @DisplayName("1.7 a publish racing a cancel: each event is delivered, dropped (reported once) or refused")
+    @DisplayName(
+            "1.7 a publish racing a cancel: each event is delivered, dropped (reported once) or refused")
     void rule1_7_publishRacingCancel_eachEventHasExactlyOneFate() throws Exception {
         java.util.Random rnd = Seeds.random("rule1_7_publishRacingCancel");
         for (int round = 0; round < 20; round++) {
@@ -71,15 +76,18 @@ public abstract class CancelRules extends ProducerRules {
             int attempts = 200 + rnd.nextInt(800);
             Consumer c = b.consumer();
             Set<Integer> delivered = java.util.concurrent.ConcurrentHashMap.newKeySet();
-            Async<Integer> accepted = Async.start("publisher", () -> {
-                int ok = 0;
-                for (int i = 0; i < attempts; i++) {
-                    if (p.publish(TestEvents.event(0, i))) {
-                        ok++;
-                    }
-                }
-                return ok;
-            });
+            Async<Integer> accepted =
+                    Async.start(
+                            "publisher",
+                            () -> {
+                                int ok = 0;
+                                for (int i = 0; i < attempts; i++) {
+                                    if (p.publish(TestEvents.event(0, i))) {
+                                        ok++;
+                                    }
+                                }
+                                return ok;
+                            });
             int cancelAfter = rnd.nextInt(50);
             int taken = 0;
             int removed = -1;
@@ -96,20 +104,31 @@ public abstract class CancelRules extends ProducerRules {
             }
             Set<Integer> dropped = new HashSet<>();
             for (Event e : rec.dropped()) {
-                assertThat(dropped.add(TestEvents.seqOf(e))).as("drop reported twice: %s", e).isTrue();
+                assertThat(dropped.add(TestEvents.seqOf(e)))
+                        .as("drop reported twice: %s", e)
+                        .isTrue();
             }
-            assertThat(java.util.Collections.disjoint(dropped, delivered)).as("dropped and delivered are disjoint").isTrue();
-            assertThat(delivered.size() + dropped.size()).as("every accepted event has one fate").isEqualTo(accepted.get());
-            assertThat(removed).as("cancel's count is among the reported drops").isLessThanOrEqualTo(dropped.size());
+            assertThat(java.util.Collections.disjoint(dropped, delivered))
+                    .as("dropped and delivered are disjoint")
+                    .isTrue();
+            assertThat(delivered.size() + dropped.size())
+                    .as("every accepted event has one fate")
+                    .isEqualTo(accepted.get());
+            assertThat(removed)
+                    .as("cancel's count is among the reported drops")
+                    .isLessThanOrEqualTo(dropped.size());
             b.close();
         }
     }
 
     @Test
-    @DisplayName("1.7 closing the broker reports every accepted, unacknowledged event as dropped, once")
+    @DisplayName(
+            "1.7 closing the broker reports every accepted, unacknowledged event as dropped, once")
     void rule1_7_close_reportsUnackedEventsAsDroppedOnce() throws Exception {
         Broker b = broker(Eventer.NONE, 32);
-        Assumptions.assumeFalse(b.capabilities().contains(io.ferry.broker.BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART),
+        Assumptions.assumeFalse(
+                b.capabilities()
+                        .contains(io.ferry.broker.BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART),
                 "durable brokers keep these events (rule 3.3)");
         AckRecorder rec = new AckRecorder();
         Producer p = b.producer(rec.config(false));
@@ -121,7 +140,9 @@ public abstract class CancelRules extends ProducerRules {
         Batch outstanding = c.get(2);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> rec.acked() == ackedCount);
         b.close();
-        assertThat(rec.dropped()).extracting(TestEvents::seqOf).containsExactlyElementsOf(seqs(ackedCount, 10));
+        assertThat(rec.dropped())
+                .extracting(TestEvents::seqOf)
+                .containsExactlyElementsOf(seqs(ackedCount, 10));
         outstanding.ack(); // ignored after close, not an error
         assertThat(rec.dropped()).hasSize(10 - ackedCount);
         assertThat(rec.acked()).isEqualTo(ackedCount);

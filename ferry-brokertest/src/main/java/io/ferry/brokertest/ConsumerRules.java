@@ -69,7 +69,9 @@ public abstract class ConsumerRules extends CancelRules {
         Batch partial = c.get(20);
         long waitedMs = (System.nanoTime() - start) / 1_000_000;
         assertThat(partial.size()).isEqualTo(3);
-        assertThat(waitedMs).as("waited for the flush timeout").isGreaterThanOrEqualTo(timeout.toMillis() - 20);
+        assertThat(waitedMs)
+                .as("waited for the flush timeout")
+                .isGreaterThanOrEqualTo(timeout.toMillis() - 20);
         assertThat(waitedMs).as("and not much longer").isLessThan(timeout.toMillis() + 5_000);
         partial.ack();
         publish(p, 0, 3, 13);
@@ -87,37 +89,48 @@ public abstract class ConsumerRules extends CancelRules {
         Broker b = broker(Eventer.NONE, 128);
         int total = 20_000;
         Producer p = b.producer(ProducerConfig.DEFAULT);
-        Async<Boolean> producer = Async.start("producer", () -> {
-            publish(p, 0, 0, total);
-            return true;
-        });
+        Async<Boolean> producer =
+                Async.start(
+                        "producer",
+                        () -> {
+                            publish(p, 0, 0, total);
+                            return true;
+                        });
         Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger count =
+                new java.util.concurrent.atomic.AtomicInteger();
         List<Async<Boolean>> consumers = new ArrayList<>();
         List<Consumer> handles = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Consumer c = b.consumer();
             handles.add(c);
-            consumers.add(Async.start("consumer-" + i, () -> {
-                try {
-                    while (count.get() < total) {
-                        Batch batch = c.get(7);
-                        List<Integer> mine = new ArrayList<>();
-                        for (Event e : batch.events()) {
-                            mine.add(TestEvents.seqOf(e));
-                        }
-                        assertThat(mine).as("one consumer's batch keeps order").isSorted();
-                        for (int s : mine) {
-                            assertThat(seen.add(s)).as("event %d handed out twice", s).isTrue();
-                        }
-                        count.addAndGet(batch.size());
-                        batch.ack();
-                    }
-                } catch (BrokerClosedException e) {
-                    // closed by the test once everything arrived
-                }
-                return true;
-            }));
+            consumers.add(
+                    Async.start(
+                            "consumer-" + i,
+                            () -> {
+                                try {
+                                    while (count.get() < total) {
+                                        Batch batch = c.get(7);
+                                        List<Integer> mine = new ArrayList<>();
+                                        for (Event e : batch.events()) {
+                                            mine.add(TestEvents.seqOf(e));
+                                        }
+                                        assertThat(mine)
+                                                .as("one consumer's batch keeps order")
+                                                .isSorted();
+                                        for (int s : mine) {
+                                            assertThat(seen.add(s))
+                                                    .as("event %d handed out twice", s)
+                                                    .isTrue();
+                                        }
+                                        count.addAndGet(batch.size());
+                                        batch.ack();
+                                    }
+                                } catch (BrokerClosedException e) {
+                                    // closed by the test once everything arrived
+                                }
+                                return true;
+                            }));
         }
         assertThat(producer.get()).isTrue();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> count.get() == total);
@@ -129,7 +142,8 @@ public abstract class ConsumerRules extends CancelRules {
     }
 
     @Test
-    @DisplayName("2.3 batches acked out of order are released in publish order, as one contiguous prefix")
+    @DisplayName(
+            "2.3 batches acked out of order are released in publish order, as one contiguous prefix")
     void rule2_3_outOfOrderAcks_releasedInOrder() throws Exception {
         AckRecorder eventer = new AckRecorder();
         Broker b = broker(eventer, 16);
@@ -146,13 +160,15 @@ public abstract class ConsumerRules extends CancelRules {
         b3.ack();
         b2.ack();
         // A negative check needs a window: for 200 ms nothing may be acked while b1 is outstanding.
-        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> rec.acked() == 0);
+        Awaitility.await()
+                .during(Duration.ofMillis(200))
+                .atMost(Duration.ofSeconds(2))
+                .until(() -> rec.acked() == 0);
         assertThat(eventer.acked()).as("the eventer waits for the prefix too").isZero();
         b1.ack();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> rec.acked() == all);
         assertThat(eventer.acked()).isEqualTo(all);
         assertThat(firstTwo).isPositive();
-        
     }
 
     @Test
@@ -162,18 +178,23 @@ public abstract class ConsumerRules extends CancelRules {
         publish(b.producer(ProducerConfig.DEFAULT), 0, 0, 2);
         Batch batch = b.consumer().get(2);
         batch.ack();
-        assertThatThrownBy(batch::ack).isInstanceOf(IllegalStateException.class).hasMessageContaining("acknowledged");
+        assertThatThrownBy(batch::ack)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("acknowledged");
         assertThatThrownBy(batch::events).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
-    @DisplayName("2.5 closing a consumer unblocks its pending get with a closed error; closing twice is harmless")
+    @DisplayName(
+            "2.5 closing a consumer unblocks its pending get with a closed error; closing twice is harmless")
     void rule2_5_consumerClose_unblocksGet() throws Exception {
         Broker b = broker(Eventer.NONE, 8);
         Consumer c = b.consumer();
         Async<Batch> get = Async.start("consumer", () -> c.get(1)).awaitBlocked();
         c.close();
-        assertThatThrownBy(get::get).isInstanceOf(BrokerClosedException.class).hasMessageContaining("closed");
+        assertThatThrownBy(get::get)
+                .isInstanceOf(BrokerClosedException.class)
+                .hasMessageContaining("closed");
         assertThatThrownBy(() -> c.get(1)).isInstanceOf(BrokerClosedException.class);
         c.close();
         Consumer other = b.consumer();

@@ -40,10 +40,16 @@ public abstract class LibbeatCases extends BrokerRules {
     @ParameterizedTest(name = "2 producers (acks {0}/{1}), 2 consumers, whole batches={2}")
     @CsvSource({
         "true,true,true", "true,false,true", "false,false,true",
-        "true,true,false", "true,false,false", "false,false,false"})
+        "true,true,false", "true,false,false", "false,false,false"
+    })
     @DisplayName("libbeat: two producers, two consumers, every mix of acking producers")
-    void libbeat_twoProducersTwoConsumers(boolean acks0, boolean acks1, boolean wholeBatches) throws Exception {
-        run("libbeat_2p2c_" + acks0 + acks1 + wholeBatches, new boolean[] {acks0, acks1}, 2, wholeBatches);
+    void libbeat_twoProducersTwoConsumers(boolean acks0, boolean acks1, boolean wholeBatches)
+            throws Exception {
+        run(
+                "libbeat_2p2c_" + acks0 + acks1 + wholeBatches,
+                new boolean[] {acks0, acks1},
+                2,
+                wholeBatches);
     }
 
     @ParameterizedTest(name = "1 producer, 2 consumers, without acks, whole batches={0}")
@@ -61,7 +67,8 @@ public abstract class LibbeatCases extends BrokerRules {
     }
 
     @Test
-    @DisplayName("libbeat: 3 events published then cancelled with dropOnCancel, 7 from another producer: exactly the 7 arrive, in order")
+    @DisplayName(
+            "libbeat: 3 events published then cancelled with dropOnCancel, 7 from another producer: exactly the 7 arrive, in order")
     void libbeat_cancel_onlyTheSecondProducersEventsArrive() throws Exception {
         Broker b = broker(Eventer.NONE, 32);
         Producer first = b.producer(ProducerConfig.DEFAULT.dropOnCancel(true));
@@ -74,25 +81,34 @@ public abstract class LibbeatCases extends BrokerRules {
         assertThat(events).extracting(TestEvents::seqOf).containsExactly(0, 1, 2, 3, 4, 5, 6);
     }
 
-    private void run(String name, boolean[] producerAcks, int consumers, boolean wholeBatches) throws Exception {
+    private void run(String name, boolean[] producerAcks, int consumers, boolean wholeBatches)
+            throws Exception {
         Random rnd = Seeds.random(name);
         int events = 32 + rnd.nextInt(992);
         int batch = 1 + rnd.nextInt(events - 1);
         int buffer = Math.max(1, batch == 1 ? 1 : rnd.nextInt(batch));
-        System.out.println("[" + name + "] events=" + events + " batch=" + batch + " buffer=" + buffer);
+        System.out.println(
+                "[" + name + "] events=" + events + " batch=" + batch + " buffer=" + buffer);
         Broker b = broker(Eventer.NONE, buffer);
         int producers = producerAcks.length;
         AckRecorder[] acks = new AckRecorder[producers];
         List<Async<Boolean>> running = new ArrayList<>();
         for (int id = 0; id < producers; id++) {
             acks[id] = new AckRecorder();
-            Producer p = b.producer(producerAcks[id] ? ProducerConfig.withAcks(acks[id]) : ProducerConfig.DEFAULT);
+            Producer p =
+                    b.producer(
+                            producerAcks[id]
+                                    ? ProducerConfig.withAcks(acks[id])
+                                    : ProducerConfig.DEFAULT);
             int pid = id;
             int share = events / producers + (id < events % producers ? 1 : 0);
-            running.add(Async.start(name + "-producer-" + id, () -> {
-                publish(p, pid, 0, share);
-                return true;
-            }));
+            running.add(
+                    Async.start(
+                            name + "-producer-" + id,
+                            () -> {
+                                publish(p, pid, 0, share);
+                                return true;
+                            }));
         }
         AtomicInteger taken = new AtomicInteger();
         Queue<List<Event>> streams = new ConcurrentLinkedQueue<>();
@@ -102,24 +118,27 @@ public abstract class LibbeatCases extends BrokerRules {
         for (int i = 0; i < consumers; i++) {
             Consumer c = b.consumer();
             handles.add(c);
-            consuming.add(Async.start(name + "-consumer-" + i, () -> {
-                List<Event> mine = new ArrayList<>();
-                streams.add(mine);
-                try {
-                    while (taken.get() < events) {
-                        Batch got = c.get(max);
-                        if (max > 0) {
-                            assertThat(got.size()).isLessThanOrEqualTo(max);
-                        }
-                        mine.addAll(got.events());
-                        taken.addAndGet(got.size());
-                        got.ack();
-                    }
-                } catch (BrokerClosedException e) {
-                    // the test closes consumers once every event arrived
-                }
-                return true;
-            }));
+            consuming.add(
+                    Async.start(
+                            name + "-consumer-" + i,
+                            () -> {
+                                List<Event> mine = new ArrayList<>();
+                                streams.add(mine);
+                                try {
+                                    while (taken.get() < events) {
+                                        Batch got = c.get(max);
+                                        if (max > 0) {
+                                            assertThat(got.size()).isLessThanOrEqualTo(max);
+                                        }
+                                        mine.addAll(got.events());
+                                        taken.addAndGet(got.size());
+                                        got.ack();
+                                    }
+                                } catch (BrokerClosedException e) {
+                                    // the test closes consumers once every event arrived
+                                }
+                                return true;
+                            }));
         }
         for (Async<Boolean> r : running) {
             assertThat(r.get()).isTrue();
@@ -135,7 +154,11 @@ public abstract class LibbeatCases extends BrokerRules {
             all.addAll(stream);
         }
         assertThat(all).as("every event exactly once").hasSize(events);
-        assertThat(all.stream().map(e -> TestEvents.producerOf(e) + ":" + TestEvents.seqOf(e)).distinct().count())
+        assertThat(
+                        all.stream()
+                                .map(e -> TestEvents.producerOf(e) + ":" + TestEvents.seqOf(e))
+                                .distinct()
+                                .count())
                 .isEqualTo(events);
         for (int id = 0; id < producers; id++) {
             if (producerAcks[id]) {

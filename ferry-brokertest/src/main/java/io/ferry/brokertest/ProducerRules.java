@@ -1,7 +1,6 @@
 package io.ferry.brokertest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.broker.Batch;
 import io.ferry.broker.Broker;
@@ -19,12 +18,14 @@ import org.junit.jupiter.api.Test;
 public abstract class ProducerRules extends BrokerTestBase {
 
     @Test
-    @DisplayName("1.1 publish blocks while the buffer is full and returns true once the broker holds the event")
+    @DisplayName(
+            "1.1 publish blocks while the buffer is full and returns true once the broker holds the event")
     void rule1_1_publish_blocksWhileFull_returnsTrueOnceHeld() throws Exception {
         Broker b = broker(Eventer.NONE, 2);
         Producer p = b.producer(ProducerConfig.DEFAULT);
         publish(p, 0, 0, 2);
-        Async<Boolean> third = Async.start("publisher", () -> p.publish(TestEvents.event(0, 2))).awaitBlocked();
+        Async<Boolean> third =
+                Async.start("publisher", () -> p.publish(TestEvents.event(0, 2))).awaitBlocked();
         Consumer c = b.consumer();
         drain(c, 2, 2);
         assertThat(third.get()).isTrue();
@@ -33,12 +34,14 @@ public abstract class ProducerRules extends BrokerTestBase {
     }
 
     @Test
-    @DisplayName("1.1 a publish blocked on a full buffer returns false when its producer is cancelled")
+    @DisplayName(
+            "1.1 a publish blocked on a full buffer returns false when its producer is cancelled")
     void rule1_1_blockedPublish_whenCancelled_returnsFalse() throws Exception {
         Broker b = broker(Eventer.NONE, 1);
         Producer p = b.producer(ProducerConfig.DEFAULT);
         publish(p, 0, 0, 1);
-        Async<Boolean> blocked = Async.start("publisher", () -> p.publish(TestEvents.event(0, 1))).awaitBlocked();
+        Async<Boolean> blocked =
+                Async.start("publisher", () -> p.publish(TestEvents.event(0, 1))).awaitBlocked();
         p.cancel();
         assertThat(blocked.get()).isFalse();
     }
@@ -49,7 +52,8 @@ public abstract class ProducerRules extends BrokerTestBase {
         Broker b = broker(Eventer.NONE, 1);
         Producer p = b.producer(ProducerConfig.DEFAULT);
         publish(p, 0, 0, 1);
-        Async<Boolean> blocked = Async.start("publisher", () -> p.publish(TestEvents.event(0, 1))).awaitBlocked();
+        Async<Boolean> blocked =
+                Async.start("publisher", () -> p.publish(TestEvents.event(0, 1))).awaitBlocked();
         b.close();
         assertThat(blocked.get()).isFalse();
     }
@@ -76,14 +80,18 @@ public abstract class ProducerRules extends BrokerTestBase {
         }
         assertThat(p.tryPublish(TestEvents.event(0, 3))).as("full").isFalse();
         Consumer c = b.consumer();
-        // get(3) may return fewer (rule 2.1; a durable broker hands out only what is forced): take all 3.
+        // get(3) may return fewer (rule 2.1; a durable broker hands out only what is forced): take
+        // all 3.
         List<Batch> taken = new ArrayList<>();
         for (int n = 0; n < 3; n += taken.get(taken.size() - 1).size()) {
             taken.add(c.get(3 - n));
         }
-        assertThat(p.tryPublish(TestEvents.event(0, 3))).as("taken but not acked: still full").isFalse();
+        assertThat(p.tryPublish(TestEvents.event(0, 3)))
+                .as("taken but not acked: still full")
+                .isFalse();
         taken.forEach(Batch::ack);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
                 .until(() -> p.tryPublish(TestEvents.event(0, 3)));
         assertThat(TestEvents.seqOf(drain(c, 1, 1).get(0))).isEqualTo(3);
     }
@@ -101,7 +109,8 @@ public abstract class ProducerRules extends BrokerTestBase {
     }
 
     @Test
-    @DisplayName("1.3 events of one producer are handed out in publish order, interleaved with others")
+    @DisplayName(
+            "1.3 events of one producer are handed out in publish order, interleaved with others")
     void rule1_3_eventsOfOneProducer_keepPublishOrder() throws Exception {
         Broker b = broker(Eventer.NONE, 64);
         int producers = 3;
@@ -110,10 +119,13 @@ public abstract class ProducerRules extends BrokerTestBase {
         for (int id = 0; id < producers; id++) {
             Producer p = b.producer(ProducerConfig.DEFAULT);
             int pid = id;
-            running.add(Async.start("producer-" + id, () -> {
-                publish(p, pid, 0, each);
-                return true;
-            }));
+            running.add(
+                    Async.start(
+                            "producer-" + id,
+                            () -> {
+                                publish(p, pid, 0, each);
+                                return true;
+                            }));
         }
         List<Event> events = drain(b.consumer(), producers * each, 17);
         for (Async<Boolean> r : running) {
@@ -123,7 +135,8 @@ public abstract class ProducerRules extends BrokerTestBase {
     }
 
     @Test
-    @DisplayName("1.4 ack counts sum, in order, to the events acknowledged, never more than published")
+    @DisplayName(
+            "1.4 ack counts sum, in order, to the events acknowledged, never more than published")
     void rule1_4_ackCounts_sumToAcknowledgedEvents() throws Exception {
         Broker b = broker(Eventer.NONE, 16);
         AckRecorder acks = new AckRecorder();
@@ -136,7 +149,9 @@ public abstract class ProducerRules extends BrokerTestBase {
             publish(p, 0, round * 10, round * 10 + 10);
             Batch batch = c.get(10);
             if (!acksOnStore(b)) {
-                assertThat(acks.acked()).as("no ack before the consumer acks").isEqualTo(round * 10L);
+                assertThat(acks.acked())
+                        .as("no ack before the consumer acks")
+                        .isEqualTo(round * 10L);
             }
             int taken = batch.size();
             batch.ack();
@@ -144,14 +159,17 @@ public abstract class ProducerRules extends BrokerTestBase {
                 drain(c, 10 - taken, 10);
             }
             long expected = (round + 1) * 10L;
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> acks.acked() == expected);
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> acks.acked() == expected);
         }
         assertThat(acks.acked()).isEqualTo(100);
         assertThat(acks.threads()).as("ack callbacks come from one thread").hasSize(1);
     }
 
     @Test
-    @DisplayName("1.5 producers without an ack listener mix with producers that have one; counts stay exact")
+    @DisplayName(
+            "1.5 producers without an ack listener mix with producers that have one; counts stay exact")
     void rule1_5_producerWithoutAckListener_doesNotDisturbOthersCounts() throws Exception {
         Broker b = broker(Eventer.NONE, 32);
         AckRecorder acks = new AckRecorder();
@@ -163,7 +181,9 @@ public abstract class ProducerRules extends BrokerTestBase {
             assertThat(without.publish(TestEvents.event(1, i))).isTrue();
             drain(c, 2, 0);
         }
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> acks.acked() == 100);
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> acks.acked() == 100);
         assertThat(acks.acked()).isEqualTo(100);
     }
 }

@@ -9,7 +9,6 @@ import io.ferry.broker.BrokerStats;
 import io.ferry.broker.Consumer;
 import io.ferry.broker.Event;
 import io.ferry.broker.Producer;
-import io.ferry.broker.ProducerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,7 +35,8 @@ public abstract class StressCase extends LibbeatCases {
     }
 
     @Test
-    @DisplayName("stress: no loss, no duplicate, order per producer, exact acks, capacity never exceeded")
+    @DisplayName(
+            "stress: no loss, no duplicate, order per producer, exact acks, capacity never exceeded")
     void stress_manyProducersAndConsumers_keepEveryInvariant() throws Exception {
         Random rnd = Seeds.random("stress");
         int producers = 2 + rnd.nextInt(4);
@@ -46,7 +46,8 @@ public abstract class StressCase extends LibbeatCases {
         int capacity = 1 + rnd.nextInt(1024);
         int each = stressEventsPerProducer();
         long consumerSeed = rnd.nextLong();
-        System.out.printf("[stress] producers=%d consumers=%d maxBatch=%d maxHeld=%d capacity=%d each=%d%n",
+        System.out.printf(
+                "[stress] producers=%d consumers=%d maxBatch=%d maxHeld=%d capacity=%d each=%d%n",
                 producers, consumers, maxBatch, maxHeld, capacity, each);
         AckRecorder eventer = new AckRecorder();
         Broker b = broker(eventer, capacity);
@@ -60,38 +61,48 @@ public abstract class StressCase extends LibbeatCases {
             attempted[id] = new AtomicLong();
             AckRecorder rec = recs[id];
             AtomicLong tries = attempted[id];
-            rec.onEachAck(() -> assertThat(rec.acked()).as("acks never exceed publishes").isLessThanOrEqualTo(tries.get()));
+            rec.onEachAck(
+                    () ->
+                            assertThat(rec.acked())
+                                    .as("acks never exceed publishes")
+                                    .isLessThanOrEqualTo(tries.get()));
             boolean dropOnCancel = rnd.nextBoolean();
             int cancelAt = rnd.nextInt(4) == 0 ? rnd.nextInt(each) : -1;
             Producer p = b.producer(rec.config(dropOnCancel));
             int pid = id;
-            publishing.add(Async.start("stress-producer-" + id, () -> {
-                int accepted = 0;
-                for (int i = 0; i < each; i++) {
-                    if (i == cancelAt) {
-                        p.cancel();
-                    }
-                    tries.incrementAndGet();
-                    if (p.publish(TestEvents.event(pid, i))) {
-                        accepted++;
-                    }
-                }
-                return accepted;
-            }));
+            publishing.add(
+                    Async.start(
+                            "stress-producer-" + id,
+                            () -> {
+                                int accepted = 0;
+                                for (int i = 0; i < each; i++) {
+                                    if (i == cancelAt) {
+                                        p.cancel();
+                                    }
+                                    tries.incrementAndGet();
+                                    if (p.publish(TestEvents.event(pid, i))) {
+                                        accepted++;
+                                    }
+                                }
+                                return accepted;
+                            }));
         }
 
         AtomicBoolean done = new AtomicBoolean();
         AtomicLong overCapacity = new AtomicLong();
-        Async<Boolean> sampler = Async.start("stress-sampler", () -> {
-            while (!done.get()) {
-                BrokerStats s = b.stats();
-                if (capacity > 0 && s.bufferedEvents() > capacity) {
-                    overCapacity.incrementAndGet();
-                }
-                Thread.yield();
-            }
-            return true;
-        });
+        Async<Boolean> sampler =
+                Async.start(
+                        "stress-sampler",
+                        () -> {
+                            while (!done.get()) {
+                                BrokerStats s = b.stats();
+                                if (capacity > 0 && s.bufferedEvents() > capacity) {
+                                    overCapacity.incrementAndGet();
+                                }
+                                Thread.yield();
+                            }
+                            return true;
+                        });
 
         AtomicLong taken = new AtomicLong();
         Queue<List<Event>> streams = new ConcurrentLinkedQueue<>();
@@ -102,41 +113,50 @@ public abstract class StressCase extends LibbeatCases {
             handles.add(c);
             // Batches go to an acker thread that acks them out of order. It never waits for the
             // consumer while holding batches, so acks cannot deadlock against a full buffer.
-            java.util.concurrent.BlockingQueue<Batch> toAck = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.concurrent.BlockingQueue<Batch> toAck =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
             Batch endMark = new EndMark();
             Random crnd = new Random(consumerSeed + i);
             Random arnd = new Random(consumerSeed - i);
-            consuming.add(Async.start("stress-acker-" + i, () -> {
-                List<Batch> held = new ArrayList<>();
-                for (;;) {
-                    Batch next = held.isEmpty() ? toAck.take() : toAck.poll();
-                    if (next == endMark) {
-                        held.forEach(Batch::ack);
-                        return true;
-                    }
-                    if (next != null) {
-                        held.add(next);
-                    }
-                    if (next == null || held.size() >= maxHeld || arnd.nextInt(3) == 0) {
-                        held.remove(arnd.nextInt(held.size())).ack();
-                    }
-                }
-            }));
-            consuming.add(Async.start("stress-consumer-" + i, () -> {
-                List<Event> mine = new ArrayList<>();
-                streams.add(mine);
-                try {
-                    while (true) {
-                        Batch got = c.get(1 + crnd.nextInt(maxBatch));
-                        mine.addAll(got.events());
-                        taken.addAndGet(got.size());
-                        toAck.add(got);
-                    }
-                } catch (BrokerClosedException e) {
-                    toAck.add(endMark);
-                }
-                return true;
-            }));
+            consuming.add(
+                    Async.start(
+                            "stress-acker-" + i,
+                            () -> {
+                                List<Batch> held = new ArrayList<>();
+                                for (; ; ) {
+                                    Batch next = held.isEmpty() ? toAck.take() : toAck.poll();
+                                    if (next == endMark) {
+                                        held.forEach(Batch::ack);
+                                        return true;
+                                    }
+                                    if (next != null) {
+                                        held.add(next);
+                                    }
+                                    if (next == null
+                                            || held.size() >= maxHeld
+                                            || arnd.nextInt(3) == 0) {
+                                        held.remove(arnd.nextInt(held.size())).ack();
+                                    }
+                                }
+                            }));
+            consuming.add(
+                    Async.start(
+                            "stress-consumer-" + i,
+                            () -> {
+                                List<Event> mine = new ArrayList<>();
+                                streams.add(mine);
+                                try {
+                                    while (true) {
+                                        Batch got = c.get(1 + crnd.nextInt(maxBatch));
+                                        mine.addAll(got.events());
+                                        taken.addAndGet(got.size());
+                                        toAck.add(got);
+                                    }
+                                } catch (BrokerClosedException e) {
+                                    toAck.add(endMark);
+                                }
+                                return true;
+                            }));
         }
 
         int[] accepted = new int[producers];
@@ -164,7 +184,9 @@ public abstract class StressCase extends LibbeatCases {
         }
         for (int id = 0; id < producers; id++) {
             for (Event e : recs[id].dropped()) {
-                assertThat(seen.add(key(e))).as("dropped and delivered, or dropped twice: %s", e).isTrue();
+                assertThat(seen.add(key(e)))
+                        .as("dropped and delivered, or dropped twice: %s", e)
+                        .isTrue();
             }
         }
         for (int id = 0; id < producers; id++) {

@@ -11,10 +11,12 @@ public final class TestEvents {
     /** The topic of every test event. */
     public static final String TOPIC = "brokertest";
 
-    private TestEvents() {
-    }
+    private TestEvents() {}
 
-    /** Event number {@code seq} of producer {@code producer}, with a value of {@code valueBytes} bytes. */
+    /**
+     * Event number {@code seq} of producer {@code producer}, with a value of {@code valueBytes}
+     * bytes.
+     */
     public static Event event(int producer, int seq, int valueBytes) {
         byte[] key = ByteBuffer.allocate(8).putInt(producer).putInt(seq).array();
         return Event.of(TOPIC, key, new byte[valueBytes]);

@@ -1,9 +1,9 @@
 package io.ferry.gateway;
 
 /**
- * A request the gateway refuses, with the HTTP status, a stable machine-readable code and a
- * message for people (what was wrong and what is accepted). Thrown and caught on the handling
- * thread only; carries no stack trace.
+ * A request the gateway refuses, with the HTTP status, a stable machine-readable code and a message
+ * for people (what was wrong and what is accepted). Thrown and caught on the handling thread only;
+ * carries no stack trace.
  */
 final class ApiException extends RuntimeException {
     private static final long serialVersionUID = 1L;

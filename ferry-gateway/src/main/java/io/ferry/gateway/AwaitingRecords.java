@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The records published at ack level {@code kafka} that wait for Kafka's answer, and the matching
- * of the engine's per-record callbacks (delivered, failed, dropped) to them. Thread-safe:
- * {@link #publish} runs on several event-loop threads at once, {@link #take} on engine threads.
+ * of the engine's per-record callbacks (delivered, failed, dropped) to them. Thread-safe: {@link
+ * #publish} runs on several event-loop threads at once, {@link #take} on engine threads.
  */
 final class AwaitingRecords {
     /* Design notes
@@ -57,31 +57,37 @@ final class AwaitingRecords {
 
     /** Publishes one event into the broker without blocking ({@code Producer.tryPublish}). */
     interface Publisher {
-        /** @return true when the broker accepted {@code e}; false when full or closed */
+        /**
+         * @return true when the broker accepted {@code e}; false when full or closed
+         */
         boolean tryPublish(Event e);
     }
 
     /** Stands for a none/local record in a copy-mode deque: answers nobody when taken. */
-    private static final RecordOutcome PLACEHOLDER = new RecordOutcome() {
-        @Override
-        public void delivered(int partition, long offset) {
-            throw new IllegalStateException("placeholder answered");
-        }
+    private static final RecordOutcome PLACEHOLDER =
+            new RecordOutcome() {
+                @Override
+                public void delivered(int partition, long offset) {
+                    throw new IllegalStateException("placeholder answered");
+                }
 
-        @Override
-        public void failed(String reason) {
-            throw new IllegalStateException("placeholder answered");
-        }
+                @Override
+                public void failed(String reason) {
+                    throw new IllegalStateException("placeholder answered");
+                }
 
-        @Override
-        public String toString() {
-            return "PLACEHOLDER";
-        }
-    };
+                @Override
+                public String toString() {
+                    return "PLACEHOLDER";
+                }
+            };
 
     private final boolean handsOutCopies;
+
     /** Key: Same (identity) or Event (copies); deques guarded by compute on their key. */
-    private final ConcurrentHashMap<Object, ArrayDeque<RecordOutcome>> waiting = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, ArrayDeque<RecordOutcome>> waiting =
+            new ConcurrentHashMap<>();
+
     /** Waiters and placeholders held or being registered; raised before they enter the map. */
     private final AtomicInteger entries = new AtomicInteger();
 
@@ -107,50 +113,63 @@ final class AwaitingRecords {
             }
             return publishAmongEqual(e, broker);
         }
-        return handsOutCopies ? registerInOrder(e, outcome, broker) : registerSame(e, outcome, broker);
+        return handsOutCopies
+                ? registerInOrder(e, outcome, broker)
+                : registerSame(e, outcome, broker);
     }
 
     /** Same instances: register, then publish; unregister if refused. */
     private boolean registerSame(Event e, RecordOutcome outcome, Publisher broker) {
         Same key = new Same(e);
         entries.incrementAndGet();
-        waiting.compute(key, (k, q) -> {
-            ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(1) : q;
-            d.addLast(outcome);
-            return d;
-        });
+        waiting.compute(
+                key,
+                (k, q) -> {
+                    ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(1) : q;
+                    d.addLast(outcome);
+                    return d;
+                });
         boolean ok = false;
         try {
             ok = broker.tryPublish(e);
         } finally {
             if (!ok) {
-                waiting.computeIfPresent(key, (k, q) -> {
-                    q.removeLastOccurrence(outcome);
-                    return q.isEmpty() ? null : q;
-                });
+                waiting.computeIfPresent(
+                        key,
+                        (k, q) -> {
+                            q.removeLastOccurrence(outcome);
+                            return q.isEmpty() ? null : q;
+                        });
                 entries.decrementAndGet();
             }
         }
         return ok;
     }
 
-    /** Copies: register and publish atomically with respect to every other publish of an equal event. */
+    /**
+     * Copies: register and publish atomically with respect to every other publish of an equal
+     * event.
+     */
     private boolean registerInOrder(Event e, RecordOutcome outcome, Publisher broker) {
         boolean[] ok = new boolean[1];
-        entries.incrementAndGet(); // before the engine can see the event: take must not skip the map
+        entries.incrementAndGet(); // before the engine can see the event: take must not skip the
+        // map
         try {
-            waiting.compute(e, (k, q) -> {
-                ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(2) : q;
-                d.addLast(outcome);
-                try {
-                    ok[0] = broker.tryPublish(e);
-                } finally {
-                    if (!ok[0]) {
-                        d.removeLast(); // ours: the deque only changes under this key's compute
-                    }
-                }
-                return d.isEmpty() ? null : d;
-            });
+            waiting.compute(
+                    e,
+                    (k, q) -> {
+                        ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(2) : q;
+                        d.addLast(outcome);
+                        try {
+                            ok[0] = broker.tryPublish(e);
+                        } finally {
+                            if (!ok[0]) {
+                                d.removeLast(); // ours: the deque only changes under this
+                                // key's compute
+                            }
+                        }
+                        return d.isEmpty() ? null : d;
+                    });
         } finally {
             if (!ok[0]) {
                 entries.decrementAndGet();
@@ -159,24 +178,29 @@ final class AwaitingRecords {
         return ok[0];
     }
 
-    /** Copies, a none/local record while something waits: a placeholder if an equal record is tracked. */
+    /**
+     * Copies, a none/local record while something waits: a placeholder if an equal record is
+     * tracked.
+     */
     private boolean publishAmongEqual(Event e, Publisher broker) {
         int[] result = new int[1]; // 0: nothing equal tracked, 1: accepted, 2: refused
-        waiting.computeIfPresent(e, (k, q) -> {
-            entries.incrementAndGet();
-            boolean ok = false;
-            try {
-                ok = broker.tryPublish(e);
-            } finally {
-                if (ok) {
-                    q.addLast(PLACEHOLDER);
-                } else {
-                    entries.decrementAndGet();
-                }
-            }
-            result[0] = ok ? 1 : 2;
-            return q;
-        });
+        waiting.computeIfPresent(
+                e,
+                (k, q) -> {
+                    entries.incrementAndGet();
+                    boolean ok = false;
+                    try {
+                        ok = broker.tryPublish(e);
+                    } finally {
+                        if (ok) {
+                            q.addLast(PLACEHOLDER);
+                        } else {
+                            entries.decrementAndGet();
+                        }
+                    }
+                    result[0] = ok ? 1 : 2;
+                    return q;
+                });
         if (result[0] == 0) {
             return broker.tryPublish(e);
         }
@@ -192,10 +216,12 @@ final class AwaitingRecords {
             return null;
         }
         RecordOutcome[] out = new RecordOutcome[1];
-        waiting.computeIfPresent(handsOutCopies ? event : new Same(event), (k, q) -> {
-            out[0] = q.poll();
-            return q.isEmpty() ? null : q;
-        });
+        waiting.computeIfPresent(
+                handsOutCopies ? event : new Same(event),
+                (k, q) -> {
+                    out[0] = q.poll();
+                    return q.isEmpty() ? null : q;
+                });
         if (out[0] == null) {
             return null;
         }
@@ -212,10 +238,12 @@ final class AwaitingRecords {
     int tracked() {
         int[] n = new int[1];
         for (Object k : waiting.keySet()) {
-            waiting.computeIfPresent(k, (kk, q) -> {
-                n[0] += q.size();
-                return q;
-            });
+            waiting.computeIfPresent(
+                    k,
+                    (kk, q) -> {
+                        n[0] += q.size();
+                        return q;
+                    });
         }
         return n[0];
     }

@@ -6,13 +6,12 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * Reads a request body as raw bytes, whatever its content type, up to a limit; event-loop thread
- * of the request. (Vert.x Web's BodyHandler decodes form content types, which a produce body is
- * not: {@code curl -d} sends {@code application/x-www-form-urlencoded}.)
+ * Reads a request body as raw bytes, whatever its content type, up to a limit; event-loop thread of
+ * the request. (Vert.x Web's BodyHandler decodes form content types, which a produce body is not:
+ * {@code curl -d} sends {@code application/x-www-form-urlencoded}.)
  */
 final class BodyReader {
-    private BodyReader() {
-    }
+    private BodyReader() {}
 
     /** What to do once the body is read, or when it is refused. */
     interface Then {
@@ -39,12 +38,16 @@ final class BodyReader {
             }
             if (declared < 0) {
                 ex.response.putHeader(HttpHeaders.CONNECTION, "close");
-                then.refused(ex, ApiException.badRequest("invalid_request", "the request is malformed: Content-Length is '"
-                        + length + "'"));
+                then.refused(
+                        ex,
+                        ApiException.badRequest(
+                                "invalid_request",
+                                "the request is malformed: Content-Length is '" + length + "'"));
                 return;
             }
             if (declared > maxBytes) {
-                // refused before the body is read; the connection closes so the rest is not read either
+                // refused before the body is read; the connection closes so the rest is not read
+                // either
                 ex.response.putHeader(HttpHeaders.CONNECTION, "close");
                 then.refused(ex, tooLarge(maxBytes));
                 return;
@@ -53,23 +56,31 @@ final class BodyReader {
         Buffer body = Buffer.buffer(declared < 0 ? 1024 : (int) declared);
         Chunks chunks = new Chunks(ex, body, maxBytes, then);
         req.handler(chunks);
-        req.endHandler(v -> {
-            if (!chunks.over) {
-                ex.body = body;
-                then.read(ex);
-            }
-        });
-        req.exceptionHandler(t -> {
-            if (!chunks.over && !ex.response.ended() && !ex.response.closed()) {
-                chunks.over = true;
-                then.refused(ex, ApiException.badRequest("invalid_request", "the request body could not be read: " + t));
-            }
-        });
+        req.endHandler(
+                v -> {
+                    if (!chunks.over) {
+                        ex.body = body;
+                        then.read(ex);
+                    }
+                });
+        req.exceptionHandler(
+                t -> {
+                    if (!chunks.over && !ex.response.ended() && !ex.response.closed()) {
+                        chunks.over = true;
+                        then.refused(
+                                ex,
+                                ApiException.badRequest(
+                                        "invalid_request",
+                                        "the request body could not be read: " + t));
+                    }
+                });
     }
 
     static ApiException tooLarge(int maxBytes) {
-        return new ApiException(413, "body_too_large", "the request body is over gateway.max-body-bytes=" + maxBytes
-                + " bytes");
+        return new ApiException(
+                413,
+                "body_too_large",
+                "the request body is over gateway.max-body-bytes=" + maxBytes + " bytes");
     }
 
     /** Appends the chunks, refusing the body once it is over the limit. */

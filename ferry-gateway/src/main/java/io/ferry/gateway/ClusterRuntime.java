@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One configured Kafka cluster inside the gateway: its {@link FerryPipeline} (broker + engine), an
- * admin client for the topic endpoints, and the records waiting for Kafka's answer. {@link #publish}
- * is called on Vert.x event-loop threads (each gets its own broker producer); the delivery callbacks
- * come from engine threads.
+ * admin client for the topic endpoints, and the records waiting for Kafka's answer. {@link
+ * #publish} is called on Vert.x event-loop threads (each gets its own broker producer); the
+ * delivery callbacks come from engine threads.
  */
 final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     /* Design notes
@@ -54,19 +54,28 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     final String name;
     final FerryPipeline pipeline;
     final Admin admin;
+
     /** Partition counts, to refuse a missing topic or partition before accepting. */
     final TopicCache topics;
+
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
+
     /**
      * The ack=kafka records waiting for Kafka's answer. Null until the pipeline has started (its
      * mode depends on the broker): the engine may report records a durable broker recovered before
      * that, and nobody waits for those.
      */
     private volatile AwaitingRecords waiting;
+
     private final ThreadLocal<LoopProducer> producers;
-    /** The broker acks producers once events are stored durably (the disk broker): ack=local waits for that. */
+
+    /**
+     * The broker acks producers once events are stored durably (the disk broker): ack=local waits
+     * for that.
+     */
     final boolean durableAcks;
+
     final LongAdder bytesSent = new LongAdder();
     final LongAdder dropped = new LongAdder();
     final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
@@ -79,27 +88,43 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         p.putAll(config.kafka().passThrough());
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "ferry-gateway-admin-" + name);
-        // the pass-through settings may include producer-only keys, which the admin client does not take
+        // the pass-through settings may include producer-only keys, which the admin client does not
+        // take
         p.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k.toString()));
-        this.admin = Admin.create(p); // connects lazily: created first, so a bad pipeline setting cannot leak it
+        this.admin =
+                Admin.create(
+                        p); // connects lazily: created first, so a bad pipeline setting cannot leak
+        // it
         this.topics = new TopicCache(admin, System::currentTimeMillis);
-        LOG.info("cluster {}: connecting to Kafka at {} (waiting at most delivery.timeout.ms={} ms)", name,
-                config.kafka().bootstrapServers(), config.kafka().deliveryTimeoutMs());
+        LOG.info(
+                "cluster {}: connecting to Kafka at {} (waiting at most delivery.timeout.ms={} ms)",
+                name,
+                config.kafka().bootstrapServers(),
+                config.kafka().deliveryTimeoutMs());
         try {
-            this.pipeline = FerryPipeline.start(withFlushDefaults(config.broker()), config.kafka(), this);
+            this.pipeline =
+                    FerryPipeline.start(withFlushDefaults(config.broker()), config.kafka(), this);
         } catch (RuntimeException e) {
             admin.close(Duration.ZERO);
             throw e;
         }
-        this.durableAcks = pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
-        // a broker that acks on durable store reads events back: the engine gets copies (design notes)
+        this.durableAcks =
+                pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
+        // a broker that acks on durable store reads events back: the engine gets copies (design
+        // notes)
         boolean handsOutCopies = durableAcks;
         this.waiting = new AwaitingRecords(handsOutCopies);
-        this.producers = ThreadLocal.withInitial(() -> new LoopProducer(pipeline, this::dropped, durableAcks));
+        this.producers =
+                ThreadLocal.withInitial(
+                        () -> new LoopProducer(pipeline, this::dropped, durableAcks));
     }
 
-    /** The gateway's flush defaults for a memory broker: {@value #FLUSH_MIN_EVENTS} events or {@value #FLUSH_TIMEOUT}. */
+    /**
+     * The gateway's flush defaults for a memory broker: {@value #FLUSH_MIN_EVENTS} events or
+     * {@value #FLUSH_TIMEOUT}.
+     */
     static final int FLUSH_MIN_EVENTS = 2048;
+
     static final String FLUSH_TIMEOUT = "1ms";
 
     /**
@@ -109,7 +134,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      */
     static BrokerConfig withFlushDefaults(BrokerConfig broker) {
         if (!broker.type().equals("memory")
-                || broker.settings().containsKey("flush.min_events") || broker.settings().containsKey("flush.timeout")) {
+                || broker.settings().containsKey("flush.min_events")
+                || broker.settings().containsKey("flush.timeout")) {
             return broker;
         }
         Map<String, Object> settings = new LinkedHashMap<>(broker.settings());
@@ -129,8 +155,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     }
 
     /**
-     * Runs {@code stored} (on the broker's ack thread) once the broker has durably stored every event
-     * this thread published so far; only when {@link #durableAcks}. Event-loop threads only.
+     * Runs {@code stored} (on the broker's ack thread) once the broker has durably stored every
+     * event this thread published so far; only when {@link #durableAcks}. Event-loop threads only.
      */
     void whenStored(Runnable stored) {
         producers.get().whenStored(stored);
@@ -160,7 +186,12 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         if (o != null) {
             o.failed(reason);
         }
-        logLimited(code, "cluster {}: a record for topic {} will not reach Kafka: {}", name, event.topic(), reason);
+        logLimited(
+                code,
+                "cluster {}: a record for topic {} will not reach Kafka: {}",
+                name,
+                event.topic(),
+                reason);
     }
 
     private void dropped(Event event) {
@@ -189,7 +220,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     }
 
     /**
-     * Drains the broker into Kafka within {@code timeout} and closes; logs what could not be delivered.
+     * Drains the broker into Kafka within {@code timeout} and closes; logs what could not be
+     * delivered.
      *
      * @return true when everything the broker held reached Kafka (or failed for good) in time
      */
@@ -204,12 +236,22 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         }
         long failed = failures.values().stream().mapToLong(LongAdder::sum).sum();
         if (settled && dropped.sum() == 0) {
-            LOG.info("cluster {}: drained {} buffered events into Kafka in {} ms; {} records failed for good since start {}",
-                    name, buffered, (System.nanoTime() - start) / 1_000_000, failed, failures);
+            LOG.info(
+                    "cluster {}: drained {} buffered events into Kafka in {} ms; {} records failed for good since start {}",
+                    name,
+                    buffered,
+                    (System.nanoTime() - start) / 1_000_000,
+                    failed,
+                    failures);
         } else {
-            LOG.error("cluster {}: {} events could not be delivered before the shutdown timeout of {} ms (dropped from the "
-                    + "memory broker; a durable broker keeps them for its next start); {} records failed for good since start {}",
-                    name, dropped.sum(), timeout.toMillis(), failed, failures);
+            LOG.error(
+                    "cluster {}: {} events could not be delivered before the shutdown timeout of {} ms (dropped from the "
+                            + "memory broker; a durable broker keeps them for its next start); {} records failed for good since start {}",
+                    name,
+                    dropped.sum(),
+                    timeout.toMillis(),
+                    failed,
+                    failures);
         }
         return settled && dropped.sum() == 0;
     }
@@ -227,11 +269,14 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         private final Producer producer;
         private long published; // event-loop thread only
         private long stored; // guarded by this
-        private final ArrayDeque<Object[]> waiters = new ArrayDeque<>(); // {Long seq, Runnable}; guarded by this
+        private final ArrayDeque<Object[]> waiters =
+                new ArrayDeque<>(); // {Long seq, Runnable}; guarded by this
 
-        LoopProducer(FerryPipeline pipeline, ProducerConfig.DropListener dropped, boolean durableAcks) {
+        LoopProducer(
+                FerryPipeline pipeline, ProducerConfig.DropListener dropped, boolean durableAcks) {
             ProducerConfig pc = ProducerConfig.DEFAULT.dropListener(dropped);
-            // without durable acks no ack listener: the broker keeps no per-event ack bookkeeping (rule 1.5)
+            // without durable acks no ack listener: the broker keeps no per-event ack bookkeeping
+            // (rule 1.5)
             this.producer = pipeline.producer(durableAcks ? pc.ackListener(this::onAck) : pc);
         }
 

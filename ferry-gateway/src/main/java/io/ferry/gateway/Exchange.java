@@ -16,10 +16,15 @@ final class Exchange {
 
     final HttpServerRequest request;
     final HttpServerResponse response;
-    /** The {@code {cluster}} of a {@code /clusters/{cluster}/...} path, null for an unprefixed one. */
+
+    /**
+     * The {@code {cluster}} of a {@code /clusters/{cluster}/...} path, null for an unprefixed one.
+     */
     final String cluster;
+
     /** The {@code {topic}} of a {@code /topics/{topic}...} path, else null. */
     final String topic;
+
     /** The request body, once read (POST routes). */
     Buffer body = EMPTY;
 
@@ -33,8 +38,8 @@ final class Exchange {
     /**
      * The first value of query parameter {@code name}, %-decoded ({@code +} is a space); "" for a
      * name without {@code =}; null when absent. Scans the raw query instead of decoding all of it
-     * into a map ({@code request.params()} took about 5% of a single POST's event-loop time).
-     * Only {@code &} separates parameters ({@code ;} is an ordinary character).
+     * into a map ({@code request.params()} took about 5% of a single POST's event-loop time). Only
+     * {@code &} separates parameters ({@code ;} is an ordinary character).
      *
      * @throws IllegalArgumentException for a malformed %-escape
      */
@@ -85,7 +90,8 @@ final class Exchange {
         try {
             return URLDecoder.decode(v, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the query string is malformed: '" + v + "' has an invalid %-escape");
+            throw new IllegalArgumentException(
+                    "the query string is malformed: '" + v + "' has an invalid %-escape");
         }
     }
 }

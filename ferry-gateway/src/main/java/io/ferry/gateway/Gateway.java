@@ -2,9 +2,9 @@ package io.ferry.gateway;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ferry's server: the HTTP API over one {@link ClusterRuntime} per configured Kafka cluster.
- * {@link #start} and {@link #shutdown} may be called from any thread (not an event loop).
+ * Ferry's server: the HTTP API over one {@link ClusterRuntime} per configured Kafka cluster. {@link
+ * #start} and {@link #shutdown} may be called from any thread (not an event loop).
  *
  * <pre>{@code
  * try (Gateway g = Gateway.start(GatewayConfig.load(Path.of("ferry.yaml")))) {
@@ -53,8 +53,11 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.clusters = clusters;
         clusters.values().forEach(metrics::cluster);
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
-                .setPreferNativeTransport(config.nativeTransport()));
+        this.vertx =
+                Vertx.vertx(
+                        new VertxOptions()
+                                .setEventLoopPoolSize(config.eventLoops())
+                                .setPreferNativeTransport(config.nativeTransport()));
         this.api = new HttpApi(this, config, metrics);
     }
 
@@ -66,7 +69,8 @@ public final class Gateway implements AutoCloseable {
     /**
      * Connects to every cluster, starts their brokers and the HTTP server.
      *
-     * @throws GatewayConfig.ConfigException or {@link io.ferry.broker.BrokerConfigException} for a bad setting
+     * @throws GatewayConfig.ConfigException or {@link io.ferry.broker.BrokerConfigException} for a
+     *     bad setting
      * @throws IllegalStateException when a cluster cannot be reached or the port cannot be bound
      */
     public static Gateway start(GatewayConfig config) {
@@ -74,8 +78,11 @@ public final class Gateway implements AutoCloseable {
         try {
             for (Map.Entry<String, GatewayConfig.Cluster> c : config.clusters().entrySet()) {
                 clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), c.getValue()));
-                LOG.info("cluster {}: connected to Kafka at {}, broker {}", c.getKey(),
-                        c.getValue().kafka().bootstrapServers(), c.getValue().broker());
+                LOG.info(
+                        "cluster {}: connected to Kafka at {}, broker {}",
+                        c.getKey(),
+                        c.getValue().kafka().bootstrapServers(),
+                        c.getValue().broker());
             }
         } catch (RuntimeException e) {
             clusters.values().forEach(ClusterRuntime::close);
@@ -89,11 +96,17 @@ public final class Gateway implements AutoCloseable {
             clusters.values().forEach(ClusterRuntime::close);
             throw e;
         }
-        LOG.info("gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {})",
-                config.host(), g.port(), config.eventLoops(), g.transport(), config.defaultCluster(),
+        LOG.info(
+                "gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {})",
+                config.host(),
+                g.port(),
+                config.eventLoops(),
+                g.transport(),
+                config.defaultCluster(),
                 config.defaultAck().wireName());
         if (config.nativeTransport() && !g.vertx.isNativeTransportEnabled()) {
-            LOG.warn("gateway: the native (epoll) transport did not load, using Java NIO: {}",
+            LOG.warn(
+                    "gateway: the native (epoll) transport did not load, using Java NIO: {}",
                     String.valueOf(g.vertx.unavailableNativeTransportCause()));
         }
         return g;
@@ -103,28 +116,46 @@ public final class Gateway implements AutoCloseable {
         // Vert.x shares one port between the servers of the instances only when they ask for the
         // same port: port 0 is resolved to a free port first
         int p = config.port() != 0 ? config.port() : freePort(config.host());
-        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(p)
-                .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
-                .setHandle100ContinueAutomatically(true)
-                // no WebSocket endpoints: without these Netty's WebSocket extension handler sits in
-                // every connection's pipeline and inspects every request and response
-                .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false)
-                // every read and write of a request and its answer happens on the request's event
-                // loop (answers that wait for Kafka come back through its context): Vert.x can then
-                // skip its outbound message queue. HTTP/1.1 only: no h2c upgrade.
-                .setStrictThreadMode(true).setHttp2ClearTextEnabled(false);
-        await(vertx.deployVerticle(() -> new VerticleBase() {
-            @Override
-            public Future<?> start() {
-                return vertx.createHttpServer(options).requestHandler(api).listen();
-            }
-        }, new DeploymentOptions().setInstances(config.eventLoops())), "binding " + config.host() + ":" + p);
+        HttpServerOptions options =
+                new HttpServerOptions()
+                        .setHost(config.host())
+                        .setPort(p)
+                        .setIdleTimeout(60)
+                        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                        .setMaxInitialLineLength(8192)
+                        .setMaxHeaderSize(16384)
+                        .setHandle100ContinueAutomatically(true)
+                        // no WebSocket endpoints: without these Netty's WebSocket extension handler
+                        // sits in
+                        // every connection's pipeline and inspects every request and response
+                        .setPerMessageWebSocketCompressionSupported(false)
+                        .setPerFrameWebSocketCompressionSupported(false)
+                        // every read and write of a request and its answer happens on the request's
+                        // event
+                        // loop (answers that wait for Kafka come back through its context): Vert.x
+                        // can then
+                        // skip its outbound message queue. HTTP/1.1 only: no h2c upgrade.
+                        .setStrictThreadMode(true)
+                        .setHttp2ClearTextEnabled(false);
+        await(
+                vertx.deployVerticle(
+                        () ->
+                                new VerticleBase() {
+                                    @Override
+                                    public Future<?> start() {
+                                        return vertx.createHttpServer(options)
+                                                .requestHandler(api)
+                                                .listen();
+                                    }
+                                },
+                        new DeploymentOptions().setInstances(config.eventLoops())),
+                "binding " + config.host() + ":" + p);
         port.set(p);
     }
 
     private static int freePort(String host) {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+        try (java.net.ServerSocket s =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
             return s.getLocalPort();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot find a free port on " + host + ": " + e, e);
@@ -138,7 +169,8 @@ public final class Gateway implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while " + what, e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(what + " failed: " + (e.getCause() == null ? e : e.getCause()), e);
+            throw new IllegalStateException(
+                    what + " failed: " + (e.getCause() == null ? e : e.getCause()), e);
         }
     }
 
@@ -182,8 +214,11 @@ public final class Gateway implements AutoCloseable {
         }
         shuttingDown = true;
         long buffered = clusters.values().stream().mapToLong(ClusterRuntime::bufferedEvents).sum();
-        LOG.info("shutting down: new requests get 503; {} requests in progress, {} events buffered; draining within {} ms",
-                api.inFlight(), buffered, config.shutdownTimeoutMs());
+        LOG.info(
+                "shutting down: new requests get 503; {} requests in progress, {} events buffered; draining within {} ms",
+                api.inFlight(),
+                buffered,
+                config.shutdownTimeoutMs());
         clusters.values().forEach(c -> c.pipeline.engine().flush());
         requestEnded();
     }
@@ -194,16 +229,19 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown within {@code gateway.shutdown-timeout-ms}: new requests get 503, the requests
-     * in progress finish, the brokers drain into Kafka; logs what could not be delivered. Idempotent.
+     * Graceful shutdown within {@code gateway.shutdown-timeout-ms}: new requests get 503, the
+     * requests in progress finish, the brokers drain into Kafka; logs what could not be delivered.
+     * Idempotent.
      *
-     * @return true when everything accepted was settled (delivered or failed for good with a reason)
+     * @return true when everything accepted was settled (delivered or failed for good with a
+     *     reason)
      */
     public synchronized boolean shutdown() {
         if (shutdownResult != null) {
             return shutdownResult;
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
+        long deadline =
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
         beginShutdown();
         try {
             idle.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -223,8 +261,11 @@ public final class Gateway implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("closing the HTTP server: {}", e.toString());
         }
-        LOG.info("gateway stopped; {}", all ? "everything accepted was delivered or reported"
-                : "some events could not be delivered (see above)");
+        LOG.info(
+                "gateway stopped; {}",
+                all
+                        ? "everything accepted was delivered or reported"
+                        : "some events could not be delivered (see above)");
         shutdownResult = all;
         return all;
     }

@@ -19,8 +19,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The gateway's configuration, read from YAML ({@code ferry.yaml}); immutable. Every setting, its
- * default and unit is in {@code docs/configuration.md}. Unknown keys and bad values fail at
- * {@link #parse} with a {@link ConfigException} naming the key.
+ * default and unit is in {@code docs/configuration.md}. Unknown keys and bad values fail at {@link
+ * #parse} with a {@link ConfigException} naming the key.
  *
  * <pre>
  * gateway:
@@ -35,10 +35,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param host {@code gateway.host}: the address to listen on
  * @param port {@code gateway.port}: the HTTP port (0: any free port)
  * @param eventLoops {@code gateway.event-loops}: Vert.x event-loop threads
- * @param nativeTransport {@code gateway.native-transport}: use Netty's epoll transport where it loads
+ * @param nativeTransport {@code gateway.native-transport}: use Netty's epoll transport where it
+ *     loads
  * @param defaultAck {@code gateway.default-ack}: the ack level of requests without {@code ack}
  * @param maxBodyBytes {@code gateway.max-body-bytes}: larger request bodies get 413
- * @param maxConcurrentRequests {@code gateway.max-concurrent-requests}: requests in progress beyond it get 429
+ * @param maxConcurrentRequests {@code gateway.max-concurrent-requests}: requests in progress beyond
+ *     it get 429
  * @param shutdownTimeoutMs {@code gateway.shutdown-timeout-ms}: how long a graceful shutdown drains
  * @param retryAfterSeconds {@code gateway.retry-after-seconds}: the Retry-After of a 429
  * @param defaultCluster {@code gateway.default-cluster}: the cluster of the unprefixed paths
@@ -58,8 +60,7 @@ public record GatewayConfig(
         Map<String, Cluster> clusters) {
 
     /** One Kafka cluster: its client settings and the broker that buffers its events. */
-    public record Cluster(KafkaSettings kafka, BrokerConfig broker) {
-    }
+    public record Cluster(KafkaSettings kafka, BrokerConfig broker) {}
 
     /** A configuration that cannot be used; the message names the key and what is accepted. */
     public static final class ConfigException extends RuntimeException {
@@ -70,43 +71,97 @@ public record GatewayConfig(
         }
     }
 
-    static final Set<String> GATEWAY_KEYS = Set.of("host", "port", "event-loops", "native-transport", "default-ack", "max-body-bytes",
-            "max-concurrent-requests", "shutdown-timeout-ms", "retry-after-seconds", "default-cluster");
+    static final Set<String> GATEWAY_KEYS =
+            Set.of(
+                    "host",
+                    "port",
+                    "event-loops",
+                    "native-transport",
+                    "default-ack",
+                    "max-body-bytes",
+                    "max-concurrent-requests",
+                    "shutdown-timeout-ms",
+                    "retry-after-seconds",
+                    "default-cluster");
 
     /** Validates the cross-setting rules. */
     public GatewayConfig {
         clusters = Map.copyOf(clusters);
         if (clusters.isEmpty()) {
-            throw new ConfigException("clusters: at least one cluster is needed (clusters.<name>.kafka.bootstrap.servers)");
+            throw new ConfigException(
+                    "clusters: at least one cluster is needed (clusters.<name>.kafka.bootstrap.servers)");
         }
         if (!clusters.containsKey(defaultCluster)) {
-            throw new ConfigException("gateway.default-cluster is '" + defaultCluster + "'; configured clusters: "
-                    + new TreeSet<>(clusters.keySet()));
+            throw new ConfigException(
+                    "gateway.default-cluster is '"
+                            + defaultCluster
+                            + "'; configured clusters: "
+                            + new TreeSet<>(clusters.keySet()));
         }
     }
 
     /** One cluster named {@code default} with default gateway settings. */
     public static GatewayConfig of(KafkaSettings kafka, BrokerConfig broker) {
-        return new GatewayConfig("0.0.0.0", 8080, 2, true, AckLevel.LOCAL, 1_048_576, 4096, 30_000, 1, "default",
+        return new GatewayConfig(
+                "0.0.0.0",
+                8080,
+                2,
+                true,
+                AckLevel.LOCAL,
+                1_048_576,
+                4096,
+                30_000,
+                1,
+                "default",
                 Map.of("default", new Cluster(kafka, broker)));
     }
 
     /** This with another port. */
     public GatewayConfig withPort(int p) {
-        return new GatewayConfig(host, p, eventLoops, nativeTransport, defaultAck, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
-                retryAfterSeconds, defaultCluster, clusters);
+        return new GatewayConfig(
+                host,
+                p,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters);
     }
 
     /** This with other limits. */
     public GatewayConfig withLimits(int bodyBytes, int concurrentRequests) {
-        return new GatewayConfig(host, port, eventLoops, nativeTransport, defaultAck, bodyBytes, concurrentRequests, shutdownTimeoutMs,
-                retryAfterSeconds, defaultCluster, clusters);
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                bodyBytes,
+                concurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters);
     }
 
     /** This with another default ack level. */
     public GatewayConfig withDefaultAck(AckLevel ack) {
-        return new GatewayConfig(host, port, eventLoops, nativeTransport, ack, maxBodyBytes, maxConcurrentRequests, shutdownTimeoutMs,
-                retryAfterSeconds, defaultCluster, clusters);
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                ack,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters);
     }
 
     /** Reads a YAML file. */
@@ -115,7 +170,8 @@ public record GatewayConfig(
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new ConfigException("cannot read the configuration file " + file + ": " + e.getMessage());
+            throw new ConfigException(
+                    "cannot read the configuration file " + file + ": " + e.getMessage());
         }
         return parse(text);
     }
@@ -126,11 +182,16 @@ public record GatewayConfig(
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("the configuration is not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+            throw new ConfigException(
+                    "the configuration is not valid YAML: "
+                            + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " (line " + e.getLocation().getLineNr() + ")"));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            throw new ConfigException("the configuration is empty; it needs clusters.<name>.kafka.bootstrap.servers");
+            throw new ConfigException(
+                    "the configuration is empty; it needs clusters.<name>.kafka.bootstrap.servers");
         }
         object(root, "the configuration");
         onlyKeys(root, "", Set.of("gateway", "clusters"));
@@ -142,19 +203,26 @@ public record GatewayConfig(
         String ackName = text(g, "default-ack", "local");
         AckLevel ack = AckLevel.parse(ackName);
         if (ack == null) {
-            throw new ConfigException("gateway.default-ack is '" + ackName + "'; expected none, local or kafka");
+            throw new ConfigException(
+                    "gateway.default-ack is '" + ackName + "'; expected none, local or kafka");
         }
         JsonNode cs = root.path("clusters");
         if (cs.isMissingNode()) {
-            throw new ConfigException("clusters is missing; it needs clusters.<name>.kafka.bootstrap.servers");
+            throw new ConfigException(
+                    "clusters is missing; it needs clusters.<name>.kafka.bootstrap.servers");
         }
         object(cs, "clusters");
         Map<String, Cluster> clusters = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> c : cs.properties()) {
             clusters.put(c.getKey(), cluster("clusters." + c.getKey(), c.getValue()));
         }
-        String defaultCluster = text(g, "default-cluster", clusters.containsKey("default") || clusters.isEmpty()
-                ? "default" : clusters.keySet().iterator().next());
+        String defaultCluster =
+                text(
+                        g,
+                        "default-cluster",
+                        clusters.containsKey("default") || clusters.isEmpty()
+                                ? "default"
+                                : clusters.keySet().iterator().next());
         return new GatewayConfig(
                 text(g, "host", "0.0.0.0"),
                 (int) number(g, "port", 8080, 0, 65_535),
@@ -174,7 +242,8 @@ public record GatewayConfig(
         onlyKeys(c, at + ".", Set.of("kafka", "broker"));
         JsonNode k = c.path("kafka");
         if (k.isMissingNode()) {
-            throw new ConfigException(at + ".kafka is missing; it needs at least bootstrap.servers");
+            throw new ConfigException(
+                    at + ".kafka is missing; it needs at least bootstrap.servers");
         }
         object(k, at + ".kafka");
         Map<String, Object> kafka = scalars(k, at + ".kafka");
@@ -182,8 +251,12 @@ public record GatewayConfig(
         known.addAll(AdminClientConfig.configNames());
         for (String key : kafka.keySet()) {
             if (!known.contains(key)) {
-                throw new ConfigException(at + ".kafka." + key + " is not a Kafka client setting "
-                        + "(Kafka's producer and admin names are accepted, e.g. bootstrap.servers, linger.ms, security.protocol)");
+                throw new ConfigException(
+                        at
+                                + ".kafka."
+                                + key
+                                + " is not a Kafka client setting "
+                                + "(Kafka's producer and admin names are accepted, e.g. bootstrap.servers, linger.ms, security.protocol)");
             }
         }
         KafkaSettings settings;
@@ -200,7 +273,8 @@ public record GatewayConfig(
             object(b, at + ".broker");
             Map<String, Object> bs = scalars(b, at + ".broker");
             Object type = bs.remove("type");
-            broker = BrokerConfig.of(type == null ? BrokerConfig.DEFAULT_TYPE : type.toString(), bs);
+            broker =
+                    BrokerConfig.of(type == null ? BrokerConfig.DEFAULT_TYPE : type.toString(), bs);
         }
         return new Cluster(settings, broker);
     }
@@ -210,7 +284,8 @@ public record GatewayConfig(
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode v = e.getValue();
             if (v.isContainerNode()) {
-                throw new ConfigException(at + "." + e.getKey() + " must be a single value, not a list or a map");
+                throw new ConfigException(
+                        at + "." + e.getKey() + " must be a single value, not a list or a map");
             }
             m.put(e.getKey(), v.isNull() ? "" : v.asText());
         }
@@ -226,7 +301,8 @@ public record GatewayConfig(
     private static void onlyKeys(JsonNode n, String prefix, Set<String> allowed) {
         for (String key : List.copyOf(iterable(n))) {
             if (!allowed.contains(key)) {
-                throw new ConfigException("unknown setting '" + prefix + key + "'; known: " + new TreeSet<>(allowed));
+                throw new ConfigException(
+                        "unknown setting '" + prefix + key + "'; known: " + new TreeSet<>(allowed));
             }
         }
     }
@@ -260,7 +336,8 @@ public record GatewayConfig(
         if (t.equals("true") || t.equals("false")) {
             return Boolean.parseBoolean(t);
         }
-        throw new ConfigException("gateway." + key + " is '" + v.asText() + "'; expected true or false");
+        throw new ConfigException(
+                "gateway." + key + " is '" + v.asText() + "'; expected true or false");
     }
 
     private static long number(JsonNode g, String key, long def, long min, long max) {
@@ -275,10 +352,19 @@ public record GatewayConfig(
             }
             n = v.isIntegralNumber() ? v.asLong() : Long.parseLong(v.asText().trim());
         } catch (NumberFormatException e) {
-            throw new ConfigException("gateway." + key + " is '" + v.asText() + "'; expected an integer " + min + ".." + max);
+            throw new ConfigException(
+                    "gateway."
+                            + key
+                            + " is '"
+                            + v.asText()
+                            + "'; expected an integer "
+                            + min
+                            + ".."
+                            + max);
         }
         if (n < min || n > max) {
-            throw new ConfigException("gateway." + key + " is " + n + "; expected " + min + ".." + max);
+            throw new ConfigException(
+                    "gateway." + key + " is " + n + "; expected " + min + ".." + max);
         }
         return n;
     }

@@ -19,13 +19,15 @@ import java.util.function.ToDoubleFunction;
 /**
  * The gateway's metrics in a Prometheus registry; safe from any thread. Request counts and
  * latencies by route and status, refusals by reason; per cluster the broker's fill and oldest
- * event, the executors per Kafka node, records and bytes sent and delivery failures by reason
- * (read from the pipeline at scrape time).
+ * event, the executors per Kafka node, records and bytes sent and delivery failures by reason (read
+ * from the pipeline at scrape time).
  */
 final class GatewayMetrics {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
     /** Per route, the timers by HTTP status (100..599): no key is built per request. */
     private final Map<String, RouteTimers> timers = new ConcurrentHashMap<>();
+
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
@@ -37,7 +39,9 @@ final class GatewayMetrics {
         return timers.computeIfAbsent(route, r -> new RouteTimers(r, registry));
     }
 
-    /** The timers of one route by HTTP status (100..599, others as 599), registered on first use. */
+    /**
+     * The timers of one route by HTTP status (100..599, others as 599), registered on first use.
+     */
     static final class RouteTimers {
         private final String route;
         private final PrometheusMeterRegistry registry;
@@ -53,12 +57,16 @@ final class GatewayMetrics {
             int i = status >= 100 && status < 600 ? status : 599;
             Timer t = byStatus.get(i);
             if (t == null) {
-                t = Timer.builder("ferry.http.requests")
-                        .description("HTTP requests by route and status, and their latency")
-                        .tag("route", route).tag("status", Integer.toString(status))
-                        .publishPercentileHistogram()
-                        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                        .register(registry); // the registry returns the same timer for the same name and tags
+                t =
+                        Timer.builder("ferry.http.requests")
+                                .description("HTTP requests by route and status, and their latency")
+                                .tag("route", route)
+                                .tag("status", Integer.toString(status))
+                                .publishPercentileHistogram()
+                                .minimumExpectedValue(Duration.ofMillis(1))
+                                .maximumExpectedValue(Duration.ofSeconds(30))
+                                .register(registry); // the registry returns the same timer for the
+                // same name and tags
                 byStatus.set(i, t);
             }
             t.record(nanos, TimeUnit.NANOSECONDS);
@@ -67,34 +75,73 @@ final class GatewayMetrics {
 
     /** A request refused, by reason (the error code: invalid_topic, broker_full ...). */
     void refused(String code) {
-        refusals.computeIfAbsent(code, k -> Counter.builder("ferry.http.errors")
-                .description("requests refused, by reason").tag("reason", k).register(registry)).increment();
+        refusals.computeIfAbsent(
+                        code,
+                        k ->
+                                Counter.builder("ferry.http.errors")
+                                        .description("requests refused, by reason")
+                                        .tag("reason", k)
+                                        .register(registry))
+                .increment();
     }
 
     /** Registers the cluster's gauges. */
     void cluster(ClusterRuntime c) {
-        brokerGauge(c, "ferry.broker.buffered.events", "events held by the broker", s -> s.bufferedEvents());
-        brokerGauge(c, "ferry.broker.buffered.bytes", "bytes held by the broker", s -> s.bufferedBytes());
-        brokerGauge(c, "ferry.broker.oldest.event.age.seconds", "age of the oldest event held",
+        brokerGauge(
+                c,
+                "ferry.broker.buffered.events",
+                "events held by the broker",
+                s -> s.bufferedEvents());
+        brokerGauge(
+                c,
+                "ferry.broker.buffered.bytes",
+                "bytes held by the broker",
+                s -> s.bufferedBytes());
+        brokerGauge(
+                c,
+                "ferry.broker.oldest.event.age.seconds",
+                "age of the oldest event held",
                 s -> s.oldestEventAgeNanos() / 1e9);
-        Gauge.builder("ferry.broker.capacity.events", c, r -> r.pipeline.broker().bufferConfig().events())
-                .description("the broker's capacity in events (<= 0: unbounded)").tag("cluster", c.name).register(registry);
-        FunctionCounter.builder("ferry.broker.published", c, r -> r.pipeline.broker().stats().publishedEvents())
-                .description("events accepted by the broker").tag("cluster", c.name).register(registry);
-        FunctionCounter.builder("ferry.kafka.records.sent", c, r -> r.pipeline.engine().ackedRecords())
-                .description("records acknowledged by Kafka").tag("cluster", c.name).register(registry);
+        Gauge.builder(
+                        "ferry.broker.capacity.events",
+                        c,
+                        r -> r.pipeline.broker().bufferConfig().events())
+                .description("the broker's capacity in events (<= 0: unbounded)")
+                .tag("cluster", c.name)
+                .register(registry);
+        FunctionCounter.builder(
+                        "ferry.broker.published",
+                        c,
+                        r -> r.pipeline.broker().stats().publishedEvents())
+                .description("events accepted by the broker")
+                .tag("cluster", c.name)
+                .register(registry);
+        FunctionCounter.builder(
+                        "ferry.kafka.records.sent", c, r -> r.pipeline.engine().ackedRecords())
+                .description("records acknowledged by Kafka")
+                .tag("cluster", c.name)
+                .register(registry);
         FunctionCounter.builder("ferry.kafka.bytes.sent", c.bytesSent, LongAdder::sum)
-                .description("bytes of the records acknowledged by Kafka (as the broker counts them)")
-                .tag("cluster", c.name).register(registry);
+                .description(
+                        "bytes of the records acknowledged by Kafka (as the broker counts them)")
+                .tag("cluster", c.name)
+                .register(registry);
         FunctionCounter.builder("ferry.gateway.undelivered", c.dropped, LongAdder::sum)
-                .description("events dropped undelivered at shutdown").tag("cluster", c.name).register(registry);
+                .description("events dropped undelivered at shutdown")
+                .tag("cluster", c.name)
+                .register(registry);
         Gauge.builder("ferry.kafka.executors", c, r -> r.pipeline.engine().executorsByNode().size())
-                .description("produce executors (one per Kafka node in use)").tag("cluster", c.name).register(registry);
+                .description("produce executors (one per Kafka node in use)")
+                .tag("cluster", c.name)
+                .register(registry);
     }
 
-    private void brokerGauge(ClusterRuntime c, String name, String help, ToDoubleFunction<BrokerStats> f) {
+    private void brokerGauge(
+            ClusterRuntime c, String name, String help, ToDoubleFunction<BrokerStats> f) {
         Gauge.builder(name, c, r -> f.applyAsDouble(r.pipeline.broker().stats()))
-                .description(help).tag("cluster", c.name).register(registry);
+                .description(help)
+                .tag("cluster", c.name)
+                .register(registry);
     }
 
     /** Adds meters for nodes and failure reasons seen since the last scrape, then scrapes. */
@@ -102,17 +149,29 @@ final class GatewayMetrics {
         for (ClusterRuntime c : clusters) {
             for (Integer node : c.pipeline.engine().executorsByNode().keySet()) {
                 if (seen.add(c.name + "/node/" + node)) {
-                    Gauge.builder("ferry.kafka.executor.workers", c,
-                                    r -> r.pipeline.engine().executorsByNode().getOrDefault(node, 0))
-                            .description("partition workers attached to the executor of a Kafka node")
-                            .tag("cluster", c.name).tag("node", node.toString()).register(registry);
+                    Gauge.builder(
+                                    "ferry.kafka.executor.workers",
+                                    c,
+                                    r ->
+                                            r.pipeline
+                                                    .engine()
+                                                    .executorsByNode()
+                                                    .getOrDefault(node, 0))
+                            .description(
+                                    "partition workers attached to the executor of a Kafka node")
+                            .tag("cluster", c.name)
+                            .tag("node", node.toString())
+                            .register(registry);
                 }
             }
             for (Map.Entry<String, LongAdder> f : c.failures.entrySet()) {
                 if (seen.add(c.name + "/failure/" + f.getKey())) {
-                    FunctionCounter.builder("ferry.kafka.delivery.failures", f.getValue(), LongAdder::sum)
+                    FunctionCounter.builder(
+                                    "ferry.kafka.delivery.failures", f.getValue(), LongAdder::sum)
                             .description("records that failed for good, by reason")
-                            .tag("cluster", c.name).tag("reason", f.getKey()).register(registry);
+                            .tag("cluster", c.name)
+                            .tag("reason", f.getKey())
+                            .register(registry);
                 }
             }
         }

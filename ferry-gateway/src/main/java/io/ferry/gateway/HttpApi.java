@@ -29,9 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP routes of the gateway: every path both unprefixed (the default cluster) and under
- * {@code /clusters/{cluster}}. Handlers run on Vert.x event-loop threads and never block; answers
- * that wait for Kafka are written back on the request's own context.
+ * The HTTP routes of the gateway: every path both unprefixed (the default cluster) and under {@code
+ * /clusters/{cluster}}. Handlers run on Vert.x event-loop threads and never block; answers that
+ * wait for Kafka are written back on the request's own context.
  */
 final class HttpApi implements Handler<HttpServerRequest> {
     /* Design notes
@@ -42,7 +42,8 @@ final class HttpApi implements Handler<HttpServerRequest> {
      * the connection's close), by route and status.
      */
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+    private static final CharSequence APPLICATION_JSON =
+            HttpHeaders.createOptimized("application/json");
     private static final String CLUSTERS = "/clusters/";
     private static final String TOPICS = "/topics";
 
@@ -77,10 +78,14 @@ final class HttpApi implements Handler<HttpServerRequest> {
     private final Produce produce;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final byte[] openApi;
+
     /** Per route, the timers of its unprefixed [0] and /clusters/{cluster} [1] form. */
-    private final GatewayMetrics.RouteTimers[][] timers = new GatewayMetrics.RouteTimers[Route.values().length][];
+    private final GatewayMetrics.RouteTimers[][] timers =
+            new GatewayMetrics.RouteTimers[Route.values().length][];
+
     /** The timers of requests that matched no route. */
     private final GatewayMetrics.RouteTimers otherTimers;
+
     private final BodyReader.Then messagesBody = new RunAfterBody(Route.MESSAGES);
     private final BodyReader.Then recordsBody = new RunAfterBody(Route.RECORDS);
 
@@ -91,9 +96,13 @@ final class HttpApi implements Handler<HttpServerRequest> {
         this.produce = new Produce(this, config);
         this.otherTimers = metrics.route("other");
         for (Route r : Route.values()) {
-            timers[r.ordinal()] = r == Route.OPENAPI
-                    ? new GatewayMetrics.RouteTimers[] {otherTimers, otherTimers}
-                    : new GatewayMetrics.RouteTimers[] {metrics.route(r.pattern), metrics.route("/clusters/:cluster" + r.pattern)};
+            timers[r.ordinal()] =
+                    r == Route.OPENAPI
+                            ? new GatewayMetrics.RouteTimers[] {otherTimers, otherTimers}
+                            : new GatewayMetrics.RouteTimers[] {
+                                metrics.route(r.pattern),
+                                metrics.route("/clusters/:cluster" + r.pattern)
+                            };
         }
         try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
             this.openApi = in == null ? new byte[0] : in.readAllBytes();
@@ -137,25 +146,28 @@ final class HttpApi implements Handler<HttpServerRequest> {
                 if (!segment.isEmpty()) {
                     topic = Exchange.pathSegment(segment);
                     String tail = slash < 0 ? "" : rest.substring(slash);
-                    route = switch (tail) {
-                        case "" -> Route.TOPIC;
-                        case "/messages" -> Route.MESSAGES;
-                        case "/records" -> Route.RECORDS;
-                        default -> null;
-                    };
+                    route =
+                            switch (tail) {
+                                case "" -> Route.TOPIC;
+                                case "/messages" -> Route.MESSAGES;
+                                case "/records" -> Route.RECORDS;
+                                default -> null;
+                            };
                 }
             }
         } else {
-            route = switch (rest) {
-                case "/healthz" -> Route.HEALTH;
-                case "/readyz" -> Route.READY;
-                case "/metrics" -> Route.METRICS;
-                case "/openapi.yaml" -> cluster == null ? Route.OPENAPI : null;
-                default -> null;
-            };
+            route =
+                    switch (rest) {
+                        case "/healthz" -> Route.HEALTH;
+                        case "/readyz" -> Route.READY;
+                        case "/metrics" -> Route.METRICS;
+                        case "/openapi.yaml" -> cluster == null ? Route.OPENAPI : null;
+                        default -> null;
+                    };
         }
         Exchange ex = new Exchange(req, cluster, topic);
-        GatewayMetrics.RouteTimers t = route == null ? otherTimers : timers[route.ordinal()][cluster == null ? 0 : 1];
+        GatewayMetrics.RouteTimers t =
+                route == null ? otherTimers : timers[route.ordinal()][cluster == null ? 0 : 1];
         int n = inFlight.incrementAndGet();
         Finish finish = new Finish(ex, t, start);
         ex.response.endHandler(finish);
@@ -167,7 +179,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
         }
     }
 
-    /** Counts the request out and times it, once: when its answer is written or its connection closes. */
+    /**
+     * Counts the request out and times it, once: when its answer is written or its connection
+     * closes.
+     */
     private final class Finish implements Handler<Void> {
         private final Exchange ex;
         private final GatewayMetrics.RouteTimers timers;
@@ -192,32 +207,62 @@ final class HttpApi implements Handler<HttpServerRequest> {
         }
     }
 
-    /** Refuses new work while shutting down or over the limit of concurrent requests; else runs the route. */
+    /**
+     * Refuses new work while shutting down or over the limit of concurrent requests; else runs the
+     * route.
+     */
     private void admit(Exchange ex, Route route, int inFlightNow) {
         if (route == null) {
             HttpMethod m = ex.request.method();
-            error(ex, new ApiException(404, "not_found", "no such path: " + m + " " + ex.request.path() + "; see /openapi.yaml"));
+            error(
+                    ex,
+                    new ApiException(
+                            404,
+                            "not_found",
+                            "no such path: "
+                                    + m
+                                    + " "
+                                    + ex.request.path()
+                                    + "; see /openapi.yaml"));
             return;
         }
         boolean ops = route.ops();
         if (gateway.shuttingDown() && !ops) {
-            error(ex, new ApiException(503, "shutting_down", "the gateway is shutting down; retry on another instance"));
+            error(
+                    ex,
+                    new ApiException(
+                            503,
+                            "shutting_down",
+                            "the gateway is shutting down; retry on another instance"));
             return;
         }
         if (inFlightNow > config.maxConcurrentRequests() && !ops) {
-            ex.response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
-            error(ex, new ApiException(429, "too_many_requests", "over gateway.max-concurrent-requests="
-                    + config.maxConcurrentRequests() + " requests in progress; retry after "
-                    + config.retryAfterSeconds() + " s"));
+            ex.response.putHeader(
+                    HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+            error(
+                    ex,
+                    new ApiException(
+                            429,
+                            "too_many_requests",
+                            "over gateway.max-concurrent-requests="
+                                    + config.maxConcurrentRequests()
+                                    + " requests in progress; retry after "
+                                    + config.retryAfterSeconds()
+                                    + " s"));
             return;
         }
         if (!ex.request.method().equals(route.method)) {
-            error(ex, new ApiException(405, "method_not_allowed", ex.request.method() + " is not allowed on "
-                    + ex.request.path()));
+            error(
+                    ex,
+                    new ApiException(
+                            405,
+                            "method_not_allowed",
+                            ex.request.method() + " is not allowed on " + ex.request.path()));
             return;
         }
         if (route.method == HttpMethod.POST) {
-            BodyReader.read(ex, config.maxBodyBytes(), route == Route.RECORDS ? recordsBody : messagesBody);
+            BodyReader.read(
+                    ex, config.maxBodyBytes(), route == Route.RECORDS ? recordsBody : messagesBody);
         } else {
             run(ex, route);
         }
@@ -252,11 +297,17 @@ final class HttpApi implements Handler<HttpServerRequest> {
                 case TOPIC_LIST -> listTopics(ex);
                 case HEALTH -> json(ex, 200, new JsonObject().put("status", "alive"));
                 case READY -> ready(ex);
-                case METRICS -> ex.response.setStatusCode(200)
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                        .end(metrics.scrape(gateway.clusters().values()));
-                case OPENAPI -> ex.response.putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
-                        .end(io.vertx.core.buffer.Buffer.buffer(openApi));
+                case METRICS ->
+                        ex.response
+                                .setStatusCode(200)
+                                .putHeader(
+                                        HttpHeaders.CONTENT_TYPE,
+                                        "text/plain; version=0.0.4; charset=utf-8")
+                                .end(metrics.scrape(gateway.clusters().values()));
+                case OPENAPI ->
+                        ex.response
+                                .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
+                                .end(io.vertx.core.buffer.Buffer.buffer(openApi));
             }
         } catch (ApiException e) {
             error(ex, e);
@@ -270,7 +321,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
     /** A bug or an unexpected failure: logged, answered 500. */
     void fail(Exchange ex, Throwable t) {
         LOG.error("request {} {} failed", ex.request.method(), ex.request.path(), t);
-        error(ex, new ApiException(500, "internal_error", "the gateway failed to handle the request: " + t));
+        error(
+                ex,
+                new ApiException(
+                        500, "internal_error", "the gateway failed to handle the request: " + t));
     }
 
     /** The cluster of the request's path; 404 when unknown. */
@@ -278,8 +332,13 @@ final class HttpApi implements Handler<HttpServerRequest> {
         String name = ctx.cluster;
         ClusterRuntime c = gateway.clusters().get(name == null ? config.defaultCluster() : name);
         if (c == null) {
-            throw new ApiException(404, "unknown_cluster", "no cluster '" + name + "'; configured: "
-                    + new TreeMap<>(gateway.clusters()).keySet());
+            throw new ApiException(
+                    404,
+                    "unknown_cluster",
+                    "no cluster '"
+                            + name
+                            + "'; configured: "
+                            + new TreeMap<>(gateway.clusters()).keySet());
         }
         return c;
     }
@@ -287,43 +346,97 @@ final class HttpApi implements Handler<HttpServerRequest> {
     private void listTopics(Exchange ctx) {
         ClusterRuntime c = cluster(ctx);
         Context vctx = Vertx.currentContext();
-        future(vctx, c.admin.listTopics(new ListTopicsOptions().timeoutMs(5000)).names()).onComplete(ar -> {
-            if (ar.failed()) {
-                error(ctx, new ApiException(502, "kafka_unavailable", "listing topics failed: " + ar.cause()));
-                return;
-            }
-            JsonArray names = new JsonArray(new ArrayList<>(new java.util.TreeSet<>(ar.result())));
-            json(ctx, 200, new JsonObject().put("cluster", c.name).put("topics", names));
-        });
+        future(vctx, c.admin.listTopics(new ListTopicsOptions().timeoutMs(5000)).names())
+                .onComplete(
+                        ar -> {
+                            if (ar.failed()) {
+                                error(
+                                        ctx,
+                                        new ApiException(
+                                                502,
+                                                "kafka_unavailable",
+                                                "listing topics failed: " + ar.cause()));
+                                return;
+                            }
+                            JsonArray names =
+                                    new JsonArray(
+                                            new ArrayList<>(new java.util.TreeSet<>(ar.result())));
+                            json(
+                                    ctx,
+                                    200,
+                                    new JsonObject().put("cluster", c.name).put("topics", names));
+                        });
     }
 
     private void describeTopic(Exchange ctx) {
         ClusterRuntime c = cluster(ctx);
         String topic = RecordReader.topic(ctx.topic);
         Context vctx = Vertx.currentContext();
-        future(vctx, c.admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(5000)).allTopicNames())
-                .onComplete(ar -> {
-                    if (ar.failed()) {
-                        Throwable t = ar.cause() instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                                ? ce.getCause() : ar.cause();
-                        if (t instanceof UnknownTopicOrPartitionException) {
-                            error(ctx, new ApiException(404, "topic_not_found", "topic '" + topic + "' does not exist in cluster '"
-                                    + c.name + "'"));
-                        } else {
-                            error(ctx, new ApiException(502, "kafka_unavailable", "describing topic '" + topic + "' failed: " + t));
-                        }
-                        return;
-                    }
-                    TopicDescription d = ar.result().get(topic);
-                    JsonArray parts = new JsonArray();
-                    for (TopicPartitionInfo p : d.partitions()) {
-                        parts.add(new JsonObject().put("partition", p.partition())
-                                .put("leader", p.leader() == null || p.leader().isEmpty() ? null : p.leader().id())
-                                .put("replicas", ids(p.replicas())).put("isr", ids(p.isr())));
-                    }
-                    json(ctx, 200, new JsonObject().put("cluster", c.name).put("topic", topic)
-                            .put("internal", d.isInternal()).put("partitions", parts));
-                });
+        future(
+                        vctx,
+                        c.admin
+                                .describeTopics(
+                                        List.of(topic), new DescribeTopicsOptions().timeoutMs(5000))
+                                .allTopicNames())
+                .onComplete(
+                        ar -> {
+                            if (ar.failed()) {
+                                Throwable t =
+                                        ar.cause()
+                                                                instanceof
+                                                                java.util.concurrent
+                                                                                .CompletionException
+                                                                        ce
+                                                        && ce.getCause() != null
+                                                ? ce.getCause()
+                                                : ar.cause();
+                                if (t instanceof UnknownTopicOrPartitionException) {
+                                    error(
+                                            ctx,
+                                            new ApiException(
+                                                    404,
+                                                    "topic_not_found",
+                                                    "topic '"
+                                                            + topic
+                                                            + "' does not exist in cluster '"
+                                                            + c.name
+                                                            + "'"));
+                                } else {
+                                    error(
+                                            ctx,
+                                            new ApiException(
+                                                    502,
+                                                    "kafka_unavailable",
+                                                    "describing topic '"
+                                                            + topic
+                                                            + "' failed: "
+                                                            + t));
+                                }
+                                return;
+                            }
+                            TopicDescription d = ar.result().get(topic);
+                            JsonArray parts = new JsonArray();
+                            for (TopicPartitionInfo p : d.partitions()) {
+                                parts.add(
+                                        new JsonObject()
+                                                .put("partition", p.partition())
+                                                .put(
+                                                        "leader",
+                                                        p.leader() == null || p.leader().isEmpty()
+                                                                ? null
+                                                                : p.leader().id())
+                                                .put("replicas", ids(p.replicas()))
+                                                .put("isr", ids(p.isr())));
+                            }
+                            json(
+                                    ctx,
+                                    200,
+                                    new JsonObject()
+                                            .put("cluster", c.name)
+                                            .put("topic", topic)
+                                            .put("internal", d.isInternal())
+                                            .put("partitions", parts));
+                        });
     }
 
     private static JsonArray ids(List<Node> nodes) {
@@ -334,43 +447,69 @@ final class HttpApi implements Handler<HttpServerRequest> {
 
     private void ready(Exchange ctx) {
         String name = ctx.cluster;
-        List<ClusterRuntime> check = name == null ? List.copyOf(gateway.clusters().values()) : List.of(cluster(ctx));
+        List<ClusterRuntime> check =
+                name == null ? List.copyOf(gateway.clusters().values()) : List.of(cluster(ctx));
         Context vctx = Vertx.currentContext();
         List<Future<Map.Entry<String, Integer>>> all = new ArrayList<>();
         for (ClusterRuntime c : check) {
-            all.add(future(vctx, c.admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes())
-                    .map(nodes -> Map.entry(c.name, nodes.size())));
+            all.add(
+                    future(
+                                    vctx,
+                                    c.admin
+                                            .describeCluster(
+                                                    new DescribeClusterOptions().timeoutMs(2000))
+                                            .nodes())
+                            .map(nodes -> Map.entry(c.name, nodes.size())));
         }
-        Future.join(all).onComplete(ar -> {
-            JsonObject clusters = new JsonObject();
-            boolean ok = true;
-            for (int i = 0; i < all.size(); i++) {
-                Future<Map.Entry<String, Integer>> f = all.get(i);
-                if (f.succeeded()) {
-                    clusters.put(f.result().getKey(), new JsonObject().put("nodes", f.result().getValue()));
-                } else {
-                    ok = false;
-                    clusters.put(check.get(i).name, new JsonObject().put("error", String.valueOf(f.cause())));
-                }
-            }
-            if (gateway.shuttingDown()) {
-                error(ctx, new ApiException(503, "shutting_down", "the gateway is shutting down"));
-            } else {
-                json(ctx, ok ? 200 : 503, new JsonObject().put("status", ok ? "ready" : "kafka_unavailable")
-                        .put("clusters", clusters));
-            }
-        });
+        Future.join(all)
+                .onComplete(
+                        ar -> {
+                            JsonObject clusters = new JsonObject();
+                            boolean ok = true;
+                            for (int i = 0; i < all.size(); i++) {
+                                Future<Map.Entry<String, Integer>> f = all.get(i);
+                                if (f.succeeded()) {
+                                    clusters.put(
+                                            f.result().getKey(),
+                                            new JsonObject().put("nodes", f.result().getValue()));
+                                } else {
+                                    ok = false;
+                                    clusters.put(
+                                            check.get(i).name,
+                                            new JsonObject()
+                                                    .put("error", String.valueOf(f.cause())));
+                                }
+                            }
+                            if (gateway.shuttingDown()) {
+                                error(
+                                        ctx,
+                                        new ApiException(
+                                                503,
+                                                "shutting_down",
+                                                "the gateway is shutting down"));
+                            } else {
+                                json(
+                                        ctx,
+                                        ok ? 200 : 503,
+                                        new JsonObject()
+                                                .put("status", ok ? "ready" : "kafka_unavailable")
+                                                .put("clusters", clusters));
+                            }
+                        });
     }
 
     static <T> Future<T> future(Context vctx, KafkaFuture<T> kf) {
         Promise<T> p = Promise.promise();
-        kf.whenComplete((v, t) -> vctx.runOnContext(x -> {
-            if (t != null) {
-                p.fail(t);
-            } else {
-                p.complete(v);
-            }
-        }));
+        kf.whenComplete(
+                (v, t) ->
+                        vctx.runOnContext(
+                                x -> {
+                                    if (t != null) {
+                                        p.fail(t);
+                                    } else {
+                                        p.complete(v);
+                                    }
+                                }));
         return p.future();
     }
 
@@ -379,12 +518,18 @@ final class HttpApi implements Handler<HttpServerRequest> {
         json(ctx, status, body.toBuffer());
     }
 
-    /** Answers {@code body}, JSON text already encoded, with {@code status}. Event-loop thread of the request. */
+    /**
+     * Answers {@code body}, JSON text already encoded, with {@code status}. Event-loop thread of
+     * the request.
+     */
     static void json(Exchange ctx, int status, io.vertx.core.buffer.Buffer body) {
         if (ctx.response.ended() || ctx.response.closed()) {
             return;
         }
-        ctx.response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
+        ctx.response
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+                .end(body);
     }
 
     /** Answers a refusal as {@code {"error":{"status":..,"code":..,"message":..}}}. */
@@ -392,7 +537,15 @@ final class HttpApi implements Handler<HttpServerRequest> {
         if (e.status != 404 || !"not_found".equals(e.code)) {
             metrics.refused(e.code);
         }
-        json(ctx, e.status, new JsonObject().put("error", new JsonObject()
-                .put("status", e.status).put("code", e.code).put("message", e.getMessage())));
+        json(
+                ctx,
+                e.status,
+                new JsonObject()
+                        .put(
+                                "error",
+                                new JsonObject()
+                                        .put("status", e.status)
+                                        .put("code", e.code)
+                                        .put("message", e.getMessage())));
     }
 }

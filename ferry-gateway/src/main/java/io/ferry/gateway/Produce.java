@@ -31,7 +31,8 @@ final class Produce {
         }
         AckLevel a = AckLevel.parse(raw);
         if (a == null) {
-            throw ApiException.badRequest("invalid_ack", "ack is '" + raw + "'; expected none, local or kafka");
+            throw ApiException.badRequest(
+                    "invalid_ack", "ack is '" + raw + "'; expected none, local or kafka");
         }
         return a;
     }
@@ -39,36 +40,50 @@ final class Produce {
     private static void checkSize(ClusterRuntime c, Event e, String at) {
         int max = c.maxRecordBytes;
         if (e.sizeBytes() > max) {
-            throw new ApiException(413, "record_too_large", at + " is " + e.sizeBytes() + " bytes, over the cluster's "
-                    + "max.request.size=" + max);
+            throw new ApiException(
+                    413,
+                    "record_too_large",
+                    at
+                            + " is "
+                            + e.sizeBytes()
+                            + " bytes, over the cluster's "
+                            + "max.request.size="
+                            + max);
         }
     }
 
     /**
      * Runs {@code publish} once the topic is known to exist with every partition the events name;
-     * answers 404 or 400 instead. From the cache, or after asking Kafka (then on the same event loop).
+     * answers 404 or 400 instead. From the cache, or after asking Kafka (then on the same event
+     * loop).
      */
-    private void withTopic(Exchange ctx, ClusterRuntime c, String topic, List<Event> events, Runnable publish) {
+    private void withTopic(
+            Exchange ctx, ClusterRuntime c, String topic, List<Event> events, Runnable publish) {
         int n = c.topics.cached(topic);
         if (n != TopicCache.UNKNOWN && (n == TopicCache.MISSING || maxPartition(events) < n)) {
             checkTopic(c, topic, events, n);
             publish.run();
             return;
         }
-        // not cached, expired, or a partition beyond the cached count (it may have grown): ask Kafka
-        c.topics.load(Vertx.currentContext(), topic).onComplete(ar -> {
-            try {
-                if (ar.succeeded()) {
-                    checkTopic(c, topic, events, ar.result());
-                }
-                // Kafka could not be asked: the engine decides, and ack=kafka answers with its reason
-                publish.run();
-            } catch (ApiException e) {
-                api.error(ctx, e);
-            } catch (RuntimeException e) {
-                api.fail(ctx, e);
-            }
-        });
+        // not cached, expired, or a partition beyond the cached count (it may have grown): ask
+        // Kafka
+        c.topics
+                .load(Vertx.currentContext(), topic)
+                .onComplete(
+                        ar -> {
+                            try {
+                                if (ar.succeeded()) {
+                                    checkTopic(c, topic, events, ar.result());
+                                }
+                                // Kafka could not be asked: the engine decides, and ack=kafka
+                                // answers with its reason
+                                publish.run();
+                            } catch (ApiException e) {
+                                api.error(ctx, e);
+                            } catch (RuntimeException e) {
+                                api.fail(ctx, e);
+                            }
+                        });
     }
 
     private static int maxPartition(List<Event> events) {
@@ -79,28 +94,58 @@ final class Produce {
         return max;
     }
 
-    private static void checkTopic(ClusterRuntime c, String topic, List<Event> events, int partitions) {
+    private static void checkTopic(
+            ClusterRuntime c, String topic, List<Event> events, int partitions) {
         if (partitions == TopicCache.MISSING) {
-            throw new ApiException(404, "topic_not_found", "topic '" + topic + "' does not exist in cluster '" + c.name
-                    + "'; create it first (Ferry does not create topics)");
+            throw new ApiException(
+                    404,
+                    "topic_not_found",
+                    "topic '"
+                            + topic
+                            + "' does not exist in cluster '"
+                            + c.name
+                            + "'; create it first (Ferry does not create topics)");
         }
         for (int i = 0; i < events.size(); i++) {
             int p = events.get(i).partition();
             if (p >= partitions) {
-                throw ApiException.badRequest("invalid_partition", (events.size() > 1 ? "records[" + i + "]: " : "")
-                        + "partition " + p + " does not exist; topic '" + topic + "' has " + partitions
-                        + " partitions (0.." + (partitions - 1) + ")");
+                throw ApiException.badRequest(
+                        "invalid_partition",
+                        (events.size() > 1 ? "records[" + i + "]: " : "")
+                                + "partition "
+                                + p
+                                + " does not exist; topic '"
+                                + topic
+                                + "' has "
+                                + partitions
+                                + " partitions (0.."
+                                + (partitions - 1)
+                                + ")");
             }
         }
     }
 
     private void full(Exchange ctx, ClusterRuntime c) {
-        c.logLimited("BROKER_FULL", "cluster {}: the broker is full ({} events buffered): produce requests get 429 until "
-                + "Kafka catches up", c.name, c.bufferedEvents());
-        ctx.response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
-        api.error(ctx, new ApiException(429, "broker_full", "the broker of cluster '" + c.name + "' is full ("
-                + c.bufferedEvents() + " events buffered): Kafka is not keeping up; retry after "
-                + config.retryAfterSeconds() + " s"));
+        c.logLimited(
+                "BROKER_FULL",
+                "cluster {}: the broker is full ({} events buffered): produce requests get 429 until "
+                        + "Kafka catches up",
+                c.name,
+                c.bufferedEvents());
+        ctx.response.putHeader(
+                HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+        api.error(
+                ctx,
+                new ApiException(
+                        429,
+                        "broker_full",
+                        "the broker of cluster '"
+                                + c.name
+                                + "' is full ("
+                                + c.bufferedEvents()
+                                + " events buffered): Kafka is not keeping up; retry after "
+                                + config.retryAfterSeconds()
+                                + " s"));
     }
 
     void message(Exchange ctx) {
@@ -112,31 +157,45 @@ final class Produce {
         withTopic(ctx, c, topic, List.of(e), () -> publishMessage(ctx, c, ack, topic, e));
     }
 
-    private void publishMessage(Exchange ctx, ClusterRuntime c, AckLevel ack, String topic, Event e) {
+    private void publishMessage(
+            Exchange ctx, ClusterRuntime c, AckLevel ack, String topic, Event e) {
         if (ack != AckLevel.KAFKA) {
             if (!c.publish(e, null)) {
                 full(ctx, c);
                 return;
             }
             // {"topic":..,"ack":..} written directly: the topic passed RecordReader.topic (only
-            // [a-zA-Z0-9._-]), so nothing needs escaping; same bytes as JsonObject.toBuffer, without Jackson
-            Buffer body = Buffer.buffer("{\"topic\":\"" + topic + "\",\"ack\":\"" + ack.wireName() + "\"}");
+            // [a-zA-Z0-9._-]), so nothing needs escaping; same bytes as JsonObject.toBuffer,
+            // without Jackson
+            Buffer body =
+                    Buffer.buffer(
+                            "{\"topic\":\"" + topic + "\",\"ack\":\"" + ack.wireName() + "\"}");
             answerWhenStored(ctx, c, ack, () -> HttpApi.json(ctx, 202, body));
             return;
         }
         Context vctx = Vertx.currentContext();
-        boolean ok = c.publish(e, new RecordOutcome() {
-            @Override
-            public void delivered(int partition, long offset) {
-                vctx.runOnContext(v -> HttpApi.json(ctx, 200, new JsonObject().put("topic", topic)
-                        .put("partition", partition).put("offset", offset)));
-            }
+        boolean ok =
+                c.publish(
+                        e,
+                        new RecordOutcome() {
+                            @Override
+                            public void delivered(int partition, long offset) {
+                                vctx.runOnContext(
+                                        v ->
+                                                HttpApi.json(
+                                                        ctx,
+                                                        200,
+                                                        new JsonObject()
+                                                                .put("topic", topic)
+                                                                .put("partition", partition)
+                                                                .put("offset", offset)));
+                            }
 
-            @Override
-            public void failed(String reason) {
-                vctx.runOnContext(v -> api.error(ctx, failure(reason)));
-            }
-        });
+                            @Override
+                            public void failed(String reason) {
+                                vctx.runOnContext(v -> api.error(ctx, failure(reason)));
+                            }
+                        });
         if (!ok) {
             full(ctx, c);
         }
@@ -153,40 +212,54 @@ final class Produce {
         withTopic(ctx, c, topic, events, () -> publishBatch(ctx, c, ack, topic, events));
     }
 
-    private void publishBatch(Exchange ctx, ClusterRuntime c, AckLevel ack, String topic, List<Event> events) {
+    private void publishBatch(
+            Exchange ctx, ClusterRuntime c, AckLevel ack, String topic, List<Event> events) {
         int n = events.size();
         JsonObject[] results = new JsonObject[n];
         // n records + 1 guard: the answer goes once every record is settled AND the loop is over
         AtomicInteger remaining = new AtomicInteger(n + 1);
         Context vctx = Vertx.currentContext();
-        Runnable settledOne = () -> {
-            if (remaining.decrementAndGet() == 0) {
-                // the decrement orders every results[i] write before this read
-                vctx.runOnContext(v -> answerBatch(ctx, topic, ack, results));
-            }
-        };
+        Runnable settledOne =
+                () -> {
+                    if (remaining.decrementAndGet() == 0) {
+                        // the decrement orders every results[i] write before this read
+                        vctx.runOnContext(v -> answerBatch(ctx, topic, ack, results));
+                    }
+                };
         int accepted = 0;
         for (int i = 0; i < n; i++) {
             int idx = i;
-            RecordOutcome outcome = ack != AckLevel.KAFKA ? null : new RecordOutcome() {
-                @Override
-                public void delivered(int partition, long offset) {
-                    results[idx] = new JsonObject().put("partition", partition).put("offset", offset);
-                    settledOne.run();
-                }
+            RecordOutcome outcome =
+                    ack != AckLevel.KAFKA
+                            ? null
+                            : new RecordOutcome() {
+                                @Override
+                                public void delivered(int partition, long offset) {
+                                    results[idx] =
+                                            new JsonObject()
+                                                    .put("partition", partition)
+                                                    .put("offset", offset);
+                                    settledOne.run();
+                                }
 
-                @Override
-                public void failed(String reason) {
-                    ApiException f = failure(reason);
-                    results[idx] = errorJson(f);
-                    settledOne.run();
-                }
-            };
+                                @Override
+                                public void failed(String reason) {
+                                    ApiException f = failure(reason);
+                                    results[idx] = errorJson(f);
+                                    settledOne.run();
+                                }
+                            };
             if (!c.publish(events.get(i), outcome)) {
                 // the rest are not attempted: keeps the records' order within the request
                 for (int j = i; j < n; j++) {
-                    results[j] = errorJson(new ApiException(429, "broker_full", "not accepted: the broker of cluster '"
-                            + c.name + "' is full; retry this record and the ones after it"));
+                    results[j] =
+                            errorJson(
+                                    new ApiException(
+                                            429,
+                                            "broker_full",
+                                            "not accepted: the broker of cluster '"
+                                                    + c.name
+                                                    + "' is full; retry this record and the ones after it"));
                     settledOne.run();
                 }
                 break;
@@ -209,8 +282,12 @@ final class Produce {
         }
     }
 
-    /** Answers now, or with {@code ack=local} on a durable broker once the broker stored the records. */
-    private static void answerWhenStored(Exchange ctx, ClusterRuntime c, AckLevel ack, Runnable answer) {
+    /**
+     * Answers now, or with {@code ack=local} on a durable broker once the broker stored the
+     * records.
+     */
+    private static void answerWhenStored(
+            Exchange ctx, ClusterRuntime c, AckLevel ack, Runnable answer) {
         if (ack == AckLevel.LOCAL && c.durableAcks) {
             Context vctx = Vertx.currentContext();
             c.whenStored(() -> vctx.runOnContext(v -> answer.run()));
@@ -227,30 +304,45 @@ final class Produce {
             }
         }
         if (failed > 0) {
-            ctx.response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+            ctx.response.putHeader(
+                    HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
         }
         int status = failed > 0 ? 207 : ack == AckLevel.KAFKA ? 200 : 202;
-        HttpApi.json(ctx, status, new JsonObject().put("topic", topic).put("ack", ack.wireName())
-                .put("accepted", results.length - failed).put("failed", failed)
-                .put("results", new JsonArray(List.of((Object[]) results))));
+        HttpApi.json(
+                ctx,
+                status,
+                new JsonObject()
+                        .put("topic", topic)
+                        .put("ack", ack.wireName())
+                        .put("accepted", results.length - failed)
+                        .put("failed", failed)
+                        .put("results", new JsonArray(List.of((Object[]) results))));
     }
 
     private static JsonObject errorJson(ApiException e) {
-        return new JsonObject().put("error", new JsonObject().put("status", e.status).put("code", e.code)
-                .put("message", e.getMessage()));
+        return new JsonObject()
+                .put(
+                        "error",
+                        new JsonObject()
+                                .put("status", e.status)
+                                .put("code", e.code)
+                                .put("message", e.getMessage()));
     }
 
     /** The HTTP answer to a record Kafka refused or that could not be delivered. */
     static ApiException failure(String reason) {
         String code = ClusterRuntime.code(reason);
         return switch (code) {
-            case "UNKNOWN_TOPIC_OR_PARTITION" -> reason.contains("partition ") && reason.contains("does not exist")
-                    ? new ApiException(400, "invalid_partition", reason)
-                    : new ApiException(404, "topic_not_found", reason);
-            case "RECORD_TOO_LARGE", "MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE" -> new ApiException(413, "record_too_large", reason);
+            case "UNKNOWN_TOPIC_OR_PARTITION" ->
+                    reason.contains("partition ") && reason.contains("does not exist")
+                            ? new ApiException(400, "invalid_partition", reason)
+                            : new ApiException(404, "topic_not_found", reason);
+            case "RECORD_TOO_LARGE", "MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE" ->
+                    new ApiException(413, "record_too_large", reason);
             case "DELIVERY_TIMEOUT" -> new ApiException(504, "delivery_timeout", reason);
             case "NOT_DELIVERED" -> new ApiException(503, "not_delivered", reason);
-            case "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED" -> new ApiException(403, "not_authorized", reason);
+            case "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED" ->
+                    new ApiException(403, "not_authorized", reason);
             default -> new ApiException(502, "kafka_error", reason);
         };
     }

@@ -25,8 +25,7 @@ final class RecordReader {
     /** The request-header prefix that makes a record header. */
     static final String HEADER_PREFIX = "x-kafka-";
 
-    private RecordReader() {
-    }
+    private RecordReader() {}
 
     /** How a value (or key) in a request is written. */
     enum Encoding {
@@ -45,8 +44,10 @@ final class RecordReader {
                 case "json" -> JSON;
                 case "string" -> STRING;
                 case "base64" -> BASE64;
-                default -> throw ApiException.badRequest("invalid_encoding",
-                        where + " is '" + s + "'; expected json, string or base64");
+                default ->
+                        throw ApiException.badRequest(
+                                "invalid_encoding",
+                                where + " is '" + s + "'; expected json, string or base64");
             };
         }
     }
@@ -54,20 +55,36 @@ final class RecordReader {
     /** Checks a topic name as Kafka does. */
     static String topic(String topic) {
         if (!validTopic(topic)) {
-            throw ApiException.badRequest("invalid_topic", "topic name '" + topic + "' is not valid: use 1 to 249 of the "
-                    + "characters a-z A-Z 0-9 . _ - (and not '.' or '..')");
+            throw ApiException.badRequest(
+                    "invalid_topic",
+                    "topic name '"
+                            + topic
+                            + "' is not valid: use 1 to 249 of the "
+                            + "characters a-z A-Z 0-9 . _ - (and not '.' or '..')");
         }
         return topic;
     }
 
-    /** Kafka's rule for topic names: 1 to 249 of [a-zA-Z0-9._-], not "." or ".." (a loop: this runs per request). */
+    /**
+     * Kafka's rule for topic names: 1 to 249 of [a-zA-Z0-9._-], not "." or ".." (a loop: this runs
+     * per request).
+     */
     static boolean validTopic(String topic) {
-        if (topic == null || topic.isEmpty() || topic.length() > 249 || topic.equals(".") || topic.equals("..")) {
+        if (topic == null
+                || topic.isEmpty()
+                || topic.length() > 249
+                || topic.equals(".")
+                || topic.equals("..")) {
             return false;
         }
         for (int i = 0; i < topic.length(); i++) {
             char c = topic.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')) {
+            if (!(c >= 'a' && c <= 'z'
+                    || c >= 'A' && c <= 'Z'
+                    || c >= '0' && c <= '9'
+                    || c == '.'
+                    || c == '_'
+                    || c == '-')) {
                 return false;
             }
         }
@@ -87,8 +104,12 @@ final class RecordReader {
         } catch (NumberFormatException e) {
             // falls through to the error
         }
-        throw ApiException.badRequest("invalid_partition", "partition is '" + raw + "'; expected an integer >= 0, "
-                + "or no partition to let Ferry choose (by key hash, else sticky)");
+        throw ApiException.badRequest(
+                "invalid_partition",
+                "partition is '"
+                        + raw
+                        + "'; expected an integer >= 0, "
+                        + "or no partition to let Ferry choose (by key hash, else sticky)");
     }
 
     /** A timestamp in ms from a query parameter; {@link Event#NO_TIMESTAMP} when absent. */
@@ -104,11 +125,17 @@ final class RecordReader {
         } catch (NumberFormatException e) {
             // falls through to the error
         }
-        throw ApiException.badRequest("invalid_timestamp", "timestamp is '" + raw
-                + "'; expected milliseconds since the epoch (an integer >= 0)");
+        throw ApiException.badRequest(
+                "invalid_timestamp",
+                "timestamp is '"
+                        + raw
+                        + "'; expected milliseconds since the epoch (an integer >= 0)");
     }
 
-    /** A key from a query parameter, as a string or base64 per {@code keyEncoding}; null when absent. */
+    /**
+     * A key from a query parameter, as a string or base64 per {@code keyEncoding}; null when
+     * absent.
+     */
     static byte[] key(String raw, String keyEncoding) {
         if (raw == null) {
             return null;
@@ -125,23 +152,29 @@ final class RecordReader {
         List<Header> out = null;
         for (Map.Entry<String, String> h : requestHeaders) {
             String name = h.getKey();
-            if (name.length() > HEADER_PREFIX.length() && name.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())) {
+            if (name.length() > HEADER_PREFIX.length()
+                    && name.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())) {
                 if (out == null) {
                     out = new ArrayList<>(4);
                 }
-                out.add(new Header(name.substring(HEADER_PREFIX.length()), h.getValue().getBytes(StandardCharsets.UTF_8)));
+                out.add(
+                        new Header(
+                                name.substring(HEADER_PREFIX.length()),
+                                h.getValue().getBytes(StandardCharsets.UTF_8)));
             }
         }
         return out == null ? List.of() : out;
     }
 
     /** The event of {@code POST /topics/{topic}/messages}: body = value. */
-    static Event message(String topic, Buffer body, UnaryOperator<String> param, MultiMap requestHeaders) {
-        Event.Builder b = Event.builder(topic(topic))
-                .partition(partition(param.apply("partition")))
-                .key(key(param.apply("key"), param.apply("keyEncoding")))
-                .value(body == null ? new byte[0] : body.getBytes())
-                .timestampMs(timestamp(param.apply("timestamp")));
+    static Event message(
+            String topic, Buffer body, UnaryOperator<String> param, MultiMap requestHeaders) {
+        Event.Builder b =
+                Event.builder(topic(topic))
+                        .partition(partition(param.apply("partition")))
+                        .key(key(param.apply("key"), param.apply("keyEncoding")))
+                        .value(body == null ? new byte[0] : body.getBytes())
+                        .timestampMs(timestamp(param.apply("timestamp")));
         List<Header> headers = headers(requestHeaders);
         if (!headers.isEmpty()) {
             b.headers(headers);
@@ -150,8 +183,8 @@ final class RecordReader {
     }
 
     /**
-     * The events of {@code POST /topics/{topic}/records}:
-     * {@code {"valueEncoding":"json","records":[{"key":..,"value":..,"partition":..,"headers":{..},"timestamp":..}]}};
+     * The events of {@code POST /topics/{topic}/records}: {@code
+     * {"valueEncoding":"json","records":[{"key":..,"value":..,"partition":..,"headers":{..},"timestamp":..}]}};
      * all or nothing: one bad record refuses the request, naming its index.
      */
     static List<Event> batch(String topic, Buffer body) {
@@ -160,82 +193,134 @@ final class RecordReader {
         try {
             Object parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
             if (!(parsed instanceof JsonObject o)) {
-                throw ApiException.badRequest("invalid_body", "the body must be a JSON object {\"records\":[...]}");
+                throw ApiException.badRequest(
+                        "invalid_body", "the body must be a JSON object {\"records\":[...]}");
             }
             json = o;
         } catch (DecodeException e) {
-            throw ApiException.badRequest("invalid_body", "the body is not valid JSON: " + e.getMessage());
+            throw ApiException.badRequest(
+                    "invalid_body", "the body is not valid JSON: " + e.getMessage());
         }
         for (String field : json.fieldNames()) {
-            if (!field.equals("records") && !field.equals("valueEncoding") && !field.equals("keyEncoding")) {
-                throw ApiException.badRequest("invalid_body", "unknown field '" + field
-                        + "'; expected records, valueEncoding, keyEncoding");
+            if (!field.equals("records")
+                    && !field.equals("valueEncoding")
+                    && !field.equals("keyEncoding")) {
+                throw ApiException.badRequest(
+                        "invalid_body",
+                        "unknown field '"
+                                + field
+                                + "'; expected records, valueEncoding, keyEncoding");
             }
         }
-        Encoding valueEnc = Encoding.parse("valueEncoding", stringField(json, "valueEncoding", "the body"), Encoding.JSON);
-        Encoding keyEnc = Encoding.parse("keyEncoding", stringField(json, "keyEncoding", "the body"), Encoding.STRING);
+        Encoding valueEnc =
+                Encoding.parse(
+                        "valueEncoding",
+                        stringField(json, "valueEncoding", "the body"),
+                        Encoding.JSON);
+        Encoding keyEnc =
+                Encoding.parse(
+                        "keyEncoding",
+                        stringField(json, "keyEncoding", "the body"),
+                        Encoding.STRING);
         Object recs = json.getValue("records");
         if (!(recs instanceof JsonArray records) || records.isEmpty()) {
-            throw ApiException.badRequest("invalid_body", "the body needs \"records\": a non-empty array of records");
+            throw ApiException.badRequest(
+                    "invalid_body", "the body needs \"records\": a non-empty array of records");
         }
         List<Event> events = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             Object r = records.getValue(i);
             if (!(r instanceof JsonObject rec)) {
-                throw ApiException.badRequest("invalid_record", "records[" + i + "] is not a JSON object");
+                throw ApiException.badRequest(
+                        "invalid_record", "records[" + i + "] is not a JSON object");
             }
             events.add(record(topic, rec, i, valueEnc, keyEnc));
         }
         return events;
     }
 
-    private static Event record(String topic, JsonObject rec, int i, Encoding valueEnc, Encoding keyEnc) {
+    private static Event record(
+            String topic, JsonObject rec, int i, Encoding valueEnc, Encoding keyEnc) {
         String at = "records[" + i + "]";
         for (String field : rec.fieldNames()) {
             switch (field) {
-                case "key", "value", "partition", "headers", "timestamp", "valueEncoding", "keyEncoding" -> { }
-                default -> throw ApiException.badRequest("invalid_record", at + " has an unknown field '" + field
-                        + "'; expected key, value, partition, headers, timestamp, valueEncoding, keyEncoding");
+                case "key",
+                        "value",
+                        "partition",
+                        "headers",
+                        "timestamp",
+                        "valueEncoding",
+                        "keyEncoding" -> {}
+                default ->
+                        throw ApiException.badRequest(
+                                "invalid_record",
+                                at
+                                        + " has an unknown field '"
+                                        + field
+                                        + "'; expected key, value, partition, headers, timestamp, valueEncoding, keyEncoding");
             }
         }
-        Encoding ve = Encoding.parse(at + ".valueEncoding", stringField(rec, "valueEncoding", at), valueEnc);
-        Encoding ke = Encoding.parse(at + ".keyEncoding", stringField(rec, "keyEncoding", at), keyEnc);
+        Encoding ve =
+                Encoding.parse(
+                        at + ".valueEncoding", stringField(rec, "valueEncoding", at), valueEnc);
+        Encoding ke =
+                Encoding.parse(at + ".keyEncoding", stringField(rec, "keyEncoding", at), keyEnc);
         Event.Builder b = Event.builder(topic);
         Object key = rec.getValue("key");
         if (key != null) {
             if (!(key instanceof String k)) {
-                throw ApiException.badRequest("invalid_key", at + ".key must be a string (or base64 with keyEncoding=base64)");
+                throw ApiException.badRequest(
+                        "invalid_key",
+                        at + ".key must be a string (or base64 with keyEncoding=base64)");
             }
-            b.key(ke == Encoding.BASE64 ? base64(at + ".key", k) : k.getBytes(StandardCharsets.UTF_8));
+            b.key(
+                    ke == Encoding.BASE64
+                            ? base64(at + ".key", k)
+                            : k.getBytes(StandardCharsets.UTF_8));
         }
         b.value(value(rec, at, ve));
         Object p = rec.getValue("partition");
         if (p != null) {
-            if (!(p instanceof Integer || p instanceof Long) || ((Number) p).longValue() < 0 || ((Number) p).longValue() > Integer.MAX_VALUE) {
-                throw ApiException.badRequest("invalid_partition", at + ".partition is " + p + "; expected an integer >= 0");
+            if (!(p instanceof Integer || p instanceof Long)
+                    || ((Number) p).longValue() < 0
+                    || ((Number) p).longValue() > Integer.MAX_VALUE) {
+                throw ApiException.badRequest(
+                        "invalid_partition",
+                        at + ".partition is " + p + "; expected an integer >= 0");
             }
             b.partition(((Number) p).intValue());
         }
         Object ts = rec.getValue("timestamp");
         if (ts != null) {
             if (!(ts instanceof Integer || ts instanceof Long) || ((Number) ts).longValue() < 0) {
-                throw ApiException.badRequest("invalid_timestamp", at + ".timestamp is " + ts
-                        + "; expected milliseconds since the epoch (an integer >= 0)");
+                throw ApiException.badRequest(
+                        "invalid_timestamp",
+                        at
+                                + ".timestamp is "
+                                + ts
+                                + "; expected milliseconds since the epoch (an integer >= 0)");
             }
             b.timestampMs(((Number) ts).longValue());
         }
         Object hs = rec.getValue("headers");
         if (hs != null) {
             if (!(hs instanceof JsonObject headers)) {
-                throw ApiException.badRequest("invalid_headers", at + ".headers must be an object of name to string value");
+                throw ApiException.badRequest(
+                        "invalid_headers",
+                        at + ".headers must be an object of name to string value");
             }
             List<Header> list = new ArrayList<>(headers.size());
             for (Map.Entry<String, Object> h : headers) {
                 Object v = h.getValue();
                 if (v != null && !(v instanceof String)) {
-                    throw ApiException.badRequest("invalid_headers", at + ".headers." + h.getKey() + " must be a string or null");
+                    throw ApiException.badRequest(
+                            "invalid_headers",
+                            at + ".headers." + h.getKey() + " must be a string or null");
                 }
-                list.add(new Header(h.getKey(), v == null ? null : ((String) v).getBytes(StandardCharsets.UTF_8)));
+                list.add(
+                        new Header(
+                                h.getKey(),
+                                v == null ? null : ((String) v).getBytes(StandardCharsets.UTF_8)));
             }
             b.headers(list);
         }
@@ -244,7 +329,8 @@ final class RecordReader {
 
     private static byte[] value(JsonObject rec, String at, Encoding enc) {
         if (!rec.containsKey("value")) {
-            throw ApiException.badRequest("invalid_record", at + " has no \"value\" (use null for a tombstone)");
+            throw ApiException.badRequest(
+                    "invalid_record", at + " has no \"value\" (use null for a tombstone)");
         }
         Object v = rec.getValue("value");
         if (v == null) {
@@ -254,13 +340,17 @@ final class RecordReader {
             case JSON -> Json.encodeToBuffer(v).getBytes();
             case STRING -> {
                 if (!(v instanceof String s)) {
-                    throw ApiException.badRequest("invalid_value", at + ".value must be a string with valueEncoding=string");
+                    throw ApiException.badRequest(
+                            "invalid_value",
+                            at + ".value must be a string with valueEncoding=string");
                 }
                 yield s.getBytes(StandardCharsets.UTF_8);
             }
             case BASE64 -> {
                 if (!(v instanceof String s)) {
-                    throw ApiException.badRequest("invalid_value", at + ".value must be a base64 string with valueEncoding=base64");
+                    throw ApiException.badRequest(
+                            "invalid_value",
+                            at + ".value must be a base64 string with valueEncoding=base64");
                 }
                 yield base64(at + ".value", s);
             }
@@ -270,7 +360,9 @@ final class RecordReader {
     private static String stringField(JsonObject o, String field, String where) {
         Object v = o.getValue(field);
         if (v != null && !(v instanceof String)) {
-            throw ApiException.badRequest("invalid_encoding", where + ": " + field + " must be a string: json, string or base64");
+            throw ApiException.badRequest(
+                    "invalid_encoding",
+                    where + ": " + field + " must be a string: json, string or base64");
         }
         return (String) v;
     }
@@ -279,7 +371,8 @@ final class RecordReader {
         try {
             return Base64.getDecoder().decode(s);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(where.endsWith("key") ? "invalid_key" : "invalid_value",
+            throw ApiException.badRequest(
+                    where.endsWith("key") ? "invalid_key" : "invalid_value",
                     where + " is not valid base64 (RFC 4648, with padding): " + e.getMessage());
         }
     }

@@ -30,10 +30,13 @@ class AwaitingRecordsTest {
 
     /** What a copying broker (disk) hands the engine: equal content, another instance. */
     private static Event copy(Event e) {
-        return Event.builder(e.topic()).partition(e.partition())
+        return Event.builder(e.topic())
+                .partition(e.partition())
                 .key(e.key() == null ? null : e.key().clone())
                 .value(e.value() == null ? null : e.value().clone())
-                .headers(e.headers()).timestampMs(e.timestampMs()).build();
+                .headers(e.headers())
+                .timestampMs(e.timestampMs())
+                .build();
     }
 
     /** One waiter; remembers every answer it got. */
@@ -79,7 +82,9 @@ class AwaitingRecordsTest {
         }
     }
 
-    /** The engine delivered {@code e} at {@code offset} of partition 0: answers whoever it matched. */
+    /**
+     * The engine delivered {@code e} at {@code offset} of partition 0: answers whoever it matched.
+     */
     private static RecordOutcome deliver(AwaitingRecords a, Event e, long offset) {
         RecordOutcome o = a.take(e);
         if (o != null) {
@@ -88,7 +93,8 @@ class AwaitingRecordsTest {
         return o;
     }
 
-    // ---- same instances (memory broker) ----------------------------------------------------------
+    // ---- same instances (memory broker)
+    // ----------------------------------------------------------
 
     @Test
     void sameInstances_anEqualNoneRecordDeliveredFirst_doesNotAnswerTheWaiter() {
@@ -158,7 +164,8 @@ class AwaitingRecordsTest {
         assertThat(a.isEmpty()).isTrue();
     }
 
-    // ---- copies (disk broker) ----------------------------------------------------------------------
+    // ---- copies (disk broker)
+    // ----------------------------------------------------------------------
 
     @Test
     void copies_aNoneRecordPublishedWhileAnEqualOneWaits_isAPlaceholderInOrder() {
@@ -178,7 +185,8 @@ class AwaitingRecordsTest {
 
         // the engine gets copies, in broker order (one key: one partition)
         assertThat(deliver(a, copy(e1), 0)).isSameAs(w1);
-        assertThat(deliver(a, copy(none), 1)).isNull(); // the none-record, published before w2: skipped
+        assertThat(deliver(a, copy(none), 1))
+                .isNull(); // the none-record, published before w2: skipped
         assertThat(deliver(a, copy(e2), 2)).isSameAs(w2);
         assertThat(w1.answers()).containsExactly("0@0");
         assertThat(w2.answers()).containsExactly("0@2");
@@ -255,7 +263,8 @@ class AwaitingRecordsTest {
         assertThat(deliver(a, copy(none), 0)).isSameAs(w);
     }
 
-    // ---- refused publishes -------------------------------------------------------------------------
+    // ---- refused publishes
+    // -------------------------------------------------------------------------
 
     @Test
     void refusedPublishes_leaveNothingBehind() {
@@ -292,11 +301,14 @@ class AwaitingRecordsTest {
             Event e = event("k", "v");
             Waiter w = new Waiter(e);
             a.publish(e, w, broker);
-            AwaitingRecords.Publisher throwing = ev -> {
-                throw new IllegalArgumentException("event too large");
-            };
-            assertThatThrownBy(() -> a.publish(e, new Waiter(e), throwing)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> a.publish(event("k", "v"), null, throwing)).isInstanceOf(IllegalArgumentException.class);
+            AwaitingRecords.Publisher throwing =
+                    ev -> {
+                        throw new IllegalArgumentException("event too large");
+                    };
+            assertThatThrownBy(() -> a.publish(e, new Waiter(e), throwing))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> a.publish(event("k", "v"), null, throwing))
+                    .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> a.publish(event("n", "v"), new Waiter(e), throwing))
                     .isInstanceOf(IllegalArgumentException.class);
             assertThat(a.tracked()).as("copies=%s", copies).isEqualTo(1);
@@ -305,27 +317,37 @@ class AwaitingRecordsTest {
         }
     }
 
-    // ---- concurrency -------------------------------------------------------------------------------
+    // ---- concurrency
+    // -------------------------------------------------------------------------------
 
     @RepeatedTest(5)
-    void sameInstances_concurrentPublishersAndEngines_everyWaiterGetsItsOwnRecord() throws Exception {
+    void sameInstances_concurrentPublishersAndEngines_everyWaiterGetsItsOwnRecord()
+            throws Exception {
         Run r = concurrentRun(SAME_INSTANCES);
         for (Waiter w : r.accepted) {
             long own = r.offsets.get(w.event);
-            assertThat(w.answers()).containsExactly(r.failing(own) ? "failed FAIL: " + own : r.partition(w.event) + "@" + own);
+            assertThat(w.answers())
+                    .containsExactly(
+                            r.failing(own)
+                                    ? "failed FAIL: " + own
+                                    : r.partition(w.event) + "@" + own);
         }
     }
 
     @RepeatedTest(5)
     void copies_concurrentPublishersAndEngines_loseNoOutcome() throws Exception {
         Run r = concurrentRun(COPIES);
-        // each waiter is answered exactly once (concurrentRun), by a distinct record equal to its own
+        // each waiter is answered exactly once (concurrentRun), by a distinct record equal to its
+        // own
         Map<Long, Event> byOffset = new HashMap<>();
         r.offsets.forEach((e, offset) -> byOffset.put(offset, e));
         Set<Long> answered = new HashSet<>();
         for (Waiter w : r.accepted) {
             String got = w.answers().get(0);
-            long offset = Long.parseLong(got.substring(Math.max(got.lastIndexOf(' '), got.lastIndexOf('@')) + 1));
+            long offset =
+                    Long.parseLong(
+                            got.substring(
+                                    Math.max(got.lastIndexOf(' '), got.lastIndexOf('@')) + 1));
             assertThat(answered.add(offset)).as("offset %s answered twice", offset).isTrue();
             assertThat(byOffset.get(offset)).isEqualTo(w.event);
         }
@@ -365,16 +387,17 @@ class AwaitingRecordsTest {
         }
         long[] nextOffset = new long[1];
         long[] calls = new long[1];
-        AwaitingRecords.Publisher broker = e -> {
-            synchronized (run) {
-                if (++calls[0] % 13 == 0) {
-                    return false; // full now and then
-                }
-                run.offsets.put(e, nextOffset[0]++);
-                partitions.get(run.partition(e)).add(e);
-                return true;
-            }
-        };
+        AwaitingRecords.Publisher broker =
+                e -> {
+                    synchronized (run) {
+                        if (++calls[0] % 13 == 0) {
+                            return false; // full now and then
+                        }
+                        run.offsets.put(e, nextOffset[0]++);
+                        partitions.get(run.partition(e)).add(e);
+                        return true;
+                    }
+                };
 
         CountDownLatch start = new CountDownLatch(1);
         CountDownLatch published = new CountDownLatch(PUBLISHERS);
@@ -385,50 +408,59 @@ class AwaitingRecordsTest {
 
         for (int p = 0; p < PARTITIONS; p++) {
             int partition = p;
-            Thread engine = new Thread(() -> {
-                try {
-                    for (Event e; (e = partitions.get(partition).take()) != END;) {
-                        long offset;
-                        synchronized (run) {
-                            offset = run.offsets.get(e);
-                        }
-                        RecordOutcome o = a.take(copies ? copy(e) : e);
-                        if (o != null) {
-                            if (run.failing(offset)) {
-                                o.failed("FAIL: " + offset);
-                            } else {
-                                o.delivered(partition, offset);
-                            }
-                        }
-                    }
-                } catch (Throwable t) {
-                    error.compareAndSet(null, t);
-                } finally {
-                    delivered.countDown();
-                }
-            }, "engine-" + p);
+            Thread engine =
+                    new Thread(
+                            () -> {
+                                try {
+                                    for (Event e; (e = partitions.get(partition).take()) != END; ) {
+                                        long offset;
+                                        synchronized (run) {
+                                            offset = run.offsets.get(e);
+                                        }
+                                        RecordOutcome o = a.take(copies ? copy(e) : e);
+                                        if (o != null) {
+                                            if (run.failing(offset)) {
+                                                o.failed("FAIL: " + offset);
+                                            } else {
+                                                o.delivered(partition, offset);
+                                            }
+                                        }
+                                    }
+                                } catch (Throwable t) {
+                                    error.compareAndSet(null, t);
+                                } finally {
+                                    delivered.countDown();
+                                }
+                            },
+                            "engine-" + p);
             engine.start();
         }
         for (int t = 0; t < PUBLISHERS; t++) {
             int thread = t;
-            Thread publisher = new Thread(() -> {
-                try {
-                    start.await();
-                    for (int i = 0; i < PER_PUBLISHER; i++) {
-                        // a third equal across threads (5 keys), the rest distinct
-                        Event e = i % 3 == 0 ? event("k" + (i % 5), "same") : event("d" + thread + "-" + i, "v");
-                        Waiter w = i % 2 == 0 ? new Waiter(e) : null;
-                        boolean ok = a.publish(e, w, broker);
-                        if (w != null) {
-                            (ok ? accepted : refused).add(w);
-                        }
-                    }
-                } catch (Throwable x) {
-                    error.compareAndSet(null, x);
-                } finally {
-                    published.countDown();
-                }
-            }, "publisher-" + t);
+            Thread publisher =
+                    new Thread(
+                            () -> {
+                                try {
+                                    start.await();
+                                    for (int i = 0; i < PER_PUBLISHER; i++) {
+                                        // a third equal across threads (5 keys), the rest distinct
+                                        Event e =
+                                                i % 3 == 0
+                                                        ? event("k" + (i % 5), "same")
+                                                        : event("d" + thread + "-" + i, "v");
+                                        Waiter w = i % 2 == 0 ? new Waiter(e) : null;
+                                        boolean ok = a.publish(e, w, broker);
+                                        if (w != null) {
+                                            (ok ? accepted : refused).add(w);
+                                        }
+                                    }
+                                } catch (Throwable x) {
+                                    error.compareAndSet(null, x);
+                                } finally {
+                                    published.countDown();
+                                }
+                            },
+                            "publisher-" + t);
             publisher.start();
         }
         start.countDown();

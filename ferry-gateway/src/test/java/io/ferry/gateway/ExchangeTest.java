@@ -30,7 +30,8 @@ class ExchangeTest {
 
     @Test
     void param_malformedEscape_isRefusedNamingTheValue() {
-        assertThatThrownBy(() -> Exchange.param("key=%zz", "key")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Exchange.param("key=%zz", "key"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'%zz'");
     }
 

@@ -27,7 +27,9 @@ class FerryCliTest {
     @Test
     void serve_withABadConfiguration_exits2_namingTheSetting(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("ferry.yaml");
-        Files.writeString(file, "gateway:\n  port: high\nclusters:\n  default:\n    kafka: {bootstrap.servers: 'h:1'}\n");
+        Files.writeString(
+                file,
+                "gateway:\n  port: high\nclusters:\n  default:\n    kafka: {bootstrap.servers: 'h:1'}\n");
         int[] code = new int[1];
         String err = stderrOf(() -> code[0] = FerryCli.run("serve", "--config", file.toString()));
         assertThat(code[0]).isEqualTo(2);
@@ -37,7 +39,14 @@ class FerryCliTest {
     @Test
     void serve_withAMissingFile_exits2_namingIt(@TempDir Path dir) {
         int[] code = new int[1];
-        String err = stderrOf(() -> code[0] = FerryCli.run("serve", "--config", dir.resolve("nope.yaml").toString()));
+        String err =
+                stderrOf(
+                        () ->
+                                code[0] =
+                                        FerryCli.run(
+                                                "serve",
+                                                "--config",
+                                                dir.resolve("nope.yaml").toString()));
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).contains("nope.yaml");
     }

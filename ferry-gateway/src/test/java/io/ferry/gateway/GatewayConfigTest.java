@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 
 class GatewayConfigTest {
-    private static final String MINIMAL = """
+    private static final String MINIMAL =
+            """
             clusters:
               default:
                 kafka:
@@ -34,7 +35,9 @@ class GatewayConfigTest {
 
     @Test
     void full_readsEverySetting_kafkaNamesPassThrough_brokerByName() {
-        GatewayConfig c = GatewayConfig.parse("""
+        GatewayConfig c =
+                GatewayConfig.parse(
+                        """
                 gateway:
                   host: 127.0.0.1
                   port: 9090
@@ -87,18 +90,21 @@ class GatewayConfigTest {
 
     @Test
     void defaultCluster_isTheFirstWhenNoneIsNamedDefault() {
-        GatewayConfig c = GatewayConfig.parse("clusters:\n  main:\n    kafka: {bootstrap.servers: 'h:1'}\n");
+        GatewayConfig c =
+                GatewayConfig.parse("clusters:\n  main:\n    kafka: {bootstrap.servers: 'h:1'}\n");
         assertThat(c.defaultCluster()).isEqualTo("main");
     }
 
     @Test
     void unknownKeys_failNamingThem() {
         assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  prot: 1\n" + MINIMAL))
-                .hasMessageContaining("gateway.prot").hasMessageContaining("port");
+                .hasMessageContaining("gateway.prot")
+                .hasMessageContaining("port");
         assertThatThrownBy(() -> GatewayConfig.parse("gatway: {}\n" + MINIMAL))
                 .hasMessageContaining("'gatway'");
         assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "      linger.msec: 5\n"))
-                .hasMessageContaining("clusters.default.kafka.linger.msec").hasMessageContaining("not a Kafka client setting");
+                .hasMessageContaining("clusters.default.kafka.linger.msec")
+                .hasMessageContaining("not a Kafka client setting");
         assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "    brokr: {}\n"))
                 .hasMessageContaining("clusters.default.brokr");
     }
@@ -107,43 +113,62 @@ class GatewayConfigTest {
     void badValues_failNamingTheSettingAndWhatIsAccepted() {
         assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  port: eighty\n" + MINIMAL))
                 .isInstanceOf(GatewayConfig.ConfigException.class)
-                .hasMessageContaining("gateway.port").hasMessageContaining("eighty").hasMessageContaining("0..65535");
+                .hasMessageContaining("gateway.port")
+                .hasMessageContaining("eighty")
+                .hasMessageContaining("0..65535");
         assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  port: 70000\n" + MINIMAL))
                 .hasMessageContaining("gateway.port is 70000");
         assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  default-ack: all\n" + MINIMAL))
-                .hasMessageContaining("gateway.default-ack").hasMessageContaining("none, local or kafka");
+                .hasMessageContaining("gateway.default-ack")
+                .hasMessageContaining("none, local or kafka");
         assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "      linger.ms: soon\n"))
-                .hasMessageContaining("clusters.default.kafka").hasMessageContaining("linger.ms");
-        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  default-cluster: nope\n" + MINIMAL))
-                .hasMessageContaining("default-cluster").hasMessageContaining("nope").hasMessageContaining("[default]");
-        assertThatThrownBy(() -> GatewayConfig.parse("clusters:\n  a:\n    broker: {type: memory}\n"))
+                .hasMessageContaining("clusters.default.kafka")
+                .hasMessageContaining("linger.ms");
+        assertThatThrownBy(
+                        () -> GatewayConfig.parse("gateway:\n  default-cluster: nope\n" + MINIMAL))
+                .hasMessageContaining("default-cluster")
+                .hasMessageContaining("nope")
+                .hasMessageContaining("[default]");
+        assertThatThrownBy(
+                        () -> GatewayConfig.parse("clusters:\n  a:\n    broker: {type: memory}\n"))
                 .hasMessageContaining("clusters.a.kafka is missing");
-        assertThatThrownBy(() -> GatewayConfig.parse("clusters:\n  a:\n    kafka: {linger.ms: 1}\n"))
+        assertThatThrownBy(
+                        () -> GatewayConfig.parse("clusters:\n  a:\n    kafka: {linger.ms: 1}\n"))
                 .hasMessageContaining("bootstrap.servers");
         assertThatThrownBy(() -> GatewayConfig.parse("gateway: {port: 1}\n"))
                 .hasMessageContaining("clusters is missing");
         assertThatThrownBy(() -> GatewayConfig.parse("clusters: [\n"))
                 .hasMessageContaining("not valid YAML");
-        assertThatThrownBy(() -> GatewayConfig.parse(""))
-                .hasMessageContaining("empty");
+        assertThatThrownBy(() -> GatewayConfig.parse("")).hasMessageContaining("empty");
     }
 
     @Test
     void nativeTransport_mustBeABoolean() {
-        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  native-transport: maybe\n" + MINIMAL))
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        "gateway:\n  native-transport: maybe\n" + MINIMAL))
                 .isInstanceOf(GatewayConfig.ConfigException.class)
                 .hasMessage("gateway.native-transport is 'maybe'; expected true or false");
     }
 
     @Test
     void memoryBroker_getsTheGatewaysFlushDefaults_unlessItSetsItsOwn() {
-        io.ferry.broker.BrokerConfig plain = ClusterRuntime.withFlushDefaults(io.ferry.broker.BrokerConfig.of("memory",
-                java.util.Map.of("events", 1024)));
-        assertThat(plain.settings()).containsEntry("events", 1024).containsEntry("flush.min_events", 2048)
+        io.ferry.broker.BrokerConfig plain =
+                ClusterRuntime.withFlushDefaults(
+                        io.ferry.broker.BrokerConfig.of(
+                                "memory", java.util.Map.of("events", 1024)));
+        assertThat(plain.settings())
+                .containsEntry("events", 1024)
+                .containsEntry("flush.min_events", 2048)
                 .containsEntry("flush.timeout", "1ms");
-        io.ferry.broker.BrokerConfig own = io.ferry.broker.BrokerConfig.of("memory", java.util.Map.of("flush.timeout", "0"));
-        assertThat(ClusterRuntime.withFlushDefaults(own).settings()).doesNotContainKey("flush.min_events");
-        io.ferry.broker.BrokerConfig disk = io.ferry.broker.BrokerConfig.of("disk", java.util.Map.of("path", "/tmp/x"));
-        assertThat(ClusterRuntime.withFlushDefaults(disk).settings()).doesNotContainKey("flush.timeout");
+        io.ferry.broker.BrokerConfig own =
+                io.ferry.broker.BrokerConfig.of("memory", java.util.Map.of("flush.timeout", "0"));
+        assertThat(ClusterRuntime.withFlushDefaults(own).settings())
+                .doesNotContainKey("flush.min_events");
+        io.ferry.broker.BrokerConfig disk =
+                io.ferry.broker.BrokerConfig.of("disk", java.util.Map.of("path", "/tmp/x"));
+        assertThat(ClusterRuntime.withFlushDefaults(disk).settings())
+                .doesNotContainKey("flush.timeout");
     }
 }

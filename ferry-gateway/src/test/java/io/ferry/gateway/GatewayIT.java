@@ -35,10 +35,21 @@ class GatewayIT {
         kafka.createTopic("orders", 3);
         kafka.createTopic("batches", 2);
         kafka.createTopic("local", 1);
-        KafkaSettings settings = KafkaSettings.from(Map.of("bootstrap.servers", kafka.bootstrap(), "linger.ms", 1,
-                "max.request.size", MAX_RECORD));
-        gateway = Gateway.start(GatewayConfig.of(settings, BrokerConfig.of("memory", Map.of("events", 4096)))
-                .withPort(0).withLimits(MAX_BODY, 1000));
+        KafkaSettings settings =
+                KafkaSettings.from(
+                        Map.of(
+                                "bootstrap.servers",
+                                kafka.bootstrap(),
+                                "linger.ms",
+                                1,
+                                "max.request.size",
+                                MAX_RECORD));
+        gateway =
+                Gateway.start(
+                        GatewayConfig.of(
+                                        settings, BrokerConfig.of("memory", Map.of("events", 4096)))
+                                .withPort(0)
+                                .withLimits(MAX_BODY, 1000));
         http = new Http(gateway.port());
     }
 
@@ -61,12 +72,21 @@ class GatewayIT {
 
     @Test
     void message_ackKafka_returnsThePartitionAndOffsetTheRecordHas_withKeyHeadersAndTimestamp() {
-        Http.Response r = http.post("/topics/orders/messages?ack=kafka&key=user-7&timestamp=1700000000000",
-                "{\"amount\":12}", "X-Kafka-trace-id", "abc-1", "X-Kafka-source", "test", "Content-Type", "application/json");
+        Http.Response r =
+                http.post(
+                        "/topics/orders/messages?ack=kafka&key=user-7&timestamp=1700000000000",
+                        "{\"amount\":12}",
+                        "X-Kafka-trace-id",
+                        "abc-1",
+                        "X-Kafka-source",
+                        "test",
+                        "Content-Type",
+                        "application/json");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         JsonObject body = r.json();
         assertThat(body.getString("topic")).isEqualTo("orders");
-        ConsumerRecord<byte[], byte[]> rec = kafka.recordAt("orders", body.getInteger("partition"), body.getLong("offset"));
+        ConsumerRecord<byte[], byte[]> rec =
+                kafka.recordAt("orders", body.getInteger("partition"), body.getLong("offset"));
         assertThat(new String(rec.key(), UTF_8)).isEqualTo("user-7");
         assertThat(new String(rec.value(), UTF_8)).isEqualTo("{\"amount\":12}");
         assertThat(headerValue(rec, "trace-id")).isEqualTo("abc-1");
@@ -79,9 +99,21 @@ class GatewayIT {
     @Test
     void message_bodyIsRawBytes_whateverTheContentType_evenAFormOfSeveralKilobytes() {
         String value = "a=" + "x".repeat(8000) + "&b=2";
-        Http.Response r = http.post("/topics/orders/messages?ack=kafka", value, "Content-Type", "application/x-www-form-urlencoded");
+        Http.Response r =
+                http.post(
+                        "/topics/orders/messages?ack=kafka",
+                        value,
+                        "Content-Type",
+                        "application/x-www-form-urlencoded");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        assertThat(new String(kafka.recordAt("orders", r.json().getInteger("partition"), r.json().getLong("offset")).value(), UTF_8))
+        assertThat(
+                        new String(
+                                kafka.recordAt(
+                                                "orders",
+                                                r.json().getInteger("partition"),
+                                                r.json().getLong("offset"))
+                                        .value(),
+                                UTF_8))
                 .isEqualTo(value);
     }
 
@@ -90,16 +122,30 @@ class GatewayIT {
         Http.Response r = http.post("/topics/orders/messages?ack=kafka&partition=2", "p2");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(r.json().getInteger("partition")).isEqualTo(2);
-        assertThat(new String(kafka.recordAt("orders", 2, r.json().getLong("offset")).value(), UTF_8)).isEqualTo("p2");
+        assertThat(
+                        new String(
+                                kafka.recordAt("orders", 2, r.json().getLong("offset")).value(),
+                                UTF_8))
+                .isEqualTo("p2");
     }
 
     @Test
     void message_base64Key_isDecoded() {
         byte[] key = {0, 1, 2, 3, (byte) 0xfb};
-        Http.Response r = http.post("/topics/orders/messages?ack=kafka&keyEncoding=base64&key="
-                + java.net.URLEncoder.encode(Base64.getEncoder().encodeToString(key), UTF_8), "v");
+        Http.Response r =
+                http.post(
+                        "/topics/orders/messages?ack=kafka&keyEncoding=base64&key="
+                                + java.net.URLEncoder.encode(
+                                        Base64.getEncoder().encodeToString(key), UTF_8),
+                        "v");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        assertThat(kafka.recordAt("orders", r.json().getInteger("partition"), r.json().getLong("offset")).key()).isEqualTo(key);
+        assertThat(
+                        kafka.recordAt(
+                                        "orders",
+                                        r.json().getInteger("partition"),
+                                        r.json().getLong("offset"))
+                                .key())
+                .isEqualTo(key);
     }
 
     @Test
@@ -108,9 +154,11 @@ class GatewayIT {
         Http.Response r = http.post("/topics/local-only/messages?ack=local", "hello");
         assertThat(r.status()).as(r.toString()).isEqualTo(202);
         assertThat(r.json().getString("ack")).isEqualTo("local");
-        Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> kafka.readAll("local-only", 1).size() == 1);
-        assertThat(new String(kafka.readAll("local-only", 1).get(0).value(), UTF_8)).isEqualTo("hello");
+        assertThat(new String(kafka.readAll("local-only", 1).get(0).value(), UTF_8))
+                .isEqualTo("hello");
     }
 
     @Test
@@ -119,7 +167,8 @@ class GatewayIT {
         Http.Response r = http.post("/topics/none-only/messages?ack=none", "fire and forget");
         assertThat(r.status()).as(r.toString()).isEqualTo(202);
         assertThat(r.json().getString("ack")).isEqualTo("none");
-        Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> kafka.readAll("none-only", 1).size() == 1);
     }
 
@@ -132,7 +181,8 @@ class GatewayIT {
 
     @Test
     void clusterPrefixedPath_usesTheNamedCluster() {
-        Http.Response r = http.post("/clusters/default/topics/orders/messages?ack=kafka", "via prefix");
+        Http.Response r =
+                http.post("/clusters/default/topics/orders/messages?ack=kafka", "via prefix");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(http.get("/clusters/default/topics/orders").status()).isEqualTo(200);
         assertThat(http.get("/clusters/default/healthz").status()).isEqualTo(200);
@@ -142,15 +192,47 @@ class GatewayIT {
 
     @Test
     void records_ackKafka_everyEncoding_perRecordPartitionAndOffset() {
-        JsonObject req = new JsonObject().put("records", new JsonArray()
-                .add(new JsonObject().put("key", "k1").put("value", new JsonObject().put("n", 1)))
-                .add(new JsonObject().put("value", "plain text").put("valueEncoding", "string").put("partition", 1)
-                        .put("headers", new JsonObject().put("h1", "v1")).put("timestamp", 1_600_000_000_000L))
-                .add(new JsonObject().put("key", Base64.getEncoder().encodeToString(new byte[] {9, 8}))
-                        .put("keyEncoding", "base64")
-                        .put("value", Base64.getEncoder().encodeToString(new byte[] {1, 2, 3})).put("valueEncoding", "base64"))
-                .add(new JsonObject().put("key", "tomb").putNull("value")));
-        Http.Response r = http.post("/topics/batches/records?ack=kafka", req.encode(), "Content-Type", "application/json");
+        JsonObject req =
+                new JsonObject()
+                        .put(
+                                "records",
+                                new JsonArray()
+                                        .add(
+                                                new JsonObject()
+                                                        .put("key", "k1")
+                                                        .put("value", new JsonObject().put("n", 1)))
+                                        .add(
+                                                new JsonObject()
+                                                        .put("value", "plain text")
+                                                        .put("valueEncoding", "string")
+                                                        .put("partition", 1)
+                                                        .put(
+                                                                "headers",
+                                                                new JsonObject().put("h1", "v1"))
+                                                        .put("timestamp", 1_600_000_000_000L))
+                                        .add(
+                                                new JsonObject()
+                                                        .put(
+                                                                "key",
+                                                                Base64.getEncoder()
+                                                                        .encodeToString(
+                                                                                new byte[] {9, 8}))
+                                                        .put("keyEncoding", "base64")
+                                                        .put(
+                                                                "value",
+                                                                Base64.getEncoder()
+                                                                        .encodeToString(
+                                                                                new byte[] {
+                                                                                    1, 2, 3
+                                                                                }))
+                                                        .put("valueEncoding", "base64"))
+                                        .add(new JsonObject().put("key", "tomb").putNull("value")));
+        Http.Response r =
+                http.post(
+                        "/topics/batches/records?ack=kafka",
+                        req.encode(),
+                        "Content-Type",
+                        "application/json");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         JsonArray results = r.json().getJsonArray("results");
         assertThat(results).hasSize(4);
@@ -179,11 +261,14 @@ class GatewayIT {
 
     @Test
     void records_ackKafka_aRecordKafkaRefuses_failsAlone_with207AndItsReason() throws Exception {
-        // the topic takes record batches of at most 2000 bytes: Kafka refuses the big record, not the others
+        // the topic takes record batches of at most 2000 bytes: Kafka refuses the big record, not
+        // the others
         kafka.createTopic("small-records", 1, Map.of("max.message.bytes", "2000"));
         String big = "x".repeat(4000);
-        String req = "{\"valueEncoding\":\"string\",\"records\":[{\"value\":\"ok\"},{\"value\":\"" + big
-                + "\"},{\"value\":\"ok too\"}]}";
+        String req =
+                "{\"valueEncoding\":\"string\",\"records\":[{\"value\":\"ok\"},{\"value\":\""
+                        + big
+                        + "\"},{\"value\":\"ok too\"}]}";
         Http.Response r = http.post("/topics/small-records/records?ack=kafka", req);
         assertThat(r.status()).as(r.toString()).isEqualTo(207);
         JsonArray results = r.json().getJsonArray("results");
@@ -198,24 +283,33 @@ class GatewayIT {
     @Test
     void records_ackKafka_identicalRecords_eachGetTheirOwnOffset() {
         String rec = "{\"key\":\"same\",\"value\":\"dup\"}";
-        Http.Response r = http.post("/topics/batches/records?ack=kafka", "{\"records\":[" + rec + "," + rec + "," + rec + "]}");
+        Http.Response r =
+                http.post(
+                        "/topics/batches/records?ack=kafka",
+                        "{\"records\":[" + rec + "," + rec + "," + rec + "]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         JsonArray results = r.json().getJsonArray("results");
         java.util.Set<String> places = new java.util.HashSet<>();
         for (int i = 0; i < 3; i++) {
             JsonObject o = results.getJsonObject(i);
             places.add(o.getInteger("partition") + "/" + o.getLong("offset"));
-            assertThat(new String(at(o).value(), UTF_8)).as("valueEncoding json: the JSON text").isEqualTo("\"dup\"");
+            assertThat(new String(at(o).value(), UTF_8))
+                    .as("valueEncoding json: the JSON text")
+                    .isEqualTo("\"dup\"");
         }
         assertThat(places).hasSize(3);
     }
 
     @Test
     void records_ackLocal_answers202_withEachRecordAccepted() {
-        Http.Response r = http.post("/topics/batches/records?ack=local", "{\"records\":[{\"value\":1},{\"value\":2}]}");
+        Http.Response r =
+                http.post(
+                        "/topics/batches/records?ack=local",
+                        "{\"records\":[{\"value\":1},{\"value\":2}]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(202);
         assertThat(r.json().getJsonArray("results")).hasSize(2);
-        assertThat(r.json().getJsonArray("results").getJsonObject(0).getBoolean("accepted")).isTrue();
+        assertThat(r.json().getJsonArray("results").getJsonObject(0).getBoolean("accepted"))
+                .isTrue();
     }
 
     // ---- bad input -----------------------------------------------------------------------------
@@ -231,89 +325,202 @@ class GatewayIT {
 
     @Test
     void badTopicName_400() {
-        assertError(http.post("/topics/no%20spaces/messages", "x"), 400, "invalid_topic", "'no spaces'");
-        assertError(http.post("/topics/" + "t".repeat(250) + "/records", "{}"), 400, "invalid_topic", "249");
+        assertError(
+                http.post("/topics/no%20spaces/messages", "x"),
+                400,
+                "invalid_topic",
+                "'no spaces'");
+        assertError(
+                http.post("/topics/" + "t".repeat(250) + "/records", "{}"),
+                400,
+                "invalid_topic",
+                "249");
         assertError(http.get("/topics/bad$name"), 400, "invalid_topic", "bad$name");
     }
 
     @Test
     void badPartition_400() {
-        assertError(http.post("/topics/orders/messages?partition=abc", "x"), 400, "invalid_partition", "'abc'");
-        assertError(http.post("/topics/orders/messages?partition=-2", "x"), 400, "invalid_partition", "-2");
-        assertError(http.post("/topics/orders/records", "{\"records\":[{\"value\":1},{\"value\":1,\"partition\":\"x\"}]}"),
-                400, "invalid_partition", "records[1].partition");
-        assertError(http.post("/topics/orders/messages?ack=kafka&partition=3", "x"), 400, "invalid_partition",
+        assertError(
+                http.post("/topics/orders/messages?partition=abc", "x"),
+                400,
+                "invalid_partition",
+                "'abc'");
+        assertError(
+                http.post("/topics/orders/messages?partition=-2", "x"),
+                400,
+                "invalid_partition",
+                "-2");
+        assertError(
+                http.post(
+                        "/topics/orders/records",
+                        "{\"records\":[{\"value\":1},{\"value\":1,\"partition\":\"x\"}]}"),
+                400,
+                "invalid_partition",
+                "records[1].partition");
+        assertError(
+                http.post("/topics/orders/messages?ack=kafka&partition=3", "x"),
+                400,
+                "invalid_partition",
                 "partition 3 does not exist");
-        assertError(http.post("/topics/orders/messages?ack=local&partition=3", "x"), 400, "invalid_partition",
+        assertError(
+                http.post("/topics/orders/messages?ack=local&partition=3", "x"),
+                400,
+                "invalid_partition",
                 "topic 'orders' has 3 partitions");
-        assertError(http.post("/topics/orders/records?ack=none", "{\"records\":[{\"value\":1},{\"value\":1,\"partition\":7}]}"),
-                400, "invalid_partition", "records[1]: partition 7 does not exist");
+        assertError(
+                http.post(
+                        "/topics/orders/records?ack=none",
+                        "{\"records\":[{\"value\":1},{\"value\":1,\"partition\":7}]}"),
+                400,
+                "invalid_partition",
+                "records[1]: partition 7 does not exist");
     }
 
     @Test
     void badKey_400() {
-        assertError(http.post("/topics/orders/messages?keyEncoding=base64&key=%25%25%25", "x"), 400, "invalid_key", "base64");
-        assertError(http.post("/topics/orders/records", "{\"records\":[{\"key\":{\"a\":1},\"value\":1}]}"),
-                400, "invalid_key", "records[0].key must be a string");
+        assertError(
+                http.post("/topics/orders/messages?keyEncoding=base64&key=%25%25%25", "x"),
+                400,
+                "invalid_key",
+                "base64");
+        assertError(
+                http.post(
+                        "/topics/orders/records",
+                        "{\"records\":[{\"key\":{\"a\":1},\"value\":1}]}"),
+                400,
+                "invalid_key",
+                "records[0].key must be a string");
     }
 
     @Test
     void badBody_400_andNothingOfTheBatchIsAccepted() throws Exception {
         kafka.createTopic("all-or-nothing", 1);
-        assertError(http.post("/topics/orders/records", "{not json"), 400, "invalid_body", "not valid JSON");
+        assertError(
+                http.post("/topics/orders/records", "{not json"),
+                400,
+                "invalid_body",
+                "not valid JSON");
         assertError(http.post("/topics/orders/records", "[]"), 400, "invalid_body", "JSON object");
-        assertError(http.post("/topics/orders/records", "{\"records\":[]}"), 400, "invalid_body", "non-empty array");
-        assertError(http.post("/topics/orders/records", "{\"recs\":[]}"), 400, "invalid_body", "unknown field 'recs'");
-        assertError(http.post("/topics/orders/records", "{\"records\":[{\"value\":1,\"colour\":2}]}"), 400, "invalid_record",
+        assertError(
+                http.post("/topics/orders/records", "{\"records\":[]}"),
+                400,
+                "invalid_body",
+                "non-empty array");
+        assertError(
+                http.post("/topics/orders/records", "{\"recs\":[]}"),
+                400,
+                "invalid_body",
+                "unknown field 'recs'");
+        assertError(
+                http.post("/topics/orders/records", "{\"records\":[{\"value\":1,\"colour\":2}]}"),
+                400,
+                "invalid_record",
                 "records[0] has an unknown field 'colour'");
-        assertError(http.post("/topics/orders/records", "{\"records\":[{\"key\":\"k\"}]}"), 400, "invalid_record",
+        assertError(
+                http.post("/topics/orders/records", "{\"records\":[{\"key\":\"k\"}]}"),
+                400,
+                "invalid_record",
                 "has no \"value\"");
-        assertError(http.post("/topics/orders/records", "{\"valueEncoding\":\"base64\",\"records\":[{\"value\":\"@@\"}]}"),
-                400, "invalid_value", "base64");
-        assertError(http.post("/topics/orders/records", "{\"valueEncoding\":\"hex\",\"records\":[{\"value\":\"00\"}]}"),
-                400, "invalid_encoding", "json, string or base64");
+        assertError(
+                http.post(
+                        "/topics/orders/records",
+                        "{\"valueEncoding\":\"base64\",\"records\":[{\"value\":\"@@\"}]}"),
+                400,
+                "invalid_value",
+                "base64");
+        assertError(
+                http.post(
+                        "/topics/orders/records",
+                        "{\"valueEncoding\":\"hex\",\"records\":[{\"value\":\"00\"}]}"),
+                400,
+                "invalid_encoding",
+                "json, string or base64");
         // the first record is fine, the second is not: neither is accepted
-        assertError(http.post("/topics/all-or-nothing/records?ack=local",
-                "{\"records\":[{\"value\":\"fine\"},{\"value\":1,\"timestamp\":-5}]}"), 400, "invalid_timestamp", "records[1]");
+        assertError(
+                http.post(
+                        "/topics/all-or-nothing/records?ack=local",
+                        "{\"records\":[{\"value\":\"fine\"},{\"value\":1,\"timestamp\":-5}]}"),
+                400,
+                "invalid_timestamp",
+                "records[1]");
         Http.Response ok = http.post("/topics/all-or-nothing/messages?ack=kafka", "after");
-        assertThat(ok.json().getLong("offset")).as("nothing of the refused batch reached Kafka").isZero();
+        assertThat(ok.json().getLong("offset"))
+                .as("nothing of the refused batch reached Kafka")
+                .isZero();
     }
 
     @Test
     void badAck_400() {
-        assertError(http.post("/topics/orders/messages?ack=maybe", "x"), 400, "invalid_ack", "none, local or kafka");
+        assertError(
+                http.post("/topics/orders/messages?ack=maybe", "x"),
+                400,
+                "invalid_ack",
+                "none, local or kafka");
     }
 
     @Test
     void unknownCluster_404() {
-        assertError(http.post("/clusters/elsewhere/topics/orders/messages", "x"), 404, "unknown_cluster", "'elsewhere'");
+        assertError(
+                http.post("/clusters/elsewhere/topics/orders/messages", "x"),
+                404,
+                "unknown_cluster",
+                "'elsewhere'");
         assertError(http.get("/clusters/elsewhere/topics"), 404, "unknown_cluster", "[default]");
     }
 
     @Test
     void unknownTopic_404_atEveryAckLevel_beforeAnythingIsAccepted_andOnDescribe() {
-        assertError(http.post("/topics/missing-topic/messages?ack=kafka", "x"), 404, "topic_not_found", "missing-topic");
-        assertError(http.post("/topics/missing-topic/messages?ack=local", "x"), 404, "topic_not_found", "does not exist");
-        assertError(http.post("/topics/missing-topic/records?ack=none", "{\"records\":[{\"value\":1}]}"), 404,
-                "topic_not_found", "missing-topic");
+        assertError(
+                http.post("/topics/missing-topic/messages?ack=kafka", "x"),
+                404,
+                "topic_not_found",
+                "missing-topic");
+        assertError(
+                http.post("/topics/missing-topic/messages?ack=local", "x"),
+                404,
+                "topic_not_found",
+                "does not exist");
+        assertError(
+                http.post(
+                        "/topics/missing-topic/records?ack=none", "{\"records\":[{\"value\":1}]}"),
+                404,
+                "topic_not_found",
+                "missing-topic");
         assertError(http.get("/topics/missing-topic"), 404, "topic_not_found", "missing-topic");
     }
 
     @Test
     void overTheSizeLimits_413() {
-        assertError(http.post("/topics/orders/messages", "x".repeat(MAX_RECORD + 1)), 413, "record_too_large",
+        assertError(
+                http.post("/topics/orders/messages", "x".repeat(MAX_RECORD + 1)),
+                413,
+                "record_too_large",
                 "max.request.size=" + MAX_RECORD);
-        assertError(http.postBytes("/topics/orders/messages", new byte[MAX_BODY + 1]), 413, "body_too_large",
+        assertError(
+                http.postBytes("/topics/orders/messages", new byte[MAX_BODY + 1]),
+                413,
+                "body_too_large",
                 "max-body-bytes=" + MAX_BODY);
         // chunked, without Content-Length: refused once the limit is passed
-        assertError(http.send(http.request("/topics/orders/messages").POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
-                () -> new java.io.ByteArrayInputStream(new byte[MAX_BODY * 2]))).build()), 413, "body_too_large", "max-body-bytes");
+        assertError(
+                http.send(
+                        http.request("/topics/orders/messages")
+                                .POST(
+                                        java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                                                () ->
+                                                        new java.io.ByteArrayInputStream(
+                                                                new byte[MAX_BODY * 2])))
+                                .build()),
+                413,
+                "body_too_large",
+                "max-body-bytes");
     }
 
     @Test
     void unknownPath_404_json() {
         assertError(http.get("/nothing/here"), 404, "not_found", "/nothing/here");
-        assertError(http.get("/topics/orders/elsewhere"), 404, "not_found", "/topics/orders/elsewhere");
+        assertError(
+                http.get("/topics/orders/elsewhere"), 404, "not_found", "/topics/orders/elsewhere");
         assertError(http.get("/topics//messages"), 404, "not_found", "/topics//messages");
         assertError(http.get("/clusters/"), 404, "not_found", "/clusters/");
         assertError(http.get("/clusters/default/openapi.yaml"), 404, "not_found", "openapi.yaml");
@@ -321,9 +528,17 @@ class GatewayIT {
 
     @Test
     void wrongMethod_405_json() {
-        assertError(http.get("/topics/orders/messages"), 405, "method_not_allowed", "GET is not allowed on /topics/orders/messages");
+        assertError(
+                http.get("/topics/orders/messages"),
+                405,
+                "method_not_allowed",
+                "GET is not allowed on /topics/orders/messages");
         assertError(http.post("/topics", "x"), 405, "method_not_allowed", "POST");
-        assertError(http.post("/clusters/default/healthz", "x"), 405, "method_not_allowed", "/clusters/default/healthz");
+        assertError(
+                http.post("/clusters/default/healthz", "x"),
+                405,
+                "method_not_allowed",
+                "/clusters/default/healthz");
     }
 
     @Test
@@ -339,7 +554,8 @@ class GatewayIT {
     void topics_listAndDescribe() {
         Http.Response list = http.get("/topics");
         assertThat(list.status()).isEqualTo(200);
-        assertThat(list.json().getJsonArray("topics").encode()).contains("\"orders\"", "\"batches\"");
+        assertThat(list.json().getJsonArray("topics").encode())
+                .contains("\"orders\"", "\"batches\"");
         Http.Response d = http.get("/topics/orders");
         assertThat(d.status()).as(d.toString()).isEqualTo(200);
         JsonArray parts = d.json().getJsonArray("partitions");
@@ -353,24 +569,34 @@ class GatewayIT {
         assertThat(http.get("/healthz").json().getString("status")).isEqualTo("alive");
         Http.Response ready = http.get("/readyz");
         assertThat(ready.status()).as(ready.toString()).isEqualTo(200);
-        assertThat(ready.json().getJsonObject("clusters").getJsonObject("default").getInteger("nodes")).isEqualTo(1);
+        assertThat(
+                        ready.json()
+                                .getJsonObject("clusters")
+                                .getJsonObject("default")
+                                .getInteger("nodes"))
+                .isEqualTo(1);
         assertThat(http.post("/topics/orders/messages?ack=kafka", "m").status()).isEqualTo(200);
         assertThat(http.post("/topics/no%20way/messages", "m").status()).isEqualTo(400);
         Http.Response m = http.get("/metrics");
         assertThat(m.status()).isEqualTo(200);
         assertThat(m.header("Content-Type")).startsWith("text/plain");
-        assertThat(m.body()).contains(
-                "ferry_http_requests_seconds_count{route=\"/topics/:topic/messages\",status=\"200\"}",
-                "ferry_http_requests_seconds_bucket",
-                "ferry_http_errors_total{reason=\"invalid_topic\"}",
-                "ferry_broker_buffered_events{cluster=\"default\"}",
-                "ferry_broker_buffered_bytes{cluster=\"default\"}",
-                "ferry_broker_oldest_event_age_seconds{cluster=\"default\"}",
-                "ferry_kafka_records_sent_total{cluster=\"default\"}",
-                "ferry_kafka_bytes_sent_total{cluster=\"default\"}",
-                "ferry_kafka_executor_workers{cluster=\"default\",node=\"0\"}",
-                "ferry_kafka_executors{cluster=\"default\"} 1.0");
-        List<String> failures = m.body().lines().filter(l -> l.startsWith("ferry_kafka_delivery_failures_total")).toList();
+        assertThat(m.body())
+                .contains(
+                        "ferry_http_requests_seconds_count{route=\"/topics/:topic/messages\",status=\"200\"}",
+                        "ferry_http_requests_seconds_bucket",
+                        "ferry_http_errors_total{reason=\"invalid_topic\"}",
+                        "ferry_broker_buffered_events{cluster=\"default\"}",
+                        "ferry_broker_buffered_bytes{cluster=\"default\"}",
+                        "ferry_broker_oldest_event_age_seconds{cluster=\"default\"}",
+                        "ferry_kafka_records_sent_total{cluster=\"default\"}",
+                        "ferry_kafka_bytes_sent_total{cluster=\"default\"}",
+                        "ferry_kafka_executor_workers{cluster=\"default\",node=\"0\"}",
+                        "ferry_kafka_executors{cluster=\"default\"} 1.0");
+        List<String> failures =
+                m.body()
+                        .lines()
+                        .filter(l -> l.startsWith("ferry_kafka_delivery_failures_total"))
+                        .toList();
         assertThat(failures).isNotNull();
     }
 
@@ -378,6 +604,7 @@ class GatewayIT {
     void openApiDocument_isServed() {
         Http.Response r = http.get("/openapi.yaml");
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.body()).contains("openapi: 3", "/topics/{topic}/messages", "/topics/{topic}/records");
+        assertThat(r.body())
+                .contains("openapi: 3", "/topics/{topic}/messages", "/topics/{topic}/records");
     }
 }

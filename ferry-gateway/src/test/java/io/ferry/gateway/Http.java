@@ -11,8 +11,11 @@ import java.util.concurrent.CompletableFuture;
 
 /** A small HTTP client for the tests, over {@link HttpClient} with keep-alive; thread-safe. */
 final class Http {
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
     private final String base;
 
     Http(int port) {
@@ -60,8 +63,10 @@ final class Http {
     }
 
     CompletableFuture<Response> postAsync(String path, String body) {
-        return client.sendAsync(request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString()).thenApply(r -> new Response(r.statusCode(), r));
+        return client.sendAsync(
+                        request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .thenApply(r -> new Response(r.statusCode(), r));
     }
 
     Response send(HttpRequest r) {

@@ -28,12 +28,17 @@ final class KafkaTestCluster implements AutoCloseable {
     }
 
     static KafkaTestCluster start() throws Exception {
-        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumControllerNodes(1).setNumBrokerNodes(1).build())
-                .setConfigProp("unstable.api.versions.enable", "false")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .build();
+        KafkaClusterTestKit kit =
+                new KafkaClusterTestKit.Builder(
+                                new TestKitNodes.Builder()
+                                        .setCombined(true)
+                                        .setNumControllerNodes(1)
+                                        .setNumBrokerNodes(1)
+                                        .build())
+                        .setConfigProp("unstable.api.versions.enable", "false")
+                        .setConfigProp("auto.create.topics.enable", "false")
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .build();
         kit.format();
         kit.startup();
         kit.waitForReadyBrokers();
@@ -52,7 +57,9 @@ final class KafkaTestCluster implements AutoCloseable {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -81,7 +88,9 @@ final class KafkaTestCluster implements AutoCloseable {
         }
     }
 
-    /** Every record of {@code topic} (all partitions), read from the beginning to the end offsets. */
+    /**
+     * Every record of {@code topic} (all partitions), read from the beginning to the end offsets.
+     */
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int partitions) {
         try (KafkaConsumer<byte[], byte[]> c = consumer()) {
             List<TopicPartition> tps = new ArrayList<>();

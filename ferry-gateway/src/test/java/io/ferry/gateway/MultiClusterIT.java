@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A gateway started from a YAML file with two named clusters (here both on one Kafka, each with
- * its own broker: memory and disk, chosen by name through the registry).
+ * A gateway started from a YAML file with two named clusters (here both on one Kafka, each with its
+ * own broker: memory and disk, chosen by name through the registry).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MultiClusterIT {
@@ -34,9 +34,12 @@ class MultiClusterIT {
     }
 
     @Test
-    void twoClustersFromYaml_eachServedUnderItsPrefix_theDefaultUnprefixed(@TempDir Path dir) throws Exception {
+    void twoClustersFromYaml_eachServedUnderItsPrefix_theDefaultUnprefixed(@TempDir Path dir)
+            throws Exception {
         Path file = dir.resolve("ferry.yaml");
-        Files.writeString(file, """
+        Files.writeString(
+                file,
+                """
                 gateway:
                   port: 0
                   event-loops: 1
@@ -56,7 +59,8 @@ class MultiClusterIT {
                     broker:
                       type: disk
                       path: %s
-                """.formatted(kafka.bootstrap(), kafka.bootstrap(), dir.resolve("spool")));
+                """
+                        .formatted(kafka.bootstrap(), kafka.bootstrap(), dir.resolve("spool")));
         Gateway g = Gateway.start(GatewayConfig.load(file));
         try {
             Http http = new Http(g.port());
@@ -64,23 +68,41 @@ class MultiClusterIT {
             assertThat(viaDefault.status()).as(viaDefault.toString()).isEqualTo(200);
             Http.Response viaFast = http.post("/clusters/fast/topics/multi/messages", "to fast");
             assertThat(viaFast.status()).as(viaFast.toString()).isEqualTo(200);
-            Http.Response viaDurable = http.post("/clusters/durable/topics/multi/messages", "to durable again");
+            Http.Response viaDurable =
+                    http.post("/clusters/durable/topics/multi/messages", "to durable again");
             assertThat(viaDurable.status()).as(viaDurable.toString()).isEqualTo(200);
-            assertThat(new String(kafka.recordAt("multi", 0, viaFast.json().getLong("offset")).value(), UTF_8)).isEqualTo("to fast");
+            assertThat(
+                            new String(
+                                    kafka.recordAt("multi", 0, viaFast.json().getLong("offset"))
+                                            .value(),
+                                    UTF_8))
+                    .isEqualTo("to fast");
             assertThat(Files.list(dir.resolve("spool"))).as("the disk broker's files").isNotEmpty();
             // ack=local on the disk broker answers once the broker stored the records durably
-            Http.Response local = http.post("/clusters/durable/topics/multi/messages?ack=local", "stored first");
+            Http.Response local =
+                    http.post("/clusters/durable/topics/multi/messages?ack=local", "stored first");
             assertThat(local.status()).as(local.toString()).isEqualTo(202);
-            Http.Response localBatch = http.post("/clusters/durable/topics/multi/records?ack=local",
-                    "{\"records\":[{\"value\":1},{\"value\":2}]}");
+            Http.Response localBatch =
+                    http.post(
+                            "/clusters/durable/topics/multi/records?ack=local",
+                            "{\"records\":[{\"value\":1},{\"value\":2}]}");
             assertThat(localBatch.status()).as(localBatch.toString()).isEqualTo(202);
-            assertThat(http.post("/clusters/durable/topics/multi/messages?ack=none", "n").status()).isEqualTo(202);
+            assertThat(http.post("/clusters/durable/topics/multi/messages?ack=none", "n").status())
+                    .isEqualTo(202);
 
             Http.Response ready = http.get("/readyz");
-            assertThat(ready.json().getJsonObject("clusters").fieldNames()).containsExactlyInAnyOrder("fast", "durable");
-            assertThat(http.get("/clusters/fast/readyz").json().getJsonObject("clusters").fieldNames()).containsExactly("fast");
-            assertThat(http.get("/metrics").body()).contains("ferry_broker_buffered_events{cluster=\"fast\"}",
-                    "ferry_broker_buffered_events{cluster=\"durable\"}");
+            assertThat(ready.json().getJsonObject("clusters").fieldNames())
+                    .containsExactlyInAnyOrder("fast", "durable");
+            assertThat(
+                            http.get("/clusters/fast/readyz")
+                                    .json()
+                                    .getJsonObject("clusters")
+                                    .fieldNames())
+                    .containsExactly("fast");
+            assertThat(http.get("/metrics").body())
+                    .contains(
+                            "ferry_broker_buffered_events{cluster=\"fast\"}",
+                            "ferry_broker_buffered_events{cluster=\"durable\"}");
         } finally {
             assertThat(g.shutdown()).isTrue();
         }
@@ -88,24 +110,34 @@ class MultiClusterIT {
 
     @Test
     void anUnknownBrokerSetting_failsAtStartNamingIt() {
-        GatewayConfig config = GatewayConfig.parse("""
+        GatewayConfig config =
+                GatewayConfig.parse(
+                        """
                 clusters:
                   default:
                     kafka: {bootstrap.servers: "%s"}
                     broker: {type: memory, evnts: 10}
-                """.formatted(kafka.bootstrap()));
-        assertThatThrownBy(() -> Gateway.start(config)).isInstanceOf(BrokerConfigException.class).hasMessageContaining("evnts");
+                """
+                                .formatted(kafka.bootstrap()));
+        assertThatThrownBy(() -> Gateway.start(config))
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("evnts");
     }
 
     @Test
     void anUnknownBrokerType_failsAtStartListingTheKnownOnes() {
-        GatewayConfig config = GatewayConfig.parse("""
+        GatewayConfig config =
+                GatewayConfig.parse(
+                        """
                 clusters:
                   default:
                     kafka: {bootstrap.servers: "%s"}
                     broker: {type: tape}
-                """.formatted(kafka.bootstrap()));
-        assertThatThrownBy(() -> Gateway.start(config)).hasMessageContaining("tape").hasMessageContaining("memory")
+                """
+                                .formatted(kafka.bootstrap()));
+        assertThatThrownBy(() -> Gateway.start(config))
+                .hasMessageContaining("tape")
+                .hasMessageContaining("memory")
                 .hasMessageContaining("disk");
     }
 }

@@ -37,26 +37,39 @@ class RecordReaderTest {
         assertThat(RecordReader.partition(null)).isEqualTo(Event.NO_PARTITION);
         assertThat(RecordReader.partition("3")).isEqualTo(3);
         assertThat(refusal(() -> RecordReader.partition("-1")).code).isEqualTo("invalid_partition");
-        assertThat(refusal(() -> RecordReader.partition("1.5")).getMessage()).contains("'1.5'", "integer >= 0");
+        assertThat(refusal(() -> RecordReader.partition("1.5")).getMessage())
+                .contains("'1.5'", "integer >= 0");
         assertThat(RecordReader.timestamp("12")).isEqualTo(12);
-        assertThat(refusal(() -> RecordReader.timestamp("yesterday")).code).isEqualTo("invalid_timestamp");
+        assertThat(refusal(() -> RecordReader.timestamp("yesterday")).code)
+                .isEqualTo("invalid_timestamp");
     }
 
     @Test
     void message_keyHeadersAndValue() {
         MultiMap params = MultiMap.caseInsensitiveMultiMap().add("key", "k").add("partition", "1");
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("X-Kafka-Trace", "t1").add("x-kafka-other", "o")
-                .add("Content-Type", "text/plain").add("X-Kafka-", "empty name is not a header");
+        MultiMap headers =
+                MultiMap.caseInsensitiveMultiMap()
+                        .add("X-Kafka-Trace", "t1")
+                        .add("x-kafka-other", "o")
+                        .add("Content-Type", "text/plain")
+                        .add("X-Kafka-", "empty name is not a header");
         Event e = RecordReader.message("t", Buffer.buffer("v"), params::get, headers);
         assertThat(new String(e.key(), UTF_8)).isEqualTo("k");
         assertThat(new String(e.value(), UTF_8)).isEqualTo("v");
         assertThat(e.partition()).isEqualTo(1);
-        assertThat(e.headers()).containsExactly(new Header("Trace", "t1".getBytes(UTF_8)), new Header("other", "o".getBytes(UTF_8)));
+        assertThat(e.headers())
+                .containsExactly(
+                        new Header("Trace", "t1".getBytes(UTF_8)),
+                        new Header("other", "o".getBytes(UTF_8)));
     }
 
     @Test
     void batch_encodings_perRequestAndPerRecord() {
-        List<Event> events = RecordReader.batch("t", Buffer.buffer("""
+        List<Event> events =
+                RecordReader.batch(
+                        "t",
+                        Buffer.buffer(
+                                """
                 {"valueEncoding":"string","records":[
                   {"value":"s"},
                   {"value":{"a":[1,2]},"valueEncoding":"json"},
@@ -69,31 +82,65 @@ class RecordReaderTest {
         assertThat(events.get(2).key()).isEqualTo(new byte[] {0});
         Event last = events.get(3);
         assertThat(last.value()).isNull();
-        assertThat(last.headers()).containsExactly(new Header("h", "v".getBytes(UTF_8)), new Header("n", null));
+        assertThat(last.headers())
+                .containsExactly(new Header("h", "v".getBytes(UTF_8)), new Header("n", null));
         assertThat(last.partition()).isZero();
         assertThat(last.timestampMs()).isEqualTo(5);
     }
 
     @Test
     void batch_refusals_nameTheRecordAndField() {
-        assertThat(refusal(() -> RecordReader.batch("t", Buffer.buffer("{\"records\":[{\"value\":1},5]}"))).getMessage())
+        assertThat(
+                        refusal(
+                                        () ->
+                                                RecordReader.batch(
+                                                        "t",
+                                                        Buffer.buffer(
+                                                                "{\"records\":[{\"value\":1},5]}")))
+                                .getMessage())
                 .isEqualTo("records[1] is not a JSON object");
-        assertThat(refusal(() -> RecordReader.batch("t", Buffer.buffer("{\"records\":[{\"value\":1,\"headers\":{\"h\":1}}]}"))).code)
+        assertThat(
+                        refusal(
+                                        () ->
+                                                RecordReader.batch(
+                                                        "t",
+                                                        Buffer.buffer(
+                                                                "{\"records\":[{\"value\":1,\"headers\":{\"h\":1}}]}")))
+                                .code)
                 .isEqualTo("invalid_headers");
-        assertThat(refusal(() -> RecordReader.batch("t", Buffer.buffer(
-                "{\"valueEncoding\":\"string\",\"records\":[{\"value\":1}]}"))).getMessage())
+        assertThat(
+                        refusal(
+                                        () ->
+                                                RecordReader.batch(
+                                                        "t",
+                                                        Buffer.buffer(
+                                                                "{\"valueEncoding\":\"string\",\"records\":[{\"value\":1}]}")))
+                                .getMessage())
                 .contains("records[0].value must be a string");
-        assertThat(refusal(() -> RecordReader.batch("t", Buffer.buffer(""))).code).isEqualTo("invalid_body");
-        assertThat(refusal(() -> RecordReader.batch("t", Buffer.buffer("{\"records\":[{\"value\":1,\"partition\":1.5}]}"))).code)
+        assertThat(refusal(() -> RecordReader.batch("t", Buffer.buffer(""))).code)
+                .isEqualTo("invalid_body");
+        assertThat(
+                        refusal(
+                                        () ->
+                                                RecordReader.batch(
+                                                        "t",
+                                                        Buffer.buffer(
+                                                                "{\"records\":[{\"value\":1,\"partition\":1.5}]}")))
+                                .code)
                 .isEqualTo("invalid_partition");
     }
 
     @Test
     void kafkaFailures_mapToHttpAnswers() {
-        assertThat(Produce.failure("UNKNOWN_TOPIC_OR_PARTITION: topic 'x' (...)").status).isEqualTo(404);
-        assertThat(Produce.failure("UNKNOWN_TOPIC_OR_PARTITION: partition 9 does not exist; topic 'x' has 3 partitions").status)
+        assertThat(Produce.failure("UNKNOWN_TOPIC_OR_PARTITION: topic 'x' (...)").status)
+                .isEqualTo(404);
+        assertThat(
+                        Produce.failure(
+                                        "UNKNOWN_TOPIC_OR_PARTITION: partition 9 does not exist; topic 'x' has 3 partitions")
+                                .status)
                 .isEqualTo(400);
-        assertThat(Produce.failure("RECORD_TOO_LARGE: the record is 5 bytes").status).isEqualTo(413);
+        assertThat(Produce.failure("RECORD_TOO_LARGE: the record is 5 bytes").status)
+                .isEqualTo(413);
         assertThat(Produce.failure("DELIVERY_TIMEOUT: ...").status).isEqualTo(504);
         assertThat(Produce.failure("NOT_DELIVERED: ...").status).isEqualTo(503);
         assertThat(Produce.failure("CORRUPT_MESSAGE: ...").status).isEqualTo(502);

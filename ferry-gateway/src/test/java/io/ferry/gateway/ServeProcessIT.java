@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ServeProcessIT {
-    private static final Pattern LISTENING = Pattern.compile("gateway listening on http://[^:]+:(\\d+)");
+    private static final Pattern LISTENING =
+            Pattern.compile("gateway listening on http://[^:]+:(\\d+)");
     private static KafkaTestCluster kafka;
 
     @BeforeAll
@@ -43,10 +44,13 @@ class ServeProcessIT {
     }
 
     @Test
-    void sigterm_drainsEverythingAcknowledged_andLogsTheShutdown(@TempDir Path dir) throws Exception {
+    void sigterm_drainsEverythingAcknowledged_andLogsTheShutdown(@TempDir Path dir)
+            throws Exception {
         Path config = dir.resolve("ferry.yaml");
         // a long linger keeps what is accepted in the broker until the shutdown flushes it
-        Files.writeString(config, """
+        Files.writeString(
+                config,
+                """
                 gateway:
                   port: 0
                   shutdown-timeout-ms: 20000
@@ -56,47 +60,67 @@ class ServeProcessIT {
                       bootstrap.servers: %s
                       linger.ms: 60000
                       batch.size: 1000000
-                """.formatted(kafka.bootstrap()));
+                """
+                        .formatted(kafka.bootstrap()));
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), FerryCli.class.getName(),
-                "serve", "--config", config.toString()).redirectErrorStream(true).start();
+        Process p =
+                new ProcessBuilder(
+                                javaBin,
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                FerryCli.class.getName(),
+                                "serve",
+                                "--config",
+                                config.toString())
+                        .redirectErrorStream(true)
+                        .start();
         List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (java.io.IOException e) {
-                port.completeExceptionally(e);
-            }
-            port.completeExceptionally(new AssertionError("the gateway exited before listening: " + lines));
-        });
+        Thread reader =
+                new Thread(
+                        () -> {
+                            try (BufferedReader r =
+                                    new BufferedReader(
+                                            new InputStreamReader(p.getInputStream(), UTF_8))) {
+                                for (String line; (line = r.readLine()) != null; ) {
+                                    lines.add(line);
+                                    Matcher m = LISTENING.matcher(line);
+                                    if (m.find()) {
+                                        port.complete(Integer.parseInt(m.group(1)));
+                                    }
+                                }
+                            } catch (java.io.IOException e) {
+                                port.completeExceptionally(e);
+                            }
+                            port.completeExceptionally(
+                                    new AssertionError(
+                                            "the gateway exited before listening: " + lines));
+                        });
         reader.start();
         try {
             Http http = new Http(port.get(60, TimeUnit.SECONDS));
             Set<String> accepted = new HashSet<>();
             for (int i = 0; i < 200; i++) {
-                Http.Response r = http.post("/topics/served/messages?ack=local&key=k" + (i % 7), "v" + i);
+                Http.Response r =
+                        http.post("/topics/served/messages?ack=local&key=k" + (i % 7), "v" + i);
                 assertThat(r.status()).as(r.toString()).isEqualTo(202);
                 accepted.add("v" + i);
             }
             assertThat(kafka.readAll("served", 2)).as("lingering: nothing sent yet").isEmpty();
 
-            p.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of its output)
+            p.toHandle()
+                    .destroy(); // SIGTERM (Process.destroy would also close our end of its output)
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
             reader.join(10_000);
 
             Set<String> delivered = new HashSet<>();
             kafka.readAll("served", 2).forEach(r -> delivered.add(new String(r.value(), UTF_8)));
             assertThat(delivered).isEqualTo(accepted);
-            assertThat(lines).anyMatch(l -> l.contains("signal received: shutting down"))
+            assertThat(lines)
+                    .anyMatch(l -> l.contains("signal received: shutting down"))
                     .anyMatch(l -> l.contains("drained 200 buffered events into Kafka"))
-                    .anyMatch(l -> l.contains("gateway stopped; everything accepted was delivered"));
+                    .anyMatch(
+                            l -> l.contains("gateway stopped; everything accepted was delivered"));
         } finally {
             p.destroyForcibly();
         }

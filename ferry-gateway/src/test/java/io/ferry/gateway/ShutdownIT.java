@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Backpressure and shutdown against a real Kafka. The engine lingers 60 s, so what the gateway
- * accepts stays in the broker (which frees space only once Kafka acknowledges) until the
- * shutdown flushes it: the broker fills deterministically, and the shutdown has real work to do.
+ * accepts stays in the broker (which frees space only once Kafka acknowledges) until the shutdown
+ * flushes it: the broker fills deterministically, and the shutdown has real work to do.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ShutdownIT {
@@ -40,14 +40,25 @@ class ShutdownIT {
     }
 
     private static Gateway gateway(int brokerEvents, int maxConcurrent) {
-        KafkaSettings settings = KafkaSettings.from(Map.of("bootstrap.servers", kafka.bootstrap(), "linger.ms", 60_000,
-                "batch.size", 1_000_000));
-        return Gateway.start(GatewayConfig.of(settings, BrokerConfig.of("memory", Map.of("events", brokerEvents)))
-                .withPort(0).withLimits(1_048_576, maxConcurrent));
+        KafkaSettings settings =
+                KafkaSettings.from(
+                        Map.of(
+                                "bootstrap.servers",
+                                kafka.bootstrap(),
+                                "linger.ms",
+                                60_000,
+                                "batch.size",
+                                1_000_000));
+        return Gateway.start(
+                GatewayConfig.of(
+                                settings, BrokerConfig.of("memory", Map.of("events", brokerEvents)))
+                        .withPort(0)
+                        .withLimits(1_048_576, maxConcurrent));
     }
 
     @Test
-    void fullBroker_answers429WithRetryAfter_thenShutdownDeliversEverythingAccepted_andNothingElse() throws Exception {
+    void fullBroker_answers429WithRetryAfter_thenShutdownDeliversEverythingAccepted_andNothingElse()
+            throws Exception {
         kafka.createTopic("full", 2);
         Gateway g = gateway(16, 1000);
         Http http = new Http(g.port());
@@ -64,11 +75,13 @@ class ShutdownIT {
         assertThat(refused).as("the broker filled up").isNotNull();
         assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
         assertThat(refused.header("Retry-After")).isEqualTo("1");
-        assertThat(refused.json().getJsonObject("error").getString("code")).isEqualTo("broker_full");
+        assertThat(refused.json().getJsonObject("error").getString("code"))
+                .isEqualTo("broker_full");
         assertThat(accepted).hasSizeGreaterThanOrEqualTo(16);
 
         // a batch that does not fit at all is refused whole with 429 as well
-        Http.Response batch = http.post("/topics/full/records?ack=local", "{\"records\":[{\"value\":\"b\"}]}");
+        Http.Response batch =
+                http.post("/topics/full/records?ack=local", "{\"records\":[{\"value\":\"b\"}]}");
         assertThat(batch.status()).as(batch.toString()).isEqualTo(429);
         assertThat(batch.header("Retry-After")).isEqualTo("1");
 
@@ -77,23 +90,30 @@ class ShutdownIT {
         List<ConsumerRecord<byte[], byte[]>> log = kafka.readAll("full", 2);
         List<String> values = new ArrayList<>();
         log.forEach(r -> values.add(new String(r.value(), UTF_8)));
-        assertThat(values).as("every accepted record exactly once, nothing refused").containsExactlyInAnyOrderElementsOf(accepted);
+        assertThat(values)
+                .as("every accepted record exactly once, nothing refused")
+                .containsExactlyInAnyOrderElementsOf(accepted);
     }
 
     @Test
-    void whileShuttingDown_newRequestsGet503_requestsInProgressFinish_andTheConcurrencyLimitHolds() throws Exception {
+    void whileShuttingDown_newRequestsGet503_requestsInProgressFinish_andTheConcurrencyLimitHolds()
+            throws Exception {
         kafka.createTopic("draining", 1);
         Gateway g = gateway(1024, 1);
         Http http = new Http(g.port());
         // waits for Kafka, which the 60 s linger holds back: this request stays in progress
-        CompletableFuture<Http.Response> waiting = http.postAsync("/topics/draining/messages?ack=kafka", "in flight");
+        CompletableFuture<Http.Response> waiting =
+                http.postAsync("/topics/draining/messages?ack=kafka", "in flight");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> g.requestsInProgress() == 1);
 
         Http.Response over = http.post("/topics/draining/messages?ack=none", "one too many");
         assertThat(over.status()).as(over.toString()).isEqualTo(429);
-        assertThat(over.json().getJsonObject("error").getString("code")).isEqualTo("too_many_requests");
+        assertThat(over.json().getJsonObject("error").getString("code"))
+                .isEqualTo("too_many_requests");
         assertThat(over.header("Retry-After")).isEqualTo("1");
-        assertThat(http.get("/healthz").status()).as("health and metrics are not limited").isEqualTo(200);
+        assertThat(http.get("/healthz").status())
+                .as("health and metrics are not limited")
+                .isEqualTo(200);
 
         g.beginShutdown();
         Http.Response late = http.post("/topics/draining/messages?ack=local", "too late");

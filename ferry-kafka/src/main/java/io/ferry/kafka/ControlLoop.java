@@ -16,9 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's control connection: metadata refreshes and InitProducerId, on one thread of its
- * own ({@link #run()}); {@link #refresh} and {@link #initProducerId()} may be called from any
- * thread.
+ * The engine's control connection: metadata refreshes and InitProducerId, on one thread of its own
+ * ({@link #run()}); {@link #refresh} and {@link #initProducerId()} may be called from any thread.
  */
 final class ControlLoop implements Runnable, AutoCloseable {
     /* Design notes
@@ -45,7 +44,7 @@ final class ControlLoop implements Runnable, AutoCloseable {
     private long backoffUntilMs;
     private int nodeIndex;
 
-    private Runnable tick = () -> { };
+    private Runnable tick = () -> {};
     private long nextTickMs;
 
     /** Runs {@code tick} on this loop's thread about once a second (the engine's expiry sweep). */
@@ -63,9 +62,14 @@ final class ControlLoop implements Runnable, AutoCloseable {
             String s = hp.trim();
             int colon = s.lastIndexOf(':');
             if (colon <= 0) {
-                throw new IllegalArgumentException("bootstrap.servers entry '" + s + "' is not host:port");
+                throw new IllegalArgumentException(
+                        "bootstrap.servers entry '" + s + "' is not host:port");
             }
-            bootstrap.add(new Node(-1 - i++, s.substring(0, colon), Integer.parseInt(s.substring(colon + 1))));
+            bootstrap.add(
+                    new Node(
+                            -1 - i++,
+                            s.substring(0, colon),
+                            Integer.parseInt(s.substring(colon + 1))));
         }
     }
 
@@ -146,7 +150,10 @@ final class ControlLoop implements Runnable, AutoCloseable {
             rotate();
             backoffUntilMs = now + settings.retryBackoffMs();
         }
-        long wait = inFlight || (pidWaiters.isEmpty() && refreshWaiters.isEmpty()) ? 100 : Math.max(1, backoffUntilMs - now);
+        long wait =
+                inFlight || (pidWaiters.isEmpty() && refreshWaiters.isEmpty())
+                        ? 100
+                        : Math.max(1, backoffUntilMs - now);
         c.poll(Math.min(wait, 100), now);
     }
 
@@ -190,7 +197,13 @@ final class ControlLoop implements Runnable, AutoCloseable {
         if (c == null) {
             List<Node> candidates = candidates();
             Node n = candidates.get(Math.floorMod(nodeIndex, candidates.size()));
-            c = NodeConnection.open(settings.connectionSettings(), "ferry-control", n, settings.requestTimeoutMs(), 1);
+            c =
+                    NodeConnection.open(
+                            settings.connectionSettings(),
+                            "ferry-control",
+                            n,
+                            settings.requestTimeoutMs(),
+                            1);
             connection = c;
         }
         return c;
@@ -220,6 +233,5 @@ final class ControlLoop implements Runnable, AutoCloseable {
         wake();
     }
 
-    private record Refresh(Set<String> topics, CompletableFuture<Void> done) {
-    }
+    private record Refresh(Set<String> topics, CompletableFuture<Void> done) {}
 }

@@ -9,8 +9,11 @@ import io.ferry.broker.Event;
 @FunctionalInterface
 public interface DeliveryFailureListener {
     /** Ignores failures (they are still counted). */
-    DeliveryFailureListener NONE = (event, reason) -> { };
+    DeliveryFailureListener NONE = (event, reason) -> {};
 
-    /** {@code event} will not reach Kafka because of {@code reason} (e.g. {@code RECORD_TOO_LARGE: ...}). */
+    /**
+     * {@code event} will not reach Kafka because of {@code reason} (e.g. {@code RECORD_TOO_LARGE:
+     * ...}).
+     */
     void onFailure(Event event, String reason);
 }

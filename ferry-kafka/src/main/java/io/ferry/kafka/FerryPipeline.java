@@ -9,8 +9,8 @@ import io.ferry.broker.ProducerConfig;
 import java.time.Duration;
 
 /**
- * The library entry point: a broker drained into Kafka by the engine. Build one with
- * {@link #start}, take producers from it, close it; every method is safe from any thread.
+ * The library entry point: a broker drained into Kafka by the engine. Build one with {@link
+ * #start}, take producers from it, close it; every method is safe from any thread.
  *
  * <pre>{@code
  * try (FerryPipeline ferry = FerryPipeline.start(BrokerConfig.of("memory"),
@@ -32,14 +32,15 @@ public final class FerryPipeline implements AutoCloseable {
     }
 
     /**
-     * Starts a pipeline: the broker of {@code brokerConfig} (through the registry), the engine,
-     * and one output thread taking batches of up to 2048 events.
+     * Starts a pipeline: the broker of {@code brokerConfig} (through the registry), the engine, and
+     * one output thread taking batches of up to 2048 events.
      *
      * @throws io.ferry.broker.BrokerConfigException for a bad broker type or setting
      * @throws IllegalArgumentException for a bad Kafka setting
      * @throws IllegalStateException when Kafka cannot be reached in time
      */
-    public static FerryPipeline start(BrokerConfig brokerConfig, KafkaSettings kafka, DeliveryFailureListener failures) {
+    public static FerryPipeline start(
+            BrokerConfig brokerConfig, KafkaSettings kafka, DeliveryFailureListener failures) {
         KafkaEngine engine = KafkaEngine.start(kafka, failures);
         Broker broker;
         try {

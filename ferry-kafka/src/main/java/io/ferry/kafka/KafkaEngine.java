@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka engine: partition workers mapped by a {@link Mapper} to one {@link ProduceExecutor}
- * per node, Ferry's own metadata cache and the idempotent producer identity. Every public method
- * is safe to call from any thread.
+ * The Kafka engine: partition workers mapped by a {@link Mapper} to one {@link ProduceExecutor} per
+ * node, Ferry's own metadata cache and the idempotent producer identity. Every public method is
+ * safe to call from any thread.
  */
 public final class KafkaEngine implements AutoCloseable {
     /* Design notes
@@ -35,9 +35,14 @@ public final class KafkaEngine implements AutoCloseable {
      * backoff) and asks the control loop for a refresh.
      */
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEngine.class);
+
     /** How long the router waits for a topic it has never seen to appear in metadata. */
     static final long UNKNOWN_TOPIC_WAIT_MS = 5_000;
-    /** After that, how long events of a still-missing topic fail at once, before it is asked about again. */
+
+    /**
+     * After that, how long events of a still-missing topic fail at once, before it is asked about
+     * again.
+     */
     static final long MISSING_TOPIC_RECHECK_MS = 10_000;
 
     final KafkaSettings settings;
@@ -51,14 +56,16 @@ public final class KafkaEngine implements AutoCloseable {
     private final Map<TopicPartition, PartitionWorker> workers = new ConcurrentHashMap<>();
     private final Map<Node, ProduceExecutor> executors = new ConcurrentHashMap<>();
     private final DeliveryFailureListener failures;
-    private final DeliveryListener deliveries; // null unless failures is one: no per-record cost then
+    private final DeliveryListener
+            deliveries; // null unless failures is one: no per-record cost then
     private final AtomicBoolean resetting = new AtomicBoolean();
     private volatile ProducerIdentity identity = ProducerIdentity.NONE;
     private volatile boolean flushing;
     private final LongAdder ackedRecords = new LongAdder();
     private final Map<String, LongAdder> failuresByReason = new ConcurrentHashMap<>();
 
-    private KafkaEngine(KafkaSettings settings, DeliveryFailureListener failures, LongSupplier clockMs) {
+    private KafkaEngine(
+            KafkaSettings settings, DeliveryFailureListener failures, LongSupplier clockMs) {
         this.settings = settings;
         this.failures = failures;
         this.deliveries = failures instanceof DeliveryListener d ? d : null;
@@ -68,15 +75,19 @@ public final class KafkaEngine implements AutoCloseable {
         this.control = new ControlLoop(settings, metadata, clockMs);
         // A worker whose executor cannot send, or which has none (no leader known), still expires
         // its events after delivery.timeout.ms: nothing waits forever.
-        control.onTick(() -> {
-            long now = clockMs.getAsLong();
-            workers.values().forEach(w -> w.expire(now));
-        });
+        control.onTick(
+                () -> {
+                    long now = clockMs.getAsLong();
+                    workers.values().forEach(w -> w.expire(now));
+                });
         this.controlThread = new Thread(control, "ferry-kafka-control");
         controlThread.setDaemon(true);
         controlThread.start();
-        this.mapper = Mapper.builder(new KafkaResolver()).retryBackoffMs(settings.retryBackoffMs())
-                .threadName("ferry-kafka-mapper").start();
+        this.mapper =
+                Mapper.builder(new KafkaResolver())
+                        .retryBackoffMs(settings.retryBackoffMs())
+                        .threadName("ferry-kafka-mapper")
+                        .start();
     }
 
     /**
@@ -86,11 +97,17 @@ public final class KafkaEngine implements AutoCloseable {
      * @throws IllegalStateException when Kafka cannot be reached in time, saying why
      */
     public static KafkaEngine start(KafkaSettings settings, DeliveryFailureListener failures) {
-        KafkaEngine engine = new KafkaEngine(settings, failures == null ? DeliveryFailureListener.NONE : failures,
-                System::currentTimeMillis);
+        KafkaEngine engine =
+                new KafkaEngine(
+                        settings,
+                        failures == null ? DeliveryFailureListener.NONE : failures,
+                        System::currentTimeMillis);
         if (settings.idempotence()) {
             try {
-                ProducerIdAndEpoch id = engine.control.initProducerId().get(settings.deliveryTimeoutMs(), TimeUnit.MILLISECONDS);
+                ProducerIdAndEpoch id =
+                        engine.control
+                                .initProducerId()
+                                .get(settings.deliveryTimeoutMs(), TimeUnit.MILLISECONDS);
                 engine.identity = new ProducerIdentity(id.producerId(), id.epoch(), 1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -98,8 +115,14 @@ public final class KafkaEngine implements AutoCloseable {
                 throw new IllegalStateException("interrupted while connecting to Kafka", e);
             } catch (ExecutionException | TimeoutException e) {
                 engine.close();
-                throw new IllegalStateException("cannot get an idempotent producer id from Kafka at " + settings.bootstrapServers()
-                        + " within delivery.timeout.ms=" + settings.deliveryTimeoutMs() + ": " + e, e);
+                throw new IllegalStateException(
+                        "cannot get an idempotent producer id from Kafka at "
+                                + settings.bootstrapServers()
+                                + " within delivery.timeout.ms="
+                                + settings.deliveryTimeoutMs()
+                                + ": "
+                                + e,
+                        e);
             }
         }
         return engine;
@@ -131,11 +154,13 @@ public final class KafkaEngine implements AutoCloseable {
         if (w != null) {
             return w;
         }
-        return workers.computeIfAbsent(tp, k -> {
-            PartitionWorker nw = new PartitionWorker(k, this);
-            mapper.onWorkerSpawned(nw);
-            return nw;
-        });
+        return workers.computeIfAbsent(
+                tp,
+                k -> {
+                    PartitionWorker nw = new PartitionWorker(k, this);
+                    mapper.onWorkerSpawned(nw);
+                    return nw;
+                });
     }
 
     /**
@@ -164,18 +189,22 @@ public final class KafkaEngine implements AutoCloseable {
             if (n > 0 || clockMs() + settings.retryBackoffMs() >= deadline) {
                 return n;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.max(10, settings.retryBackoffMs())));
+            java.util.concurrent.locks.LockSupport.parkNanos(
+                    TimeUnit.MILLISECONDS.toNanos(Math.max(10, settings.retryBackoffMs())));
         }
     }
 
     /** Why {@code topic} has no metadata, for error messages. */
     String topicProblem(String topic) {
         var e = metadata.topicError(topic);
-        return e == null ? "UNKNOWN_TOPIC_OR_PARTITION: no metadata for topic '" + topic + "'"
+        return e == null
+                ? "UNKNOWN_TOPIC_OR_PARTITION: no metadata for topic '" + topic + "'"
                 : e.name() + ": topic '" + topic + "' (" + e.message() + ")";
     }
 
-    /** The cache saw a partition's leader change (metadata or hint): move its worker. Any thread. */
+    /**
+     * The cache saw a partition's leader change (metadata or hint): move its worker. Any thread.
+     */
     private void leaderMoved(TopicPartition tp) {
         PartitionWorker w = workers.get(tp);
         Mapper<Node, ProduceExecutor> m = mapper;
@@ -205,19 +234,31 @@ public final class KafkaEngine implements AutoCloseable {
         }
     }
 
-    /** Asks for a new producer id/epoch once per generation (the broker lost our producer state). */
+    /**
+     * Asks for a new producer id/epoch once per generation (the broker lost our producer state).
+     */
     void resetIdentity(int observedGeneration, String why) {
-        if (!settings.idempotence() || identity.generation() != observedGeneration || !resetting.compareAndSet(false, true)) {
+        if (!settings.idempotence()
+                || identity.generation() != observedGeneration
+                || !resetting.compareAndSet(false, true)) {
             return;
         }
-        LOG.warn("idempotent producer state lost ({}); getting a new producer id, sequences restart", why);
-        control.initProducerId().whenComplete((id, err) -> {
-            if (id != null) {
-                identity = new ProducerIdentity(id.producerId(), id.epoch(), identity.generation() + 1);
-            }
-            resetting.set(false);
-            executors.values().forEach(ProduceExecutor::wakeup);
-        });
+        LOG.warn(
+                "idempotent producer state lost ({}); getting a new producer id, sequences restart",
+                why);
+        control.initProducerId()
+                .whenComplete(
+                        (id, err) -> {
+                            if (id != null) {
+                                identity =
+                                        new ProducerIdentity(
+                                                id.producerId(),
+                                                id.epoch(),
+                                                identity.generation() + 1);
+                            }
+                            resetting.set(false);
+                            executors.values().forEach(ProduceExecutor::wakeup);
+                        });
     }
 
     // ---- outcomes ------------------------------------------------------------------------------
@@ -284,7 +325,10 @@ public final class KafkaEngine implements AutoCloseable {
         return m;
     }
 
-    /** Produce requests sent so far and the partitions they carried (aggregation = partitions / requests). */
+    /**
+     * Produce requests sent so far and the partitions they carried (aggregation = partitions /
+     * requests).
+     */
     public long[] requestsAndPartitionsSent() {
         long r = 0;
         long p = 0;
@@ -327,7 +371,9 @@ public final class KafkaEngine implements AutoCloseable {
         }
     }
 
-    /** Resolves workers to partition leaders from the cache; spawns executors. Mapper thread only. */
+    /**
+     * Resolves workers to partition leaders from the cache; spawns executors. Mapper thread only.
+     */
     private final class KafkaResolver implements Resolver<Node, ProduceExecutor> {
         @Override
         public Node resolveNode(Worker<ProduceExecutor> worker) {
@@ -352,7 +398,9 @@ public final class KafkaEngine implements AutoCloseable {
         executors.remove(e.node(), e);
     }
 
-    /** The node of the executor {@code topic}-{@code partition}'s worker is assigned to now, or -1. */
+    /**
+     * The node of the executor {@code topic}-{@code partition}'s worker is assigned to now, or -1.
+     */
     public int assignedNode(String topic, int partition) {
         PartitionWorker w = workers.get(new TopicPartition(topic, partition));
         ProduceExecutor e = w == null ? null : w.assignedExecutor();

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Drains any {@link Broker} into Kafka: an output thread loops {@code consumer.get(n)}, routes each
- * event to its partition worker, and acks the broker batch once every event in it is acknowledged by
- * Kafka or has failed for good. Create with {@link #start}; {@link #close(Duration)} from any thread.
+ * event to its partition worker, and acks the broker batch once every event in it is acknowledged
+ * by Kafka or has failed for good. Create with {@link #start}; {@link #close(Duration)} from any
+ * thread.
  */
 public final class KafkaOutput implements AutoCloseable {
     /* Design notes
@@ -43,7 +44,8 @@ public final class KafkaOutput implements AutoCloseable {
     private final int maxOutstanding;
     private volatile boolean closing;
 
-    private KafkaOutput(Broker broker, KafkaEngine engine, int maxBatchEvents, int maxOutstandingBatches) {
+    private KafkaOutput(
+            Broker broker, KafkaEngine engine, int maxBatchEvents, int maxOutstandingBatches) {
         this.engine = engine;
         this.maxOutstanding = maxOutstandingBatches;
         this.outstanding = new Semaphore(maxOutstanding);
@@ -61,12 +63,15 @@ public final class KafkaOutput implements AutoCloseable {
      * @param maxBatchEvents the most events per {@code get}
      * @param maxOutstandingBatches the most broker batches on their way to Kafka
      */
-    public static KafkaOutput start(Broker broker, KafkaEngine engine, int maxBatchEvents, int maxOutstandingBatches) {
+    public static KafkaOutput start(
+            Broker broker, KafkaEngine engine, int maxBatchEvents, int maxOutstandingBatches) {
         if (maxBatchEvents < 1) {
-            throw new IllegalArgumentException("maxBatchEvents must be at least 1, was " + maxBatchEvents);
+            throw new IllegalArgumentException(
+                    "maxBatchEvents must be at least 1, was " + maxBatchEvents);
         }
         if (maxOutstandingBatches < 1) {
-            throw new IllegalArgumentException("maxOutstandingBatches must be at least 1, was " + maxOutstandingBatches);
+            throw new IllegalArgumentException(
+                    "maxOutstandingBatches must be at least 1, was " + maxOutstandingBatches);
         }
         return new KafkaOutput(broker, engine, maxBatchEvents, maxOutstandingBatches);
     }
@@ -94,7 +99,8 @@ public final class KafkaOutput implements AutoCloseable {
                         // The engine is closing (or a bug): the event cannot go, but its batch must
                         // still settle, and the router must live on for the rest.
                         LOG.warn("cannot route an event of topic {}: {}", e.topic(), ex.toString());
-                        engine.fail(new PartitionWorker.Pending(e, tracker, now), "NOT_ROUTED: " + ex);
+                        engine.fail(
+                                new PartitionWorker.Pending(e, tracker, now), "NOT_ROUTED: " + ex);
                     }
                 }
             }
@@ -103,14 +109,24 @@ public final class KafkaOutput implements AutoCloseable {
         }
     }
 
-    private void route(Event e, DeliveryTracker tracker, Partitioner partitioner, Map<String, PartitionWorker[]> routes,
-            Map<String, Long> missingUntil, long now) {
+    private void route(
+            Event e,
+            DeliveryTracker tracker,
+            Partitioner partitioner,
+            Map<String, PartitionWorker[]> routes,
+            Map<String, Long> missingUntil,
+            long now) {
         if (e.sizeBytes() > engine.settings.maxRequestSizeBytes()) {
-            engine.fail(new PartitionWorker.Pending(e, tracker, now), "RECORD_TOO_LARGE: the record is " + e.sizeBytes()
-                    + " bytes, over max.request.size=" + engine.settings.maxRequestSizeBytes());
+            engine.fail(
+                    new PartitionWorker.Pending(e, tracker, now),
+                    "RECORD_TOO_LARGE: the record is "
+                            + e.sizeBytes()
+                            + " bytes, over max.request.size="
+                            + engine.settings.maxRequestSizeBytes());
             return;
         }
-        // The router's own table of a topic's workers, by partition: no lookup or allocation per event.
+        // The router's own table of a topic's workers, by partition: no lookup or allocation per
+        // event.
         PartitionWorker[] workers = routes.get(e.topic());
         if (workers == null) {
             // A topic found missing (after waiting up to UNKNOWN_TOPIC_WAIT_MS for it) is not asked
@@ -120,9 +136,12 @@ public final class KafkaOutput implements AutoCloseable {
             int n = until != null && now < until ? -1 : engine.partitionCount(e.topic());
             if (n <= 0) {
                 if (until == null || now >= until) {
-                    missingUntil.put(e.topic(), engine.clockMs() + KafkaEngine.MISSING_TOPIC_RECHECK_MS);
+                    missingUntil.put(
+                            e.topic(), engine.clockMs() + KafkaEngine.MISSING_TOPIC_RECHECK_MS);
                 }
-                engine.fail(new PartitionWorker.Pending(e, tracker, now), engine.topicProblem(e.topic()));
+                engine.fail(
+                        new PartitionWorker.Pending(e, tracker, now),
+                        engine.topicProblem(e.topic()));
                 return;
             }
             missingUntil.remove(e.topic());
@@ -131,8 +150,15 @@ public final class KafkaOutput implements AutoCloseable {
         }
         int p = partitioner.partition(e, workers.length);
         if (p >= workers.length) {
-            engine.fail(new PartitionWorker.Pending(e, tracker, now), "UNKNOWN_TOPIC_OR_PARTITION: partition " + p
-                    + " does not exist; topic '" + e.topic() + "' has " + workers.length + " partitions");
+            engine.fail(
+                    new PartitionWorker.Pending(e, tracker, now),
+                    "UNKNOWN_TOPIC_OR_PARTITION: partition "
+                            + p
+                            + " does not exist; topic '"
+                            + e.topic()
+                            + "' has "
+                            + workers.length
+                            + " partitions");
             return;
         }
         PartitionWorker w = workers[p];
@@ -144,8 +170,8 @@ public final class KafkaOutput implements AutoCloseable {
     }
 
     /**
-     * Stops taking batches, sends what was taken (ignoring linger) and waits at most
-     * {@code timeout} for Kafka to settle it.
+     * Stops taking batches, sends what was taken (ignoring linger) and waits at most {@code
+     * timeout} for Kafka to settle it.
      *
      * @return true when every taken batch settled in time
      */
@@ -155,7 +181,9 @@ public final class KafkaOutput implements AutoCloseable {
         engine.flush();
         boolean settled = false;
         try {
-            settled = outstanding.tryAcquire(maxOutstanding, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            settled =
+                    outstanding.tryAcquire(
+                            maxOutstanding, timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (settled) {
                 outstanding.release(maxOutstanding);
             }
@@ -164,7 +192,9 @@ public final class KafkaOutput implements AutoCloseable {
         }
         threads.forEach(Thread::interrupt);
         if (!settled) {
-            LOG.warn("Kafka output closed with {} events not yet acknowledged by Kafka", engine.outstanding());
+            LOG.warn(
+                    "Kafka output closed with {} events not yet acknowledged by Kafka",
+                    engine.outstanding());
         }
         return settled;
     }

@@ -12,8 +12,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 
 /**
- * Ferry's own cache of partition leaders, leader epochs, topic ids and node endpoints; safe for
- * any thread. Updated from metadata responses and from the leader hints in produce errors.
+ * Ferry's own cache of partition leaders, leader epochs, topic ids and node endpoints; safe for any
+ * thread. Updated from metadata responses and from the leader hints in produce errors.
  */
 final class MetadataCache {
     /* Design notes
@@ -28,7 +28,9 @@ final class MetadataCache {
     private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
     private final Consumer<TopicPartition> leaderMoved;
 
-    /** @param leaderMoved told (on the updating thread) when a known partition's leader changes node */
+    /**
+     * @param leaderMoved told (on the updating thread) when a known partition's leader changes node
+     */
     MetadataCache(Consumer<TopicPartition> leaderMoved) {
         this.leaderMoved = leaderMoved;
     }
@@ -36,23 +38,27 @@ final class MetadataCache {
     /** Takes a metadata response. */
     void update(ClusterView view) {
         nodes.putAll(view.nodes());
-        view.topicErrors().forEach((topic, error) -> {
-            if (error.isNone()) {
-                topicErrors.remove(topic);
-            } else {
-                topicErrors.put(topic, error);
-            }
-        });
-        view.partitions().forEach((topic, ps) -> {
-            if (ps.isEmpty()) {
-                return;
-            }
-            partitionCounts.put(topic, ps.size());
-            topicIds.put(topic, ps.get(0).topicId());
-            for (PartitionLeader p : ps) {
-                take(new TopicPartition(topic, p.partition()), p);
-            }
-        });
+        view.topicErrors()
+                .forEach(
+                        (topic, error) -> {
+                            if (error.isNone()) {
+                                topicErrors.remove(topic);
+                            } else {
+                                topicErrors.put(topic, error);
+                            }
+                        });
+        view.partitions()
+                .forEach(
+                        (topic, ps) -> {
+                            if (ps.isEmpty()) {
+                                return;
+                            }
+                            partitionCounts.put(topic, ps.size());
+                            topicIds.put(topic, ps.get(0).topicId());
+                            for (PartitionLeader p : ps) {
+                                take(new TopicPartition(topic, p.partition()), p);
+                            }
+                        });
     }
 
     /** Takes a leader hint from a produce error. */
@@ -60,23 +66,43 @@ final class MetadataCache {
         nodes.put(leader.id(), leader);
         PartitionLeader old = leaders.get(tp);
         Uuid id = old != null ? old.topicId() : topicIds.getOrDefault(tp.topic(), Uuid.ZERO_UUID);
-        take(tp, new PartitionLeader(tp.topic(), id, tp.partition(), leader, epoch, WireError.NONE));
+        take(
+                tp,
+                new PartitionLeader(tp.topic(), id, tp.partition(), leader, epoch, WireError.NONE));
     }
 
     /** Forgets a partition's leader (after an error without a hint). */
     void invalidate(TopicPartition tp) {
-        leaders.computeIfPresent(tp, (k, old) -> new PartitionLeader(old.topic(), old.topicId(), old.partition(), null,
-                old.leaderEpoch(), old.error()));
+        leaders.computeIfPresent(
+                tp,
+                (k, old) ->
+                        new PartitionLeader(
+                                old.topic(),
+                                old.topicId(),
+                                old.partition(),
+                                null,
+                                old.leaderEpoch(),
+                                old.error()));
     }
 
     private void take(TopicPartition tp, PartitionLeader p) {
         PartitionLeader[] before = new PartitionLeader[1];
-        PartitionLeader now = leaders.merge(tp, p, (old, neu) -> {
-            before[0] = old;
-            return neu.leaderEpoch() < 0 || old.leaderEpoch() < 0 || neu.leaderEpoch() >= old.leaderEpoch() ? neu : old;
-        });
+        PartitionLeader now =
+                leaders.merge(
+                        tp,
+                        p,
+                        (old, neu) -> {
+                            before[0] = old;
+                            return neu.leaderEpoch() < 0
+                                            || old.leaderEpoch() < 0
+                                            || neu.leaderEpoch() >= old.leaderEpoch()
+                                    ? neu
+                                    : old;
+                        });
         PartitionLeader old = before[0];
-        if (old != null && now.leader() != null && (old.leader() == null || old.leader().id() != now.leader().id())) {
+        if (old != null
+                && now.leader() != null
+                && (old.leader() == null || old.leader().id() != now.leader().id())) {
             leaderMoved.accept(tp);
         }
     }

@@ -12,10 +12,10 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The worker of one topic-partition: queues its events, cuts them into record batches with
- * idempotent sequences, and settles their outcomes. Output threads {@link #append}; the executor
- * it is assigned to calls {@link #next} and the outcome methods; the mapper calls
- * {@link #offerAssignment}. State is guarded by the worker's monitor, taken once per event append
- * and once per batch.
+ * idempotent sequences, and settles their outcomes. Output threads {@link #append}; the executor it
+ * is assigned to calls {@link #next} and the outcome methods; the mapper calls {@link
+ * #offerAssignment}. State is guarded by the worker's monitor, taken once per event append and once
+ * per batch.
  */
 final class PartitionWorker implements Worker<ProduceExecutor> {
     /* Design notes
@@ -38,15 +38,23 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     // Guarded by this.
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long pendingBytes;
+
     /** The size of the last event appended: a batch is full when another like it would not fit. */
     private int lastEventBytes;
+
     private final ArrayDeque<InFlight> batches = new ArrayDeque<>();
     private int nextSeq;
-    /** The sequence after the last batch Kafka acknowledged: where the broker expects us to go on. */
+
+    /**
+     * The sequence after the last batch Kafka acknowledged: where the broker expects us to go on.
+     */
     private int ackedEnd;
+
     private int generation = -1;
+
     /** A generation this worker asked to replace: nothing is sent under it any more. */
     private int staleGeneration = -2;
+
     private boolean resequence;
     private long retryAtMs;
     private ProduceExecutor executor;
@@ -57,8 +65,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         this.settings = engine.settings;
     }
 
-    record Pending(Event event, DeliveryTracker tracker, long enqueuedMs) {
-    }
+    record Pending(Event event, DeliveryTracker tracker, long enqueuedMs) {}
 
     /** A batch of this partition, from its first encoding until it is settled. */
     static final class InFlight {
@@ -67,8 +74,12 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         int seq;
         boolean sent;
         boolean failed;
-        /** A request carrying it went unanswered (disconnect, timeout): Kafka may have written it. */
+
+        /**
+         * A request carrying it went unanswered (disconnect, timeout): Kafka may have written it.
+         */
         boolean maybeWritten;
+
         final long firstEnqueuedMs;
 
         InFlight(List<Pending> records) {
@@ -138,7 +149,10 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         return b;
     }
 
-    /** Fails what has waited longer than delivery.timeout.ms; the executor's thread, also when it cannot send. */
+    /**
+     * Fails what has waited longer than delivery.timeout.ms; the executor's thread, also when it
+     * cannot send.
+     */
     void expire(long nowMs) {
         List<Pending> expired = new ArrayList<>(0);
         boolean reset;
@@ -154,7 +168,10 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             engine.resetIdentity(generation(), tp + ": a batch Kafka may have written expired");
         }
         for (Pending p : expired) {
-            engine.fail(p, "DELIVERY_TIMEOUT: not acknowledged within delivery.timeout.ms=" + settings.deliveryTimeoutMs());
+            engine.fail(
+                    p,
+                    "DELIVERY_TIMEOUT: not acknowledged within delivery.timeout.ms="
+                            + settings.deliveryTimeoutMs());
         }
     }
 
@@ -183,8 +200,17 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             return null;
         }
         InFlight b = firstUnsent();
-        if (b == null && !recovering && batches.size() < settings.maxInFlightPerPartition() && lingerDone(nowMs)) {
-            b = cut(id, nowMs, first ? settings.maxRequestSizeBytes() : Math.min(budgetBytes, settings.maxRequestSizeBytes()));
+        if (b == null
+                && !recovering
+                && batches.size() < settings.maxInFlightPerPartition()
+                && lingerDone(nowMs)) {
+            b =
+                    cut(
+                            id,
+                            nowMs,
+                            first
+                                    ? settings.maxRequestSizeBytes()
+                                    : Math.min(budgetBytes, settings.maxRequestSizeBytes()));
         }
         if (b == null || (!first && b.encoded.sizeInBytes() > budgetBytes)) {
             return null;
@@ -194,11 +220,11 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     }
 
     /**
-     * True when the pending events fill a batch: another event of the last one's size would not
-     * fit in {@code batch.size}. The sticky partitioner moves on at exactly that point, so a batch
-     * of what fits leaves at once instead of waiting for linger.ms (regression: at 200k records/s
-     * the old rule, {@code >= batch.size}, sent one event of every 446 alone after linger.ms and
-     * held the in-order broker acks behind it; docs/benchmarks-kafka.md).
+     * True when the pending events fill a batch: another event of the last one's size would not fit
+     * in {@code batch.size}. The sticky partitioner moves on at exactly that point, so a batch of
+     * what fits leaves at once instead of waiting for linger.ms (regression: at 200k records/s the
+     * old rule, {@code >= batch.size}, sent one event of every 446 alone after linger.ms and held
+     * the in-order broker acks behind it; docs/benchmarks-kafka.md).
      */
     private boolean full() {
         return !pending.isEmpty() && pendingBytes + lastEventBytes > settings.batchSizeBytes();
@@ -208,7 +234,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         if (pending.isEmpty()) {
             return false;
         }
-        return full() || nowMs - pending.peekFirst().enqueuedMs >= settings.lingerMs()
+        return full()
+                || nowMs - pending.peekFirst().enqueuedMs >= settings.lingerMs()
                 || engine.flushing();
     }
 
@@ -250,7 +277,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             generation = id.generation();
         } else {
             // Nothing is in flight, and every batch before the first one left has been settled, so
-            // the broker expects the sequence after the last acknowledged batch: a batch that failed
+            // the broker expects the sequence after the last acknowledged batch: a batch that
+            // failed
             // for good (or was split) leaves no hole.
             nextSeq = ackedEnd;
         }
@@ -263,10 +291,10 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     }
 
     /**
-     * Takes out pending events and unsent batches older than delivery.timeout.ms into
-     * {@code expired}; true when one of those batches may have been written by Kafka, so that
-     * renumbering the rest under the same producer id could duplicate or reorder: the identity
-     * must be reset instead.
+     * Takes out pending events and unsent batches older than delivery.timeout.ms into {@code
+     * expired}; true when one of those batches may have been written by Kafka, so that renumbering
+     * the rest under the same producer id could duplicate or reorder: the identity must be reset
+     * instead.
      */
     private boolean expireLocked(long nowMs, List<Pending> expired) {
         long deadline = nowMs - settings.deliveryTimeoutMs();
@@ -300,8 +328,10 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         long t = Long.MAX_VALUE;
         boolean anySent = anySent();
         int current = engine.identity().generation();
-        boolean blocked = batches.size() >= settings.maxInFlightPerPartition() || current == staleGeneration
-                || (anySent && (anyFailed() || resequence || current != generation));
+        boolean blocked =
+                batches.size() >= settings.maxInFlightPerPartition()
+                        || current == staleGeneration
+                        || (anySent && (anyFailed() || resequence || current != generation));
         if (!blocked) {
             if (!pending.isEmpty()) {
                 t = pending.peekFirst().enqueuedMs + settings.lingerMs();
@@ -363,8 +393,11 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
                 // (KafkaBenchReport --await-topic false; docs/benchmarks-kafka.md).
                 int behind = (ackedEnd - b.seq) & Integer.MAX_VALUE; // sequences wrap at 2^31
                 boolean overtaken = b.seq >= 0 && behind != 0 && behind < (1 << 30);
-                lost = e.isProducerFenced()
-                        || (batches.peekFirst() == b && (b.seq == ackedEnd || overtaken) && !resequence);
+                lost =
+                        e.isProducerFenced()
+                                || (batches.peekFirst() == b
+                                        && (b.seq == ackedEnd || overtaken)
+                                        && !resequence);
                 gen = generation;
             }
             if (lost) {
@@ -373,7 +406,8 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             retry(b, nowMs, true);
             return;
         }
-        if ((e.name().equals("MESSAGE_TOO_LARGE") || e.name().equals("RECORD_LIST_TOO_LARGE")) && b.records.size() > 1) {
+        if ((e.name().equals("MESSAGE_TOO_LARGE") || e.name().equals("RECORD_LIST_TOO_LARGE"))
+                && b.records.size() > 1) {
             split(b);
             return;
         }
@@ -433,7 +467,10 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         }
     }
 
-    /** Settles {@code b}: acknowledged (at {@code baseOffset}) when {@code failure} is null, else failed for good. */
+    /**
+     * Settles {@code b}: acknowledged (at {@code baseOffset}) when {@code failure} is null, else
+     * failed for good.
+     */
     private void settle(InFlight b, String failure, long baseOffset) {
         boolean reset = false;
         int gen;

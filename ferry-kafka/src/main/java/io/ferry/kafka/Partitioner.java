@@ -9,7 +9,8 @@ import org.apache.kafka.common.utils.Utils;
 /**
  * Chooses an event's partition as Kafka's default partitioner does: the explicit partition, else
  * murmur2 of the key, else a sticky partition for null keys that moves on before the event that
- * would take it over {@code batch.size} bytes (where the worker cuts its batch). Not thread-safe: one per output thread.
+ * would take it over {@code batch.size} bytes (where the worker cuts its batch). Not thread-safe:
+ * one per output thread.
  */
 final class Partitioner {
     private final int stickyBytes;
@@ -27,12 +28,19 @@ final class Partitioner {
         if (e.key() != null) {
             return Utils.toPositive(Utils.murmur2(e.key())) % partitions;
         }
-        int[] s = sticky.computeIfAbsent(e.topic(), t -> new int[] {ThreadLocalRandom.current().nextInt(partitions), 0});
+        int[] s =
+                sticky.computeIfAbsent(
+                        e.topic(),
+                        t -> new int[] {ThreadLocalRandom.current().nextInt(partitions), 0});
         // Move on before an event that would not fit in the partition's batch: the worker cuts at
         // batch.size too, so moving on after it (>= stickyBytes) left one event of every batch
         // behind, sent alone after linger.ms below saturation.
         if ((s[1] > 0 && s[1] + e.sizeBytes() > stickyBytes) || s[0] >= partitions) {
-            s[0] = partitions == 1 ? 0 : (s[0] + 1 + ThreadLocalRandom.current().nextInt(partitions - 1)) % partitions;
+            s[0] =
+                    partitions == 1
+                            ? 0
+                            : (s[0] + 1 + ThreadLocalRandom.current().nextInt(partitions - 1))
+                                    % partitions;
             s[1] = 0;
         }
         s[1] += e.sizeBytes();

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The executor of one Kafka node: drains the ready partition workers assigned to it into ONE
  * ProduceRequest per round, sends it on the node's connection and fans the per-partition results
- * back out. Its own thread runs {@link #runOnce()}; {@link #attach}, {@link #detach} and
- * {@link #wakeup()} may be called from any thread, {@link #stop()} by the mapper.
+ * back out. Its own thread runs {@link #runOnce()}; {@link #attach}, {@link #detach} and {@link
+ * #wakeup()} may be called from any thread, {@link #stop()} by the mapper.
  */
 final class ProduceExecutor implements Executor<Node>, Runnable {
     /* Design notes
@@ -44,13 +44,17 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
 
     // Executor thread only.
     private final List<PartitionWorker> workers = new ArrayList<>();
-    private final Set<PartitionWorker> member = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Map<Long, Map<PartitionWorker, PartitionWorker.InFlight>> inFlight = new HashMap<>();
+    private final Set<PartitionWorker> member =
+            java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<Long, Map<PartitionWorker, PartitionWorker.InFlight>> inFlight =
+            new HashMap<>();
     private long nextRequestId;
     private int roundRobin;
     private long nextFailureReportMs;
+
     /** Requests sent, for tests and metrics. */
     volatile long requestsSent;
+
     /** Partitions carried by those requests. */
     volatile long partitionsSent;
 
@@ -58,8 +62,13 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         this.node = node;
         this.engine = engine;
         KafkaSettings s = engine.settings;
-        this.connection = NodeConnection.open(s.connectionSettings(), engine.clientId, node, s.requestTimeoutMs(),
-                s.maxInFlightPerPartition());
+        this.connection =
+                NodeConnection.open(
+                        s.connectionSettings(),
+                        engine.clientId,
+                        node,
+                        s.requestTimeoutMs(),
+                        s.maxInFlightPerPartition());
         this.thread = new Thread(this, "ferry-produce-node-" + node.id());
         thread.setDaemon(true);
     }
@@ -100,9 +109,13 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
                 try {
                     runOnce();
                 } catch (RuntimeException e) {
-                    // A bug, not a Kafka error: do not let the node's workers wait on a dead thread.
+                    // A bug, not a Kafka error: do not let the node's workers wait on a dead
+                    // thread.
                     // Fail what is in flight back to them (they retry with backoff) and reconnect.
-                    LOG.error("produce executor for node {} hit an unexpected error; retrying its in-flight requests", node.id(), e);
+                    LOG.error(
+                            "produce executor for node {} hit an unexpected error; retrying its in-flight requests",
+                            node.id(),
+                            e);
                     failAllInFlight();
                     connection.disconnect();
                     engine.nodeFailed(node);
@@ -172,7 +185,10 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
             try {
                 b = w.next(now, budget, parts.isEmpty());
             } catch (RuntimeException e) {
-                LOG.error("partition worker {} failed to cut a batch; skipping it this round", w.tp, e);
+                LOG.error(
+                        "partition worker {} failed to cut a batch; skipping it this round",
+                        w.tp,
+                        e);
                 continue;
             }
             if (b != null) {
@@ -198,7 +214,12 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         inFlight.put(requestId, parts);
         requestsSent++;
         partitionsSent += parts.size();
-        connection.sendProduce(engine.settings.acks(), engine.settings.requestTimeoutMs(), batches, ids, now,
+        connection.sendProduce(
+                engine.settings.acks(),
+                engine.settings.requestTimeoutMs(),
+                batches,
+                ids,
+                now,
                 outcome -> fanOut(requestId, outcome));
         return true;
     }
@@ -210,38 +231,55 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         }
         long now = engine.clockMs();
         if (!outcome.succeeded()) {
-            LOG.warn("produce request to node {} failed ({}); {} partitions will retry", node.id(), outcome.failure(), parts.size());
-            parts.forEach((w, b) -> {
-                try {
-                    w.onTransportFailure(b, now);
-                } catch (RuntimeException e) {
-                    LOG.error("retrying {} failed", w.tp, e);
-                }
-            });
+            LOG.warn(
+                    "produce request to node {} failed ({}); {} partitions will retry",
+                    node.id(),
+                    outcome.failure(),
+                    parts.size());
+            parts.forEach(
+                    (w, b) -> {
+                        try {
+                            w.onTransportFailure(b, now);
+                        } catch (RuntimeException e) {
+                            LOG.error("retrying {} failed", w.tp, e);
+                        }
+                    });
             engine.nodeFailed(node);
             return;
         }
         Map<TopicPartition, PartitionResult> results = outcome.response();
-        parts.forEach((w, b) -> {
-            try {
-                settle(w, b, results, now);
-            } catch (RuntimeException e) {
-                // A listener or a bug threw: the batch must not stay "sent" forever.
-                LOG.error("settling {} failed; the batch will be retried", w.tp, e);
-                w.onTransportFailure(b, now);
-            }
-        });
+        parts.forEach(
+                (w, b) -> {
+                    try {
+                        settle(w, b, results, now);
+                    } catch (RuntimeException e) {
+                        // A listener or a bug threw: the batch must not stay "sent" forever.
+                        LOG.error("settling {} failed; the batch will be retried", w.tp, e);
+                        w.onTransportFailure(b, now);
+                    }
+                });
     }
 
-    private void settle(PartitionWorker w, PartitionWorker.InFlight b, Map<TopicPartition, PartitionResult> results, long now) {
+    private void settle(
+            PartitionWorker w,
+            PartitionWorker.InFlight b,
+            Map<TopicPartition, PartitionResult> results,
+            long now) {
         {
             PartitionResult r = results.get(w.tp);
             if (r == null) {
                 // acks=0 has no answer: sent is all we learn.
-                r = engine.settings.acks() == 0 ? new PartitionResult(io.ferry.kafka.wire.WireError.NONE, -1, null, -1) : null;
+                r =
+                        engine.settings.acks() == 0
+                                ? new PartitionResult(
+                                        io.ferry.kafka.wire.WireError.NONE, -1, null, -1)
+                                : null;
             }
             if (r == null) {
-                LOG.warn("produce response from node {} has no result for {}; it will retry", node.id(), w.tp);
+                LOG.warn(
+                        "produce response from node {} has no result for {}; it will retry",
+                        node.id(),
+                        w.tp);
                 w.onTransportFailure(b, now);
             } else {
                 w.onResult(b, r, now);

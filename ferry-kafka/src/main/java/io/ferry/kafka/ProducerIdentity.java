@@ -6,7 +6,8 @@ package io.ferry.kafka;
  *
  * @param producerId the id, or -1 without idempotence
  * @param epoch the epoch, or -1
- * @param generation increases with every new id or epoch; workers restart their sequences at 0 when it changes
+ * @param generation increases with every new id or epoch; workers restart their sequences at 0 when
+ *     it changes
  */
 record ProducerIdentity(long producerId, short epoch, int generation) {
     /** Without idempotence. */

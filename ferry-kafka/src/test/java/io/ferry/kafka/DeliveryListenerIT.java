@@ -40,32 +40,50 @@ class DeliveryListenerIT {
     }
 
     /** What the listener heard for an event, by its sequence number. */
-    record Outcome(int partition, long offset, String failure) {
-    }
+    record Outcome(int partition, long offset, String failure) {}
 
     @Test
-    void onDelivered_reportsThePartitionAndOffsetEachRecordHasInTheLog_andFailuresGoToOnFailure() throws Exception {
+    void onDelivered_reportsThePartitionAndOffsetEachRecordHasInTheLog_andFailuresGoToOnFailure()
+            throws Exception {
         cluster.createTopic("offsets", 3, 1);
         Map<Long, Outcome> outcomes = new ConcurrentHashMap<>();
-        DeliveryListener listener = new DeliveryListener() {
-            @Override
-            public void onDelivered(Event event, int partition, long offset) {
-                assertThat(outcomes.put(ByteBuffer.wrap(event.value()).getLong(), new Outcome(partition, offset, null))).isNull();
-            }
+        DeliveryListener listener =
+                new DeliveryListener() {
+                    @Override
+                    public void onDelivered(Event event, int partition, long offset) {
+                        assertThat(
+                                        outcomes.put(
+                                                ByteBuffer.wrap(event.value()).getLong(),
+                                                new Outcome(partition, offset, null)))
+                                .isNull();
+                    }
 
-            @Override
-            public void onFailure(Event event, String reason) {
-                outcomes.put(ByteBuffer.wrap(event.value()).getLong(), new Outcome(-1, -1, reason));
-            }
-        };
-        KafkaSettings kafka = KafkaSettings.from(Map.of("bootstrap.servers", cluster.bootstrap(), "linger.ms", 2,
-                "batch.size", 4096));
+                    @Override
+                    public void onFailure(Event event, String reason) {
+                        outcomes.put(
+                                ByteBuffer.wrap(event.value()).getLong(),
+                                new Outcome(-1, -1, reason));
+                    }
+                };
+        KafkaSettings kafka =
+                KafkaSettings.from(
+                        Map.of(
+                                "bootstrap.servers",
+                                cluster.bootstrap(),
+                                "linger.ms",
+                                2,
+                                "batch.size",
+                                4096));
         int n = 5_000;
-        try (FerryPipeline ferry = FerryPipeline.start(BrokerConfig.of("memory"), kafka, listener)) {
+        try (FerryPipeline ferry =
+                FerryPipeline.start(BrokerConfig.of("memory"), kafka, listener)) {
             Producer producer = ferry.producer(ProducerConfig.DEFAULT);
             for (long i = 0; i < n; i++) {
-                producer.publish(Event.of("offsets", ByteBuffer.allocate(4).putInt((int) (i % 11)).array(),
-                        ByteBuffer.allocate(8).putLong(i).array()));
+                producer.publish(
+                        Event.of(
+                                "offsets",
+                                ByteBuffer.allocate(4).putInt((int) (i % 11)).array(),
+                                ByteBuffer.allocate(8).putLong(i).array()));
             }
             producer.publish(Event.of("no-such-topic", ByteBuffer.allocate(8).putLong(n).array()));
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.size() == n + 1);
@@ -74,7 +92,9 @@ class DeliveryListenerIT {
 
         Properties props = new Properties();
         props.put("bootstrap.servers", cluster.bootstrap());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (int p = 0; p < 3; p++) {
                 tps.add(new TopicPartition("offsets", p));

@@ -37,15 +37,27 @@ class FerryPipelineIT {
     @Test
     void theReadmeExample_deliversAndAcks() throws Exception {
         cluster.createTopic("orders", 3, 1);
-        KafkaSettings kafka = KafkaSettings.from(Map.of("bootstrap.servers", cluster.bootstrap(), "linger.ms", 5));
+        KafkaSettings kafka =
+                KafkaSettings.from(
+                        Map.of("bootstrap.servers", cluster.bootstrap(), "linger.ms", 5));
         AtomicLong acked = new AtomicLong();
         long n = 10_000;
-        try (FerryPipeline ferry = FerryPipeline.start(BrokerConfig.of("memory", Map.of("events", 65536)), kafka,
-                (event, reason) -> { throw new AssertionError("not delivered: " + event + " (" + reason + ")"); })) {
+        try (FerryPipeline ferry =
+                FerryPipeline.start(
+                        BrokerConfig.of("memory", Map.of("events", 65536)),
+                        kafka,
+                        (event, reason) -> {
+                            throw new AssertionError(
+                                    "not delivered: " + event + " (" + reason + ")");
+                        })) {
             Producer producer = ferry.producer(ProducerConfig.withAcks(acked::addAndGet));
             for (long i = 0; i < n; i++) {
                 byte[] value = java.nio.ByteBuffer.allocate(8).putLong(i).array();
-                producer.publish(Event.of("orders", java.nio.ByteBuffer.allocate(4).putInt((int) (i % 7)).array(), value));
+                producer.publish(
+                        Event.of(
+                                "orders",
+                                java.nio.ByteBuffer.allocate(4).putInt((int) (i % 7)).array(),
+                                value));
             }
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acked.get() == n);
             assertThat(ferry.engine().ackedRecords()).isEqualTo(n);
@@ -56,16 +68,24 @@ class FerryPipelineIT {
     @Test
     void closeWithEventsStillBuffered_deliversThemFirst() throws Exception {
         cluster.createTopic("drain-on-close", 2, 1);
-        KafkaSettings kafka = KafkaSettings.from(Map.of("bootstrap.servers", cluster.bootstrap(), "linger.ms", 1000));
+        KafkaSettings kafka =
+                KafkaSettings.from(
+                        Map.of("bootstrap.servers", cluster.bootstrap(), "linger.ms", 1000));
         AtomicLong acked = new AtomicLong();
         long n = 5_000;
-        FerryPipeline ferry = FerryPipeline.start(BrokerConfig.of("memory"), kafka, DeliveryFailureListener.NONE);
+        FerryPipeline ferry =
+                FerryPipeline.start(BrokerConfig.of("memory"), kafka, DeliveryFailureListener.NONE);
         Producer producer = ferry.producer(ProducerConfig.withAcks(acked::addAndGet));
         for (long i = 0; i < n; i++) {
-            producer.publish(Event.of("drain-on-close", java.nio.ByteBuffer.allocate(4).putInt((int) i).array(),
-                    java.nio.ByteBuffer.allocate(8).putLong(i).array()));
+            producer.publish(
+                    Event.of(
+                            "drain-on-close",
+                            java.nio.ByteBuffer.allocate(4).putInt((int) i).array(),
+                            java.nio.ByteBuffer.allocate(8).putLong(i).array()));
         }
-        assertThat(ferry.close(Duration.ofSeconds(30))).as("everything settled before close returned").isTrue();
+        assertThat(ferry.close(Duration.ofSeconds(30)))
+                .as("everything settled before close returned")
+                .isTrue();
         assertThat(acked.get()).isEqualTo(n);
         ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), "drain-on-close", 2, n, Set.of());
     }
@@ -73,17 +93,38 @@ class FerryPipelineIT {
     @Test
     void aBadBrokerType_failsNamingIt() {
         KafkaSettings kafka = KafkaSettings.from(Map.of("bootstrap.servers", cluster.bootstrap()));
-        assertThatThrownBy(() -> FerryPipeline.start(BrokerConfig.of("tape"), kafka, DeliveryFailureListener.NONE))
-                .isInstanceOf(BrokerConfigException.class).hasMessageContaining("tape").hasMessageContaining("memory");
+        assertThatThrownBy(
+                        () ->
+                                FerryPipeline.start(
+                                        BrokerConfig.of("tape"),
+                                        kafka,
+                                        DeliveryFailureListener.NONE))
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("tape")
+                .hasMessageContaining("memory");
     }
 
     @Test
     void anUnreachableCluster_failsAtStartWithin_theDeliveryTimeout() {
-        KafkaSettings kafka = KafkaSettings.from(Map.of("bootstrap.servers", "127.0.0.1:1", "delivery.timeout.ms", 2000,
-                "request.timeout.ms", 1000));
+        KafkaSettings kafka =
+                KafkaSettings.from(
+                        Map.of(
+                                "bootstrap.servers",
+                                "127.0.0.1:1",
+                                "delivery.timeout.ms",
+                                2000,
+                                "request.timeout.ms",
+                                1000));
         long start = System.nanoTime();
-        assertThatThrownBy(() -> FerryPipeline.start(BrokerConfig.of("memory"), kafka, DeliveryFailureListener.NONE))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("127.0.0.1:1").hasMessageContaining("delivery.timeout.ms");
+        assertThatThrownBy(
+                        () ->
+                                FerryPipeline.start(
+                                        BrokerConfig.of("memory"),
+                                        kafka,
+                                        DeliveryFailureListener.NONE))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("127.0.0.1:1")
+                .hasMessageContaining("delivery.timeout.ms");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
     }
 }

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Faults on a real 3-node cluster: a node stopped mid-stream and restarted, leadership moved, a
- * record over the size limits. The promise is the same each time: every accepted event exactly once,
- * in key order; a record that cannot go fails alone with its reason.
+ * record over the size limits. The promise is the same each time: every accepted event exactly
+ * once, in key order; a record that cannot go fails alone with its reason.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KafkaFaultsIT {
@@ -55,9 +55,14 @@ class KafkaFaultsIT {
     private final Map<Long, String> failures = new ConcurrentHashMap<>();
 
     private KafkaEngine engine() {
-        KafkaSettings s = KafkaSettings.defaults(cluster.bootstrap()).withLingerMs(5).withBatchSizeBytes(32 * 1024)
-                .withCompressionType("lz4").withTimeouts(5_000, 120_000);
-        return KafkaEngine.start(s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
+        KafkaSettings s =
+                KafkaSettings.defaults(cluster.bootstrap())
+                        .withLingerMs(5)
+                        .withBatchSizeBytes(32 * 1024)
+                        .withCompressionType("lz4")
+                        .withTimeouts(5_000, 120_000);
+        return KafkaEngine.start(
+                s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
     }
 
     private static Event event(String topic, long seq, int extraBytes) {
@@ -67,7 +72,8 @@ class KafkaFaultsIT {
         return Event.of(topic, ByteBuffer.allocate(4).putInt((int) (seq % KEYS)).array(), value);
     }
 
-    private static void publish(Producer p, String topic, long from, long to) throws InterruptedException {
+    private static void publish(Producer p, String topic, long from, long to)
+            throws InterruptedException {
         for (long i = from; i < to; i++) {
             assertThat(p.publish(event(topic, i, 0))).isTrue();
         }
@@ -86,7 +92,8 @@ class KafkaFaultsIT {
         int victim = cluster.kit().brokers().keySet().iterator().next();
         var server = cluster.kit().brokers().get(victim);
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine = engine(); MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+        try (KafkaEngine engine = engine();
+                MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
             publish(p, topic, 0, n / 3);
@@ -98,7 +105,9 @@ class KafkaFaultsIT {
             publish(p, topic, n / 3, 2 * n / 3);
             awaitAcked(acked, n / 2); // progress while the node is down: its partitions moved
             for (int i = 0; i < partitions; i++) {
-                assertThat(engine.assignedNode(topic, i)).as("partition %d left the stopped node", i).isNotEqualTo(victim);
+                assertThat(engine.assignedNode(topic, i))
+                        .as("partition %d left the stopped node", i)
+                        .isNotEqualTo(victim);
             }
 
             server.startup();
@@ -119,18 +128,22 @@ class KafkaFaultsIT {
         long n = 60_000;
         cluster.createTopic(topic, partitions, 3);
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine = engine(); MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults());
-             Admin admin = cluster.admin()) {
+        try (KafkaEngine engine = engine();
+                MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults());
+                Admin admin = cluster.admin()) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
             publish(p, topic, 0, n / 2);
             awaitAcked(acked, n / 2);
             Map<Integer, Integer> before = leaders(admin, topic);
             for (int i = 0; i < partitions; i++) {
-                assertThat(engine.assignedNode(topic, i)).as("partition %d on its leader", i).isEqualTo(before.get(i));
+                assertThat(engine.assignedNode(topic, i))
+                        .as("partition %d on its leader", i)
+                        .isEqualTo(before.get(i));
             }
 
-            // Rotate every replica list so that each partition's preferred leader changes, then elect.
+            // Rotate every replica list so that each partition's preferred leader changes, then
+            // elect.
             Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new HashMap<>();
             for (TopicPartitionInfo info : describe(admin, topic).partitions()) {
                 List<Integer> replicas = new ArrayList<>();
@@ -138,30 +151,48 @@ class KafkaFaultsIT {
                 while (replicas.get(0) == info.leader().id()) {
                     replicas.add(replicas.remove(0));
                 }
-                moves.put(new TopicPartition(topic, info.partition()), Optional.of(new NewPartitionReassignment(replicas)));
+                moves.put(
+                        new TopicPartition(topic, info.partition()),
+                        Optional.of(new NewPartitionReassignment(replicas)));
             }
             admin.alterPartitionReassignments(moves).all().get(30, TimeUnit.SECONDS);
-            Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> admin.listPartitionReassignments().reassignments().get().isEmpty());
-            // The election acts on the controller's view; metadata (and so describe) follows a moment
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .until(
+                            () ->
+                                    admin.listPartitionReassignments()
+                                            .reassignments()
+                                            .get()
+                                            .isEmpty());
+            // The election acts on the controller's view; metadata (and so describe) follows a
+            // moment
             // later, and an election asked for too early is "not needed": ask again until it shows.
-            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                try {
-                    admin.electLeaders(ElectionType.PREFERRED, moves.keySet()).all().get(10, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    // ELECTION_NOT_NEEDED for a partition already moved: checked below
-                }
-                Map<Integer, Integer> now = leaders(admin, topic);
-                for (int i = 0; i < partitions; i++) {
-                    assertThat(now.get(i)).as("leader of partition %d moved", i).isNotEqualTo(before.get(i));
-                }
-            });
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .untilAsserted(
+                            () -> {
+                                try {
+                                    admin.electLeaders(ElectionType.PREFERRED, moves.keySet())
+                                            .all()
+                                            .get(10, TimeUnit.SECONDS);
+                                } catch (java.util.concurrent.ExecutionException e) {
+                                    // ELECTION_NOT_NEEDED for a partition already moved: checked
+                                    // below
+                                }
+                                Map<Integer, Integer> now = leaders(admin, topic);
+                                for (int i = 0; i < partitions; i++) {
+                                    assertThat(now.get(i))
+                                            .as("leader of partition %d moved", i)
+                                            .isNotEqualTo(before.get(i));
+                                }
+                            });
             Map<Integer, Integer> after = leaders(admin, topic);
 
             publish(p, topic, n / 2, n);
             awaitAcked(acked, n);
             for (int i = 0; i < partitions; i++) {
-                assertThat(engine.assignedNode(topic, i)).as("worker of partition %d moved to the new leader", i)
+                assertThat(engine.assignedNode(topic, i))
+                        .as("worker of partition %d moved to the new leader", i)
                         .isEqualTo(after.get(i));
             }
             assertThat(failures).isEmpty();
@@ -174,25 +205,35 @@ class KafkaFaultsIT {
     void recordsOverTheLimitsFailAloneWithTheirReason() throws Exception {
         String topic = "faults-large";
         long n = 2_000;
-        long overTopicLimit = 600;     // 20 KiB: over the topic's max.message.bytes, under max.request.size
+        long overTopicLimit =
+                600; // 20 KiB: over the topic's max.message.bytes, under max.request.size
         long overRequestLimit = 1_300; // 2 MiB: over max.request.size, refused before it is sent
         cluster.createTopic(topic, 2, 3, Map.of("max.message.bytes", "8192"));
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine = engine(); MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+        try (KafkaEngine engine = engine();
+                MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
             for (long i = 0; i < n; i++) {
-                int extra = i == overTopicLimit ? 20 * 1024 : i == overRequestLimit ? 2 * 1024 * 1024 : 0;
+                int extra =
+                        i == overTopicLimit
+                                ? 20 * 1024
+                                : i == overRequestLimit ? 2 * 1024 * 1024 : 0;
                 assertThat(p.publish(event(topic, i, extra))).isTrue();
             }
             awaitAcked(acked, n);
             assertThat(failures).containsOnlyKeys(overTopicLimit, overRequestLimit);
             assertThat(failures.get(overTopicLimit)).startsWith("MESSAGE_TOO_LARGE");
-            assertThat(failures.get(overRequestLimit)).startsWith("RECORD_TOO_LARGE").contains("max.request.size");
-            assertThat(engine.failuresByReason()).containsEntry("MESSAGE_TOO_LARGE", 1L).containsEntry("RECORD_TOO_LARGE", 1L);
+            assertThat(failures.get(overRequestLimit))
+                    .startsWith("RECORD_TOO_LARGE")
+                    .contains("max.request.size");
+            assertThat(engine.failuresByReason())
+                    .containsEntry("MESSAGE_TOO_LARGE", 1L)
+                    .containsEntry("RECORD_TOO_LARGE", 1L);
             assertThat(output.close(Duration.ofSeconds(30))).isTrue();
         }
-        ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 2, n, Set.of(overTopicLimit, overRequestLimit));
+        ReadBack.assertExactlyOnceInKeyOrder(
+                cluster.bootstrap(), topic, 2, n, Set.of(overTopicLimit, overRequestLimit));
     }
 
     @Test
@@ -203,7 +244,8 @@ class KafkaFaultsIT {
         cluster.createTopic(topic, 2, 3);
         AtomicLong acked = new AtomicLong();
         Set<Long> toMissing = new java.util.HashSet<>();
-        try (KafkaEngine engine = engine(); MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+        try (KafkaEngine engine = engine();
+                MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
             for (long i = 0; i < n; i++) {
@@ -215,32 +257,49 @@ class KafkaFaultsIT {
             }
             awaitAcked(acked, n);
             assertThat(failures).containsOnlyKeys(toMissing);
-            assertThat(failures.values()).allSatisfy(why -> assertThat(why).startsWith("UNKNOWN_TOPIC_OR_PARTITION").contains(missing));
+            assertThat(failures.values())
+                    .allSatisfy(
+                            why ->
+                                    assertThat(why)
+                                            .startsWith("UNKNOWN_TOPIC_OR_PARTITION")
+                                            .contains(missing));
             assertThat(output.close(Duration.ofSeconds(30))).isTrue();
         }
         ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 2, n, toMissing);
     }
 
     @Test
-    void aPartitionWithoutALeader_failsItsEventsAfterTheDeliveryTimeout_andTheOthersArrive() throws Exception {
+    void aPartitionWithoutALeader_failsItsEventsAfterTheDeliveryTimeout_andTheOthersArrive()
+            throws Exception {
         String topic = "faults-leaderless";
         int partitions = 3;
         long n = 3_000;
-        cluster.createTopic(topic, partitions, 1); // one replica: a stopped node leaves its partition without a leader
+        cluster.createTopic(
+                topic,
+                partitions,
+                1); // one replica: a stopped node leaves its partition without a leader
         Map<Integer, Integer> leaders;
         try (Admin admin = cluster.admin()) {
             leaders = leaders(admin, topic);
         }
         int victim = leaders.get(0);
         var server = cluster.kit().brokers().get(victim);
-        KafkaSettings s = KafkaSettings.defaults(cluster.bootstrap()).withLingerMs(5).withTimeouts(1_000, 4_000);
+        KafkaSettings s =
+                KafkaSettings.defaults(cluster.bootstrap())
+                        .withLingerMs(5)
+                        .withTimeouts(1_000, 4_000);
         AtomicLong acked = new AtomicLong();
         Set<Long> lost = new java.util.HashSet<>();
         server.shutdown();
         server.awaitShutdown();
         try {
-            try (KafkaEngine engine = KafkaEngine.start(s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
-                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+            try (KafkaEngine engine =
+                            KafkaEngine.start(
+                                    s,
+                                    (e, why) ->
+                                            failures.put(
+                                                    ByteBuffer.wrap(e.value()).getLong(), why));
+                    MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
                 KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
                 Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
                 for (long i = 0; i < n; i++) {
@@ -249,12 +308,24 @@ class KafkaFaultsIT {
                         lost.add(i);
                     }
                     byte[] value = ByteBuffer.allocate(8).putLong(i).array();
-                    assertThat(p.publish(Event.builder(topic).key(ByteBuffer.allocate(4).putInt((int) i).array()).value(value)
-                            .partition(partition).build())).isTrue();
+                    assertThat(
+                                    p.publish(
+                                            Event.builder(topic)
+                                                    .key(
+                                                            ByteBuffer.allocate(4)
+                                                                    .putInt((int) i)
+                                                                    .array())
+                                                    .value(value)
+                                                    .partition(partition)
+                                                    .build()))
+                            .isTrue();
                 }
-                awaitAcked(acked, n); // nothing hangs: the leaderless partition's events settle as failures
+                awaitAcked(
+                        acked,
+                        n); // nothing hangs: the leaderless partition's events settle as failures
                 assertThat(failures).containsOnlyKeys(lost);
-                assertThat(failures.values()).allSatisfy(why -> assertThat(why).startsWith("DELIVERY_TIMEOUT"));
+                assertThat(failures.values())
+                        .allSatisfy(why -> assertThat(why).startsWith("DELIVERY_TIMEOUT"));
                 assertThat(output.close(Duration.ofSeconds(30))).isTrue();
             }
         } finally {
@@ -268,10 +339,22 @@ class KafkaFaultsIT {
         String topic = "faults-acks0";
         long n = 20_000;
         cluster.createTopic(topic, 3, 3);
-        KafkaSettings s = KafkaSettings.from(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "0", "linger.ms", 5));
+        KafkaSettings s =
+                KafkaSettings.from(
+                        Map.of(
+                                "bootstrap.servers",
+                                cluster.bootstrap(),
+                                "acks",
+                                "0",
+                                "linger.ms",
+                                5));
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine = KafkaEngine.start(s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
-             MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+        try (KafkaEngine engine =
+                        KafkaEngine.start(
+                                s,
+                                (e, why) ->
+                                        failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
+                MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
             publish(p, topic, 0, n);
@@ -280,12 +363,19 @@ class KafkaFaultsIT {
             assertThat(output.close(Duration.ofSeconds(30))).isTrue();
         }
         // acks=0 promises nothing, but on a healthy cluster everything arrives, once, in order.
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(
-                () -> ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 3, n, Set.of()));
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () ->
+                                ReadBack.assertExactlyOnceInKeyOrder(
+                                        cluster.bootstrap(), topic, 3, n, Set.of()));
     }
 
     private static TopicDescription describe(Admin admin, String topic) throws Exception {
-        return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+        return admin.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .get(topic);
     }
 
     private static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {

@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** End to end on a real 3-node cluster: MemoryBroker drained by KafkaOutput through the mapper's executors. */
+/**
+ * End to end on a real 3-node cluster: MemoryBroker drained by KafkaOutput through the mapper's
+ * executors.
+ */
 @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KafkaOutputIT {
     static final int EVENTS = Integer.getInteger("ferry.it.events", 1_000_000);
@@ -36,21 +39,28 @@ class KafkaOutputIT {
     }
 
     static KafkaSettings settings() {
-        return KafkaSettings.defaults(cluster.bootstrap()).withLingerMs(5).withBatchSizeBytes(64 * 1024).withCompressionType("lz4");
+        return KafkaSettings.defaults(cluster.bootstrap())
+                .withLingerMs(5)
+                .withBatchSizeBytes(64 * 1024)
+                .withCompressionType("lz4");
     }
 
     /** Key: 4-byte key id; value: 8-byte global sequence. */
     static Event event(String topic, int key, long seq) {
-        return Event.of(topic, ByteBuffer.allocate(4).putInt(key).array(), ByteBuffer.allocate(8).putLong(seq).array());
+        return Event.of(
+                topic,
+                ByteBuffer.allocate(4).putInt(key).array(),
+                ByteBuffer.allocate(8).putLong(seq).array());
     }
 
     @Test
-    void millionEvents_overTwelvePartitionsOfThreeNodes_arriveExactlyOnceInKeyOrder() throws Exception {
+    void millionEvents_overTwelvePartitionsOfThreeNodes_arriveExactlyOnceInKeyOrder()
+            throws Exception {
         String topic = "e2e-million";
         cluster.createTopic(topic, 12, 3);
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         try (KafkaEngine engine = KafkaEngine.start(settings(), (e, why) -> failures.add(why));
-             MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
+                MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             AtomicLong acked = new AtomicLong();
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
@@ -67,11 +77,19 @@ class KafkaOutputIT {
             // loaded machine a broker that registered late may lead none).
             java.util.Set<Integer> leaders = new java.util.HashSet<>();
             try (org.apache.kafka.clients.admin.Admin admin = cluster.admin()) {
-                admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic).partitions()
+                admin.describeTopics(java.util.List.of(topic))
+                        .allTopicNames()
+                        .get()
+                        .get(topic)
+                        .partitions()
                         .forEach(info -> leaders.add(info.leader().id()));
             }
-            assertThat(engine.executorsByNode().keySet()).as("one executor per leading node").isEqualTo(leaders);
-            assertThat((double) rp[1] / rp[0]).as("partitions per ProduceRequest").isGreaterThan(1.0);
+            assertThat(engine.executorsByNode().keySet())
+                    .as("one executor per leading node")
+                    .isEqualTo(leaders);
+            assertThat((double) rp[1] / rp[0])
+                    .as("partitions per ProduceRequest")
+                    .isGreaterThan(1.0);
         }
         ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 12, EVENTS, Set.of());
     }

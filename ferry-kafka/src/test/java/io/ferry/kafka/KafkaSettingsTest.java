@@ -41,7 +41,8 @@ class KafkaSettingsTest {
         assertThat(s.compressionType()).isEqualTo("zstd");
         assertThat(s.acks()).isEqualTo((short) 1);
         assertThat(s.idempotence()).as("idempotence follows acks unless set").isFalse();
-        assertThat(s.connectionSettings()).containsEntry("security.protocol", "SSL")
+        assertThat(s.connectionSettings())
+                .containsEntry("security.protocol", "SSL")
                 .containsEntry("ssl.truststore.location", "/etc/ferry/trust.jks")
                 .containsEntry("bootstrap.servers", "localhost:9092")
                 .doesNotContainKey("linger.ms");
@@ -49,17 +50,30 @@ class KafkaSettingsTest {
 
     @Test
     void badValues_failNamingTheSetting() {
-        assertThatThrownBy(() -> KafkaSettings.from(Map.of())).hasMessageContaining("bootstrap.servers");
-        assertThatThrownBy(() -> KafkaSettings.from(with("linger.ms", "soon"))).hasMessageContaining("linger.ms").hasMessageContaining("soon");
-        assertThatThrownBy(() -> KafkaSettings.from(with("linger.ms", -1))).hasMessageContaining("linger.ms").hasMessageContaining("-1");
-        assertThatThrownBy(() -> KafkaSettings.from(with("batch.size", 0))).hasMessageContaining("batch.size");
-        assertThatThrownBy(() -> KafkaSettings.from(with("acks", "2"))).hasMessageContaining("acks").hasMessageContaining("'2'");
-        assertThatThrownBy(() -> KafkaSettings.from(with("compression.type", "brotli"))).hasMessageContaining("brotli");
-        assertThatThrownBy(() -> KafkaSettings.from(with("enable.idempotence", "yes"))).hasMessageContaining("enable.idempotence");
-        assertThatThrownBy(() -> KafkaSettings.from(with("max.in.flight.requests.per.connection", 6)))
+        assertThatThrownBy(() -> KafkaSettings.from(Map.of()))
+                .hasMessageContaining("bootstrap.servers");
+        assertThatThrownBy(() -> KafkaSettings.from(with("linger.ms", "soon")))
+                .hasMessageContaining("linger.ms")
+                .hasMessageContaining("soon");
+        assertThatThrownBy(() -> KafkaSettings.from(with("linger.ms", -1)))
+                .hasMessageContaining("linger.ms")
+                .hasMessageContaining("-1");
+        assertThatThrownBy(() -> KafkaSettings.from(with("batch.size", 0)))
+                .hasMessageContaining("batch.size");
+        assertThatThrownBy(() -> KafkaSettings.from(with("acks", "2")))
+                .hasMessageContaining("acks")
+                .hasMessageContaining("'2'");
+        assertThatThrownBy(() -> KafkaSettings.from(with("compression.type", "brotli")))
+                .hasMessageContaining("brotli");
+        assertThatThrownBy(() -> KafkaSettings.from(with("enable.idempotence", "yes")))
+                .hasMessageContaining("enable.idempotence");
+        assertThatThrownBy(
+                        () -> KafkaSettings.from(with("max.in.flight.requests.per.connection", 6)))
                 .hasMessageContaining("max.in.flight.requests.per.connection");
         Map<String, Object> conflict = with("acks", "1");
         conflict.put("enable.idempotence", "true");
-        assertThatThrownBy(() -> KafkaSettings.from(conflict)).hasMessageContaining("enable.idempotence").hasMessageContaining("acks=all");
+        assertThatThrownBy(() -> KafkaSettings.from(conflict))
+                .hasMessageContaining("enable.idempotence")
+                .hasMessageContaining("acks=all");
     }
 }

@@ -10,7 +10,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
-/** A real in-process KRaft cluster for integration tests; one per test class, used by the test thread. */
+/**
+ * A real in-process KRaft cluster for integration tests; one per test class, used by the test
+ * thread.
+ */
 public final class KafkaTestCluster implements AutoCloseable {
     private final KafkaClusterTestKit kit;
 
@@ -18,16 +21,26 @@ public final class KafkaTestCluster implements AutoCloseable {
         this.kit = kit;
     }
 
-    /** Starts 1 controller and {@code brokers} brokers, fast broker restart, production API versions. */
+    /**
+     * Starts 1 controller and {@code brokers} brokers, fast broker restart, production API
+     * versions.
+     */
     public static KafkaTestCluster start(int brokers) throws Exception {
-        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(false).setNumControllerNodes(1).setNumBrokerNodes(brokers).build())
-                .setConfigProp("broker.session.timeout.ms", "2000")
-                .setConfigProp("broker.heartbeat.interval.ms", "500")
-                .setConfigProp("unstable.api.versions.enable", "false")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .setConfigProp("offsets.topic.replication.factor", String.valueOf(Math.min(brokers, 3)))
-                .build();
+        KafkaClusterTestKit kit =
+                new KafkaClusterTestKit.Builder(
+                                new TestKitNodes.Builder()
+                                        .setCombined(false)
+                                        .setNumControllerNodes(1)
+                                        .setNumBrokerNodes(brokers)
+                                        .build())
+                        .setConfigProp("broker.session.timeout.ms", "2000")
+                        .setConfigProp("broker.heartbeat.interval.ms", "500")
+                        .setConfigProp("unstable.api.versions.enable", "false")
+                        .setConfigProp("auto.create.topics.enable", "false")
+                        .setConfigProp(
+                                "offsets.topic.replication.factor",
+                                String.valueOf(Math.min(brokers, 3)))
+                        .build();
         kit.format();
         kit.startup();
         kit.waitForReadyBrokers();
@@ -57,12 +70,18 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
 
     /** Creates a topic with extra topic configs and waits until it exists. */
-    public void createTopic(String topic, int partitions, int replication, Map<String, String> configs) throws Exception {
+    public void createTopic(
+            String topic, int partitions, int replication, Map<String, String> configs)
+            throws Exception {
         Map<String, String> all = new java.util.HashMap<>(configs);
         all.putIfAbsent("min.insync.replicas", "1");
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replication).configs(all)))
-                    .all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(
+                            List.of(
+                                    new NewTopic(topic, partitions, (short) replication)
+                                            .configs(all)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 

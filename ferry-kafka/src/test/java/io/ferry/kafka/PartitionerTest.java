@@ -28,7 +28,12 @@ class PartitionerTest {
 
     @Test
     void anExplicitPartition_wins() {
-        Event e = Event.builder("t").key("k".getBytes(StandardCharsets.UTF_8)).value(new byte[1]).partition(7).build();
+        Event e =
+                Event.builder("t")
+                        .key("k".getBytes(StandardCharsets.UTF_8))
+                        .value(new byte[1])
+                        .partition(7)
+                        .build();
         assertThat(partitioner.partition(e, 12)).isEqualTo(7);
     }
 
@@ -38,11 +43,15 @@ class PartitionerTest {
         Event e = Event.of("t", new byte[100 - 1]);
         int bytesEach = e.sizeBytes();
         int first = partitioner.partition(e, partitions);
-        int sameUntil = 1000 / bytesEach; // the partition takes the events that fit in batch.size bytes, as the worker's batch
+        int sameUntil =
+                1000 / bytesEach; // the partition takes the events that fit in batch.size bytes,
+        // as the worker's batch
         for (int i = 1; i < sameUntil; i++) {
             assertThat(partitioner.partition(e, partitions)).as("event %d", i).isEqualTo(first);
         }
-        assertThat(partitioner.partition(e, partitions)).as("after batch.size bytes").isNotEqualTo(first);
+        assertThat(partitioner.partition(e, partitions))
+                .as("after batch.size bytes")
+                .isNotEqualTo(first);
 
         Set<Integer> used = new HashSet<>();
         for (int i = 0; i < 10_000; i++) {

@@ -21,24 +21,31 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the value, their 8-byte global sequence.
  */
 final class ReadBack {
-    private ReadBack() {
-    }
+    private ReadBack() {}
 
-    /** The events {@code 0 .. events-1}, except {@code absent}, each exactly once and in key order. */
-    static void assertExactlyOnceInKeyOrder(String bootstrap, String topic, int partitions, long events, Set<Long> absent) {
+    /**
+     * The events {@code 0 .. events-1}, except {@code absent}, each exactly once and in key order.
+     */
+    static void assertExactlyOnceInKeyOrder(
+            String bootstrap, String topic, int partitions, long events, Set<Long> absent) {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         props.put("max.poll.records", "10000");
         long expected = events - absent.size();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (int i = 0; i < partitions; i++) {
                 tps.add(new TopicPartition(topic, i));
             }
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
-            long total = consumer.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
-            assertThat(total).as("records in the log: exactly the events, no duplicates").isEqualTo(expected);
+            long total =
+                    consumer.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+            assertThat(total)
+                    .as("records in the log: exactly the events, no duplicates")
+                    .isEqualTo(expected);
             boolean[] seen = new boolean[(int) events];
             Map<Integer, Long> lastPerKey = new HashMap<>();
             long read = 0;

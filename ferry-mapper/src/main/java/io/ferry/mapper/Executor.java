@@ -19,9 +19,9 @@ public interface Executor<N> {
 
     /**
      * Stops the executor synchronously: when this returns it has released its connection and will
-     * not call any worker again. Called at most once, on the mapper's owner thread, so it should
-     * be quick; requests still in flight are failed (their workers retry on their new executor).
-     * A runtime exception thrown here is logged and the executor is considered stopped.
+     * not call any worker again. Called at most once, on the mapper's owner thread, so it should be
+     * quick; requests still in flight are failed (their workers retry on their new executor). A
+     * runtime exception thrown here is logged and the executor is considered stopped.
      */
     void stop();
 }

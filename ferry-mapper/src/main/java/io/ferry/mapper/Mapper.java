@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
- * Maps workers to per-node executors; any thread may call {@link #onWorkerSpawned},
- * {@link #onWorkerStopped}, {@link #triggerReassign}, {@link #nodeFailed} and {@link #stop}, which
- * post commands to the one owner thread that holds the state and calls the {@link Resolver},
- * {@link Worker} and {@link Executor} callbacks.
+ * Maps workers to per-node executors; any thread may call {@link #onWorkerSpawned}, {@link
+ * #onWorkerStopped}, {@link #triggerReassign}, {@link #nodeFailed} and {@link #stop}, which post
+ * commands to the one owner thread that holds the state and calls the {@link Resolver}, {@link
+ * Worker} and {@link Executor} callbacks.
  *
  * <p>The owner is either a thread of the mapper's own ({@link Builder#start()}) or, in step mode
  * ({@link Builder#build()}), whichever single thread calls {@link #doWork()}; step mode with a fake
@@ -69,7 +69,9 @@ public final class Mapper<N, E extends Executor<N>> {
 
     private Mapper(Builder<N, E> b, boolean threaded) {
         this.nanoClock = b.nanoClock;
-        this.core = new MapperCore<>(b.resolver, TimeUnit.MILLISECONDS.toNanos(b.retryBackoffMs), commands);
+        this.core =
+                new MapperCore<>(
+                        b.resolver, TimeUnit.MILLISECONDS.toNanos(b.retryBackoffMs), commands);
         this.ownerThread = threaded ? new Thread(this::runOwner, b.threadName) : null;
         if (threaded) {
             ownerThread.setDaemon(true);
@@ -142,7 +144,8 @@ public final class Mapper<N, E extends Executor<N>> {
      * Idempotent.
      *
      * @throws IllegalStateException when called from a mapper callback, which would wait for itself
-     * @throws MapperStoppedException when the owner thread failed; executors were stopped best effort
+     * @throws MapperStoppedException when the owner thread failed; executors were stopped best
+     *     effort
      */
     public void stop() {
         requestStop();
@@ -223,7 +226,9 @@ public final class Mapper<N, E extends Executor<N>> {
         return terminated;
     }
 
-    /** The state; only for the owner (in tests and benchmarks: the stepping thread, between steps). */
+    /**
+     * The state; only for the owner (in tests and benchmarks: the stepping thread, between steps).
+     */
     MapperCore<N, E> core() {
         return core;
     }
@@ -234,7 +239,10 @@ public final class Mapper<N, E extends Executor<N>> {
             loop(FOREVER);
         } catch (Throwable t) { // whatever happened, the owner must release stop()
             failure = t;
-            LOG.log(Level.ERROR, "mapper: owner thread failed; stopping every executor and refusing further calls", t);
+            LOG.log(
+                    Level.ERROR,
+                    "mapper: owner thread failed; stopping every executor and refusing further calls",
+                    t);
             try {
                 core.abort();
             } catch (RuntimeException e) {
@@ -280,10 +288,15 @@ public final class Mapper<N, E extends Executor<N>> {
         Thread me = Thread.currentThread();
         if (!stepper.compareAndSet(null, me)) {
             Thread other = stepper.get();
-            throw new IllegalStateException(other == me
-                    ? "the mapper was re-entered from one of its own callbacks on thread " + me.getName()
-                    : "thread " + me.getName() + " tried to step the mapper while "
-                            + (other == null ? "another thread" : other.getName()) + " is stepping it");
+            throw new IllegalStateException(
+                    other == me
+                            ? "the mapper was re-entered from one of its own callbacks on thread "
+                                    + me.getName()
+                            : "thread "
+                                    + me.getName()
+                                    + " tried to step the mapper while "
+                                    + (other == null ? "another thread" : other.getName())
+                                    + " is stepping it");
         }
     }
 
@@ -314,7 +327,8 @@ public final class Mapper<N, E extends Executor<N>> {
         }
         return terminated
                 ? new MapperStoppedException("mapper is stopped: " + call + " refused")
-                : new MapperStoppedException("mapper is stopping: " + call + " refused; it takes no new workers");
+                : new MapperStoppedException(
+                        "mapper is stopping: " + call + " refused; it takes no new workers");
     }
 
     private void throwIfFailed() {
@@ -349,18 +363,21 @@ public final class Mapper<N, E extends Executor<N>> {
 
         /**
          * The retry backoff: a failed resolve or hand-over is retried this long after the attempt,
-         * and a worker asking again within this long of its last resolve waits until then. At
-         * least 0 (0 retries at the next step); default {@value Mapper#DEFAULT_RETRY_BACKOFF_MS}.
+         * and a worker asking again within this long of its last resolve waits until then. At least
+         * 0 (0 retries at the next step); default {@value Mapper#DEFAULT_RETRY_BACKOFF_MS}.
          */
         public Builder<N, E> retryBackoffMs(long retryBackoffMs) {
             if (retryBackoffMs < 0) {
-                throw new IllegalArgumentException("retryBackoffMs must be >= 0, was " + retryBackoffMs);
+                throw new IllegalArgumentException(
+                        "retryBackoffMs must be >= 0, was " + retryBackoffMs);
             }
             this.retryBackoffMs = retryBackoffMs;
             return this;
         }
 
-        /** The name of the owner thread started by {@link #start()}; default {@code ferry-mapper}. */
+        /**
+         * The name of the owner thread started by {@link #start()}; default {@code ferry-mapper}.
+         */
         public Builder<N, E> threadName(String threadName) {
             this.threadName = Objects.requireNonNull(threadName, "threadName");
             return this;

@@ -95,7 +95,9 @@ final class MapperCore<N, E extends Executor<N>> {
         work += stopReleased();
         if (stopRequested && workers.isEmpty()) {
             terminate("the mapper is stopping");
-            LOG.log(Level.INFO, "mapper: stopped; every worker has stopped and every executor is stopped");
+            LOG.log(
+                    Level.INFO,
+                    "mapper: stopped; every worker has stopped and every executor is stopped");
             work++;
         }
         return work;
@@ -124,7 +126,10 @@ final class MapperCore<N, E extends Executor<N>> {
 
     private void spawned(Worker<E> worker) {
         if (workers.containsKey(worker)) {
-            LOG.log(Level.DEBUG, "mapper: worker {0} announced twice; ignoring the duplicate", worker);
+            LOG.log(
+                    Level.DEBUG,
+                    "mapper: worker {0} announced twice; ignoring the duplicate",
+                    worker);
             return;
         }
         WorkerState<N, E> s = new WorkerState<>(worker);
@@ -148,7 +153,10 @@ final class MapperCore<N, E extends Executor<N>> {
     private void nodeFailed(N node, long nowNanos) {
         NodeExecutor<N, E> failed = executors.get(node);
         if (failed == null) {
-            LOG.log(Level.DEBUG, "mapper: node {0} failed but has no executor; nothing to reassign", node);
+            LOG.log(
+                    Level.DEBUG,
+                    "mapper: node {0} failed but has no executor; nothing to reassign",
+                    node);
             return;
         }
         int affected = 0;
@@ -158,7 +166,11 @@ final class MapperCore<N, E extends Executor<N>> {
                 affected++;
             }
         }
-        LOG.log(Level.INFO, "mapper: node {0} failed; resolving its {1} workers again", node, affected);
+        LOG.log(
+                Level.INFO,
+                "mapper: node {0} failed; resolving its {1} workers again",
+                node,
+                affected);
     }
 
     /** The reassignment: resolves every ready worker once. */
@@ -243,7 +255,8 @@ final class MapperCore<N, E extends Executor<N>> {
         return spawned;
     }
 
-    private void retryLater(WorkerState<N, E> s, long nowNanos, PassReport.Failure why, Object detail) {
+    private void retryLater(
+            WorkerState<N, E> s, long nowNanos, PassReport.Failure why, Object detail) {
         report.fail(why, s.worker, detail);
         schedule.retry(s, nowNanos);
     }
@@ -272,10 +285,21 @@ final class MapperCore<N, E extends Executor<N>> {
         executors.remove(ne.node, ne);
         try {
             ne.executor.stop();
-            LOG.log(Level.INFO, "mapper: stopped executor {0} of node {1}: {2}", ne.executor, ne.node, why);
+            LOG.log(
+                    Level.INFO,
+                    "mapper: stopped executor {0} of node {1}: {2}",
+                    ne.executor,
+                    ne.node,
+                    why);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "mapper: executor " + ne.executor + " of node " + ne.node
-                    + " failed while stopping; considering it stopped", e);
+            LOG.log(
+                    Level.WARNING,
+                    "mapper: executor "
+                            + ne.executor
+                            + " of node "
+                            + ne.node
+                            + " failed while stopping; considering it stopped",
+                    e);
         }
     }
 
@@ -292,8 +316,11 @@ final class MapperCore<N, E extends Executor<N>> {
         if (!terminated) {
             int abandoned = workers.size();
             terminate("the mapper's owner thread failed");
-            LOG.log(Level.ERROR, "mapper: aborted; every executor stopped while {0} workers were still"
-                    + " running (they keep references to stopped executors)", abandoned);
+            LOG.log(
+                    Level.ERROR,
+                    "mapper: aborted; every executor stopped while {0} workers were still"
+                            + " running (they keep references to stopped executors)",
+                    abandoned);
         }
     }
 
@@ -378,13 +405,24 @@ final class MapperCore<N, E extends Executor<N>> {
             if (ne.stopped) {
                 violations.add("worker " + s.worker + " holds stopped executor " + ne);
             } else if (executors.get(ne.node) != ne) {
-                violations.add("worker " + s.worker + " holds " + ne + ", not the live executor of its node");
+                violations.add(
+                        "worker "
+                                + s.worker
+                                + " holds "
+                                + ne
+                                + ", not the live executor of its node");
             }
         }
         for (NodeExecutor<N, E> ne : executors.values()) {
             int holders = counted.getOrDefault(ne, 0);
             if (ne.references != holders) {
-                violations.add(ne + " counts " + ne.references + " references but " + holders + " workers hold it");
+                violations.add(
+                        ne
+                                + " counts "
+                                + ne.references
+                                + " references but "
+                                + holders
+                                + " workers hold it");
             }
             if (ne.references == 0) {
                 violations.add(ne + " is live without references");

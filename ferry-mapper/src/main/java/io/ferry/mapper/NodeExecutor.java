@@ -22,6 +22,11 @@ final class NodeExecutor<N, E extends Executor<N>> {
 
     @Override
     public String toString() {
-        return executor + " of node " + node + " (refs=" + references + (stopped ? ", stopped)" : ")");
+        return executor
+                + " of node "
+                + node
+                + " (refs="
+                + references
+                + (stopped ? ", stopped)" : ")");
     }
 }

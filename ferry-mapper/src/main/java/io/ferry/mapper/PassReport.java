@@ -1,8 +1,8 @@
 package io.ferry.mapper;
 
 /**
- * Counts the outcomes of one reassignment so that failures are logged as one line per pass, not
- * one per worker; only accessed by the owner thread.
+ * Counts the outcomes of one reassignment so that failures are logged as one line per pass, not one
+ * per worker; only accessed by the owner thread.
  */
 final class PassReport {
 
@@ -38,7 +38,12 @@ final class PassReport {
         failures[failure.ordinal()]++;
         failed++;
         if (first == null) {
-            first = "worker " + worker + ": " + failure.text + (detail == null ? "" : " (" + detail + ")");
+            first =
+                    "worker "
+                            + worker
+                            + ": "
+                            + failure.text
+                            + (detail == null ? "" : " (" + detail + ")");
         }
     }
 
@@ -48,9 +53,13 @@ final class PassReport {
 
     /** One operator line: what failed, for how many, what happens next. */
     String failureLine(long retryBackoffNanos) {
-        StringBuilder line = new StringBuilder(160)
-                .append("mapper: ").append(failed).append(" of ").append(attempts)
-                .append(" workers not (re)assigned (");
+        StringBuilder line =
+                new StringBuilder(160)
+                        .append("mapper: ")
+                        .append(failed)
+                        .append(" of ")
+                        .append(attempts)
+                        .append(" workers not (re)assigned (");
         String sep = "";
         for (Failure f : Failure.values()) {
             if (failures[f.ordinal()] > 0) {
@@ -59,7 +68,9 @@ final class PassReport {
             }
         }
         return line.append("); each keeps its current executor, if it has one, and is retried in ")
-                .append(retryBackoffNanos / 1_000_000).append(" ms; first: ").append(first)
+                .append(retryBackoffNanos / 1_000_000)
+                .append(" ms; first: ")
+                .append(first)
                 .toString();
     }
 }

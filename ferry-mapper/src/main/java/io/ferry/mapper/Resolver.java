@@ -1,8 +1,8 @@
 package io.ferry.mapper;
 
 /**
- * Tells the mapper which node should serve a worker and makes executors for nodes; both methods
- * are called only from the mapper's owner thread, one call at a time.
+ * Tells the mapper which node should serve a worker and makes executors for nodes; both methods are
+ * called only from the mapper's owner thread, one call at a time.
  *
  * <p>Both may take time (a metadata lookup, opening a connection): while they run, calls to the
  * mapper are queued and applied in the next reassignment.

@@ -23,7 +23,9 @@ final class WorkerState<N, E extends Executor<N>> {
     /** The executor the worker last accepted; null until its first accepted hand-over. */
     NodeExecutor<N, E> assigned;
 
-    /** False once the worker has stopped: entries in the ready list or deferred queue are skipped. */
+    /**
+     * False once the worker has stopped: entries in the ready list or deferred queue are skipped.
+     */
     boolean live = true;
 
     Pending pending = Pending.NONE;

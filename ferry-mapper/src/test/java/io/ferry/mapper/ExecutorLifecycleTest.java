@@ -104,7 +104,8 @@ class ExecutorLifecycleTest {
         h.spawn(a);
         h.step();
 
-        assertThat(h.resolver.spawnedFor("n0")).singleElement()
+        assertThat(h.resolver.spawnedFor("n0"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.isStopped()).isTrue());
         assertThat(h.mapper.core().liveExecutorCount()).isZero();
     }

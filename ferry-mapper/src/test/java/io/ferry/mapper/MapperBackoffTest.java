@@ -168,7 +168,8 @@ class MapperBackoffTest {
         h.step();
 
         assertThat(h.resolver.resolves(w)).isEqualTo(1);
-        assertThat(h.mapper.core().nanosUntilDue(h.clock.getAsLong())).isEqualTo(MapperCore.NO_DEADLINE);
+        assertThat(h.mapper.core().nanosUntilDue(h.clock.getAsLong()))
+                .isEqualTo(MapperCore.NO_DEADLINE);
     }
 
     @Test

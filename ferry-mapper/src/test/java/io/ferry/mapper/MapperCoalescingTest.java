@@ -49,13 +49,14 @@ class MapperCoalescingTest {
     void changes_arrivingDuringAReassignment_areAppliedByTheNextOne() {
         TestWorker a = h.worker("a", "n0");
         TestWorker late = h.worker("late", "n1");
-        h.resolver.onResolve = w -> {
-            if (w == a && h.resolver.resolves(a) == 1) {
-                // Posted while the reassignment runs, here from the owner thread itself.
-                h.mapper.onWorkerSpawned(late);
-                h.mapper.triggerReassign(a);
-            }
-        };
+        h.resolver.onResolve =
+                w -> {
+                    if (w == a && h.resolver.resolves(a) == 1) {
+                        // Posted while the reassignment runs, here from the owner thread itself.
+                        h.mapper.onWorkerSpawned(late);
+                        h.mapper.triggerReassign(a);
+                    }
+                };
         h.spawn(a);
 
         h.step();
@@ -79,12 +80,13 @@ class MapperCoalescingTest {
         CountDownLatch release = new CountDownLatch(1);
         TestWorker first = new TestWorker("first");
         resolver.route(first, "n0");
-        resolver.onResolve = w -> {
-            if (w == first && inFirstResolve.getCount() > 0) {
-                inFirstResolve.countDown();
-                awaitUninterruptibly(release);
-            }
-        };
+        resolver.onResolve =
+                w -> {
+                    if (w == first && inFirstResolve.getCount() > 0) {
+                        inFirstResolve.countDown();
+                        awaitUninterruptibly(release);
+                    }
+                };
         Mapper<String, TestExecutor> mapper = Mapper.builder(resolver).retryBackoffMs(0).start();
         mapper.onWorkerSpawned(first);
         assertThat(inFirstResolve.await(5, TimeUnit.SECONDS)).isTrue();
@@ -93,20 +95,24 @@ class MapperCoalescingTest {
         Thread[] posters = new Thread[2];
         for (int t = 0; t < posters.length; t++) {
             int from = t * 25;
-            posters[t] = new Thread(() -> {
-                for (int i = from; i < from + 25; i++) {
-                    others[i] = new TestWorker("o" + i);
-                    resolver.route(others[i], "n" + (i % 3));
-                    mapper.onWorkerSpawned(others[i]);
-                    mapper.triggerReassign(others[i]);
-                }
-            });
+            posters[t] =
+                    new Thread(
+                            () -> {
+                                for (int i = from; i < from + 25; i++) {
+                                    others[i] = new TestWorker("o" + i);
+                                    resolver.route(others[i], "n" + (i % 3));
+                                    mapper.onWorkerSpawned(others[i]);
+                                    mapper.triggerReassign(others[i]);
+                                }
+                            });
             posters[t].start();
         }
         for (Thread p : posters) {
             p.join();
         }
-        assertThat(resolver.totalResolves()).as("all queued behind the running reassignment").isEqualTo(1);
+        assertThat(resolver.totalResolves())
+                .as("all queued behind the running reassignment")
+                .isEqualTo(1);
         release.countDown();
 
         assertThat(first.await(5_000)).isNotNull();

@@ -27,9 +27,12 @@ class MapperConcurrencyTest {
     @Test
     void callsFromManyThreads_leaveOneOwnerNoLeaksAndOneExecutorPerNode() throws Exception {
         long seed = Long.getLong("ferry.seed", System.nanoTime());
-        System.out.println("MapperConcurrencyTest seed=" + seed
-                + " (replay the operations: mvn -pl ferry-mapper verify -Dtest=MapperConcurrencyTest -Dferry.seed="
-                + seed + ")");
+        System.out.println(
+                "MapperConcurrencyTest seed="
+                        + seed
+                        + " (replay the operations: mvn -pl ferry-mapper verify -Dtest=MapperConcurrencyTest -Dferry.seed="
+                        + seed
+                        + ")");
         TestResolver resolver = new TestResolver();
         Mapper<String, TestExecutor> mapper =
                 Mapper.builder(resolver).retryBackoffMs(1).threadName("owner").start();
@@ -38,14 +41,17 @@ class MapperConcurrencyTest {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             Random rnd = new Random(seed + t);
-            Thread thread = new Thread(() -> {
-                try {
-                    start.await();
-                    churn(mapper, resolver, rnd);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "poster-" + t);
+            Thread thread =
+                    new Thread(
+                            () -> {
+                                try {
+                                    start.await();
+                                    churn(mapper, resolver, rnd);
+                                } catch (Throwable e) {
+                                    failure.compareAndSet(null, e);
+                                }
+                            },
+                            "poster-" + t);
             threads.add(thread);
             thread.start();
         }
@@ -56,17 +62,21 @@ class MapperConcurrencyTest {
 
         mapper.stop();
 
-        assertThat(resolver.violations()).as("no concurrent resolver calls, no double stop, one executor per node")
+        assertThat(resolver.violations())
+                .as("no concurrent resolver calls, no double stop, one executor per node")
                 .isEmpty();
         assertThat(resolver.threads).extracting(Thread::getName).containsExactly("owner");
-        assertThat(resolver.spawned()).isNotEmpty()
+        assertThat(resolver.spawned())
+                .isNotEmpty()
                 .allSatisfy(e -> assertThat(e.isStopped()).as("%s stopped", e).isTrue());
         assertThat(resolver.liveExecutorCount()).isZero();
-        System.out.printf("MapperConcurrencyTest: %d workers, %d resolves, %d executors spawned%n",
+        System.out.printf(
+                "MapperConcurrencyTest: %d workers, %d resolves, %d executors spawned%n",
                 THREADS * WORKERS_PER_THREAD, resolver.totalResolves(), resolver.spawned().size());
     }
 
-    private static void churn(Mapper<String, TestExecutor> mapper, TestResolver resolver, Random rnd)
+    private static void churn(
+            Mapper<String, TestExecutor> mapper, TestResolver resolver, Random rnd)
             throws InterruptedException {
         String me = Thread.currentThread().getName();
         List<TestWorker> mine = new ArrayList<>();
@@ -81,7 +91,7 @@ class MapperConcurrencyTest {
                     case 0 -> resolver.route(some, "n" + rnd.nextInt(NODES));
                     case 1 -> some.drain();
                     case 2 -> mapper.nodeFailed("n" + rnd.nextInt(NODES));
-                    default -> { }
+                    default -> {}
                 }
                 mapper.triggerReassign(some);
             }
@@ -95,7 +105,8 @@ class MapperConcurrencyTest {
     }
 
     /** Stops a worker once it has been served, so posters and the owner really interleave. */
-    private static void retire(Mapper<String, TestExecutor> mapper, TestWorker w) throws InterruptedException {
+    private static void retire(Mapper<String, TestExecutor> mapper, TestWorker w)
+            throws InterruptedException {
         assertThat(w.awaitFirstAssignment(10_000)).as("%s served", w).isTrue();
         mapper.onWorkerStopped(w);
     }

@@ -6,7 +6,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Behaviour 7: a hand-over that would block is dropped, the state stays consistent, and it is retried. */
+/**
+ * Behaviour 7: a hand-over that would block is dropped, the state stays consistent, and it is
+ * retried.
+ */
 @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MapperHandOverTest {
     private static final long BACKOFF_MS = 100;

@@ -73,11 +73,12 @@ class MapperStopTest {
         h.mapper.stop();
 
         assertThat(h.mapper.isTerminated()).isTrue();
-        List<Runnable> calls = List.of(
-                () -> h.mapper.onWorkerSpawned(a),
-                () -> h.mapper.onWorkerStopped(a),
-                () -> h.mapper.triggerReassign(a),
-                () -> h.mapper.nodeFailed("n0"));
+        List<Runnable> calls =
+                List.of(
+                        () -> h.mapper.onWorkerSpawned(a),
+                        () -> h.mapper.onWorkerStopped(a),
+                        () -> h.mapper.triggerReassign(a),
+                        () -> h.mapper.nodeFailed("n0"));
         for (Runnable call : calls) {
             assertThatThrownBy(call::run)
                     .isInstanceOf(MapperStoppedException.class)
@@ -105,17 +106,19 @@ class MapperStopTest {
     void stop_calledFromACallback_isRefusedInsteadOfWaitingForItself() {
         TestWorker a = h.worker("a", "n0");
         AtomicReference<RuntimeException> refused = new AtomicReference<>();
-        h.resolver.onResolve = w -> {
-            try {
-                h.mapper.stop();
-            } catch (RuntimeException e) {
-                refused.set(e);
-            }
-        };
+        h.resolver.onResolve =
+                w -> {
+                    try {
+                        h.mapper.stop();
+                    } catch (RuntimeException e) {
+                        refused.set(e);
+                    }
+                };
         h.spawn(a);
         h.step();
 
-        assertThat(refused.get()).isInstanceOf(IllegalStateException.class)
+        assertThat(refused.get())
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("re-entered");
     }
 
@@ -128,7 +131,8 @@ class MapperStopTest {
         mapper.onWorkerSpawned(a);
         TestExecutor n0 = a.await(5_000);
 
-        mapper.requestStop(); // what stop() does first; here on this thread, so the next line is not racy
+        mapper.requestStop(); // what stop() does first; here on this thread, so the next line is
+        // not racy
         assertThatThrownBy(() -> mapper.onWorkerSpawned(new TestWorker("b")))
                 .isInstanceOf(MapperStoppedException.class);
         CompletableFuture<Void> stopped = CompletableFuture.runAsync(mapper::stop);
@@ -140,7 +144,8 @@ class MapperStopTest {
 
         assertThat(n0.isStopped()).as("stopped before stop() returned").isTrue();
         assertThat(n0.stopThread().getName()).isEqualTo("ferry-mapper");
-        assertThatThrownBy(() -> mapper.triggerReassign(a)).isInstanceOf(MapperStoppedException.class);
+        assertThatThrownBy(() -> mapper.triggerReassign(a))
+                .isInstanceOf(MapperStoppedException.class);
     }
 
     @Test
@@ -153,9 +158,10 @@ class MapperStopTest {
         resolver.route(b, "n0");
         mapper.onWorkerSpawned(a);
         TestExecutor n0 = a.await(5_000);
-        resolver.onResolve = w -> {
-            throw new AssertionError("an Error is not contained: it kills the owner");
-        };
+        resolver.onResolve =
+                w -> {
+                    throw new AssertionError("an Error is not contained: it kills the owner");
+                };
 
         mapper.onWorkerSpawned(b);
 

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Bounded randomized stress in step mode: thousands of workers spawned, stopped and reassigned
- * over dozens of nodes while nodes fail, resolves fail, and mailboxes fill up. Every step is
- * checked; at the end the mapper must agree with the resolver. Replay a failure with the seed it
- * prints: {@code mvn -pl ferry-mapper verify -Dtest=MapperStressTest -Dferry.seed=<seed>}.
+ * Bounded randomized stress in step mode: thousands of workers spawned, stopped and reassigned over
+ * dozens of nodes while nodes fail, resolves fail, and mailboxes fill up. Every step is checked; at
+ * the end the mapper must agree with the resolver. Replay a failure with the seed it prints: {@code
+ * mvn -pl ferry-mapper verify -Dtest=MapperStressTest -Dferry.seed=<seed>}.
  */
 @Tag("stress")
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -29,8 +29,12 @@ class MapperStressTest {
     @Test
     void randomChurn_withNodeFailures_staysConsistentAndConvergesToTheResolversRoutes() {
         long seed = Long.getLong("ferry.seed", System.nanoTime());
-        String replay = "MapperStressTest seed=" + seed
-                + " (replay: mvn -pl ferry-mapper verify -Dtest=MapperStressTest -Dferry.seed=" + seed + ")";
+        String replay =
+                "MapperStressTest seed="
+                        + seed
+                        + " (replay: mvn -pl ferry-mapper verify -Dtest=MapperStressTest -Dferry.seed="
+                        + seed
+                        + ")";
         System.out.println(replay);
         try {
             new Run(seed).run();
@@ -58,17 +62,22 @@ class MapperStressTest {
                 for (int i = 0; i < ops; i++) {
                     operate();
                 }
-                h.clock.advanceNanos((long) (rnd.nextDouble() * 2 * TimeUnit.MILLISECONDS.toNanos(BACKOFF_MS)));
+                h.clock.advanceNanos(
+                        (long) (rnd.nextDouble() * 2 * TimeUnit.MILLISECONDS.toNanos(BACKOFF_MS)));
                 h.step();
                 checkWorkersAgreeWithTheMapper();
             }
             converge();
             checkConverged();
             shutDown();
-            System.out.printf("MapperStressTest: %d workers spawned, %d node failures, %d executors spawned,"
+            System.out.printf(
+                    "MapperStressTest: %d workers spawned, %d node failures, %d executors spawned,"
                             + " %d reassignment passes, %d hand-overs%n",
-                    spawnedWorkers, nodeFailures, h.resolver.spawned().size(),
-                    h.mapper.core().passes(), h.mapper.core().assignments());
+                    spawnedWorkers,
+                    nodeFailures,
+                    h.resolver.spawned().size(),
+                    h.mapper.core().passes(),
+                    h.mapper.core().assignments());
             assertThat(spawnedWorkers).as("thousands of workers").isGreaterThan(2_000);
         }
 
@@ -121,7 +130,10 @@ class MapperStressTest {
             h.mapper.onWorkerSpawned(w);
         }
 
-        /** A node fails: some of the workers the mapper has on it move, then the failure is reported. */
+        /**
+         * A node fails: some of the workers the mapper has on it move, then the failure is
+         * reported.
+         */
         private void failNode() {
             String failed = node();
             for (TestWorker w : live) {
@@ -134,7 +146,10 @@ class MapperStressTest {
             h.mapper.nodeFailed(failed);
         }
 
-        /** Runs after every step, so plain checks: an AssertJ chain per worker would dominate the run. */
+        /**
+         * Runs after every step, so plain checks: an AssertJ chain per worker would dominate the
+         * run.
+         */
         private void checkWorkersAgreeWithTheMapper() {
             for (TestWorker w : live) {
                 TestExecutor current = w.current();
@@ -151,7 +166,10 @@ class MapperStressTest {
             }
         }
 
-        /** Heals every fault and lets the retries run; no trigger is posted, so nothing may be dropped. */
+        /**
+         * Heals every fault and lets the retries run; no trigger is posted, so nothing may be
+         * dropped.
+         */
         private void converge() {
             for (TestWorker w : live) {
                 h.resolver.heal(w);
@@ -175,16 +193,26 @@ class MapperStressTest {
                 String route = h.resolver.routeOf(w);
                 TestExecutor current = w.current();
                 assertThat(current).as("%s assigned", w).isNotNull();
-                assertThat(current.node()).as("%s on the node its resolver names", w).isEqualTo(route);
-                assertThat(current).as("%s on its node's live executor", w).isSameAs(h.executorOf(route));
+                assertThat(current.node())
+                        .as("%s on the node its resolver names", w)
+                        .isEqualTo(route);
+                assertThat(current)
+                        .as("%s on its node's live executor", w)
+                        .isSameAs(h.executorOf(route));
                 workersPerNode.merge(route, 1, Integer::sum);
             }
             for (int n = 0; n < NODES; n++) {
                 String node = "n" + n;
                 int holders = workersPerNode.getOrDefault(node, 0);
-                assertThat(h.mapper.core().references(node)).as("references of %s", node).isEqualTo(holders);
-                assertThat(h.executorOf(node) != null).as("%s has an executor", node).isEqualTo(holders > 0);
-                assertThat(h.resolver.liveExecutor(node)).as("live executor of %s", node).isSameAs(h.executorOf(node));
+                assertThat(h.mapper.core().references(node))
+                        .as("references of %s", node)
+                        .isEqualTo(holders);
+                assertThat(h.executorOf(node) != null)
+                        .as("%s has an executor", node)
+                        .isEqualTo(holders > 0);
+                assertThat(h.resolver.liveExecutor(node))
+                        .as("live executor of %s", node)
+                        .isSameAs(h.executorOf(node));
             }
             assertThat(h.resolver.liveExecutorCount()).isEqualTo(workersPerNode.size());
             h.assertConsistent();
@@ -199,7 +227,8 @@ class MapperStressTest {
                 }
             }
             h.mapper.stop();
-            assertThat(h.resolver.spawned()).allSatisfy(e -> assertThat(e.isStopped()).as("%s stopped", e).isTrue());
+            assertThat(h.resolver.spawned())
+                    .allSatisfy(e -> assertThat(e.isStopped()).as("%s stopped", e).isTrue());
             assertThat(h.resolver.violations()).isEmpty();
         }
 

@@ -34,7 +34,8 @@ class MapperThreadModelTest {
         for (TestWorker w : workers) {
             assertThat(w.offerThreads).extracting(Thread::getName).containsExactly("owner");
         }
-        assertThat(resolver.spawned()).allSatisfy(e -> assertThat(e.stopThread().getName()).isEqualTo("owner"));
+        assertThat(resolver.spawned())
+                .allSatisfy(e -> assertThat(e.stopThread().getName()).isEqualTo("owner"));
     }
 
     @Test
@@ -67,17 +68,20 @@ class MapperThreadModelTest {
     void doWork_reenteredFromACallback_isRefused() {
         Harness h = new Harness(100);
         AtomicReference<RuntimeException> refused = new AtomicReference<>();
-        h.resolver.onResolve = w -> {
-            try {
-                h.mapper.doWork();
-            } catch (RuntimeException e) {
-                refused.set(e);
-            }
-        };
+        h.resolver.onResolve =
+                w -> {
+                    try {
+                        h.mapper.doWork();
+                    } catch (RuntimeException e) {
+                        refused.set(e);
+                    }
+                };
         h.spawn(h.worker("w", "n0"));
         h.step();
 
-        assertThat(refused.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("re-entered");
+        assertThat(refused.get())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("re-entered");
     }
 
     @Test
@@ -85,14 +89,15 @@ class MapperThreadModelTest {
         Harness h = new Harness(100);
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        h.resolver.onResolve = w -> {
-            inside.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
+        h.resolver.onResolve =
+                w -> {
+                    inside.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
         h.spawn(h.worker("w", "n0"));
         CompletableFuture<Integer> stepping = CompletableFuture.supplyAsync(h.mapper::doWork);
         assertThat(inside.await(5, TimeUnit.SECONDS)).isTrue();

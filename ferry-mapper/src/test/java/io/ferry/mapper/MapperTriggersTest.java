@@ -18,7 +18,9 @@ class MapperTriggersTest {
         TestWorker w = h.worker("w", "n0");
 
         h.spawn(w);
-        assertThat(h.resolver.totalResolves()).as("nothing happens on the caller's thread").isZero();
+        assertThat(h.resolver.totalResolves())
+                .as("nothing happens on the caller's thread")
+                .isZero();
         h.step();
 
         TestExecutor e = w.poll();

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The cases kafka-pixy's own mapper tests cover, restated for Ferry: step mode and a fake clock
- * instead of goroutines and a frozen clock. Where Ferry deliberately differs from the seed the
- * test says so (see docs/mapper.md, "Differences from the seed").
+ * instead of goroutines and a frozen clock. Where Ferry deliberately differs from the seed the test
+ * says so (see docs/mapper.md, "Differences from the seed").
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SeedCasesTest {

@@ -24,7 +24,7 @@ final class TestResolver implements Resolver<String, TestExecutor> {
     private final AtomicInteger nextId = new AtomicInteger();
     private final AtomicInteger totalResolves = new AtomicInteger();
     final Set<Thread> threads = ConcurrentHashMap.newKeySet();
-    volatile Consumer<Worker<TestExecutor>> onResolve = w -> { };
+    volatile Consumer<Worker<TestExecutor>> onResolve = w -> {};
     volatile RuntimeException spawnError;
     volatile boolean spawnNull;
     private final EventLog events;

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A worker with a bounded mailbox, like the seed's buffered channel; the mapper offers on its
- * owner thread, tests read on theirs. Equality is identity, as the mapper requires.
+ * A worker with a bounded mailbox, like the seed's buffered channel; the mapper offers on its owner
+ * thread, tests read on theirs. Equality is identity, as the mapper requires.
  */
 final class TestWorker implements Worker<TestExecutor> {
     private final String name;

@@ -7,15 +7,18 @@ import java.nio.charset.StandardCharsets;
 final class BenchEvents {
     /** The topic of every event. */
     static final String TOPIC = "bench";
+
     /** Bytes of each event's key. */
     static final int KEY_BYTES = 16;
+
     /** Bytes of each event's value: a small log line. */
     static final int VALUE_BYTES = 128;
 
-    private BenchEvents() {
-    }
+    private BenchEvents() {}
 
-    /** {@code count} distinct events (keyed by their index), each with its own key and value arrays. */
+    /**
+     * {@code count} distinct events (keyed by their index), each with its own key and value arrays.
+     */
     static Event[] create(int count) {
         Event[] events = new Event[count];
         for (int i = 0; i < count; i++) {

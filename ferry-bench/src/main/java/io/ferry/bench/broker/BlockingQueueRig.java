@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
- * The JDK baseline: one {@link ArrayBlockingQueue} (non-fair, one lock); producer threads
- * {@code put}, the consumer thread {@code drainTo}s up to 1024 at once and {@code take}s when the
- * queue is empty. An event completes when it is consumed. Threads as {@link HandoffRig} says.
+ * The JDK baseline: one {@link ArrayBlockingQueue} (non-fair, one lock); producer threads {@code
+ * put}, the consumer thread {@code drainTo}s up to 1024 at once and {@code take}s when the queue is
+ * empty. An event completes when it is consumed. Threads as {@link HandoffRig} says.
  */
 final class BlockingQueueRig extends HandoffRig {
     private final ArrayBlockingQueue<Event> queue = new ArrayBlockingQueue<>(CAPACITY_EVENTS);
@@ -55,6 +55,12 @@ final class BlockingQueueRig extends HandoffRig {
 
     @Override
     String describe() {
-        return "abq (" + producers + "P1C, ArrayBlockingQueue(" + CAPACITY_EVENTS + "), drainTo " + MAX_BATCH + ")";
+        return "abq ("
+                + producers
+                + "P1C, ArrayBlockingQueue("
+                + CAPACITY_EVENTS
+                + "), drainTo "
+                + MAX_BATCH
+                + ")";
     }
 }

@@ -28,9 +28,9 @@ final class DisruptorRig extends HandoffRig {
     /** The consumer's wait strategies measured. */
     enum Wait {
         /**
-         * {@link BlockingWaitStrategy}, the Disruptor's default: the consumer blocks on a lock and a
-         * condition when idle, as the MemoryBroker's consumer does; but every publish takes that lock
-         * to signal, whether anyone waits or not.
+         * {@link BlockingWaitStrategy}, the Disruptor's default: the consumer blocks on a lock and
+         * a condition when idle, as the MemoryBroker's consumer does; but every publish takes that
+         * lock to signal, whether anyone waits or not.
          */
         BLOCKING,
         /**
@@ -39,8 +39,8 @@ final class DisruptorRig extends HandoffRig {
          */
         LITE_BLOCKING,
         /**
-         * {@link YieldingWaitStrategy}: spins, then yields; never sleeps, so an idle consumer keeps a
-         * core busy. The Disruptor at its fastest, given a spare core.
+         * {@link YieldingWaitStrategy}: spins, then yields; never sleeps, so an idle consumer keeps
+         * a core busy. The Disruptor at its fastest, given a spare core.
          */
         YIELDING
     }
@@ -52,17 +52,20 @@ final class DisruptorRig extends HandoffRig {
     DisruptorRig(int producers, Wait waitKind) {
         super(producers);
         this.waitKind = waitKind;
-        WaitStrategy wait = switch (waitKind) {
-            case BLOCKING -> new BlockingWaitStrategy();
-            case LITE_BLOCKING -> new LiteBlockingWaitStrategy();
-            case YIELDING -> new YieldingWaitStrategy();
-        };
-        ring = producers == 1
-                ? RingBuffer.createSingleProducer(Slot::new, CAPACITY_EVENTS, wait)
-                : RingBuffer.createMultiProducer(Slot::new, CAPACITY_EVENTS, wait);
-        processor = new BatchEventProcessorBuilder()
-                .setMaxBatchSize(MAX_BATCH)
-                .build(ring, ring.newBarrier(), new Handler());
+        WaitStrategy wait =
+                switch (waitKind) {
+                    case BLOCKING -> new BlockingWaitStrategy();
+                    case LITE_BLOCKING -> new LiteBlockingWaitStrategy();
+                    case YIELDING -> new YieldingWaitStrategy();
+                };
+        ring =
+                producers == 1
+                        ? RingBuffer.createSingleProducer(Slot::new, CAPACITY_EVENTS, wait)
+                        : RingBuffer.createMultiProducer(Slot::new, CAPACITY_EVENTS, wait);
+        processor =
+                new BatchEventProcessorBuilder()
+                        .setMaxBatchSize(MAX_BATCH)
+                        .build(ring, ring.newBarrier(), new Handler());
         ring.addGatingSequences(processor.getSequence());
     }
 
@@ -87,8 +90,15 @@ final class DisruptorRig extends HandoffRig {
 
     @Override
     String describe() {
-        return "disruptor (" + producers + "P1C, " + (producers == 1 ? "single" : "multi") + "-producer, "
-                + waitKind + " wait, batch " + MAX_BATCH + ")";
+        return "disruptor ("
+                + producers
+                + "P1C, "
+                + (producers == 1 ? "single" : "multi")
+                + "-producer, "
+                + waitKind
+                + " wait, batch "
+                + MAX_BATCH
+                + ")";
     }
 
     /** Sums the sizes of a batch and reports it at its end; the consumer thread. */

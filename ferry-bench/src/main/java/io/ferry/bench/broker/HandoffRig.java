@@ -12,9 +12,9 @@ import java.util.concurrent.locks.LockSupport;
  * JMH benchmark thread, or a test), the rest runs on threads the rig owns.
  *
  * <p>A burst ends only when every event of it was consumed and, for the MemoryBroker, acknowledged
- * back to its producer's ack listener: {@link #runBurst(int)} measures end-to-end hand-off, not
- * how fast producers can fill a buffer. Between bursts all rig threads are parked, so nothing is
- * in flight at a JMH iteration boundary. Create one with {@link #start(String, int)}.
+ * back to its producer's ack listener: {@link #runBurst(int)} measures end-to-end hand-off, not how
+ * fast producers can fill a buffer. Between bursts all rig threads are parked, so nothing is in
+ * flight at a JMH iteration boundary. Create one with {@link #start(String, int)}.
  */
 abstract class HandoffRig implements AutoCloseable {
     /* Design notes (for maintainers)
@@ -38,15 +38,19 @@ abstract class HandoffRig implements AutoCloseable {
      */
     /** The capacity of every implementation, in events. */
     static final int CAPACITY_EVENTS = 65_536;
+
     /** The most events a consumer takes at once. */
     static final int MAX_BATCH = 1024;
+
     /** The number of distinct pre-built events producers cycle through. */
     static final int DISTINCT_EVENTS = 1024;
+
     /** How long a burst may take before it is declared hung. */
     static final long BURST_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** The implementations, as the benchmarks' {@code impl} parameter names them. */
     static final String MEMORY = "memory";
+
     static final String ABQ = "abq";
     static final String DISRUPTOR = "disruptor";
     static final String DISRUPTOR_LITE = "disruptor-lite";
@@ -98,15 +102,28 @@ abstract class HandoffRig implements AutoCloseable {
      * @throws IllegalArgumentException naming the accepted implementations
      */
     static HandoffRig start(String impl, int producers) {
-        HandoffRig rig = switch (impl) {
-            case MEMORY -> new MemoryBrokerRig(producers);
-            case ABQ -> new BlockingQueueRig(producers);
-            case DISRUPTOR -> new DisruptorRig(producers, DisruptorRig.Wait.BLOCKING);
-            case DISRUPTOR_LITE -> new DisruptorRig(producers, DisruptorRig.Wait.LITE_BLOCKING);
-            case DISRUPTOR_YIELDING -> new DisruptorRig(producers, DisruptorRig.Wait.YIELDING);
-            default -> throw new IllegalArgumentException("unknown implementation '" + impl + "'; expected one of "
-                    + String.join(", ", MEMORY, ABQ, DISRUPTOR, DISRUPTOR_LITE, DISRUPTOR_YIELDING));
-        };
+        HandoffRig rig =
+                switch (impl) {
+                    case MEMORY -> new MemoryBrokerRig(producers);
+                    case ABQ -> new BlockingQueueRig(producers);
+                    case DISRUPTOR -> new DisruptorRig(producers, DisruptorRig.Wait.BLOCKING);
+                    case DISRUPTOR_LITE ->
+                            new DisruptorRig(producers, DisruptorRig.Wait.LITE_BLOCKING);
+                    case DISRUPTOR_YIELDING ->
+                            new DisruptorRig(producers, DisruptorRig.Wait.YIELDING);
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "unknown implementation '"
+                                            + impl
+                                            + "'; expected one of "
+                                            + String.join(
+                                                    ", ",
+                                                    MEMORY,
+                                                    ABQ,
+                                                    DISRUPTOR,
+                                                    DISRUPTOR_LITE,
+                                                    DISRUPTOR_YIELDING));
+                };
         for (Thread t : rig.producerThreads) {
             t.start();
         }
@@ -138,11 +155,14 @@ abstract class HandoffRig implements AutoCloseable {
 
     // ---- called by the implementations --------------------------------------------------------
 
-    /** The consumer took {@code n} events whose sizes sum to {@code sizeSum}; the consumer thread. */
+    /**
+     * The consumer took {@code n} events whose sizes sum to {@code sizeSum}; the consumer thread.
+     */
     final void consumed(int n, long sizeSum) {
         batches++;
         checksum += sizeSum;
-        consumed += n; // single writer; the volatile write last, so a reader of consumed sees the others
+        consumed += n; // single writer; the volatile write last, so a reader of consumed sees the
+        // others
     }
 
     /** {@code n} more events completed their trip; the one completing thread. */
@@ -161,7 +181,10 @@ abstract class HandoffRig implements AutoCloseable {
         return stopping;
     }
 
-    /** Interrupts every rig thread, for implementations without a close; the driver, from {@link #halt()}. */
+    /**
+     * Interrupts every rig thread, for implementations without a close; the driver, from {@link
+     * #halt()}.
+     */
     final void interruptThreads() {
         consumerThread.interrupt();
         for (Thread p : producerThreads) {
@@ -198,7 +221,8 @@ abstract class HandoffRig implements AutoCloseable {
         driver = Thread.currentThread();
         perProducer = eventsPerProducer;
         target = goal;
-        burstsStarted = burstsStarted + 1; // volatile: publishes perProducer and target to producers
+        burstsStarted =
+                burstsStarted + 1; // volatile: publishes perProducer and target to producers
         for (Thread p : producerThreads) {
             LockSupport.unpark(p);
         }
@@ -211,10 +235,16 @@ abstract class HandoffRig implements AutoCloseable {
                 throw new IllegalStateException(describe() + " failed during a burst: " + f, f);
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(String.format(Locale.ROOT,
-                        "%s: burst did not complete in %d s: published %d, consumed %d, completed %d of %d",
-                        describe(), TimeUnit.NANOSECONDS.toSeconds(BURST_TIMEOUT_NANOS),
-                        published.get(), consumed, completed, goal));
+                throw new IllegalStateException(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: burst did not complete in %d s: published %d, consumed %d, completed %d of %d",
+                                describe(),
+                                TimeUnit.NANOSECONDS.toSeconds(BURST_TIMEOUT_NANOS),
+                                published.get(),
+                                consumed,
+                                completed,
+                                goal));
             }
             LockSupport.parkNanos(this, 10_000_000L);
         }
@@ -236,7 +266,9 @@ abstract class HandoffRig implements AutoCloseable {
         return batches;
     }
 
-    /** Events that completed their trip so far (consumed, and for the MemoryBroker acknowledged). */
+    /**
+     * Events that completed their trip so far (consumed, and for the MemoryBroker acknowledged).
+     */
     final long completed() {
         return completed;
     }
@@ -262,17 +294,23 @@ abstract class HandoffRig implements AutoCloseable {
     }
 
     /**
-     * Checks that every published event was consumed and completed, exactly once; the driver, between
-     * bursts.
+     * Checks that every published event was consumed and completed, exactly once; the driver,
+     * between bursts.
      *
      * @throws IllegalStateException naming the counts that differ
      */
     final void verify() {
         long p = published.get();
         if (p != target || consumed != target || completed != target) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
-                    "%s: expected %d events end to end, published %d, consumed %d, completed %d",
-                    describe(), target, p, consumed, completed));
+            throw new IllegalStateException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: expected %d events end to end, published %d, consumed %d, completed %d",
+                            describe(),
+                            target,
+                            p,
+                            consumed,
+                            completed));
         }
     }
 
@@ -313,7 +351,7 @@ abstract class HandoffRig implements AutoCloseable {
         int next = index * (events.length / producers);
         long seen = 0;
         try {
-            for (;;) {
+            for (; ; ) {
                 while (burstsStarted == seen) {
                     if (stopping) {
                         return;
@@ -325,7 +363,9 @@ abstract class HandoffRig implements AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     if (!publish(index, events[next++ & mask])) {
                         if (!stopping) {
-                            fail(new IllegalStateException("publish refused while running, producer " + index));
+                            fail(
+                                    new IllegalStateException(
+                                            "publish refused while running, producer " + index));
                         }
                         return;
                     }

@@ -11,9 +11,9 @@ import io.ferry.broker.memory.MemoryBrokerSettings;
 import java.util.List;
 
 /**
- * The MemoryBroker with producer acks: each producer thread publishes through its own
- * {@link Producer} with an ack listener, the consumer thread takes batches of up to 1024 and acks
- * each one; an event completes when its producer's ack listener hears of it (on the broker's ack
+ * The MemoryBroker with producer acks: each producer thread publishes through its own {@link
+ * Producer} with an ack listener, the consumer thread takes batches of up to 1024 and acks each
+ * one; an event completes when its producer's ack listener hears of it (on the broker's ack
  * thread). Threads as {@link HandoffRig} says.
  */
 final class MemoryBrokerRig extends HandoffRig {
@@ -23,10 +23,14 @@ final class MemoryBrokerRig extends HandoffRig {
 
     MemoryBrokerRig(int producers) {
         super(producers);
-        // Defaults otherwise: no byte bound, no flush wait (a get returns as soon as one event is there).
-        broker = MemoryBroker.create(MemoryBrokerSettings.defaults().withCapacityEvents(CAPACITY_EVENTS));
+        // Defaults otherwise: no byte bound, no flush wait (a get returns as soon as one event is
+        // there).
+        broker =
+                MemoryBroker.create(
+                        MemoryBrokerSettings.defaults().withCapacityEvents(CAPACITY_EVENTS));
         brokerProducers = new Producer[producers];
-        // Every ack listener runs on the broker's one ack thread: completed() keeps a single writer.
+        // Every ack listener runs on the broker's one ack thread: completed() keeps a single
+        // writer.
         ProducerConfig config = ProducerConfig.withAcks(this::completed);
         for (int i = 0; i < producers; i++) {
             brokerProducers[i] = broker.producer(config);
@@ -47,7 +51,7 @@ final class MemoryBrokerRig extends HandoffRig {
     @Override
     void consume() throws InterruptedException {
         try {
-            for (;;) {
+            for (; ; ) {
                 Batch batch = consumer.get(MAX_BATCH);
                 List<Event> events = batch.events();
                 int n = events.size();
@@ -67,7 +71,8 @@ final class MemoryBrokerRig extends HandoffRig {
 
     @Override
     void halt() {
-        // Unblocks publish (returns false) and get (throws BrokerClosedException), stops the ack thread.
+        // Unblocks publish (returns false) and get (throws BrokerClosedException), stops the ack
+        // thread.
         broker.close();
     }
 

@@ -17,8 +17,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * End-to-end hand-off throughput, in events per second, from one producer thread to one consumer thread; the JMH benchmark thread only
- * drives bursts and waits, the producers and the consumer are threads of the {@link HandoffRig}.
+ * End-to-end hand-off throughput, in events per second, from one producer thread to one consumer
+ * thread; the JMH benchmark thread only drives bursts and waits, the producers and the consumer are
+ * threads of the {@link HandoffRig}.
  *
  * <p>Each invocation moves {@value #BURST_EVENTS} pre-built events (no allocation per event) and
  * ends only when the consumer has taken every one in batches of up to 1024 and, for the
@@ -26,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 65,536 events. {@code impl}: {@code memory} (MemoryBroker, producer acks, the consumer acks each
  * batch), {@code abq} ({@code ArrayBlockingQueue}: {@code put}, {@code drainTo}), {@code disruptor}
  * (LMAX Disruptor 4, BlockingWaitStrategy), {@code disruptor-lite} (LiteBlockingWaitStrategy) and
- * {@code disruptor-yielding} (YieldingWaitStrategy).
- * At trial end the rig is checked (published = consumed = completed) and closed: the broker
- * closed, the disruptor halted, the queue's threads interrupted.
+ * {@code disruptor-yielding} (YieldingWaitStrategy). At trial end the rig is checked (published =
+ * consumed = completed) and closed: the broker closed, the disruptor halted, the queue's threads
+ * interrupted.
  *
  * <p>Run all broker benchmarks with the ratios: {@code java -cp ferry-bench/target/benchmarks.jar
  * io.ferry.bench.BrokerBenchReport}; this one alone: {@code java -jar
@@ -44,11 +45,18 @@ import org.openjdk.jmh.annotations.Warmup;
 public class OneToOneBrokerBenchmark {
     /** Events per invocation: 786,432, a multiple of 1 and 3 producers. */
     public static final int BURST_EVENTS = 3 << 18;
+
     /** Producer threads. */
     public static final int PRODUCERS = 1;
 
     /** The hand-off implementation. */
-    @Param({HandoffRig.MEMORY, HandoffRig.ABQ, HandoffRig.DISRUPTOR, HandoffRig.DISRUPTOR_LITE, HandoffRig.DISRUPTOR_YIELDING})
+    @Param({
+        HandoffRig.MEMORY,
+        HandoffRig.ABQ,
+        HandoffRig.DISRUPTOR,
+        HandoffRig.DISRUPTOR_LITE,
+        HandoffRig.DISRUPTOR_YIELDING
+    })
     public String impl;
 
     private HandoffRig rig;

@@ -36,10 +36,16 @@ final class DiskBenchRig {
     static final String DISK = "disk";
     static final String MEMORY = "memory";
     static final String FILE_CHANNEL = "filechannel";
+
     /** Key bytes of each event; the value makes up the rest of the event bytes. */
     static final int KEY_BYTES = 16;
-    /** The bytes a DiskBroker frame adds around key and value for topic "bench" (header 24, fields 33, topic 5). */
+
+    /**
+     * The bytes a DiskBroker frame adds around key and value for topic "bench" (header 24, fields
+     * 33, topic 5).
+     */
     static final int FRAME_OVERHEAD_BYTES = 24 + 4 + 5 + 4 + 8 + 4 + 4 + 4;
+
     private static final int EVENTS = 4096;
 
     private final String impl;
@@ -76,10 +82,18 @@ final class DiskBenchRig {
         this.frameBytes = FRAME_OVERHEAD_BYTES + eventBytes;
         this.dir = Files.createTempDirectory("ferry-disk-bench");
         switch (impl) {
-            case DISK -> broker = DiskBroker.create(DiskBrokerSettings.defaults(dir).withCapacityBytes(256L << 20));
-            case MEMORY -> broker = MemoryBroker.create(MemoryBrokerSettings.defaults().withCapacityEvents(65_536));
+            case DISK ->
+                    broker =
+                            DiskBroker.create(
+                                    DiskBrokerSettings.defaults(dir).withCapacityBytes(256L << 20));
+            case MEMORY ->
+                    broker =
+                            MemoryBroker.create(
+                                    MemoryBrokerSettings.defaults().withCapacityEvents(65_536));
             case FILE_CHANNEL -> broker = null;
-            default -> throw new IllegalArgumentException("impl " + impl + "; expected disk, memory or filechannel");
+            default ->
+                    throw new IllegalArgumentException(
+                            "impl " + impl + "; expected disk, memory or filechannel");
         }
         if (broker != null) {
             handles = new Producer[producers];
@@ -97,8 +111,12 @@ final class DiskBenchRig {
             handles = null;
             pool = null;
             consumerThread = null;
-            channel = FileChannel.open(dir.resolve("plain.dat"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
+            channel =
+                    FileChannel.open(
+                            dir.resolve("plain.dat"),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING);
             frame = ByteBuffer.allocateDirect(frameBytes);
             for (int i = 0; i < frameBytes; i++) {
                 frame.put(i, (byte) i);
@@ -123,7 +141,7 @@ final class DiskBenchRig {
 
     private static void consume(Consumer c) {
         try {
-            for (;;) {
+            for (; ; ) {
                 Batch b = c.get(4096);
                 b.ack();
             }
@@ -150,14 +168,16 @@ final class DiskBenchRig {
         for (int p = 0; p < producers; p++) {
             Producer producer = handles[p];
             int offset = p * 997;
-            running[p] = pool.submit(() -> {
-                for (int i = 0; i < perProducer; i++) {
-                    if (!producer.publish(events[(offset + i) & (EVENTS - 1)])) {
-                        throw new IllegalStateException("publish refused");
-                    }
-                }
-                return null;
-            });
+            running[p] =
+                    pool.submit(
+                            () -> {
+                                for (int i = 0; i < perProducer; i++) {
+                                    if (!producer.publish(events[(offset + i) & (EVENTS - 1)])) {
+                                        throw new IllegalStateException("publish refused");
+                                    }
+                                }
+                                return null;
+                            });
         }
         for (Future<?> f : running) {
             f.get();
@@ -210,19 +230,27 @@ final class DiskBenchRig {
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.deleteIfExists(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
+                files.sorted(Comparator.reverseOrder())
+                        .forEach(
+                                p -> {
+                                    try {
+                                        Files.deleteIfExists(p);
+                                    } catch (IOException e) {
+                                        throw new UncheckedIOException(e);
+                                    }
+                                });
             }
         }
     }
 
     @Override
     public String toString() {
-        return "DiskBenchRig{" + impl + ", producers=" + producers + ", frame=" + frameBytes + " bytes}";
+        return "DiskBenchRig{"
+                + impl
+                + ", producers="
+                + producers
+                + ", frame="
+                + frameBytes
+                + " bytes}";
     }
 }

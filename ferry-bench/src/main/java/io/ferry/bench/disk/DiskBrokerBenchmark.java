@@ -22,15 +22,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * batches of up to 4096 meanwhile. The JMH thread only drives bursts.
  *
  * <p>{@code impl}: {@code disk} (DiskBroker, fsync always, group commit with the defaults, 64 MiB
- * segments, 256 MiB capacity: acked means forced to the device), {@code filechannel} (the
- * physical limit: the calling thread appends the same number of bytes per event through a 4 MiB
- * buffer, one write per full buffer, and forces once per burst, like {@code dd bs=4M conv=fdatasync}), {@code memory}
- * (MemoryBroker, acks when the consumer acks). {@code eventBytes} is key (16) plus value; a
- * DiskBroker frame adds {@value DiskBenchRig#FRAME_OVERHEAD_BYTES} bytes; MB/s on disk =
- * events/s x (eventBytes + {@value DiskBenchRig#FRAME_OVERHEAD_BYTES}).
+ * segments, 256 MiB capacity: acked means forced to the device), {@code filechannel} (the physical
+ * limit: the calling thread appends the same number of bytes per event through a 4 MiB buffer, one
+ * write per full buffer, and forces once per burst, like {@code dd bs=4M conv=fdatasync}), {@code
+ * memory} (MemoryBroker, acks when the consumer acks). {@code eventBytes} is key (16) plus value; a
+ * DiskBroker frame adds {@value DiskBenchRig#FRAME_OVERHEAD_BYTES} bytes; MB/s on disk = events/s x
+ * (eventBytes + {@value DiskBenchRig#FRAME_OVERHEAD_BYTES}).
  *
- * <p>Run: {@code java -jar ferry-bench/target/benchmarks.jar DiskBrokerBenchmark -f 1 -wi 2 -i 3 -w 2s -r 3s}.
- * The temp directory ({@code java.io.tmpdir}) decides the disk measured. See {@code docs/benchmarks-disk.md}.
+ * <p>Run: {@code java -jar ferry-bench/target/benchmarks.jar DiskBrokerBenchmark -f 1 -wi 2 -i 3 -w
+ * 2s -r 3s}. The temp directory ({@code java.io.tmpdir}) decides the disk measured. See {@code
+ * docs/benchmarks-disk.md}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -21,11 +21,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The gateway's load harness (issue 6): a real single-node Kafka in this JVM (as {@code ferry dev}),
- * the raw {@link KafkaProducer} anchor on it, then the gateway on it driven over HTTP with
- * keep-alive: single-message POSTs and 100-record batches, at {@code ack=none} and {@code ack=kafka}, with
- * Vert.x's client in this JVM and, where wrk is installed, with wrk as well. Prints requests/s,
- * records/s, p50/p99 latency and the ratio of records/s to the anchor.
+ * The gateway's load harness (issue 6): a real single-node Kafka in this JVM (as {@code ferry
+ * dev}), the raw {@link KafkaProducer} anchor on it, then the gateway on it driven over HTTP with
+ * keep-alive: single-message POSTs and 100-record batches, at {@code ack=none} and {@code
+ * ack=kafka}, with Vert.x's client in this JVM and, where wrk is installed, with wrk as well.
+ * Prints requests/s, records/s, p50/p99 latency and the ratio of records/s to the anchor.
  *
  * <pre>
  * mvn -B -ntp -q -DskipTests package -pl ferry-bench -am
@@ -40,8 +40,7 @@ public final class GatewayLoadReport {
     private static final String TOPIC = "load";
     private static final int PARTITIONS = 4;
 
-    private GatewayLoadReport() {
-    }
+    private GatewayLoadReport() {}
 
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 10;
@@ -50,56 +49,172 @@ public final class GatewayLoadReport {
         // batches: enough requests in flight that ack=kafka is not bound by one request's latency
         // (the raw KafkaProducer anchor has up to buffer.memory of records in flight)
         int batchConcurrency = args.length > 3 ? Integer.parseInt(args[3]) : 64;
-        System.out.printf(Locale.ROOT, "gateway load harness: %.0f s per scenario, %d requests in flight (%d for batches), "
-                + "%d-byte values%n", seconds, concurrency, batchConcurrency, VALUE_BYTES);
+        System.out.printf(
+                Locale.ROOT,
+                "gateway load harness: %.0f s per scenario, %d requests in flight (%d for batches), "
+                        + "%d-byte values%n",
+                seconds,
+                concurrency,
+                batchConcurrency,
+                VALUE_BYTES);
         try (DevKafka kafka = DevKafka.start()) {
             kafka.createTopic(TOPIC, PARTITIONS);
             double anchor = rawKafkaProducer(kafka.bootstrapServers(), anchorRecords);
-            System.out.printf(Locale.ROOT, "raw KafkaProducer (acks=all, linger.ms=5, batch.size=65536): %,.0f records/s%n", anchor);
+            System.out.printf(
+                    Locale.ROOT,
+                    "raw KafkaProducer (acks=all, linger.ms=5, batch.size=65536): %,.0f records/s%n",
+                    anchor);
 
-            KafkaSettings settings = KafkaSettings.from(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 5,
-                    "batch.size", 65_536));
-            Gateway gateway = Gateway.start(GatewayConfig.of(settings, BrokerConfig.of("memory", Map.of("events", 262_144)))
-                    .withPort(0).withLimits(8 << 20, 1_000_000));
+            KafkaSettings settings =
+                    KafkaSettings.from(
+                            Map.of(
+                                    "bootstrap.servers",
+                                    kafka.bootstrapServers(),
+                                    "linger.ms",
+                                    5,
+                                    "batch.size",
+                                    65_536));
+            Gateway gateway =
+                    Gateway.start(
+                            GatewayConfig.of(
+                                            settings,
+                                            BrokerConfig.of("memory", Map.of("events", 262_144)))
+                                    .withPort(0)
+                                    .withLimits(8 << 20, 1_000_000));
             List<String> rows = new ArrayList<>();
             try (LoadClient client = new LoadClient(gateway.port(), concurrency, 1)) {
                 Buffer single = Buffer.buffer(new byte[VALUE_BYTES]);
                 Buffer batch = batchBody(100);
-                rows.add(scenario(client, gateway, "single POST, ack=none", "/topics/" + TOPIC + "/messages?ack=none&key=k0000001",
-                        single, 1, concurrency, seconds, 202, anchor));
-                rows.add(scenario(client, gateway, "single POST, ack=kafka", "/topics/" + TOPIC + "/messages?ack=kafka&key=k0000001",
-                        single, 1, concurrency, seconds, 200, anchor));
-                rows.add(scenario(client, gateway, "100-record batch, ack=none", "/topics/" + TOPIC + "/records?ack=none",
-                        batch, 100, batchConcurrency, seconds, 202, anchor));
-                rows.add(scenario(client, gateway, "100-record batch, ack=kafka", "/topics/" + TOPIC + "/records?ack=kafka",
-                        batch, 100, batchConcurrency, seconds, 200, anchor));
+                rows.add(
+                        scenario(
+                                client,
+                                gateway,
+                                "single POST, ack=none",
+                                "/topics/" + TOPIC + "/messages?ack=none&key=k0000001",
+                                single,
+                                1,
+                                concurrency,
+                                seconds,
+                                202,
+                                anchor));
+                rows.add(
+                        scenario(
+                                client,
+                                gateway,
+                                "single POST, ack=kafka",
+                                "/topics/" + TOPIC + "/messages?ack=kafka&key=k0000001",
+                                single,
+                                1,
+                                concurrency,
+                                seconds,
+                                200,
+                                anchor));
+                rows.add(
+                        scenario(
+                                client,
+                                gateway,
+                                "100-record batch, ack=none",
+                                "/topics/" + TOPIC + "/records?ack=none",
+                                batch,
+                                100,
+                                batchConcurrency,
+                                seconds,
+                                202,
+                                anchor));
+                rows.add(
+                        scenario(
+                                client,
+                                gateway,
+                                "100-record batch, ack=kafka",
+                                "/topics/" + TOPIC + "/records?ack=kafka",
+                                batch,
+                                100,
+                                batchConcurrency,
+                                seconds,
+                                200,
+                                anchor));
                 String wrk = Wrk.find();
                 if (wrk != null) {
                     String base = "http://127.0.0.1:" + gateway.port() + "/topics/" + TOPIC;
-                    rows.add(wrkScenario(wrk, gateway, "single POST, ack=none (wrk)", base + "/messages?ack=none&key=k0000001",
-                            single.getBytes(), 1, concurrency, seconds, anchor));
-                    rows.add(wrkScenario(wrk, gateway, "single POST, ack=kafka (wrk)", base + "/messages?ack=kafka&key=k0000001",
-                            single.getBytes(), 1, concurrency, seconds, anchor));
-                    rows.add(wrkScenario(wrk, gateway, "100-record batch, ack=none (wrk)", base + "/records?ack=none",
-                            batch.getBytes(), 100, batchConcurrency, seconds, anchor));
-                    rows.add(wrkScenario(wrk, gateway, "100-record batch, ack=kafka (wrk)", base + "/records?ack=kafka",
-                            batch.getBytes(), 100, batchConcurrency, seconds, anchor));
+                    rows.add(
+                            wrkScenario(
+                                    wrk,
+                                    gateway,
+                                    "single POST, ack=none (wrk)",
+                                    base + "/messages?ack=none&key=k0000001",
+                                    single.getBytes(),
+                                    1,
+                                    concurrency,
+                                    seconds,
+                                    anchor));
+                    rows.add(
+                            wrkScenario(
+                                    wrk,
+                                    gateway,
+                                    "single POST, ack=kafka (wrk)",
+                                    base + "/messages?ack=kafka&key=k0000001",
+                                    single.getBytes(),
+                                    1,
+                                    concurrency,
+                                    seconds,
+                                    anchor));
+                    rows.add(
+                            wrkScenario(
+                                    wrk,
+                                    gateway,
+                                    "100-record batch, ack=none (wrk)",
+                                    base + "/records?ack=none",
+                                    batch.getBytes(),
+                                    100,
+                                    batchConcurrency,
+                                    seconds,
+                                    anchor));
+                    rows.add(
+                            wrkScenario(
+                                    wrk,
+                                    gateway,
+                                    "100-record batch, ack=kafka (wrk)",
+                                    base + "/records?ack=kafka",
+                                    batch.getBytes(),
+                                    100,
+                                    batchConcurrency,
+                                    seconds,
+                                    anchor));
                 }
             } finally {
                 gateway.shutdown();
             }
             System.out.println();
-            System.out.printf(Locale.ROOT, "%-34s %12s %12s %9s %9s %8s %s%n", "scenario", "requests/s", "records/s", "p50 ms",
-                    "p99 ms", "x raw", "errors");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-34s %12s %12s %9s %9s %8s %s%n",
+                    "scenario",
+                    "requests/s",
+                    "records/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "x raw",
+                    "errors");
             rows.forEach(System.out::println);
             System.out.println();
-            System.out.println("targets (issue 6): 100-record batches >= 0.8x raw KafkaProducer records/s; "
-                    + "single POSTs at ack=none >= 50,000 requests/s");
+            System.out.println(
+                    "targets (issue 6): 100-record batches >= 0.8x raw KafkaProducer records/s; "
+                            + "single POSTs at ack=none >= 50,000 requests/s");
         }
     }
 
-    private static String scenario(LoadClient client, Gateway gateway, String name, String uri, Buffer body, int recordsPerRequest,
-            int concurrency, double seconds, int status, double anchor) throws InterruptedException {
+    private static String scenario(
+            LoadClient client,
+            Gateway gateway,
+            String name,
+            String uri,
+            Buffer body,
+            int recordsPerRequest,
+            int concurrency,
+            double seconds,
+            int status,
+            double anchor)
+            throws InterruptedException {
         // warm-up of this very path (JIT, partition workers), then drained, then measured
         client.run(uri, body, concurrency, Math.min(5, seconds), status);
         drain(gateway);
@@ -108,14 +223,32 @@ public final class GatewayLoadReport {
         drain(gateway);
         double drainS = (System.nanoTime() - drainStart) / 1e9;
         // at ack=none the gateway answers before Kafka: count the drain in the records/s
-        double recordsPerSecond = (r.requests() - r.errors()) * (double) recordsPerRequest / (r.seconds() + drainS);
-        return String.format(Locale.ROOT, "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d%s", name, r.requestsPerSecond(),
-                recordsPerSecond, r.p50Nanos() / 1e6, r.p99Nanos() / 1e6, recordsPerSecond / anchor, r.errors(),
+        double recordsPerSecond =
+                (r.requests() - r.errors()) * (double) recordsPerRequest / (r.seconds() + drainS);
+        return String.format(
+                Locale.ROOT,
+                "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d%s",
+                name,
+                r.requestsPerSecond(),
+                recordsPerSecond,
+                r.p50Nanos() / 1e6,
+                r.p99Nanos() / 1e6,
+                recordsPerSecond / anchor,
+                r.errors(),
                 r.firstError() == null ? "" : " (first: " + abbreviate(r.firstError(), 160) + ")");
     }
 
-    private static String wrkScenario(String wrk, Gateway gateway, String name, String url, byte[] body, int recordsPerRequest,
-            int connections, double seconds, double anchor) throws Exception {
+    private static String wrkScenario(
+            String wrk,
+            Gateway gateway,
+            String name,
+            String url,
+            byte[] body,
+            int recordsPerRequest,
+            int connections,
+            double seconds,
+            double anchor)
+            throws Exception {
         Wrk.run(wrk, url, body, connections, Math.min(5, seconds)); // warm-up
         drain(gateway);
         Wrk.Result r = Wrk.run(wrk, url, body, connections, seconds);
@@ -123,9 +256,18 @@ public final class GatewayLoadReport {
         drain(gateway);
         double drainS = (System.nanoTime() - drainStart) / 1e9;
         double elapsed = r.requests() / Math.max(r.requestsPerSecond(), 1e-9);
-        double recordsPerSecond = (r.requests() - r.non2xx()) * (double) recordsPerRequest / (elapsed + drainS);
-        return String.format(Locale.ROOT, "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d", name, r.requestsPerSecond(),
-                recordsPerSecond, r.p50Ms(), r.p99Ms(), recordsPerSecond / anchor, r.non2xx());
+        double recordsPerSecond =
+                (r.requests() - r.non2xx()) * (double) recordsPerRequest / (elapsed + drainS);
+        return String.format(
+                Locale.ROOT,
+                "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d",
+                name,
+                r.requestsPerSecond(),
+                recordsPerSecond,
+                r.p50Ms(),
+                r.p99Ms(),
+                recordsPerSecond / anchor,
+                r.non2xx());
     }
 
     private static String abbreviate(String s, int max) {
@@ -144,7 +286,10 @@ public final class GatewayLoadReport {
         JsonArray records = new JsonArray();
         String value = Base64.getEncoder().encodeToString(new byte[VALUE_BYTES]);
         for (int i = 0; i < n; i++) {
-            records.add(new JsonObject().put("key", String.format(Locale.ROOT, "k%07d", i)).put("value", value));
+            records.add(
+                    new JsonObject()
+                            .put("key", String.format(Locale.ROOT, "k%07d", i))
+                            .put("value", value));
         }
         return new JsonObject().put("valueEncoding", "base64").put("records", records).toBuffer();
     }
@@ -159,7 +304,8 @@ public final class GatewayLoadReport {
         AtomicLong failed = new AtomicLong();
         Semaphore inFlight = new Semaphore(200_000);
         long start;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < 10_000; i++) {
                 producer.send(new ProducerRecord<>(TOPIC, key(i), value));
             }
@@ -167,12 +313,14 @@ public final class GatewayLoadReport {
             start = System.nanoTime();
             for (long i = 0; i < n; i++) {
                 inFlight.acquire();
-                producer.send(new ProducerRecord<>(TOPIC, key(i), value), (md, e) -> {
-                    if (e != null) {
-                        failed.incrementAndGet();
-                    }
-                    inFlight.release();
-                });
+                producer.send(
+                        new ProducerRecord<>(TOPIC, key(i), value),
+                        (md, e) -> {
+                            if (e != null) {
+                                failed.incrementAndGet();
+                            }
+                            inFlight.release();
+                        });
             }
             producer.flush();
         }
@@ -186,7 +334,9 @@ public final class GatewayLoadReport {
 
     static {
         for (int i = 0; i < KEYS.length; i++) {
-            KEYS[i] = String.format(Locale.ROOT, "k%07d", i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            KEYS[i] =
+                    String.format(Locale.ROOT, "k%07d", i)
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 

@@ -17,10 +17,11 @@ final class Wrk {
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([\\d.]+)");
     private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
     private static final Pattern NON2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
-    private static final Pattern PCT = Pattern.compile("^\\s+(50|99)(?:\\.000)?%\\s+([\\d.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
+    private static final Pattern PCT =
+            Pattern.compile(
+                    "^\\s+(50|99)(?:\\.000)?%\\s+([\\d.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
 
-    private Wrk() {
-    }
+    private Wrk() {}
 
     /** The wrk binary on the PATH, or null. */
     static String find() {
@@ -38,19 +39,34 @@ final class Wrk {
     }
 
     /** What wrk measured: requests/s, non-2xx answers, p50 and p99 in ms (-1 when not printed). */
-    record Result(double requestsPerSecond, long requests, long non2xx, double p50Ms, double p99Ms) {
-    }
+    record Result(
+            double requestsPerSecond, long requests, long non2xx, double p50Ms, double p99Ms) {}
 
-    static Result run(String wrk, String url, byte[] body, int connections, double seconds) throws IOException, InterruptedException {
+    static Result run(String wrk, String url, byte[] body, int connections, double seconds)
+            throws IOException, InterruptedException {
         Path bodyFile = Files.createTempFile("ferry-wrk-body", ".bin");
         Path script = Files.createTempFile("ferry-wrk", ".lua");
         try {
             Files.write(bodyFile, body);
-            Files.writeString(script, "wrk.method = \"POST\"\n"
-                    + "local f = io.open(\"" + bodyFile + "\", \"rb\")\nwrk.body = f:read(\"*a\")\nf:close()\n"
-                    + "wrk.headers[\"Content-Type\"] = \"application/octet-stream\"\n");
-            Process p = new ProcessBuilder(wrk, "-t1", "-c" + connections, "-d" + Math.max(1, Math.round(seconds)) + "s",
-                    "--latency", "-s", script.toString(), url).redirectErrorStream(true).start();
+            Files.writeString(
+                    script,
+                    "wrk.method = \"POST\"\n"
+                            + "local f = io.open(\""
+                            + bodyFile
+                            + "\", \"rb\")\nwrk.body = f:read(\"*a\")\nf:close()\n"
+                            + "wrk.headers[\"Content-Type\"] = \"application/octet-stream\"\n");
+            Process p =
+                    new ProcessBuilder(
+                                    wrk,
+                                    "-t1",
+                                    "-c" + connections,
+                                    "-d" + Math.max(1, Math.round(seconds)) + "s",
+                                    "--latency",
+                                    "-s",
+                                    script.toString(),
+                                    url)
+                            .redirectErrorStream(true)
+                            .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(Math.round(seconds) + 60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -66,19 +82,24 @@ final class Wrk {
             Matcher pct = PCT.matcher(out);
             while (pct.find()) {
                 double v = Double.parseDouble(pct.group(2));
-                double ms = switch (pct.group(3)) {
-                    case "us" -> v / 1000;
-                    case "s" -> v * 1000;
-                    default -> v;
-                };
+                double ms =
+                        switch (pct.group(3)) {
+                            case "us" -> v / 1000;
+                            case "s" -> v * 1000;
+                            default -> v;
+                        };
                 if (pct.group(1).equals("50")) {
                     p50 = ms;
                 } else {
                     p99 = ms;
                 }
             }
-            return new Result(Double.parseDouble(rps.group(1)), total.find() ? Long.parseLong(total.group(1)) : 0,
-                    bad.find() ? Long.parseLong(bad.group(1)) : 0, p50, p99);
+            return new Result(
+                    Double.parseDouble(rps.group(1)),
+                    total.find() ? Long.parseLong(total.group(1)) : 0,
+                    bad.find() ? Long.parseLong(bad.group(1)) : 0,
+                    p50,
+                    p99);
         } finally {
             Files.deleteIfExists(bodyFile);
             Files.deleteIfExists(script);
@@ -86,7 +107,12 @@ final class Wrk {
     }
 
     static String describe(Result r) {
-        return String.format(Locale.ROOT, "%,.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d non-2xx", r.requestsPerSecond(),
-                r.p50Ms(), r.p99Ms(), r.non2xx());
+        return String.format(
+                Locale.ROOT,
+                "%,.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d non-2xx",
+                r.requestsPerSecond(),
+                r.p50Ms(),
+                r.p99Ms(),
+                r.non2xx());
     }
 }

@@ -12,7 +12,10 @@ final class AckCompletion {
     private final long records;
     private final AtomicLong acked = new AtomicLong();
     private final CountDownLatch done = new CountDownLatch(1);
-    /** Written once by the thread adding the last ack, before the latch opens (which publishes it). */
+
+    /**
+     * Written once by the thread adding the last ack, before the latch opens (which publishes it).
+     */
     private long lastAckNanos;
 
     AckCompletion(long records) {
@@ -34,8 +37,15 @@ final class AckCompletion {
      */
     long await(String side, long timeoutSeconds) throws InterruptedException {
         if (!done.await(timeoutSeconds, TimeUnit.SECONDS)) {
-            throw new IllegalStateException(side + ": only " + acked.get() + " of " + records
-                    + " records acknowledged after " + timeoutSeconds + " s");
+            throw new IllegalStateException(
+                    side
+                            + ": only "
+                            + acked.get()
+                            + " of "
+                            + records
+                            + " records acknowledged after "
+                            + timeoutSeconds
+                            + " s");
         }
         return lastAckNanos;
     }

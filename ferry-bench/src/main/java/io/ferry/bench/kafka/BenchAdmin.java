@@ -30,8 +30,12 @@ final class BenchAdmin implements AutoCloseable {
      * races the broker still taking the new topic on.
      */
     void createTopic(String topic, int partitions, boolean awaitServed) throws Exception {
-        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of("min.insync.replicas", "1"))))
-                .all().get(30, TimeUnit.SECONDS);
+        admin.createTopics(
+                        List.of(
+                                new NewTopic(topic, partitions, (short) 1)
+                                        .configs(Map.of("min.insync.replicas", "1"))))
+                .all()
+                .get(30, TimeUnit.SECONDS);
         if (!awaitServed) {
             return;
         }
@@ -40,12 +44,15 @@ final class BenchAdmin implements AutoCloseable {
             try {
                 long sum = endOffsetSum(topic, partitions);
                 if (sum != 0) {
-                    throw new IllegalStateException("fresh topic " + topic + " already holds " + sum + " records");
+                    throw new IllegalStateException(
+                            "fresh topic " + topic + " already holds " + sum + " records");
                 }
                 return;
             } catch (ExecutionException e) {
-                // the broker's metadata may lag the controller's: UNKNOWN_TOPIC_OR_PARTITION for a moment
-                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() - deadline > 0) {
+                // the broker's metadata may lag the controller's: UNKNOWN_TOPIC_OR_PARTITION for a
+                // moment
+                if (!(e.getCause() instanceof RetriableException)
+                        || System.nanoTime() - deadline > 0) {
                     throw e;
                 }
                 Thread.sleep(20);
@@ -60,7 +67,8 @@ final class BenchAdmin implements AutoCloseable {
             query.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         long sum = 0;
-        for (ListOffsetsResult.ListOffsetsResultInfo info : admin.listOffsets(query).all().get(30, TimeUnit.SECONDS).values()) {
+        for (ListOffsetsResult.ListOffsetsResultInfo info :
+                admin.listOffsets(query).all().get(30, TimeUnit.SECONDS).values()) {
             sum += info.offset();
         }
         return sum;

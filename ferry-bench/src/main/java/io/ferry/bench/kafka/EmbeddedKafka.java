@@ -14,18 +14,27 @@ final class EmbeddedKafka implements AutoCloseable {
         this.kit = kit;
     }
 
-    /** Starts the node with production API versions, replication 1 for internal topics, no auto-created topics. */
+    /**
+     * Starts the node with production API versions, replication 1 for internal topics, no
+     * auto-created topics.
+     */
     static EmbeddedKafka start() throws Exception {
-        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumControllerNodes(1).setNumBrokerNodes(1).build())
-                .setConfigProp("unstable.api.versions.enable", "false")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                // a deleted run's topic leaves the disk at once, not a minute later during another run
-                .setConfigProp("log.segment.delete.delay.ms", "0")
-                .build();
+        KafkaClusterTestKit kit =
+                new KafkaClusterTestKit.Builder(
+                                new TestKitNodes.Builder()
+                                        .setCombined(true)
+                                        .setNumControllerNodes(1)
+                                        .setNumBrokerNodes(1)
+                                        .build())
+                        .setConfigProp("unstable.api.versions.enable", "false")
+                        .setConfigProp("auto.create.topics.enable", "false")
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.min.isr", "1")
+                        // a deleted run's topic leaves the disk at once, not a minute later during
+                        // another run
+                        .setConfigProp("log.segment.delete.delay.ms", "0")
+                        .build();
         try {
             kit.format();
             kit.startup();

@@ -35,12 +35,13 @@ final class FerrySide implements BenchSide {
 
     /** The engine settings: the same acks, linger, batch size and compression as the anchor's. */
     KafkaSettings settings() {
-        return KafkaSettings.from(Map.of(
-                "bootstrap.servers", options.bootstrap(),
-                "acks", options.kafkaAcks(),
-                "linger.ms", options.lingerMs(),
-                "batch.size", options.batchSizeBytes(),
-                "compression.type", options.compressionType()));
+        return KafkaSettings.from(
+                Map.of(
+                        "bootstrap.servers", options.bootstrap(),
+                        "acks", options.kafkaAcks(),
+                        "linger.ms", options.lingerMs(),
+                        "batch.size", options.batchSizeBytes(),
+                        "compression.type", options.compressionType()));
     }
 
     @Override
@@ -49,35 +50,60 @@ final class FerrySide implements BenchSide {
         AckCompletion completion = new AckCompletion(records);
         LongAdder failures = new LongAdder();
         AtomicReference<String> firstFailure = new AtomicReference<>();
-        MemoryBrokerSettings brokerSettings = MemoryBrokerSettings.defaults().withCapacityEvents(options.ferryCapacityEvents());
-        try (KafkaEngine engine = KafkaEngine.start(settings(), (event, why) -> {
-                failures.increment();
-                firstFailure.compareAndSet(null, why);
-            });
-             MemoryBroker broker = MemoryBroker.create(brokerSettings)) {
-            KafkaOutput output = KafkaOutput.start(broker, engine, options.ferryBatchEvents(), options.ferryOutstandingBatches());
+        MemoryBrokerSettings brokerSettings =
+                MemoryBrokerSettings.defaults().withCapacityEvents(options.ferryCapacityEvents());
+        try (KafkaEngine engine =
+                        KafkaEngine.start(
+                                settings(),
+                                (event, why) -> {
+                                    failures.increment();
+                                    firstFailure.compareAndSet(null, why);
+                                });
+                MemoryBroker broker = MemoryBroker.create(brokerSettings)) {
+            KafkaOutput output =
+                    KafkaOutput.start(
+                            broker,
+                            engine,
+                            options.ferryBatchEvents(),
+                            options.ferryOutstandingBatches());
             try {
-                Producer producer = broker.producer(ProducerConfig.withAcks(new InOrderAcks(latencies, completion)));
+                Producer producer =
+                        broker.producer(
+                                ProducerConfig.withAcks(new InOrderAcks(latencies, completion)));
                 ThreadCpu before = ThreadCpu.snapshot();
                 long start = System.nanoTime();
                 for (int i = 0; i < records; i++) {
                     workload.pace(i, start);
                     latencies.published(i, System.nanoTime());
                     if (!producer.publish(Event.of(topic, workload.key(i), workload.value))) {
-                        throw new IllegalStateException("Ferry: the broker refused record " + i + " (closed)");
+                        throw new IllegalStateException(
+                                "Ferry: the broker refused record " + i + " (closed)");
                     }
                 }
                 long end = completion.await(name(), AckCompletion.timeoutSeconds(records));
                 ThreadCpu after = ThreadCpu.snapshot();
                 long[] sent = engine.requestsAndPartitionsSent();
-                String note = String.format(Locale.ROOT, "%,d produce requests, %.2f partitions per request", sent[0],
-                        sent[0] == 0 ? 0.0 : (double) sent[1] / sent[0]);
+                String note =
+                        String.format(
+                                Locale.ROOT,
+                                "%,d produce requests, %.2f partitions per request",
+                                sent[0],
+                                sent[0] == 0 ? 0.0 : (double) sent[1] / sent[0]);
                 if (firstFailure.get() != null) {
                     note += "; first failure: " + firstFailure.get();
                 }
-                return new RunResult(name(), topic, records, end - start, latencies.percentile(0.50),
-                        latencies.percentile(0.99), failures.sum(), -1, after.processCpuSince(before),
-                        after.byGroupSince(before), note);
+                return new RunResult(
+                        name(),
+                        topic,
+                        records,
+                        end - start,
+                        latencies.percentile(0.50),
+                        latencies.percentile(0.99),
+                        failures.sum(),
+                        -1,
+                        after.processCpuSince(before),
+                        after.byGroupSince(before),
+                        note);
             } finally {
                 output.close(Duration.ofSeconds(10));
             }
@@ -91,6 +117,7 @@ final class FerrySide implements BenchSide {
     private static final class InOrderAcks implements ProducerConfig.AckListener {
         private final Latencies latencies;
         private final AckCompletion completion;
+
         /** The index of the oldest record not yet acknowledged; ack thread only. */
         private int next;
 

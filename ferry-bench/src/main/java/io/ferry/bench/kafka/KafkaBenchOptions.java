@@ -53,26 +53,28 @@ record KafkaBenchOptions(
     static final String FERRY = "ferry";
 
     /** The usage text: every option with its default. */
-    static final String USAGE = String.join("\n",
-            "options (--name value or --name=value):",
-            "  --bootstrap host:port     use this Kafka instead of starting one broker in-process",
-            "  --records N               records per measured run (default 2000000)",
-            "  --record-size S           value bytes per record (default 100)",
-            "  --partitions P            partitions of each fresh topic, replication 1 (default 4)",
-            "  --runs R                  measured runs per side, alternating (default 3)",
-            "  --warmup-records W        records of the warm-up run per side (default N/10)",
-            "  --acks A                  all, 1 or 0 (default all)",
-            "  --linger-ms L             linger.ms (default 5)",
-            "  --batch-size B            batch.size in bytes (default 65536)",
-            "  --compression C           none, gzip, snappy, lz4, zstd (default none)",
-            "  --keys K                  cycle through K distinct keys; 0 = null keys (default 0)",
-            "  --rate R                  publish at most R records/s; 0 = unthrottled (default 0)",
-            "  --sides list              kafka-producer,ferry (default both, in that order)",
-            "  --ferry-capacity E        MemoryBroker capacity in events (default 65536)",
-            "  --ferry-batch E           KafkaOutput: events per broker batch (default 2048)",
-            "  --ferry-outstanding B     KafkaOutput: unacknowledged broker batches (default 64)",
-            "  --threads T               print the T busiest thread groups per run (default 0)",
-            "  --await-topic true|false  start a run once every partition of its fresh topic is served (default true)");
+    static final String USAGE =
+            String.join(
+                    "\n",
+                    "options (--name value or --name=value):",
+                    "  --bootstrap host:port     use this Kafka instead of starting one broker in-process",
+                    "  --records N               records per measured run (default 2000000)",
+                    "  --record-size S           value bytes per record (default 100)",
+                    "  --partitions P            partitions of each fresh topic, replication 1 (default 4)",
+                    "  --runs R                  measured runs per side, alternating (default 3)",
+                    "  --warmup-records W        records of the warm-up run per side (default N/10)",
+                    "  --acks A                  all, 1 or 0 (default all)",
+                    "  --linger-ms L             linger.ms (default 5)",
+                    "  --batch-size B            batch.size in bytes (default 65536)",
+                    "  --compression C           none, gzip, snappy, lz4, zstd (default none)",
+                    "  --keys K                  cycle through K distinct keys; 0 = null keys (default 0)",
+                    "  --rate R                  publish at most R records/s; 0 = unthrottled (default 0)",
+                    "  --sides list              kafka-producer,ferry (default both, in that order)",
+                    "  --ferry-capacity E        MemoryBroker capacity in events (default 65536)",
+                    "  --ferry-batch E           KafkaOutput: events per broker batch (default 2048)",
+                    "  --ferry-outstanding B     KafkaOutput: unacknowledged broker batches (default 64)",
+                    "  --threads T               print the T busiest thread groups per run (default 0)",
+                    "  --await-topic true|false  start a run once every partition of its fresh topic is served (default true)");
 
     /** Validates; messages name the option and what is accepted. */
     KafkaBenchOptions {
@@ -87,13 +89,17 @@ record KafkaBenchOptions(
         atLeast("linger-ms", lingerMs, 0);
         atLeast("batch-size", batchSizeBytes, 1);
         if (!List.of("none", "gzip", "snappy", "lz4", "zstd").contains(compressionType)) {
-            throw new IllegalArgumentException("--compression is '" + compressionType + "'; expected none, gzip, snappy, lz4 or zstd");
+            throw new IllegalArgumentException(
+                    "--compression is '"
+                            + compressionType
+                            + "'; expected none, gzip, snappy, lz4 or zstd");
         }
         atLeast("keys", keys, 0);
         atLeast("rate", rateRecordsPerSec, 0);
         sides = List.copyOf(sides);
         if (sides.isEmpty() || !List.of(KAFKA_PRODUCER, FERRY).containsAll(sides)) {
-            throw new IllegalArgumentException("--sides is " + sides + "; expected a list of kafka-producer and ferry");
+            throw new IllegalArgumentException(
+                    "--sides is " + sides + "; expected a list of kafka-producer and ferry");
         }
         atLeast("ferry-capacity", ferryCapacityEvents, 1);
         atLeast("ferry-batch", ferryBatchEvents, 1);
@@ -103,7 +109,8 @@ record KafkaBenchOptions(
 
     private static void atLeast(String name, long value, long min) {
         if (value < min) {
-            throw new IllegalArgumentException("--" + name + " is " + value + "; expected at least " + min);
+            throw new IllegalArgumentException(
+                    "--" + name + " is " + value + "; expected at least " + min);
         }
     }
 
@@ -119,9 +126,26 @@ record KafkaBenchOptions(
      */
     static KafkaBenchOptions parse(String[] args) {
         Map<String, String> o = new LinkedHashMap<>();
-        for (String name : List.of("bootstrap", "records", "record-size", "partitions", "runs", "warmup-records", "acks",
-                "linger-ms", "batch-size", "compression", "keys", "rate", "sides", "ferry-capacity", "ferry-batch",
-                "ferry-outstanding", "threads", "await-topic")) {
+        for (String name :
+                List.of(
+                        "bootstrap",
+                        "records",
+                        "record-size",
+                        "partitions",
+                        "runs",
+                        "warmup-records",
+                        "acks",
+                        "linger-ms",
+                        "batch-size",
+                        "compression",
+                        "keys",
+                        "rate",
+                        "sides",
+                        "ferry-capacity",
+                        "ferry-batch",
+                        "ferry-outstanding",
+                        "threads",
+                        "await-topic")) {
             o.put(name, null);
         }
         for (int i = 0; i < args.length; i++) {
@@ -138,7 +162,8 @@ record KafkaBenchOptions(
             } else {
                 name = a.substring(2);
                 if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option --" + name + " needs a value\n" + USAGE);
+                    throw new IllegalArgumentException(
+                            "option --" + name + " needs a value\n" + USAGE);
                 }
                 value = args[++i];
             }
@@ -181,7 +206,8 @@ record KafkaBenchOptions(
             return def;
         }
         if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
-            throw new IllegalArgumentException("--" + name + " is '" + v + "'; expected true or false");
+            throw new IllegalArgumentException(
+                    "--" + name + " is '" + v + "'; expected true or false");
         }
         return Boolean.parseBoolean(v);
     }
@@ -199,7 +225,8 @@ record KafkaBenchOptions(
         try {
             return Integer.parseInt(v.replace("_", "").replace(",", ""));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " is '" + v + "'; expected an integer");
+            throw new IllegalArgumentException(
+                    "--" + name + " is '" + v + "'; expected an integer");
         }
     }
 
@@ -210,16 +237,40 @@ record KafkaBenchOptions(
 
     /** This with another bootstrap (the in-process broker's). */
     KafkaBenchOptions withBootstrap(String servers) {
-        return new KafkaBenchOptions(servers, records, recordSizeBytes, partitions, runs, warmupRecords, acks, lingerMs,
-                batchSizeBytes, compressionType, keys, rateRecordsPerSec, sides, ferryCapacityEvents, ferryBatchEvents,
-                ferryOutstandingBatches, threadReport, awaitTopic);
+        return new KafkaBenchOptions(
+                servers,
+                records,
+                recordSizeBytes,
+                partitions,
+                runs,
+                warmupRecords,
+                acks,
+                lingerMs,
+                batchSizeBytes,
+                compressionType,
+                keys,
+                rateRecordsPerSec,
+                sides,
+                ferryCapacityEvents,
+                ferryBatchEvents,
+                ferryOutstandingBatches,
+                threadReport,
+                awaitTopic);
     }
 
     /** One line naming the settings, for the report. */
     String describe() {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "%,d records x %d B, %d partitions, acks=%s, linger.ms=%d, batch.size=%d, compression=%s, keys=%s, rate=%s",
-                records, recordSizeBytes, partitions, kafkaAcks(), lingerMs, batchSizeBytes, compressionType,
-                keys == 0 ? "null" : String.valueOf(keys), rateRecordsPerSec == 0 ? "unthrottled" : rateRecordsPerSec + "/s");
+                records,
+                recordSizeBytes,
+                partitions,
+                kafkaAcks(),
+                lingerMs,
+                batchSizeBytes,
+                compressionType,
+                keys == 0 ? "null" : String.valueOf(keys),
+                rateRecordsPerSec == 0 ? "unthrottled" : rateRecordsPerSec + "/s");
     }
 }

@@ -14,15 +14,19 @@ import java.util.Map;
  * p50/p99 publish-to-ack latency and the ratios Ferry/KafkaProducer; a command-line main, one
  * thread (the clients bring their own).
  *
- * <p>Run, after {@code mvn -B -ntp -q install -N && mvn -B -ntp -q install -DskipTests -pl ferry-bench -am}:
+ * <p>Run, after {@code mvn -B -ntp -q install -N && mvn -B -ntp -q install -DskipTests -pl
+ * ferry-bench -am}:
+ *
  * <pre>
  * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.kafka.KafkaBenchReport [options]
  * </pre>
+ *
  * Without {@code --bootstrap} it starts one Kafka node in this JVM (KRaft, broker and controller
- * combined); {@code --help} lists the options ({@link KafkaBenchOptions#USAGE}). The defaults are the
- * issue's: 2,000,000 records of 100 bytes, 4 partitions, acks=all, linger.ms=5, batch.size=65536, no
- * compression, one warm-up run of N/10 per side, then 3 measured runs per side, alternating. The
- * exit code is 0 when every run's topic held exactly its records, 1 when not, 2 for bad options.
+ * combined); {@code --help} lists the options ({@link KafkaBenchOptions#USAGE}). The defaults are
+ * the issue's: 2,000,000 records of 100 bytes, 4 partitions, acks=all, linger.ms=5,
+ * batch.size=65536, no compression, one warm-up run of N/10 per side, then 3 measured runs per
+ * side, alternating. The exit code is 0 when every run's topic held exactly its records, 1 when
+ * not, 2 for bad options.
  */
 public final class KafkaBenchReport {
     /* Design notes
@@ -36,10 +40,12 @@ public final class KafkaBenchReport {
      * full speed it measures the depth of each client's queue; --rate measures it below saturation.
      * Correctness is checked cheaply after every run: the topic's end offsets must sum to N.
      */
-    private KafkaBenchReport() {
-    }
+    private KafkaBenchReport() {}
 
-    /** Parses the options, runs the benchmark, prints the report; see the class javadoc for the exit code. */
+    /**
+     * Parses the options, runs the benchmark, prints the report; see the class javadoc for the exit
+     * code.
+     */
     public static void main(String[] args) throws Exception {
         KafkaBenchOptions options;
         try {
@@ -57,7 +63,10 @@ public final class KafkaBenchReport {
         System.exit(table.allCorrect() ? 0 : 1);
     }
 
-    /** Runs the warm-ups and the measured runs against {@code options}' Kafka (or one started here), printing to {@code out}. */
+    /**
+     * Runs the warm-ups and the measured runs against {@code options}' Kafka (or one started here),
+     * printing to {@code out}.
+     */
     static KafkaBenchTable run(KafkaBenchOptions options, PrintStream out) throws Exception {
         EmbeddedKafka embedded = null;
         if (options.bootstrap() == null) {
@@ -74,11 +83,16 @@ public final class KafkaBenchReport {
         }
     }
 
-    private static KafkaBenchTable run(KafkaBenchOptions o, BenchAdmin admin, PrintStream out, boolean embedded) throws Exception {
+    private static KafkaBenchTable run(
+            KafkaBenchOptions o, BenchAdmin admin, PrintStream out, boolean embedded)
+            throws Exception {
         Workload workload = Workload.of(o);
         List<BenchSide> sides = new ArrayList<>();
         for (String s : o.sides()) {
-            sides.add(s.equals(KafkaBenchOptions.FERRY) ? new FerrySide(o, workload) : new KafkaProducerSide(o, workload));
+            sides.add(
+                    s.equals(KafkaBenchOptions.FERRY)
+                            ? new FerrySide(o, workload)
+                            : new KafkaProducerSide(o, workload));
         }
         out.println("settings: " + o.describe());
         out.println("kafka: " + (embedded ? "one node in this JVM at " : "") + o.bootstrap());
@@ -93,28 +107,55 @@ public final class KafkaBenchReport {
         List<RunResult> measured = new ArrayList<>();
         for (int r = 1; r <= o.runs(); r++) {
             for (BenchSide side : sides) {
-                measured.add(runOnce(side, admin, o, o.records(), "run " + r + "/" + o.runs(), out));
+                measured.add(
+                        runOnce(side, admin, o, o.records(), "run " + r + "/" + o.runs(), out));
             }
         }
-        KafkaBenchTable table = new KafkaBenchTable(measured, o.recordSizeBytes(), o.rateRecordsPerSec() > 0);
+        KafkaBenchTable table =
+                new KafkaBenchTable(measured, o.recordSizeBytes(), o.rateRecordsPerSec() > 0);
         out.println();
         out.print(table.render());
-        out.printf(Locale.ROOT, "took %d s; load average before %s, after %s%n", (System.nanoTime() - started) / 1_000_000_000L,
-                loadBefore, loadAverage());
+        out.printf(
+                Locale.ROOT,
+                "took %d s; load average before %s, after %s%n",
+                (System.nanoTime() - started) / 1_000_000_000L,
+                loadBefore,
+                loadAverage());
         return table;
     }
 
-    private static RunResult runOnce(BenchSide side, BenchAdmin admin, KafkaBenchOptions o, int records, String label,
-            PrintStream out) throws Exception {
-        String topic = "bench-" + side.name().toLowerCase(Locale.ROOT) + "-" + Long.toHexString(System.nanoTime());
+    private static RunResult runOnce(
+            BenchSide side,
+            BenchAdmin admin,
+            KafkaBenchOptions o,
+            int records,
+            String label,
+            PrintStream out)
+            throws Exception {
+        String topic =
+                "bench-"
+                        + side.name().toLowerCase(Locale.ROOT)
+                        + "-"
+                        + Long.toHexString(System.nanoTime());
         admin.createTopic(topic, o.partitions(), o.awaitTopic());
         System.gc();
         RunResult r = side.run(topic, records);
         r = r.withEndOffsetSum(admin.endOffsetSum(topic, o.partitions()));
-        out.printf(Locale.ROOT, "%-9s %-13s %,d records in %.2f s: %,.0f records/s, %.1f MB/s, p50 %.1f ms, p99 %.1f ms, "
-                + "JVM CPU %.2f cores, end offsets %,d%s%s%n",
-                label, r.side(), r.records(), r.seconds(), r.recordsPerSec(), r.mbPerSec(o.recordSizeBytes()), r.p50Ms(),
-                r.p99Ms(), r.processCores(), r.endOffsetSum(), r.correct() ? " ok" : " WRONG (failures " + r.failures() + ")",
+        out.printf(
+                Locale.ROOT,
+                "%-9s %-13s %,d records in %.2f s: %,.0f records/s, %.1f MB/s, p50 %.1f ms, p99 %.1f ms, "
+                        + "JVM CPU %.2f cores, end offsets %,d%s%s%n",
+                label,
+                r.side(),
+                r.records(),
+                r.seconds(),
+                r.recordsPerSec(),
+                r.mbPerSec(o.recordSizeBytes()),
+                r.p50Ms(),
+                r.p99Ms(),
+                r.processCores(),
+                r.endOffsetSum(),
+                r.correct() ? " ok" : " WRONG (failures " + r.failures() + ")",
                 r.note().isEmpty() ? "" : "; " + r.note());
         if (o.threadReport() > 0) {
             StringBuilder threads = new StringBuilder("          busiest threads (% of one core):");
@@ -123,7 +164,12 @@ public final class KafkaBenchReport {
                 if (n++ == o.threadReport()) {
                     break;
                 }
-                threads.append(String.format(Locale.ROOT, " %s %.0f%%;", e.getKey(), 100.0 * e.getValue() / r.elapsedNanos()));
+                threads.append(
+                        String.format(
+                                Locale.ROOT,
+                                " %s %.0f%%;",
+                                e.getKey(),
+                                100.0 * e.getValue() / r.elapsedNanos()));
             }
             out.println(threads);
         }
@@ -132,8 +178,13 @@ public final class KafkaBenchReport {
     }
 
     static String machine() {
-        return String.format(Locale.ROOT, "%d CPUs (%s), Java %s (%s), max heap %d MB", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vm.name"),
+        return String.format(
+                Locale.ROOT,
+                "%d CPUs (%s), Java %s (%s), max heap %d MB",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                System.getProperty("java.vm.name"),
                 Runtime.getRuntime().maxMemory() >> 20);
     }
 

@@ -8,20 +8,27 @@ import java.util.concurrent.CountDownLatch;
  * that runs until the process is stopped.
  *
  * <p>Run: {@code java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.kafka.KafkaNode}; then
- * {@code java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.kafka.KafkaBenchReport --bootstrap <printed address>}.
+ * {@code java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.kafka.KafkaBenchReport
+ * --bootstrap <printed address>}.
  */
 public final class KafkaNode {
-    private KafkaNode() {
-    }
+    private KafkaNode() {}
 
-    /** Starts the node, prints {@code bootstrap: host:port} and waits; stop it with Ctrl-C or SIGTERM. */
+    /**
+     * Starts the node, prints {@code bootstrap: host:port} and waits; stop it with Ctrl-C or
+     * SIGTERM.
+     */
     public static void main(String[] args) throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            kafka.close();
-            stopped.countDown();
-        }, "kafka-node-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    kafka.close();
+                                    stopped.countDown();
+                                },
+                                "kafka-node-shutdown"));
         System.out.println("bootstrap: " + kafka.bootstrap());
         System.out.flush();
         stopped.await();

@@ -26,7 +26,10 @@ final class KafkaProducerSide implements BenchSide {
         return "KafkaProducer";
     }
 
-    /** The producer settings: the options' acks, linger, batch size and compression; idempotence as Kafka's default. */
+    /**
+     * The producer settings: the options' acks, linger, batch size and compression; idempotence as
+     * Kafka's default.
+     */
     Properties config() {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
@@ -52,19 +55,31 @@ final class KafkaProducerSide implements BenchSide {
                 workload.pace(i, start);
                 int index = i;
                 latencies.published(i, System.nanoTime());
-                producer.send(new ProducerRecord<>(topic, workload.key(i), workload.value), (metadata, error) -> {
-                    long now = System.nanoTime();
-                    if (error != null) {
-                        failures.increment();
-                    }
-                    latencies.acked(index, now);
-                    completion.add(1, now);
-                });
+                producer.send(
+                        new ProducerRecord<>(topic, workload.key(i), workload.value),
+                        (metadata, error) -> {
+                            long now = System.nanoTime();
+                            if (error != null) {
+                                failures.increment();
+                            }
+                            latencies.acked(index, now);
+                            completion.add(1, now);
+                        });
             }
             long end = completion.await(name(), AckCompletion.timeoutSeconds(records));
             ThreadCpu after = ThreadCpu.snapshot();
-            return new RunResult(name(), topic, records, end - start, latencies.percentile(0.50), latencies.percentile(0.99),
-                    failures.sum(), -1, after.processCpuSince(before), after.byGroupSince(before), "");
+            return new RunResult(
+                    name(),
+                    topic,
+                    records,
+                    end - start,
+                    latencies.percentile(0.50),
+                    latencies.percentile(0.99),
+                    failures.sum(),
+                    -1,
+                    after.processCpuSince(before),
+                    after.byGroupSince(before),
+                    "");
         }
     }
 

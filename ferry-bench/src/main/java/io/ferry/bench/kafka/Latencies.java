@@ -3,10 +3,10 @@ package io.ferry.bench.kafka;
 import java.util.Arrays;
 
 /**
- * Publish-to-ack latencies of one run, by record index: the publishing thread calls
- * {@link #published}, one acknowledging thread at a time calls {@link #acked}, and the reading
- * thread calls {@link #percentile} only after every record was acknowledged (and after an action
- * that orders it after the last ack, such as a latch).
+ * Publish-to-ack latencies of one run, by record index: the publishing thread calls {@link
+ * #published}, one acknowledging thread at a time calls {@link #acked}, and the reading thread
+ * calls {@link #percentile} only after every record was acknowledged (and after an action that
+ * orders it after the last ack, such as a latch).
  */
 final class Latencies {
     /* Design notes
@@ -34,7 +34,10 @@ final class Latencies {
         nanos[i] = nowNanos - nanos[i];
     }
 
-    /** The {@code q} quantile (0..1) in milliseconds, nearest rank; sorts once. Reading thread, after all acks. */
+    /**
+     * The {@code q} quantile (0..1) in milliseconds, nearest rank; sorts once. Reading thread,
+     * after all acks.
+     */
     double percentile(double q) {
         if (!sorted) {
             Arrays.sort(nanos);

@@ -54,7 +54,17 @@ record RunResult(
     }
 
     RunResult withEndOffsetSum(long sum) {
-        return new RunResult(side, topic, records, elapsedNanos, p50Ms, p99Ms, failures, sum, processCpuNanos,
-                threadCpuNanos, note);
+        return new RunResult(
+                side,
+                topic,
+                records,
+                elapsedNanos,
+                p50Ms,
+                p99Ms,
+                failures,
+                sum,
+                processCpuNanos,
+                threadCpuNanos,
+                note);
     }
 }

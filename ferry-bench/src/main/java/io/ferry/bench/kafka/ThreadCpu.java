@@ -45,7 +45,8 @@ final class ThreadCpu {
     }
 
     private static long processCpuNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }
         return -1;
@@ -53,7 +54,9 @@ final class ThreadCpu {
 
     /** CPU nanoseconds spent by the whole process since {@code before}, or -1 when unknown. */
     long processCpuSince(ThreadCpu before) {
-        return processCpuNanos < 0 || before.processCpuNanos < 0 ? -1 : processCpuNanos - before.processCpuNanos;
+        return processCpuNanos < 0 || before.processCpuNanos < 0
+                ? -1
+                : processCpuNanos - before.processCpuNanos;
     }
 
     /**
@@ -62,14 +65,16 @@ final class ThreadCpu {
      */
     Map<String, Long> byGroupSince(ThreadCpu before) {
         Map<String, Long> groups = new HashMap<>();
-        cpuById.forEach((id, ns) -> {
-            long delta = ns - before.cpuById.getOrDefault(id, 0L);
-            if (delta > 0) {
-                groups.merge(group(nameById.get(id)), delta, Long::sum);
-            }
-        });
+        cpuById.forEach(
+                (id, ns) -> {
+                    long delta = ns - before.cpuById.getOrDefault(id, 0L);
+                    if (delta > 0) {
+                        groups.merge(group(nameById.get(id)), delta, Long::sum);
+                    }
+                });
         Map<String, Long> sorted = new LinkedHashMap<>();
-        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        groups.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         return sorted;
     }

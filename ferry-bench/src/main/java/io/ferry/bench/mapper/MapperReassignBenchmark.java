@@ -19,12 +19,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Reassignment throughput, in workers reassigned per second: 10,000 workers over 100 nodes, each
- * invocation asks every worker to be reassigned and moves each to the next node, so every
- * reassign also moves a reference between executors.
+ * invocation asks every worker to be reassigned and moves each to the next node, so every reassign
+ * also moves a reference between executors.
  *
  * <ul>
- *   <li>{@code stepped}: one thread posts the 10,000 requests and steps the mapper once: the cost of
- *       the command queue and the reassign pass without any thread hand-off.
+ *   <li>{@code stepped}: one thread posts the 10,000 requests and steps the mapper once: the cost
+ *       of the command queue and the reassign pass without any thread hand-off.
  *   <li>{@code ownerThread}: one poster thread, one owner thread (the production topology); the
  *       invocation ends when all 10,000 hand-overs have landed.
  * </ul>

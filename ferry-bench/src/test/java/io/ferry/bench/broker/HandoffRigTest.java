@@ -40,8 +40,10 @@ class HandoffRigTest {
             assertThat(rig.checksum()).isEqualTo(expected * rig.eventSizeBytes());
             rig.verify();
             if (rig instanceof MemoryBrokerRig memory) {
-                // completed() counts what the ack listeners heard; the broker's own counter, updated
-                // before the listeners are called, must agree. (bufferedEvents may still lag: the ack
+                // completed() counts what the ack listeners heard; the broker's own counter,
+                // updated
+                // before the listeners are called, must agree. (bufferedEvents may still lag: the
+                // ack
                 // thread releases the space only after calling the listeners.)
                 assertThat(memory.broker().stats().ackedEvents()).isEqualTo(expected);
             }

@@ -16,22 +16,39 @@ class KafkaBenchReportIT {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void tinyRun_bothSidesProduceEveryRecordExactlyOnce_andTheReportHasBothRows() throws Exception {
-        KafkaBenchOptions options = KafkaBenchOptions.parse(new String[] {
-            "--records", "20000", "--runs", "1", "--warmup-records", "2000", "--threads", "3"});
+        KafkaBenchOptions options =
+                KafkaBenchOptions.parse(
+                        new String[] {
+                            "--records",
+                            "20000",
+                            "--runs",
+                            "1",
+                            "--warmup-records",
+                            "2000",
+                            "--threads",
+                            "3"
+                        });
         ByteArrayOutputStream text = new ByteArrayOutputStream();
 
-        KafkaBenchTable table = KafkaBenchReport.run(options, new PrintStream(text, true, StandardCharsets.UTF_8));
+        KafkaBenchTable table =
+                KafkaBenchReport.run(options, new PrintStream(text, true, StandardCharsets.UTF_8));
 
         String report = text.toString(StandardCharsets.UTF_8);
         assertThat(table.runs()).hasSize(2);
-        assertThat(table.runs()).allSatisfy(r -> {
-            assertThat(r.endOffsetSum()).as(r.side() + " end offsets").isEqualTo(20_000);
-            assertThat(r.failures()).as(r.side() + " failures").isZero();
-        });
+        assertThat(table.runs())
+                .allSatisfy(
+                        r -> {
+                            assertThat(r.endOffsetSum())
+                                    .as(r.side() + " end offsets")
+                                    .isEqualTo(20_000);
+                            assertThat(r.failures()).as(r.side() + " failures").isZero();
+                        });
         assertThat(table.allCorrect()).isTrue();
-        assertThat(table.row("KafkaProducer")).hasValueSatisfying(r -> assertThat(r.recordsPerSec()).isPositive());
+        assertThat(table.row("KafkaProducer"))
+                .hasValueSatisfying(r -> assertThat(r.recordsPerSec()).isPositive());
         assertThat(table.row("Ferry")).hasValueSatisfying(r -> assertThat(r.p99Ms()).isPositive());
-        assertThat(report).contains("| KafkaProducer |", "| Ferry |", "Ferry/KafkaProducer: throughput");
+        assertThat(report)
+                .contains("| KafkaProducer |", "| Ferry |", "Ferry/KafkaProducer: throughput");
     }
 
     @Test
@@ -45,7 +62,11 @@ class KafkaBenchReportIT {
         assertThat(d.batchSizeBytes()).isEqualTo(65_536);
         assertThat(d.compressionType()).isEqualTo("none");
         assertThat(d.warmupRecords()).isEqualTo(200_000);
-        assertThat(KafkaBenchOptions.parse(new String[] {"--records=1000", "--compression", "lz4"}).warmupRecords()).isEqualTo(100);
+        assertThat(
+                        KafkaBenchOptions.parse(
+                                        new String[] {"--records=1000", "--compression", "lz4"})
+                                .warmupRecords())
+                .isEqualTo(100);
         assertThatThrownBy(() -> KafkaBenchOptions.parse(new String[] {"--compression", "brotli"}))
                 .hasMessageContaining("expected none, gzip, snappy, lz4 or zstd");
         assertThatThrownBy(() -> KafkaBenchOptions.parse(new String[] {"--nope", "1"}))

@@ -30,14 +30,15 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>The file {@code checkpoint} is replaced atomically: written to {@code checkpoint.tmp},
- * forced, renamed over {@code checkpoint}, and the directory forced. It only ever names a position
- * at or before the end of the forced data. A checkpoint is valid when the magic, version and CRC
- * match; an invalid one makes recovery start at the oldest segment (redeliver rather than lose).
+ * <p>The file {@code checkpoint} is replaced atomically: written to {@code checkpoint.tmp}, forced,
+ * renamed over {@code checkpoint}, and the directory forced. It only ever names a position at or
+ * before the end of the forced data. A checkpoint is valid when the magic, version and CRC match;
+ * an invalid one makes recovery start at the oldest segment (redeliver rather than lose).
  */
 final class CheckpointDescriptor {
     /** "FRYC". */
     static final int MAGIC = 0x46525943;
+
     static final int VERSION = 1;
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 4;
@@ -49,17 +50,18 @@ final class CheckpointDescriptor {
     static final String FILE = "checkpoint";
     static final String TEMP_FILE = "checkpoint.tmp";
 
-    private CheckpointDescriptor() {
-    }
+    private CheckpointDescriptor() {}
 
     /** A persisted read position. */
-    record Position(long segmentId, long offset, long seq) {
-    }
+    record Position(long segmentId, long offset, long seq) {}
 
     static ByteBuffer encode(Position p) {
         ByteBuffer b = ByteBuffer.allocate(LENGTH);
-        b.putInt(MAGIC_OFFSET, MAGIC).putInt(VERSION_OFFSET, VERSION).putLong(SEGMENT_OFFSET, p.segmentId())
-                .putLong(POSITION_OFFSET, p.offset()).putLong(SEQ_OFFSET, p.seq());
+        b.putInt(MAGIC_OFFSET, MAGIC)
+                .putInt(VERSION_OFFSET, VERSION)
+                .putLong(SEGMENT_OFFSET, p.segmentId())
+                .putLong(POSITION_OFFSET, p.offset())
+                .putLong(SEQ_OFFSET, p.seq());
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, CRC_OFFSET);
         b.putInt(CRC_OFFSET, (int) crc.getValue());
@@ -74,11 +76,16 @@ final class CheckpointDescriptor {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, CRC_OFFSET);
-        if (b.getInt(MAGIC_OFFSET) != MAGIC || b.getInt(VERSION_OFFSET) != VERSION
+        if (b.getInt(MAGIC_OFFSET) != MAGIC
+                || b.getInt(VERSION_OFFSET) != VERSION
                 || (int) crc.getValue() != b.getInt(CRC_OFFSET)) {
             return null;
         }
-        Position p = new Position(b.getLong(SEGMENT_OFFSET), b.getLong(POSITION_OFFSET), b.getLong(SEQ_OFFSET));
+        Position p =
+                new Position(
+                        b.getLong(SEGMENT_OFFSET),
+                        b.getLong(POSITION_OFFSET),
+                        b.getLong(SEQ_OFFSET));
         return p.segmentId() < 0 || p.offset() < 0 || p.seq() < 0 ? null : p;
     }
 }

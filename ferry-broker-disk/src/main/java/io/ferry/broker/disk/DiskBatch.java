@@ -10,8 +10,8 @@ import java.util.Objects;
 import java.util.RandomAccess;
 
 /**
- * A batch of a {@link DiskBroker}: events decoded from the segments, covering the sequences
- * {@code [startSeq, endSeq)}; read by one thread at a time, acked once from any thread.
+ * A batch of a {@link DiskBroker}: events decoded from the segments, covering the sequences {@code
+ * [startSeq, endSeq)}; read by one thread at a time, acked once from any thread.
  */
 final class DiskBatch extends AbstractList<Event> implements Batch, RandomAccess {
     private static final VarHandle ACKED;
@@ -36,8 +36,15 @@ final class DiskBatch extends AbstractList<Event> implements Batch, RandomAccess
     // guarded by the core lock
     boolean ackedUnderLock;
 
-    DiskBatch(DiskBroker broker, Event[] events, int size, long startSeq, long endSeq, long endSegmentId,
-            long endOffset, long liveBytes) {
+    DiskBatch(
+            DiskBroker broker,
+            Event[] events,
+            int size,
+            long startSeq,
+            long endSeq,
+            long endSegmentId,
+            long endOffset,
+            long liveBytes) {
         this.broker = broker;
         this.events = events;
         this.size = size;
@@ -92,6 +99,13 @@ final class DiskBatch extends AbstractList<Event> implements Batch, RandomAccess
 
     @Override
     public String toString() {
-        return "DiskBatch{seq=[" + startSeq + ", " + endSeq + "), events=" + size + (acked ? ", acked" : "") + "}";
+        return "DiskBatch{seq=["
+                + startSeq
+                + ", "
+                + endSeq
+                + "), events="
+                + size
+                + (acked ? ", acked" : "")
+                + "}";
     }
 }

@@ -28,13 +28,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * safe to call from any thread.
  *
  * <p>Producers append to a bounded write queue; one writer thread per broker writes the queue to
- * the active segment with CRC32C-checked frames, forces a whole group with one fsync, and then
- * acks the producers ({@link BrokerCapability#ACKS_ON_DURABLE_STORE}). Consumers read forced
- * events back from the segments; the acknowledged prefix is persisted in an atomically replaced
- * checkpoint and fully acknowledged segments are deleted. On start the directory is recovered: see
- * {@link #recoveryReport()}. Another process (or broker) using the directory is refused through a
- * file lock. Create one with {@link #create(Eventer, DiskBrokerSettings)} or through the registry
- * as type {@code disk}; the format is in {@code docs/disk-format.md}.
+ * the active segment with CRC32C-checked frames, forces a whole group with one fsync, and then acks
+ * the producers ({@link BrokerCapability#ACKS_ON_DURABLE_STORE}). Consumers read forced events back
+ * from the segments; the acknowledged prefix is persisted in an atomically replaced checkpoint and
+ * fully acknowledged segments are deleted. On start the directory is recovered: see {@link
+ * #recoveryReport()}. Another process (or broker) using the directory is refused through a file
+ * lock. Create one with {@link #create(Eventer, DiskBrokerSettings)} or through the registry as
+ * type {@code disk}; the format is in {@code docs/disk-format.md}.
  */
 public final class DiskBroker implements Broker {
     /* Design notes
@@ -70,10 +70,12 @@ public final class DiskBroker implements Broker {
     private final FileLock fileLock;
     private final RecoveryReport recovery;
     private final Object closeLock = new Object();
+
     /** Guarded by closeLock: the cursor is closed and the directory lock released. */
     private boolean released;
 
-    private DiskBroker(Eventer eventer, DiskBrokerSettings settings, ChannelFactory channels) throws IOException {
+    private DiskBroker(Eventer eventer, DiskBrokerSettings settings, ChannelFactory channels)
+            throws IOException {
         this.settings = settings;
         Path dir = settings.directory();
         boolean created = !Files.isDirectory(dir);
@@ -82,22 +84,34 @@ public final class DiskBroker implements Broker {
         if (created && parent != null && settings.fsync() == FsyncMode.ALWAYS) {
             SegmentAppender.forceDirectory(parent); // the new directory's entry survives a crash
         }
-        lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lockChannel =
+                FileChannel.open(
+                        dir.resolve(LOCK_FILE),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = lockChannel.tryLock();
         } catch (OverlappingFileLockException e) {
             lockChannel.close();
-            throw new IllegalStateException("disk broker directory " + dir + " is already open by another disk broker in "
-                    + "this process; close it first", e);
+            throw new IllegalStateException(
+                    "disk broker directory "
+                            + dir
+                            + " is already open by another disk broker in "
+                            + "this process; close it first",
+                    e);
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(lockChannel, e);
             throw e;
         }
         if (lock == null) {
             lockChannel.close();
-            throw new IllegalStateException("disk broker directory " + dir + " is in use by another process (it holds "
-                    + dir.resolve(LOCK_FILE) + "); stop it or use another directory");
+            throw new IllegalStateException(
+                    "disk broker directory "
+                            + dir
+                            + " is in use by another process (it holds "
+                            + dir.resolve(LOCK_FILE)
+                            + "); stop it or use another directory");
         }
         fileLock = lock;
         Writer w = null;
@@ -107,7 +121,9 @@ public final class DiskBroker implements Broker {
             core = new DiskCore(settings.capacityBytes(), settings.capacityEvents());
             w = new Writer(this, Objects.requireNonNull(eventer, "eventer"), channels, r);
             writer = w;
-            cursor = new ReadCursor(this, channels, r.skipped(), core.headSegmentId, core.headOffset);
+            cursor =
+                    new ReadCursor(
+                            this, channels, r.skipped(), core.headSegmentId, core.headOffset);
             writerThread = settings.threadFactory().newThread(writer);
             writerThread.setDaemon(true);
             writerThread.start();
@@ -156,7 +172,8 @@ public final class DiskBroker implements Broker {
         try {
             return new DiskBroker(eventer, settings, channels);
         } catch (IOException e) {
-            throw new UncheckedIOException("disk broker: cannot open " + settings.directory() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "disk broker: cannot open " + settings.directory() + ": " + e.getMessage(), e);
         }
     }
 
@@ -167,7 +184,9 @@ public final class DiskBroker implements Broker {
 
     @Override
     public Set<BrokerCapability> capabilities() {
-        return EnumSet.of(BrokerCapability.ACKS_ON_DURABLE_STORE, BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART);
+        return EnumSet.of(
+                BrokerCapability.ACKS_ON_DURABLE_STORE,
+                BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART);
     }
 
     @Override
@@ -202,12 +221,23 @@ public final class DiskBroker implements Broker {
     public BrokerStats stats() {
         long buffered = core.bufferedEvents;
         long stamp = core.oldestStampNanos;
-        long age = buffered > 0 && stamp != 0 ? Math.max(0, settings.nanoClock().getAsLong() - stamp) : 0;
-        return new BrokerStats(core.publishedEvents, core.ackedEvents, core.droppedEvents, buffered,
-                core.bufferedBytes, core.outstandingBatches, age);
+        long age =
+                buffered > 0 && stamp != 0
+                        ? Math.max(0, settings.nanoClock().getAsLong() - stamp)
+                        : 0;
+        return new BrokerStats(
+                core.publishedEvents,
+                core.ackedEvents,
+                core.droppedEvents,
+                buffered,
+                core.bufferedBytes,
+                core.outstandingBatches,
+                age);
     }
 
-    /** The disk counters: bytes, events and segments on disk, fsyncs and their latency, recovery. */
+    /**
+     * The disk counters: bytes, events and segments on disk, fsyncs and their latency, recovery.
+     */
     public DiskStats diskStats() {
         return writer.stats(core.bufferedEvents, recovery);
     }
@@ -216,14 +246,19 @@ public final class DiskBroker implements Broker {
     void checkWriter() {
         Throwable failure = core.writerFailure;
         if (failure != null) {
-            BrokerClosedException e = new BrokerClosedException("disk broker writer failed (" + failure
-                    + "); the broker writes nothing more, close it (events acknowledged so far are on disk)");
+            BrokerClosedException e =
+                    new BrokerClosedException(
+                            "disk broker writer failed ("
+                                    + failure
+                                    + "); the broker writes nothing more, close it (events acknowledged so far are on disk)");
             e.initCause(failure);
             throw e;
         }
     }
 
-    /** The writer thread died of {@code failure}: wakes every waiting producer and consumer to fail. */
+    /**
+     * The writer thread died of {@code failure}: wakes every waiting producer and consumer to fail.
+     */
     void writerFailed(Throwable failure) {
         core.lock.lock();
         try {
@@ -237,7 +272,8 @@ public final class DiskBroker implements Broker {
         }
     }
 
-    // ---- consumers -------------------------------------------------------------------------------
+    // ---- consumers
+    // -------------------------------------------------------------------------------
 
     /** The first segment with an id at or after {@code id}, or null; any thread. */
     Segment segmentAtOrAfter(long id) {
@@ -258,7 +294,14 @@ public final class DiskBroker implements Broker {
      * Registers what the cursor read as a batch, minus events a cancel removed meanwhile; under the
      * read lock. Returns null when nothing is left of it.
      */
-    DiskBatch handOut(Event[] events, long[] seqs, int[] sizes, int n, long newReadSeq, long endSegmentId, long endOffset) {
+    DiskBatch handOut(
+            Event[] events,
+            long[] seqs,
+            int[] sizes,
+            int n,
+            long newReadSeq,
+            long endSegmentId,
+            long endOffset) {
         core.lock.lock();
         try {
             int live = n;
@@ -301,7 +344,16 @@ public final class DiskBroker implements Broker {
             }
             long startSeq = core.readSeq;
             core.readSeq = newReadSeq;
-            DiskBatch batch = new DiskBatch(this, events, live, startSeq, newReadSeq, endSegmentId, endOffset, liveBytes);
+            DiskBatch batch =
+                    new DiskBatch(
+                            this,
+                            events,
+                            live,
+                            startSeq,
+                            newReadSeq,
+                            endSegmentId,
+                            endOffset,
+                            liveBytes);
             core.outstanding.addLast(batch);
             if (wake) {
                 core.wakeWriter();
@@ -333,7 +385,8 @@ public final class DiskBroker implements Broker {
         }
     }
 
-    // ---- close -----------------------------------------------------------------------------------
+    // ---- close
+    // -----------------------------------------------------------------------------------
 
     @Override
     public void close() {
@@ -355,7 +408,7 @@ public final class DiskBroker implements Broker {
             return;
         }
         boolean interrupted = false;
-        for (;;) {
+        for (; ; ) {
             try {
                 writerThread.join();
                 break;
@@ -386,14 +439,22 @@ public final class DiskBroker implements Broker {
                 fileLock.release();
                 lockChannel.close();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "disk broker: releasing the directory lock failed", e);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "disk broker: releasing the directory lock failed",
+                        e);
             }
         }
     }
 
     @Override
     public String toString() {
-        return "DiskBroker{" + settings.directory() + ", capacity=" + core.capacityBytes + " bytes"
-                + (core.capacityEvents > 0 ? ", " + core.capacityEvents + " events" : "") + "}";
+        return "DiskBroker{"
+                + settings.directory()
+                + ", capacity="
+                + core.capacityBytes
+                + " bytes"
+                + (core.capacityEvents > 0 ? ", " + core.capacityEvents + " events" : "")
+                + "}";
     }
 }

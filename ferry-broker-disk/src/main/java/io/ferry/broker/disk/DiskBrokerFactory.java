@@ -12,8 +12,7 @@ public final class DiskBrokerFactory implements BrokerFactory {
     public static final String TYPE = "disk";
 
     /** For {@link java.util.ServiceLoader}. */
-    public DiskBrokerFactory() {
-    }
+    public DiskBrokerFactory() {}
 
     @Override
     public String type() {

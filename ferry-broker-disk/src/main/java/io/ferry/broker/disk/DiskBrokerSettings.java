@@ -37,7 +37,8 @@ import java.util.function.LongSupplier;
  * @param groupCommitInterval how long the writer lingers for more events before forcing a group
  * @param checkpointInterval the least time between two checkpoint writes
  * @param flushMinEvents the minimum events a {@code get} waits for (bounded by its maxEvents)
- * @param flushTimeout how long a {@code get} waits for {@code flushMinEvents} once one event is there
+ * @param flushTimeout how long a {@code get} waits for {@code flushMinEvents} once one event is
+ *     there
  * @param nanoClock the monotonic clock, in nanoseconds
  * @param threadFactory makes the broker's writer thread
  */
@@ -57,12 +58,16 @@ public record DiskBrokerSettings(
 
     /** The default capacity in bytes: 1 GiB. */
     public static final long DEFAULT_CAPACITY_BYTES = 1L << 30;
+
     /** The default segment size: 64 MiB. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+
     /** The default group commit bound in events. */
     public static final int DEFAULT_GROUP_COMMIT_MAX_EVENTS = 65_536;
+
     /** The default least time between two checkpoints. */
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMillis(50);
+
     /** The smallest segment size accepted. */
     public static final long MIN_SEGMENT_BYTES = 4096;
 
@@ -74,19 +79,26 @@ public record DiskBrokerSettings(
     public DiskBrokerSettings {
         Objects.requireNonNull(directory, "setting 'path' (directory) is required");
         if (capacityBytes < 1) {
-            throw new IllegalArgumentException("setting 'bytes' must be at least 1, was " + capacityBytes);
+            throw new IllegalArgumentException(
+                    "setting 'bytes' must be at least 1, was " + capacityBytes);
         }
         if (segmentBytes < MIN_SEGMENT_BYTES) {
-            throw new IllegalArgumentException("setting 'segment.bytes' must be at least " + MIN_SEGMENT_BYTES + ", was " + segmentBytes);
+            throw new IllegalArgumentException(
+                    "setting 'segment.bytes' must be at least "
+                            + MIN_SEGMENT_BYTES
+                            + ", was "
+                            + segmentBytes);
         }
         Objects.requireNonNull(fsync, "fsync");
         if (groupCommitMaxEvents < 1) {
-            throw new IllegalArgumentException("setting 'fsync.max_events' must be at least 1, was " + groupCommitMaxEvents);
+            throw new IllegalArgumentException(
+                    "setting 'fsync.max_events' must be at least 1, was " + groupCommitMaxEvents);
         }
         requireNonNegative(groupCommitInterval, "fsync.interval");
         requireNonNegative(checkpointInterval, "checkpoint.interval");
         if (flushMinEvents < 1) {
-            throw new IllegalArgumentException("setting 'flush.min_events' must be at least 1, was " + flushMinEvents);
+            throw new IllegalArgumentException(
+                    "setting 'flush.min_events' must be at least 1, was " + flushMinEvents);
         }
         requireNonNegative(flushTimeout, "flush.timeout");
         Objects.requireNonNull(nanoClock, "nanoClock");
@@ -96,14 +108,28 @@ public record DiskBrokerSettings(
     private static void requireNonNegative(Duration d, String name) {
         Objects.requireNonNull(d, name);
         if (d.isNegative()) {
-            throw new IllegalArgumentException("setting '" + name + "' must not be negative, was " + d);
+            throw new IllegalArgumentException(
+                    "setting '" + name + "' must not be negative, was " + d);
         }
     }
 
-    /** The defaults, in {@code directory}: 1 GiB, no event bound, 64 MiB segments, fsync always, checkpoint every 50 ms at most. */
+    /**
+     * The defaults, in {@code directory}: 1 GiB, no event bound, 64 MiB segments, fsync always,
+     * checkpoint every 50 ms at most.
+     */
     public static DiskBrokerSettings defaults(Path directory) {
-        return new DiskBrokerSettings(directory, DEFAULT_CAPACITY_BYTES, 0, DEFAULT_SEGMENT_BYTES, FsyncMode.ALWAYS,
-                DEFAULT_GROUP_COMMIT_MAX_EVENTS, Duration.ZERO, DEFAULT_CHECKPOINT_INTERVAL, 1, Duration.ZERO, System::nanoTime,
+        return new DiskBrokerSettings(
+                directory,
+                DEFAULT_CAPACITY_BYTES,
+                0,
+                DEFAULT_SEGMENT_BYTES,
+                FsyncMode.ALWAYS,
+                DEFAULT_GROUP_COMMIT_MAX_EVENTS,
+                Duration.ZERO,
+                DEFAULT_CHECKPOINT_INTERVAL,
+                1,
+                Duration.ZERO,
+                System::nanoTime,
                 WRITER_THREADS);
     }
 
@@ -111,75 +137,172 @@ public record DiskBrokerSettings(
     public static DiskBrokerSettings from(BrokerConfig config) {
         String path = config.getString("path", null);
         if (path == null || path.isEmpty()) {
-            throw new BrokerConfigException("broker type 'disk': setting 'path' is required; expected the directory for segments");
+            throw new BrokerConfigException(
+                    "broker type 'disk': setting 'path' is required; expected the directory for segments");
         }
         String fsyncName = config.getString("fsync", "always").toLowerCase(Locale.ROOT);
-        FsyncMode mode = switch (fsyncName) {
-            case "always" -> FsyncMode.ALWAYS;
-            case "never" -> FsyncMode.NEVER;
-            default -> throw new BrokerConfigException("broker type 'disk': setting 'fsync' is '" + fsyncName
-                    + "'; expected always or never");
-        };
+        FsyncMode mode =
+                switch (fsyncName) {
+                    case "always" -> FsyncMode.ALWAYS;
+                    case "never" -> FsyncMode.NEVER;
+                    default ->
+                            throw new BrokerConfigException(
+                                    "broker type 'disk': setting 'fsync' is '"
+                                            + fsyncName
+                                            + "'; expected always or never");
+                };
         DiskBrokerSettings d = defaults(Path.of(path));
         Duration hour = Duration.ofHours(1);
-        return new DiskBrokerSettings(d.directory,
+        return new DiskBrokerSettings(
+                d.directory,
                 config.getBytes("bytes", DEFAULT_CAPACITY_BYTES, 1, Long.MAX_VALUE),
                 config.getInt("events", 0, 0, 1 << 30),
-                config.getBytes("segment.bytes", DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES, 1L << 40),
+                config.getBytes(
+                        "segment.bytes", DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES, 1L << 40),
                 mode,
                 config.getInt("fsync.max_events", DEFAULT_GROUP_COMMIT_MAX_EVENTS, 1, 1 << 30),
                 config.getDuration("fsync.interval", Duration.ZERO, Duration.ZERO, hour),
-                config.getDuration("checkpoint.interval", DEFAULT_CHECKPOINT_INTERVAL, Duration.ZERO, hour),
+                config.getDuration(
+                        "checkpoint.interval", DEFAULT_CHECKPOINT_INTERVAL, Duration.ZERO, hour),
                 config.getInt("flush.min_events", 1, 1, 1 << 30),
                 config.getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, hour),
-                d.nanoClock, d.threadFactory);
+                d.nanoClock,
+                d.threadFactory);
     }
 
     /** These settings with another capacity in bytes. */
     public DiskBrokerSettings withCapacityBytes(long bytes) {
-        return new DiskBrokerSettings(directory, bytes, capacityEvents, segmentBytes, fsync, groupCommitMaxEvents,
-                groupCommitInterval, checkpointInterval, flushMinEvents, flushTimeout, nanoClock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                bytes,
+                capacityEvents,
+                segmentBytes,
+                fsync,
+                groupCommitMaxEvents,
+                groupCommitInterval,
+                checkpointInterval,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                threadFactory);
     }
 
     /** These settings with another capacity in events ({@code <= 0}: none). */
     public DiskBrokerSettings withCapacityEvents(int events) {
-        return new DiskBrokerSettings(directory, capacityBytes, events, segmentBytes, fsync, groupCommitMaxEvents,
-                groupCommitInterval, checkpointInterval, flushMinEvents, flushTimeout, nanoClock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                capacityBytes,
+                events,
+                segmentBytes,
+                fsync,
+                groupCommitMaxEvents,
+                groupCommitInterval,
+                checkpointInterval,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                threadFactory);
     }
 
     /** These settings with another segment size. */
     public DiskBrokerSettings withSegmentBytes(long bytes) {
-        return new DiskBrokerSettings(directory, capacityBytes, capacityEvents, bytes, fsync, groupCommitMaxEvents,
-                groupCommitInterval, checkpointInterval, flushMinEvents, flushTimeout, nanoClock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                capacityBytes,
+                capacityEvents,
+                bytes,
+                fsync,
+                groupCommitMaxEvents,
+                groupCommitInterval,
+                checkpointInterval,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                threadFactory);
     }
 
     /** These settings with another fsync mode. */
     public DiskBrokerSettings withFsync(FsyncMode mode) {
-        return new DiskBrokerSettings(directory, capacityBytes, capacityEvents, segmentBytes, mode, groupCommitMaxEvents,
-                groupCommitInterval, checkpointInterval, flushMinEvents, flushTimeout, nanoClock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                capacityBytes,
+                capacityEvents,
+                segmentBytes,
+                mode,
+                groupCommitMaxEvents,
+                groupCommitInterval,
+                checkpointInterval,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                threadFactory);
     }
 
     /** These settings with other group commit bounds. */
     public DiskBrokerSettings withGroupCommit(int maxEvents, Duration interval) {
-        return new DiskBrokerSettings(directory, capacityBytes, capacityEvents, segmentBytes, fsync, maxEvents,
-                interval, checkpointInterval, flushMinEvents, flushTimeout, nanoClock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                capacityBytes,
+                capacityEvents,
+                segmentBytes,
+                fsync,
+                maxEvents,
+                interval,
+                checkpointInterval,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                threadFactory);
     }
 
     /** These settings with another checkpoint interval. */
     public DiskBrokerSettings withCheckpointInterval(Duration interval) {
-        return new DiskBrokerSettings(directory, capacityBytes, capacityEvents, segmentBytes, fsync, groupCommitMaxEvents,
-                groupCommitInterval, interval, flushMinEvents, flushTimeout, nanoClock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                capacityBytes,
+                capacityEvents,
+                segmentBytes,
+                fsync,
+                groupCommitMaxEvents,
+                groupCommitInterval,
+                interval,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                threadFactory);
     }
 
     /** These settings with other flush settings. */
     public DiskBrokerSettings withFlush(int minEvents, Duration timeout) {
-        return new DiskBrokerSettings(directory, capacityBytes, capacityEvents, segmentBytes, fsync, groupCommitMaxEvents,
-                groupCommitInterval, checkpointInterval, minEvents, timeout, nanoClock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                capacityBytes,
+                capacityEvents,
+                segmentBytes,
+                fsync,
+                groupCommitMaxEvents,
+                groupCommitInterval,
+                checkpointInterval,
+                minEvents,
+                timeout,
+                nanoClock,
+                threadFactory);
     }
 
     /** These settings with another clock (tests use a fake one). */
     public DiskBrokerSettings withNanoClock(LongSupplier clock) {
-        return new DiskBrokerSettings(directory, capacityBytes, capacityEvents, segmentBytes, fsync, groupCommitMaxEvents,
-                groupCommitInterval, checkpointInterval, flushMinEvents, flushTimeout, clock, threadFactory);
+        return new DiskBrokerSettings(
+                directory,
+                capacityBytes,
+                capacityEvents,
+                segmentBytes,
+                fsync,
+                groupCommitMaxEvents,
+                groupCommitInterval,
+                checkpointInterval,
+                flushMinEvents,
+                flushTimeout,
+                clock,
+                threadFactory);
     }
 }

@@ -6,9 +6,9 @@ import io.ferry.broker.Consumer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A consumer of a {@link DiskBroker}: one thread at a time calls {@link #get(int)},
- * {@link #close()} may be called from any thread. Consumers of one broker take turns on the
- * broker's read lock, once per batch.
+ * A consumer of a {@link DiskBroker}: one thread at a time calls {@link #get(int)}, {@link
+ * #close()} may be called from any thread. Consumers of one broker take turns on the broker's read
+ * lock, once per batch.
  */
 final class DiskConsumer implements Consumer {
     /* Design notes
@@ -39,12 +39,13 @@ final class DiskConsumer implements Consumer {
         int limit = maxEvents > 0 ? maxEvents : DiskBroker.DEFAULT_BATCH_EVENTS;
         int want = Math.min(limit, flushMinEvents);
         long deadline = 0;
-        // Timed, so a close() of this consumer ends the wait for another consumer's turn (rule 2.5).
+        // Timed, so a close() of this consumer ends the wait for another consumer's turn (rule
+        // 2.5).
         while (!broker.readLock.tryLock(READ_LOCK_POLL_NANOS, TimeUnit.NANOSECONDS)) {
             ensureOpen();
         }
         try {
-            for (;;) {
+            for (; ; ) {
                 long endSeq;
                 long endSegmentId;
                 long endOffset;

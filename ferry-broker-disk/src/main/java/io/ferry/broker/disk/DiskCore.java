@@ -40,43 +40,61 @@ final class DiskCore {
     final long capacityBytes;
     final int capacityEvents;
 
-    // ---- guarded by lock ---------------------------------------------------------------------------
+    // ---- guarded by lock
+    // ---------------------------------------------------------------------------
     long nextSeq;
+
     /** The write queue: events [writeSeq, nextSeq) and their producers. */
     Event[] queueEvents = new Event[1024];
+
     DiskProducer[] queueOwners = new DiskProducer[1024];
     int queueSize;
     long writeSeq;
+
     /** Forced data: sequences below durableSeq, and its end position. */
     long durableSeq;
+
     long durableSegmentId;
     long durableOffset;
+
     /** The next sequence to hand out; only changed by a consumer holding the consumer lock too. */
     long readSeq;
+
     /** Handed-out batches in sequence order, until the acked prefix is released. */
     final ArrayDeque<DiskBatch> outstanding = new ArrayDeque<>();
+
     /** The first event not acknowledged by a consumer, and its position. */
     long headSeq;
+
     long headSegmentId;
     long headOffset;
     boolean headDirty;
+
     /** dropOnCancel producers' events not yet handed out, in sequence order. */
     final ArrayDeque<Unhanded> unhanded = new ArrayDeque<>();
+
     /** Events of dropOnCancel producers handed out: the writer acks them. */
     final List<DiskProducer> handedAcks = new ArrayList<>();
+
     int handedEventerCount;
+
     /** Events removed by cancel after acceptance: sequence and size, for a skip frame. */
     final List<long[]> skips = new ArrayList<>();
+
     /** Segments on disk, by id; the last is the writer's active segment. */
     final ArrayDeque<Segment> segments = new ArrayDeque<>();
+
     boolean writerWaiting;
     boolean closing;
+
     /** Why the writer thread died; set once, under the lock. Nothing is written any more. */
     volatile Throwable writerFailure;
+
     /** Per write group: {first sequence, accept time}, oldest first, for the oldest event's age. */
     final ArrayDeque<long[]> stamps = new ArrayDeque<>();
 
-    // ---- read without the lock (stats) -------------------------------------------------------------
+    // ---- read without the lock (stats)
+    // -------------------------------------------------------------
     volatile long bufferedEvents;
     volatile long bufferedBytes;
     volatile long publishedEvents;

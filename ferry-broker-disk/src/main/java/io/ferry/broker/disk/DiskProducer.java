@@ -42,7 +42,7 @@ final class DiskProducer implements Producer {
         checkEvent(event);
         core.lock.lockInterruptibly();
         try {
-            for (;;) {
+            for (; ; ) {
                 if (core.writerFailure != null) {
                     broker.checkWriter();
                 }
@@ -81,13 +81,20 @@ final class DiskProducer implements Producer {
     private void checkEvent(Event event) {
         Objects.requireNonNull(event, "event");
         if (event.sizeBytes() > core.capacityBytes) {
-            throw new IllegalArgumentException("event of " + event.sizeBytes()
-                    + " bytes can never fit the disk broker's capacity of " + core.capacityBytes + " bytes (setting 'bytes')");
+            throw new IllegalArgumentException(
+                    "event of "
+                            + event.sizeBytes()
+                            + " bytes can never fit the disk broker's capacity of "
+                            + core.capacityBytes
+                            + " bytes (setting 'bytes')");
         }
         // A frame is at most about three times the event's size (UTF-8 names), so only large events
         // need the exact length.
         if (event.sizeBytes() > FrameDescriptor.MAX_FRAME_BYTES / 4) {
-            String tooLarge = frameTooLarge(FrameDescriptor.HEADER_LENGTH + EventCodec.payloadLengthOf(event), event.sizeBytes());
+            String tooLarge =
+                    frameTooLarge(
+                            FrameDescriptor.HEADER_LENGTH + EventCodec.payloadLengthOf(event),
+                            event.sizeBytes());
             if (tooLarge != null) {
                 throw new IllegalArgumentException(tooLarge);
             }
@@ -95,13 +102,20 @@ final class DiskProducer implements Producer {
         broker.checkWriter();
     }
 
-    /** Why an event of {@code sizeBytes} whose frame takes {@code frameBytes} is refused, or null. */
+    /**
+     * Why an event of {@code sizeBytes} whose frame takes {@code frameBytes} is refused, or null.
+     */
     static String frameTooLarge(long frameBytes, int sizeBytes) {
         if (frameBytes <= FrameDescriptor.MAX_FRAME_BYTES) {
             return null;
         }
-        return "event of " + sizeBytes + " bytes needs a frame of " + frameBytes + " bytes; the disk broker writes frames of at most "
-                + FrameDescriptor.MAX_FRAME_BYTES + " bytes";
+        return "event of "
+                + sizeBytes
+                + " bytes needs a frame of "
+                + frameBytes
+                + " bytes; the disk broker writes frames of at most "
+                + FrameDescriptor.MAX_FRAME_BYTES
+                + " bytes";
     }
 
     @Override
@@ -145,13 +159,20 @@ final class DiskProducer implements Producer {
             try {
                 dropListener.onDrop(event);
             } catch (RuntimeException e) {
-                DiskBroker.LOG.log(System.Logger.Level.WARNING, "drop listener failed; the drop is still counted", e);
+                DiskBroker.LOG.log(
+                        System.Logger.Level.WARNING,
+                        "drop listener failed; the drop is still counted",
+                        e);
             }
         }
     }
 
     @Override
     public String toString() {
-        return "DiskProducer{acks=" + (ackListener != null) + ", dropOnCancel=" + dropOnCancel + "}";
+        return "DiskProducer{acks="
+                + (ackListener != null)
+                + ", dropOnCancel="
+                + dropOnCancel
+                + "}";
     }
 }

@@ -25,9 +25,20 @@ final class EventCodec {
     private String lastTopic;
     private byte[] lastTopicBytes;
 
-    /** The payload length of {@code e}; caches the topic bytes for the following {@link #encode}. */
+    /**
+     * The payload length of {@code e}; caches the topic bytes for the following {@link #encode}.
+     */
     int payloadLength(Event e) {
-        int n = 4 + topicBytes(e.topic()).length + 4 + 8 + 4 + len(e.key()) + 4 + len(e.value()) + 4;
+        int n =
+                4
+                        + topicBytes(e.topic()).length
+                        + 4
+                        + 8
+                        + 4
+                        + len(e.key())
+                        + 4
+                        + len(e.value())
+                        + 4;
         for (Header h : e.headers()) {
             n += 4 + h.key().getBytes(StandardCharsets.UTF_8).length + 4 + len(h.value());
         }
@@ -36,7 +47,16 @@ final class EventCodec {
 
     /** The payload length of {@code e} without overflowing; uncached, any thread. */
     static long payloadLengthOf(Event e) {
-        long n = 4L + e.topic().getBytes(StandardCharsets.UTF_8).length + 4 + 8 + 4 + len(e.key()) + 4 + len(e.value()) + 4;
+        long n =
+                4L
+                        + e.topic().getBytes(StandardCharsets.UTF_8).length
+                        + 4
+                        + 8
+                        + 4
+                        + len(e.key())
+                        + 4
+                        + len(e.value())
+                        + 4;
         for (Header h : e.headers()) {
             n += 4L + h.key().getBytes(StandardCharsets.UTF_8).length + 4 + len(h.value());
         }
@@ -71,7 +91,8 @@ final class EventCodec {
         if (headerCount == 0 && partition == Event.NO_PARTITION && ts == Event.NO_TIMESTAMP) {
             return Event.of(topic, key, value);
         }
-        Event.Builder builder = Event.builder(topic).partition(partition).timestampMs(ts).key(key).value(value);
+        Event.Builder builder =
+                Event.builder(topic).partition(partition).timestampMs(ts).key(key).value(value);
         if (headerCount > 0) {
             List<Header> headers = new ArrayList<>(headerCount);
             for (int i = 0; i < headerCount; i++) {

@@ -38,12 +38,19 @@ final class ReadCursor {
     private FileChannel channel;
     private long segmentId;
     private long offset;
+
     /** Where the last batch handed out ended: the position a failed read rewinds to. */
     private long committedSegmentId;
+
     private long committedOffset;
     private final List<Long> skipsTaken = new ArrayList<>();
 
-    ReadCursor(DiskBroker broker, ChannelFactory channels, Set<Long> recoveredSkips, long segmentId, long offset) {
+    ReadCursor(
+            DiskBroker broker,
+            ChannelFactory channels,
+            Set<Long> recoveredSkips,
+            long segmentId,
+            long offset) {
         this.broker = broker;
         this.core = broker.core;
         this.channels = channels;
@@ -55,14 +62,15 @@ final class ReadCursor {
     }
 
     /**
-     * Reads at most {@code limit} events up to the forced end {@code (endSegmentId, endOffset)} whose
-     * sequence bound is {@code endSeq}, and hands them out as a batch; null when every event read
-     * was removed (the caller tries again). On any failure nothing was handed out and the cursor is
-     * back where the last batch ended.
+     * Reads at most {@code limit} events up to the forced end {@code (endSegmentId, endOffset)}
+     * whose sequence bound is {@code endSeq}, and hands them out as a batch; null when every event
+     * read was removed (the caller tries again). On any failure nothing was handed out and the
+     * cursor is back where the last batch ended.
      *
      * @throws InterruptedException when an interrupt stopped the read (it closed the channel)
      */
-    DiskBatch read(int limit, long endSeq, long endSegmentId, long endOffset) throws InterruptedException {
+    DiskBatch read(int limit, long endSeq, long endSegmentId, long endOffset)
+            throws InterruptedException {
         boolean done = false;
         try {
             DiskBatch batch = readFrames(limit, endSeq, endSegmentId, endOffset);
@@ -70,12 +78,14 @@ final class ReadCursor {
             return batch;
         } catch (ClosedByInterruptException e) {
             Thread.interrupted(); // reported as the exception instead
-            InterruptedException ie = new InterruptedException("disk broker: reading segment " + segmentId
-                    + " was interrupted");
+            InterruptedException ie =
+                    new InterruptedException(
+                            "disk broker: reading segment " + segmentId + " was interrupted");
             ie.initCause(e);
             throw ie;
         } catch (IOException e) {
-            throw new UncheckedIOException("disk broker: reading segment " + segmentId + " failed", e);
+            throw new UncheckedIOException(
+                    "disk broker: reading segment " + segmentId + " failed", e);
         } finally {
             if (done) {
                 committedSegmentId = segmentId;
@@ -95,7 +105,8 @@ final class ReadCursor {
         offset = committedOffset;
     }
 
-    private DiskBatch readFrames(int limit, long endSeq, long endSegmentId, long endOffset) throws IOException {
+    private DiskBatch readFrames(int limit, long endSeq, long endSegmentId, long endOffset)
+            throws IOException {
         Event[] out = new Event[(int) Math.min(limit, Math.max(1, endSeq - core.readSeq))];
         long[] seqs = new long[out.length];
         int[] sizes = new int[out.length];
@@ -123,21 +134,34 @@ final class ReadCursor {
                     skipsTaken.add(seq);
                     continue;
                 }
-                out[n] = codec.decode(b, f + FrameDescriptor.HEADER_LENGTH, r - FrameDescriptor.HEADER_LENGTH);
+                out[n] =
+                        codec.decode(
+                                b,
+                                f + FrameDescriptor.HEADER_LENGTH,
+                                r - FrameDescriptor.HEADER_LENGTH);
                 seqs[n] = seq;
                 sizes[n] = b.getInt(f + FrameDescriptor.SIZE_OFFSET);
                 n++;
             } else if (segment.id < endSegmentId) {
                 if (r != SegmentReader.END) {
-                    DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker: {0} frame in {1} at offset {2} while "
-                            + "reading; skipping to the next segment", r == SegmentReader.TORN ? "torn" : "corrupt",
-                            segment.path, offset);
+                    DiskBroker.LOG.log(
+                            System.Logger.Level.ERROR,
+                            "disk broker: {0} frame in {1} at offset {2} while "
+                                    + "reading; skipping to the next segment",
+                            r == SegmentReader.TORN ? "torn" : "corrupt",
+                            segment.path,
+                            offset);
                 }
                 next();
             } else {
                 if (r != SegmentReader.END) {
-                    DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker: {0} frame in {1} at offset {2} while "
-                            + "reading forced data", r == SegmentReader.TORN ? "torn" : "corrupt", segment.path, offset);
+                    DiskBroker.LOG.log(
+                            System.Logger.Level.ERROR,
+                            "disk broker: {0} frame in {1} at offset {2} while "
+                                    + "reading forced data",
+                            r == SegmentReader.TORN ? "torn" : "corrupt",
+                            segment.path,
+                            offset);
                 }
                 reachedEnd = true;
                 break;

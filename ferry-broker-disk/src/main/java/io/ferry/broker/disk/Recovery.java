@@ -40,25 +40,39 @@ final class Recovery {
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
 
     /** The result: what is on disk and where reading starts. */
-    record Result(List<Segment> segments, long readSegmentId, long readOffset, long readSeq, long nextSeq,
-            long nextSegmentId, long events, long bytes, Set<Long> skipped, RecoveryReport report) {
-    }
+    record Result(
+            List<Segment> segments,
+            long readSegmentId,
+            long readOffset,
+            long readSeq,
+            long nextSeq,
+            long nextSegmentId,
+            long events,
+            long bytes,
+            Set<Long> skipped,
+            RecoveryReport report) {}
 
-    private Recovery() {
-    }
+    private Recovery() {}
 
-    static Result run(Path dir, ChannelFactory channels, LongSupplier nanoClock) throws IOException {
+    static Result run(Path dir, ChannelFactory channels, LongSupplier nanoClock)
+            throws IOException {
         long start = nanoClock.getAsLong();
         Files.deleteIfExists(dir.resolve(CheckpointDescriptor.TEMP_FILE));
         List<Long> ids = segmentIds(dir);
         CheckpointDescriptor.Position cp = readCheckpoint(dir);
-        boolean checkpointValid = cp != null || (ids.isEmpty() && !Files.exists(dir.resolve(CheckpointDescriptor.FILE)));
+        boolean checkpointValid =
+                cp != null
+                        || (ids.isEmpty() && !Files.exists(dir.resolve(CheckpointDescriptor.FILE)));
         if (cp == null && !checkpointValid) {
-            LOG.log(System.Logger.Level.WARNING, "disk broker checkpoint in {0} is corrupt; recovering from the oldest "
-                    + "segment, acknowledged events may be delivered again", dir);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "disk broker checkpoint in {0} is corrupt; recovering from the oldest "
+                            + "segment, acknowledged events may be delivered again",
+                    dir);
         }
         long minSeq = cp == null ? 0 : cp.seq();
-        // Segments before the checkpoint's were fully acknowledged: a crash came before their deletion.
+        // Segments before the checkpoint's were fully acknowledged: a crash came before their
+        // deletion.
         List<Long> scan = new ArrayList<>();
         for (long id : ids) {
             if (cp != null && id < cp.segmentId() && ids.contains(cp.segmentId())) {
@@ -86,7 +100,8 @@ final class Recovery {
             boolean last = i == scan.size() - 1;
             Path path = SegmentDescriptor.path(dir, id);
             boolean invalidHeader = false;
-            try (FileChannel ch = channels.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel ch =
+                    channels.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 long size = ch.size();
                 header.clear();
                 while (header.hasRemaining() && ch.read(header, header.position()) > 0) {
@@ -95,23 +110,35 @@ final class Recovery {
                 header.flip();
                 if (header.limit() >= SegmentDescriptor.HEADER_LENGTH
                         && header.getInt(SegmentDescriptor.MAGIC_OFFSET) == SegmentDescriptor.MAGIC
-                        && header.getInt(SegmentDescriptor.VERSION_OFFSET) != SegmentDescriptor.VERSION) {
-                    throw new IllegalStateException("disk broker segment " + path + " has format version "
-                            + header.getInt(SegmentDescriptor.VERSION_OFFSET) + "; this broker reads version "
-                            + SegmentDescriptor.VERSION + " (see docs/disk-format.md); use a matching Ferry version");
+                        && header.getInt(SegmentDescriptor.VERSION_OFFSET)
+                                != SegmentDescriptor.VERSION) {
+                    throw new IllegalStateException(
+                            "disk broker segment "
+                                    + path
+                                    + " has format version "
+                                    + header.getInt(SegmentDescriptor.VERSION_OFFSET)
+                                    + "; this broker reads version "
+                                    + SegmentDescriptor.VERSION
+                                    + " (see docs/disk-format.md); use a matching Ferry version");
                 }
                 if (!SegmentDescriptor.isValid(header, id)) {
                     invalidHeader = true;
                     corrupt++;
                     bytesTruncated += size;
-                    LOG.log(System.Logger.Level.WARNING, "disk broker segment {0} has no valid header; deleting it ({1} bytes)",
-                            path, size);
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "disk broker segment {0} has no valid header; deleting it ({1} bytes)",
+                            path,
+                            size);
                 } else {
                     long firstSeq = header.getLong(SegmentDescriptor.FIRST_SEQ_OFFSET);
                     if (expected >= 0 && firstSeq > expected) {
                         lost += firstSeq - expected;
-                        LOG.log(System.Logger.Level.WARNING, "disk broker lost {0} events to corruption before segment {1}",
-                                firstSeq - expected, path);
+                        LOG.log(
+                                System.Logger.Level.WARNING,
+                                "disk broker lost {0} events to corruption before segment {1}",
+                                firstSeq - expected,
+                                path);
                     }
                     expected = Math.max(expected, firstSeq);
                     reader.reset(ch, SegmentDescriptor.HEADER_LENGTH, size);
@@ -141,7 +168,8 @@ final class Recovery {
                             for (int k = 0; k < count; k++) {
                                 int at = f + FrameDescriptor.HEADER_LENGTH + 4 + k * 12;
                                 long seq = b.getLong(at);
-                                if (seq >= minSeq && seq >= (readSeq < 0 ? Long.MAX_VALUE : readSeq)
+                                if (seq >= minSeq
+                                        && seq >= (readSeq < 0 ? Long.MAX_VALUE : readSeq)
                                         && skipped.putIfAbsent(seq, b.getInt(at + 8)) == null) {
                                     events--;
                                     bytes -= b.getInt(at + 8);
@@ -158,8 +186,13 @@ final class Recovery {
                         }
                         ch.truncate(validEnd);
                         ch.force(true);
-                        LOG.log(System.Logger.Level.WARNING, "disk broker segment {0}: {1} frame at offset {2}; truncated {3} bytes",
-                                path, r == SegmentReader.TORN ? "torn" : "corrupt", validEnd, size - validEnd);
+                        LOG.log(
+                                System.Logger.Level.WARNING,
+                                "disk broker segment {0}: {1} frame at offset {2}; truncated {3} bytes",
+                                path,
+                                r == SegmentReader.TORN ? "torn" : "corrupt",
+                                validEnd,
+                                size - validEnd);
                     }
                     segments.add(new Segment(id, path, firstSeq, validEnd, true));
                 }
@@ -171,7 +204,7 @@ final class Recovery {
         long nextSeq = Math.max(expected < 0 ? 0 : expected, minSeq);
         // A skip naming a sequence never written (older brokers could write one ahead of its event)
         // must not hide the event that gets this sequence next: it is ignored.
-        for (var it = skipped.entrySet().iterator(); it.hasNext();) {
+        for (var it = skipped.entrySet().iterator(); it.hasNext(); ) {
             var skip = it.next();
             if (skip.getKey() >= nextSeq) {
                 it.remove();
@@ -179,19 +212,42 @@ final class Recovery {
                 bytes += skip.getValue();
             }
         }
-        long nextSegmentId = scan.isEmpty() ? (cp == null ? 0 : cp.segmentId() + 1) : scan.get(scan.size() - 1) + 1;
+        long nextSegmentId =
+                scan.isEmpty()
+                        ? (cp == null ? 0 : cp.segmentId() + 1)
+                        : scan.get(scan.size() - 1) + 1;
         if (readSeq < 0) {
-            readSeq = nextSeq; // nothing left: reading starts in the segment the writer creates next
+            readSeq =
+                    nextSeq; // nothing left: reading starts in the segment the writer creates next
         }
-        RecoveryReport report = new RecoveryReport(nanoClock.getAsLong() - start, checkpointValid, segments.size(),
-                events, bytes, framesTruncated, bytesTruncated, lost, corrupt);
-        return new Result(segments, readSegmentId, readOffset, readSeq, nextSeq, nextSegmentId, events, bytes,
-                new HashSet<>(skipped.keySet()), report);
+        RecoveryReport report =
+                new RecoveryReport(
+                        nanoClock.getAsLong() - start,
+                        checkpointValid,
+                        segments.size(),
+                        events,
+                        bytes,
+                        framesTruncated,
+                        bytesTruncated,
+                        lost,
+                        corrupt);
+        return new Result(
+                segments,
+                readSegmentId,
+                readOffset,
+                readSeq,
+                nextSeq,
+                nextSegmentId,
+                events,
+                bytes,
+                new HashSet<>(skipped.keySet()),
+                report);
     }
 
     static List<Long> segmentIds(Path dir) throws IOException {
         List<Long> ids = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SegmentDescriptor.SUFFIX)) {
+        try (DirectoryStream<Path> ds =
+                Files.newDirectoryStream(dir, "*" + SegmentDescriptor.SUFFIX)) {
             for (Path p : ds) {
                 long id = SegmentDescriptor.idOf(p.getFileName().toString());
                 if (id >= 0) {
@@ -205,7 +261,8 @@ final class Recovery {
 
     static CheckpointDescriptor.Position readCheckpoint(Path dir) throws IOException {
         try {
-            return CheckpointDescriptor.decode(Files.readAllBytes(dir.resolve(CheckpointDescriptor.FILE)));
+            return CheckpointDescriptor.decode(
+                    Files.readAllBytes(dir.resolve(CheckpointDescriptor.FILE)));
         } catch (NoSuchFileException e) {
             return null;
         }

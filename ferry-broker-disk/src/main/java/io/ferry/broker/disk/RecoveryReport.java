@@ -27,6 +27,9 @@ public record RecoveryReport(
 
     /** True when nothing was dropped: no truncation, no loss, no corrupt segment. */
     public boolean clean() {
-        return framesTruncated == 0 && bytesTruncated == 0 && eventsLost == 0 && corruptSegments == 0;
+        return framesTruncated == 0
+                && bytesTruncated == 0
+                && eventsLost == 0
+                && corruptSegments == 0;
     }
 }

@@ -10,8 +10,12 @@ final class Segment {
     final long id;
     final Path path;
     final long firstSeq;
-    /** The end of the data readers may read: forced data of the active segment, all of a sealed one. */
+
+    /**
+     * The end of the data readers may read: forced data of the active segment, all of a sealed one.
+     */
     volatile long endOffset;
+
     /** True once no frame will be appended. */
     volatile boolean sealed;
 
@@ -25,6 +29,13 @@ final class Segment {
 
     @Override
     public String toString() {
-        return "Segment{" + id + ", firstSeq=" + firstSeq + ", end=" + endOffset + (sealed ? ", sealed" : "") + "}";
+        return "Segment{"
+                + id
+                + ", firstSeq="
+                + firstSeq
+                + ", end="
+                + endOffset
+                + (sealed ? ", sealed" : "")
+                + "}";
     }
 }

@@ -32,7 +32,8 @@ final class SegmentAppender {
     private final boolean force;
     private final LongSupplier clock;
 
-    // ---- writer thread only ----------------------------------------------------------------------------
+    // ---- writer thread only
+    // ----------------------------------------------------------------------------
     private final EventCodec codec = new EventCodec();
     private final CRC32C crc = new CRC32C();
     private ByteBuffer buf;
@@ -41,14 +42,16 @@ final class SegmentAppender {
     private FileChannel channel;
     private long offset;
 
-    // ---- written by the writer thread, read by stats() ----------------------------------------------------
+    // ---- written by the writer thread, read by stats()
+    // ----------------------------------------------------
     volatile long bytesOnDisk;
     volatile long fsyncs;
     volatile long fsyncNanosTotal;
     volatile long fsyncNanosMax;
     volatile int segmentCount;
 
-    SegmentAppender(DiskCore core, ChannelFactory channels, DiskBrokerSettings s, long recoveredBytes) {
+    SegmentAppender(
+            DiskCore core, ChannelFactory channels, DiskBrokerSettings s, long recoveredBytes) {
         this.core = core;
         this.channels = channels;
         this.dir = s.directory();
@@ -74,7 +77,8 @@ final class SegmentAppender {
         crcView = FrameDescriptor.view(buf);
     }
 
-    void writeGroup(Event[] groupEvents, int groupSize, long groupFirstSeq, List<long[]> groupSkips) throws IOException {
+    void writeGroup(Event[] groupEvents, int groupSize, long groupFirstSeq, List<long[]> groupSkips)
+            throws IOException {
         if (channel == null) {
             reopenActive();
         }
@@ -111,14 +115,25 @@ final class SegmentAppender {
     }
 
     private void putHeader(int length, long seq, int sizeBytes, byte type) {
-        buf.putInt(length).putInt(0).putLong(seq).putInt(sizeBytes).put(type).put((byte) 0).putShort((short) 0);
+        buf.putInt(length)
+                .putInt(0)
+                .putLong(seq)
+                .putInt(sizeBytes)
+                .put(type)
+                .put((byte) 0)
+                .putShort((short) 0);
     }
 
     private void finishFrame(int start, int length) {
-        buf.putInt(start + FrameDescriptor.CRC_OFFSET, FrameDescriptor.crc(crc, crcView, start, length));
+        buf.putInt(
+                start + FrameDescriptor.CRC_OFFSET,
+                FrameDescriptor.crc(crc, crcView, start, length));
     }
 
-    /** Makes room for a frame of {@code length}: rolls the segment when full, flushes the buffer when full. */
+    /**
+     * Makes room for a frame of {@code length}: rolls the segment when full, flushes the buffer
+     * when full.
+     */
     private void room(int length, long nextSeq) throws IOException {
         long end = offset + buf.position();
         if (end + length > segmentBytes && end > SegmentDescriptor.HEADER_LENGTH) {
@@ -182,11 +197,18 @@ final class SegmentAppender {
         closeChannel();
     }
 
-    /** Creates segment {@code id} starting at sequence {@code firstSeq} and makes it the active one. */
+    /**
+     * Creates segment {@code id} starting at sequence {@code firstSeq} and makes it the active one.
+     */
     void roll(long id, long firstSeq) throws IOException {
         Path path = SegmentDescriptor.path(dir, id);
         Files.deleteIfExists(path); // a leftover of a failed roll
-        FileChannel ch = channels.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        FileChannel ch =
+                channels.open(
+                        path,
+                        StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.READ);
         try {
             ByteBuffer header = SegmentDescriptor.header(id, firstSeq);
             while (header.hasRemaining()) {
@@ -241,8 +263,12 @@ final class SegmentAppender {
             try {
                 Files.deleteIfExists(s.path);
             } catch (IOException e) {
-                DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot delete segment " + s.path
-                        + " after a write error; recovery will check it", e);
+                DiskBroker.LOG.log(
+                        System.Logger.Level.WARNING,
+                        "disk broker: cannot delete segment "
+                                + s.path
+                                + " after a write error; recovery will check it",
+                        e);
             }
         }
         offset = startOffset;
@@ -251,14 +277,19 @@ final class SegmentAppender {
         } catch (IOException e) {
             // The next attempt reopens and truncates again; a crash meanwhile leaves a tail that
             // recovery truncates, or complete frames of never-acked events that are delivered.
-            DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot truncate " + active.path
-                    + " after a write error; retrying", e);
+            DiskBroker.LOG.log(
+                    System.Logger.Level.WARNING,
+                    "disk broker: cannot truncate "
+                            + active.path
+                            + " after a write error; retrying",
+                    e);
         }
     }
 
     /** Opens the active segment again after an error and cuts it to the last forced group. */
     private void reopenActive() throws IOException {
-        FileChannel ch = channels.open(active.path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        FileChannel ch =
+                channels.open(active.path, StandardOpenOption.WRITE, StandardOpenOption.READ);
         try {
             ch.truncate(offset);
             if (force) {
@@ -283,8 +314,10 @@ final class SegmentAppender {
         core.lock.lock();
         try {
             Segment s;
-            while (core.segments.size() > 1 && (s = core.segments.peekFirst()).sealed
-                    && (s.id < p.segmentId() || (s.id == p.segmentId() && p.offset() >= s.endOffset))) {
+            while (core.segments.size() > 1
+                    && (s = core.segments.peekFirst()).sealed
+                    && (s.id < p.segmentId()
+                            || (s.id == p.segmentId() && p.offset() >= s.endOffset))) {
                 dead.add(core.segments.pollFirst());
             }
             segmentCount = core.segments.size();
@@ -297,8 +330,12 @@ final class SegmentAppender {
                 Files.deleteIfExists(s.path);
                 bytesOnDisk = bytesOnDisk - size;
             } catch (IOException e) {
-                DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: cannot delete acknowledged segment "
-                        + s.path + "; the next start deletes it", e);
+                DiskBroker.LOG.log(
+                        System.Logger.Level.WARNING,
+                        "disk broker: cannot delete acknowledged segment "
+                                + s.path
+                                + "; the next start deletes it",
+                        e);
             }
         }
     }

@@ -36,19 +36,22 @@ import java.util.zip.CRC32C;
 final class SegmentDescriptor {
     /** "FRYS". */
     static final int MAGIC = 0x46525953;
+
     /** The on-disk format version; see {@code docs/disk-format.md}. */
     static final int VERSION = 1;
+
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 4;
     static final int ID_OFFSET = 8;
     static final int FIRST_SEQ_OFFSET = 16;
     static final int CRC_OFFSET = 24;
+
     /** The header length; the first frame starts here. */
     static final int HEADER_LENGTH = 32;
+
     static final String SUFFIX = ".seg";
 
-    private SegmentDescriptor() {
-    }
+    private SegmentDescriptor() {}
 
     static String fileName(long id) {
         return String.format("%020d%s", id, SUFFIX);
@@ -73,7 +76,9 @@ final class SegmentDescriptor {
     /** A header for segment {@code id}, positioned at 0, limit {@link #HEADER_LENGTH}. */
     static ByteBuffer header(long id, long firstSeq) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_LENGTH);
-        b.putInt(MAGIC_OFFSET, MAGIC).putInt(VERSION_OFFSET, VERSION).putLong(ID_OFFSET, id)
+        b.putInt(MAGIC_OFFSET, MAGIC)
+                .putInt(VERSION_OFFSET, VERSION)
+                .putLong(ID_OFFSET, id)
                 .putLong(FIRST_SEQ_OFFSET, firstSeq);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, CRC_OFFSET);
@@ -83,7 +88,9 @@ final class SegmentDescriptor {
 
     /** True when {@code b} (absolute indexes from 0) holds a valid header of segment {@code id}. */
     static boolean isValid(ByteBuffer b, long id) {
-        if (b.limit() < HEADER_LENGTH || b.getInt(MAGIC_OFFSET) != MAGIC || b.getInt(VERSION_OFFSET) != VERSION
+        if (b.limit() < HEADER_LENGTH
+                || b.getInt(MAGIC_OFFSET) != MAGIC
+                || b.getInt(VERSION_OFFSET) != VERSION
                 || b.getLong(ID_OFFSET) != id) {
             return false;
         }

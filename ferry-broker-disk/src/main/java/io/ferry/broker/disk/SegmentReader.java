@@ -13,8 +13,10 @@ import java.util.zip.CRC32C;
 final class SegmentReader {
     /** {@link #next()}: the end bound was reached exactly. */
     static final int END = 0;
+
     /** {@link #next()}: the bytes up to the end bound hold an incomplete frame (a torn tail). */
     static final int TORN = -1;
+
     /** {@link #next()}: the frame at the current offset is corrupt. */
     static final int CORRUPT = -2;
 
@@ -72,7 +74,7 @@ final class SegmentReader {
      * @return its length (&gt; 0), {@link #END}, {@link #TORN} or {@link #CORRUPT}
      */
     int next() throws IOException {
-        for (;;) {
+        for (; ; ) {
             if (bufFileOffset + pos >= end) {
                 return END;
             }

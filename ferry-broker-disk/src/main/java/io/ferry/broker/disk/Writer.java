@@ -64,7 +64,8 @@ final class Writer implements Runnable {
     private final long checkpointIntervalNanos;
     private final LongSupplier clock;
 
-    // ---- writer thread only --------------------------------------------------------------------------
+    // ---- writer thread only
+    // --------------------------------------------------------------------------
     private Event[] groupEvents = new Event[1024];
     private DiskProducer[] groupOwners = new DiskProducer[1024];
     private int groupSize;
@@ -73,15 +74,18 @@ final class Writer implements Runnable {
     private final List<DiskProducer> groupHanded = new ArrayList<>();
     private int groupHandedEventer;
     private boolean retrying;
+
     /** A group was given up while closing: nothing more is retried. */
     private boolean gaveUp;
+
     private int failedAttempts;
     private long backoffNanos = MIN_BACKOFF_NANOS;
     private CheckpointDescriptor.Position pendingCheckpoint;
     private long lastCheckpointNanos;
     private DiskProducer[] touched = new DiskProducer[8];
 
-    // ---- written by the writer thread, read by stats() -----------------------------------------------
+    // ---- written by the writer thread, read by stats()
+    // -----------------------------------------------
     private volatile long fsyncedEvents;
     private volatile long checkpoints;
     private volatile long checkpointSeq;
@@ -89,7 +93,8 @@ final class Writer implements Runnable {
     private volatile String lastWriteError;
 
     /** Sets up the core from recovery and creates the active segment; on the opening thread. */
-    Writer(DiskBroker broker, Eventer eventer, ChannelFactory channels, Recovery.Result r) throws IOException {
+    Writer(DiskBroker broker, Eventer eventer, ChannelFactory channels, Recovery.Result r)
+            throws IOException {
         this.broker = broker;
         this.core = broker.core;
         this.eventer = eventer;
@@ -140,7 +145,9 @@ final class Writer implements Runnable {
             core.headOffset = appender.offset();
         }
         checkpointSeq = core.headSeq;
-        writeCheckpoint(new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq));
+        writeCheckpoint(
+                new CheckpointDescriptor.Position(
+                        core.headSegmentId, core.headOffset, core.headSeq));
     }
 
     /** Closes the active segment of a writer whose thread never started (a failed start). */
@@ -158,7 +165,10 @@ final class Writer implements Runnable {
             try {
                 broker.writerFailed(e);
             } finally {
-                DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker writer failed; the broker stops writing", e);
+                DiskBroker.LOG.log(
+                        System.Logger.Level.ERROR,
+                        "disk broker writer failed; the broker stops writing",
+                        e);
             }
             throw e;
         } finally {
@@ -214,19 +224,25 @@ final class Writer implements Runnable {
         return n;
     }
 
-    // ---- taking work -----------------------------------------------------------------------------------
+    // ---- taking work
+    // -----------------------------------------------------------------------------------
 
     /** Waits for work and takes it; false when closing with nothing left to do. */
     private boolean take() {
         core.lock.lock();
         try {
-            for (;;) {
+            for (; ; ) {
                 if (core.headDirty) {
                     core.headDirty = false;
-                    pendingCheckpoint = new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq);
+                    pendingCheckpoint =
+                            new CheckpointDescriptor.Position(
+                                    core.headSegmentId, core.headOffset, core.headSeq);
                 }
-                boolean work = core.queueSize > 0 || !core.skips.isEmpty() || !core.handedAcks.isEmpty()
-                        || core.handedEventerCount > 0;
+                boolean work =
+                        core.queueSize > 0
+                                || !core.skips.isEmpty()
+                                || !core.handedAcks.isEmpty()
+                                || core.handedEventerCount > 0;
                 long checkpointWait = checkpointWaitNanos();
                 if (work || checkpointWait == 0) {
                     break;
@@ -245,7 +261,9 @@ final class Writer implements Runnable {
             if (lingerNanos > 0 && core.queueSize > 0) {
                 long deadline = clock.getAsLong() + lingerNanos;
                 long left;
-                while (core.queueSize < maxGroupEvents && !core.closing && (left = deadline - clock.getAsLong()) > 0) {
+                while (core.queueSize < maxGroupEvents
+                        && !core.closing
+                        && (left = deadline - clock.getAsLong()) > 0) {
                     core.writerWake.awaitNanos(left);
                 }
             }
@@ -265,15 +283,18 @@ final class Writer implements Runnable {
     }
 
     /**
-     * Before retrying a failed group: persists what consumers acknowledged meanwhile and deletes the
-     * segments it frees. When the broker's own segments filled the disk, that is what makes room.
+     * Before retrying a failed group: persists what consumers acknowledged meanwhile and deletes
+     * the segments it frees. When the broker's own segments filled the disk, that is what makes
+     * room.
      */
     private void checkpointWhileRetrying() {
         core.lock.lock();
         try {
             if (core.headDirty) {
                 core.headDirty = false;
-                pendingCheckpoint = new CheckpointDescriptor.Position(core.headSegmentId, core.headOffset, core.headSeq);
+                pendingCheckpoint =
+                        new CheckpointDescriptor.Position(
+                                core.headSegmentId, core.headOffset, core.headSeq);
             }
         } finally {
             core.lock.unlock();
@@ -305,7 +326,8 @@ final class Writer implements Runnable {
             Event[] e = core.queueEvents;
             DiskProducer[] o = core.queueOwners;
             core.queueEvents = groupEvents.length >= e.length ? groupEvents : new Event[e.length];
-            core.queueOwners = groupOwners.length >= o.length ? groupOwners : new DiskProducer[o.length];
+            core.queueOwners =
+                    groupOwners.length >= o.length ? groupOwners : new DiskProducer[o.length];
             groupEvents = e;
             groupOwners = o;
         } else {
@@ -357,7 +379,8 @@ final class Writer implements Runnable {
         groupHandedEventer = 0;
     }
 
-    // ---- writing -----------------------------------------------------------------------------------------
+    // ---- writing
+    // -----------------------------------------------------------------------------------------
 
     /** A group failed: backs off for a retry; true when closing made it give the group up. */
     private boolean onWriteError(IOException e) {
@@ -366,8 +389,15 @@ final class Writer implements Runnable {
         failedAttempts++;
         retrying = true;
         if (failedAttempts == 1) {
-            DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: writing " + groupSize + " events to " + dir
-                    + " failed (" + e.getMessage() + "); holding them and retrying, producers wait when the buffer fills");
+            DiskBroker.LOG.log(
+                    System.Logger.Level.WARNING,
+                    "disk broker: writing "
+                            + groupSize
+                            + " events to "
+                            + dir
+                            + " failed ("
+                            + e.getMessage()
+                            + "); holding them and retrying, producers wait when the buffer fills");
         }
         core.lock.lock();
         try {
@@ -425,8 +455,13 @@ final class Writer implements Runnable {
         Arrays.fill(core.queueOwners, 0, core.queueSize, null);
         core.queueSize = 0;
         core.writeSeq = core.nextSeq;
-        DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker closing with {0} events it could not write to {1} ({2}); "
-                + "reporting them as dropped", events.size(), dir, lastWriteError);
+        DiskBroker.LOG.log(
+                System.Logger.Level.ERROR,
+                "disk broker closing with {0} events it could not write to {1} ({2}); "
+                        + "reporting them as dropped",
+                events.size(),
+                dir,
+                lastWriteError);
         core.droppedEvents = core.droppedEvents + events.size();
         core.release(events.size(), bytes);
         Arrays.fill(groupEvents, 0, groupSize, null);
@@ -438,8 +473,12 @@ final class Writer implements Runnable {
         if (!gaveUp) {
             core.skips.addAll(0, groupSkips);
         } else if (!groupSkips.isEmpty() || !core.skips.isEmpty()) {
-            DiskBroker.LOG.log(System.Logger.Level.ERROR, "disk broker: cannot write the skips of {0} cancelled events to {1}; "
-                    + "they may be delivered again after a restart", groupSkips.size() + core.skips.size(), dir);
+            DiskBroker.LOG.log(
+                    System.Logger.Level.ERROR,
+                    "disk broker: cannot write the skips of {0} cancelled events to {1}; "
+                            + "they may be delivered again after a restart",
+                    groupSkips.size() + core.skips.size(),
+                    dir);
             core.skips.clear();
         }
         groupSkips.clear();
@@ -469,7 +508,8 @@ final class Writer implements Runnable {
         fsyncedEvents = fsyncedEvents + groupSize;
     }
 
-    // ---- acks ------------------------------------------------------------------------------------------
+    // ---- acks
+    // ------------------------------------------------------------------------------------------
 
     private int addRun(DiskProducer p, int run, int touchedCount) {
         if (p == null || p.ackListener == null || run == 0) {
@@ -520,7 +560,8 @@ final class Writer implements Runnable {
             try {
                 eventer.onAck(total);
             } catch (RuntimeException e) {
-                DiskBroker.LOG.log(System.Logger.Level.WARNING, "eventer failed in onAck; acks go on", e);
+                DiskBroker.LOG.log(
+                        System.Logger.Level.WARNING, "eventer failed in onAck; acks go on", e);
             }
         }
         for (int i = 0; i < touchedCount; i++) {
@@ -531,12 +572,14 @@ final class Writer implements Runnable {
             try {
                 p.ackListener.onAck(n);
             } catch (RuntimeException e) {
-                DiskBroker.LOG.log(System.Logger.Level.WARNING, "producer ack listener failed; acks go on", e);
+                DiskBroker.LOG.log(
+                        System.Logger.Level.WARNING, "producer ack listener failed; acks go on", e);
             }
         }
     }
 
-    // ---- checkpoint ------------------------------------------------------------------------------------
+    // ---- checkpoint
+    // ------------------------------------------------------------------------------------
 
     private void maybeCheckpoint() {
         CheckpointDescriptor.Position p = pendingCheckpoint;
@@ -557,8 +600,12 @@ final class Writer implements Runnable {
             writeErrors = writeErrors + 1;
             lastWriteError = e.toString();
             lastCheckpointNanos = now;
-            DiskBroker.LOG.log(System.Logger.Level.WARNING, "disk broker: writing the checkpoint in " + dir
-                    + " failed; keeping the previous one (events may be delivered again) and retrying", e);
+            DiskBroker.LOG.log(
+                    System.Logger.Level.WARNING,
+                    "disk broker: writing the checkpoint in "
+                            + dir
+                            + " failed; keeping the previous one (events may be delivered again) and retrying",
+                    e);
             if (core.closing) {
                 pendingCheckpoint = null; // closing: the previous checkpoint stays, nothing is lost
             }
@@ -569,8 +616,12 @@ final class Writer implements Runnable {
 
     private void writeCheckpoint(CheckpointDescriptor.Position p) throws IOException {
         Path tmp = dir.resolve(CheckpointDescriptor.TEMP_FILE);
-        try (FileChannel ch = channels.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch =
+                channels.open(
+                        tmp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = CheckpointDescriptor.encode(p);
             while (b.hasRemaining()) {
                 ch.write(b, b.position());
@@ -579,7 +630,10 @@ final class Writer implements Runnable {
                 ch.force(true);
             }
         }
-        Files.move(tmp, dir.resolve(CheckpointDescriptor.FILE), StandardCopyOption.ATOMIC_MOVE,
+        Files.move(
+                tmp,
+                dir.resolve(CheckpointDescriptor.FILE),
+                StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
         if (force) {
             SegmentAppender.forceDirectory(dir);
@@ -589,7 +643,18 @@ final class Writer implements Runnable {
     /** A snapshot of the disk counters; any thread. */
     DiskStats stats(long eventsOnDisk, RecoveryReport recovery) {
         SegmentAppender a = appender;
-        return new DiskStats(a.bytesOnDisk, eventsOnDisk, a.segmentCount, a.fsyncs, a.fsyncNanosTotal, a.fsyncNanosMax,
-                fsyncedEvents, checkpoints, checkpointSeq, writeErrors, lastWriteError, recovery);
+        return new DiskStats(
+                a.bytesOnDisk,
+                eventsOnDisk,
+                a.segmentCount,
+                a.fsyncs,
+                a.fsyncNanosTotal,
+                a.fsyncNanosMax,
+                fsyncedEvents,
+                checkpoints,
+                checkpointSeq,
+                writeErrors,
+                lastWriteError,
+                recovery);
     }
 }

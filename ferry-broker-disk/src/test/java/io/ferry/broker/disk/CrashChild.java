@@ -1,13 +1,12 @@
 package io.ferry.broker.disk;
 
-import io.ferry.broker.Batch;
 import io.ferry.broker.Event;
 import io.ferry.broker.Eventer;
 import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -17,20 +16,19 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The child JVM of {@link CrashRecoveryTest}: {@code CrashChild <dir> <seed> <round> [hold]}. Opens a
- * disk broker on {@code dir}, then producers publish with acks and a consumer takes and acks
- * batches until the parent kills the process. Prints, flushed, one line per fact:
- * {@code READY}, {@code P <producer> <seq> ;} (acked up to seq), {@code H <producer> <seq> ;}
- * (handed out), {@code C <producer> <seq> ;} (its consumer ack is persisted). The closing
- * {@code ;} tells a complete line from one the kill cut short. With {@code hold} it only opens
- * the broker, prints READY and waits to be killed.
+ * The child JVM of {@link CrashRecoveryTest}: {@code CrashChild <dir> <seed> <round> [hold]}. Opens
+ * a disk broker on {@code dir}, then producers publish with acks and a consumer takes and acks
+ * batches until the parent kills the process. Prints, flushed, one line per fact: {@code READY},
+ * {@code P <producer> <seq> ;} (acked up to seq), {@code H <producer> <seq> ;} (handed out), {@code
+ * C <producer> <seq> ;} (its consumer ack is persisted). The closing {@code ;} tells a complete
+ * line from one the kill cut short. With {@code hold} it only opens the broker, prints READY and
+ * waits to be killed.
  */
 public final class CrashChild {
     static final int PRODUCERS = 3;
     static final String TOPIC = "crash";
 
-    private CrashChild() {
-    }
+    private CrashChild() {}
 
     /** The event {@code seq} of producer {@code producer}: key = ids, value derived from them. */
     static Event event(int producer, int seq) {
@@ -54,7 +52,9 @@ public final class CrashChild {
     }
 
     static DiskBrokerSettings settings(Path dir) {
-        return DiskBrokerSettings.defaults(dir).withCapacityBytes(4L << 20).withSegmentBytes(128 << 10)
+        return DiskBrokerSettings.defaults(dir)
+                .withCapacityBytes(4L << 20)
+                .withSegmentBytes(128 << 10)
                 .withCheckpointInterval(Duration.ZERO);
     }
 
@@ -62,7 +62,10 @@ public final class CrashChild {
         Path dir = Path.of(args[0]);
         long seed = Long.parseLong(args[1]);
         int round = Integer.parseInt(args[2]);
-        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false);
+        PrintStream out =
+                new PrintStream(
+                        new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                        false);
         DiskBroker broker = DiskBroker.create(Eventer.NONE, settings(dir));
         synchronized (out) {
             out.println("READY " + broker.recoveryReport());
@@ -75,24 +78,30 @@ public final class CrashChild {
         for (int i = 0; i < PRODUCERS; i++) {
             int pid = round * 10 + i;
             int[] acked = {0};
-            Producer p = broker.producer(ProducerConfig.withAcks(n -> {
-                acked[0] += n;
-                synchronized (out) {
-                    out.println("P " + pid + " " + (acked[0] - 1) + " ;");
-                    out.flush();
-                }
-            }));
-            Thread t = new Thread(() -> {
-                try {
-                    for (int seq = 0; ; seq++) {
-                        if (!p.publish(event(pid, seq))) {
-                            return;
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "producer-" + pid);
+            Producer p =
+                    broker.producer(
+                            ProducerConfig.withAcks(
+                                    n -> {
+                                        acked[0] += n;
+                                        synchronized (out) {
+                                            out.println("P " + pid + " " + (acked[0] - 1) + " ;");
+                                            out.flush();
+                                        }
+                                    }));
+            Thread t =
+                    new Thread(
+                            () -> {
+                                try {
+                                    for (int seq = 0; ; seq++) {
+                                        if (!p.publish(event(pid, seq))) {
+                                            return;
+                                        }
+                                    }
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            },
+                            "producer-" + pid);
             threads.add(t);
         }
         Random rnd = new Random(seed + round);
@@ -109,11 +118,15 @@ public final class CrashChild {
         List<DiskBatch> held = new ArrayList<>();
         List<Acked> acked = new ArrayList<>();
         try {
-            for (;;) {
+            for (; ; ) {
                 DiskBatch b = (DiskBatch) c.get(1 + rnd.nextInt(64));
                 StringBuilder sb = new StringBuilder();
                 for (Event e : b.events()) {
-                    sb.append("H ").append(producerOf(e)).append(' ').append(seqOf(e)).append(" ;\n");
+                    sb.append("H ")
+                            .append(producerOf(e))
+                            .append(' ')
+                            .append(seqOf(e))
+                            .append(" ;\n");
                 }
                 synchronized (out) {
                     out.print(sb);
@@ -128,15 +141,20 @@ public final class CrashChild {
                 }
                 long persisted = broker.diskStats().checkpointSeq();
                 StringBuilder done = new StringBuilder();
-                acked.removeIf(a -> {
-                    if (a.endSeq() > persisted) {
-                        return false;
-                    }
-                    for (Event e : a.events()) {
-                        done.append("C ").append(producerOf(e)).append(' ').append(seqOf(e)).append(" ;\n");
-                    }
-                    return true;
-                });
+                acked.removeIf(
+                        a -> {
+                            if (a.endSeq() > persisted) {
+                                return false;
+                            }
+                            for (Event e : a.events()) {
+                                done.append("C ")
+                                        .append(producerOf(e))
+                                        .append(' ')
+                                        .append(seqOf(e))
+                                        .append(" ;\n");
+                            }
+                            return true;
+                        });
                 if (done.length() > 0) {
                     synchronized (out) {
                         out.print(done);
@@ -150,6 +168,5 @@ public final class CrashChild {
     }
 
     /** A batch whose ack is not yet known to be persisted. */
-    private record Acked(long endSeq, List<Event> events) {
-    }
+    private record Acked(long endSeq, List<Event> events) {}
 }

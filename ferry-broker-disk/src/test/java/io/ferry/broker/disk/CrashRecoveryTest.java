@@ -31,19 +31,19 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash tests with a real child JVM ({@link CrashChild}) killed with SIGKILL
- * ({@link Process#destroyForcibly()} on Linux) at random points, then recovered on the same
- * directory. Seed logged; replay with {@code -Dferry.seed=N}.
+ * Crash tests with a real child JVM ({@link CrashChild}) killed with SIGKILL ({@link
+ * Process#destroyForcibly()} on Linux) at random points, then recovered on the same directory. Seed
+ * logged; replay with {@code -Dferry.seed=N}.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class CrashRecoveryTest {
     private static final int ROUNDS = 8;
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
-    void sigkillAtRandomPoints_losesNoAckedEvent_andRedeliversOnlyUnackedHandedOut() throws Exception {
+    void sigkillAtRandomPoints_losesNoAckedEvent_andRedeliversOnlyUnackedHandedOut()
+            throws Exception {
         Random rnd = Seeds.random("crash");
         long childSeed = rnd.nextLong();
         Map<Integer, Integer> maxAcked = new HashMap<>();
@@ -56,7 +56,8 @@ class CrashRecoveryTest {
             for (String line : lines) {
                 String[] f = line.split(" ");
                 if (f.length != 4 || f[0].length() != 1 || !f[3].equals(";")) {
-                    continue; // READY, or the last line, cut short by the kill ("C 0 10" of "C 0 1024 ;")
+                    continue; // READY, or the last line, cut short by the kill ("C 0 10" of "C 0
+                    // 1024 ;")
                 }
                 int pid = Integer.parseInt(f[1]);
                 int seq = Integer.parseInt(f[2]);
@@ -67,15 +68,23 @@ class CrashRecoveryTest {
                         acks++;
                     }
                     case "H" -> {
-                        assertThat(consumed.contains(key)).as("round %d: event %d/%d handed out again after its ack "
-                                + "was persisted", round, pid, seq).isFalse();
+                        assertThat(consumed.contains(key))
+                                .as(
+                                        "round %d: event %d/%d handed out again after its ack "
+                                                + "was persisted",
+                                        round, pid, seq)
+                                .isFalse();
                         handed.add(key);
                     }
-                    case "C" -> assertThat(consumed.add(key)).as("persisted ack twice: %d/%d", pid, seq).isTrue();
+                    case "C" ->
+                            assertThat(consumed.add(key))
+                                    .as("persisted ack twice: %d/%d", pid, seq)
+                                    .isTrue();
                     default -> throw new AssertionError("unexpected line " + line);
                 }
             }
-            System.out.printf("[crash] round %d killed after %d lines (target %d), %d ack lines%n",
+            System.out.printf(
+                    "[crash] round %d killed after %d lines (target %d), %d ack lines%n",
                     round, lines.size(), killAfterLines, acks);
         }
 
@@ -99,11 +108,13 @@ class CrashRecoveryTest {
                 int seq = CrashChild.seqOf(e);
                 assertThat(pid % 10).as("a known producer").isLessThan(CrashChild.PRODUCERS);
                 assertThat(pid / 10).as("a known round").isLessThan(ROUNDS);
-                assertThat(e.value()).as("nothing invented: payload of %d/%d", pid, seq)
+                assertThat(e.value())
+                        .as("nothing invented: payload of %d/%d", pid, seq)
                         .isEqualTo(CrashChild.value(pid, seq));
                 assertThat(seen.add(key(pid, seq))).as("drained twice: %d/%d", pid, seq).isTrue();
-                assertThat(consumed.contains(key(pid, seq))).as("persisted consumer ack, yet delivered again: %d/%d",
-                        pid, seq).isFalse();
+                assertThat(consumed.contains(key(pid, seq)))
+                        .as("persisted consumer ack, yet delivered again: %d/%d", pid, seq)
+                        .isFalse();
                 Integer prev = last.put(pid, seq);
                 if (prev != null) {
                     assertThat(seq).as("order of producer %d", pid).isGreaterThan(prev);
@@ -114,11 +125,15 @@ class CrashRecoveryTest {
                 for (int seq = 0; seq <= m.getValue(); seq++) {
                     long key = key(m.getKey(), seq);
                     assertThat(seen.contains(key) || handed.contains(key))
-                            .as("acked event %d/%d is neither on disk nor was handed out", m.getKey(), seq).isTrue();
+                            .as(
+                                    "acked event %d/%d is neither on disk nor was handed out",
+                                    m.getKey(), seq)
+                            .isTrue();
                     checked++;
                 }
             }
-            System.out.printf("[crash] %d acked events checked, %d drained after the last crash, %d consumed before%n",
+            System.out.printf(
+                    "[crash] %d acked events checked, %d drained after the last crash, %d consumed before%n",
                     checked, drained.size(), consumed.size());
             assertThat(checked).as("the children acked something").isPositive();
         }
@@ -128,12 +143,15 @@ class CrashRecoveryTest {
     void directoryHeldByAnotherProcess_isRefusedWithAClearError() throws Exception {
         Process child = start(0, 1, true);
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(
+                            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String first = out.readLine();
             assertThat(first).as("child started").startsWith("READY");
             assertThatThrownBy(() -> DiskBroker.create(CrashChild.settings(dir)))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("in use by another process").hasMessageContaining(dir.toString());
+                    .hasMessageContaining("in use by another process")
+                    .hasMessageContaining(dir.toString());
         } finally {
             child.destroyForcibly();
             assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -147,22 +165,33 @@ class CrashRecoveryTest {
         Process child = start(round, seed, false);
         List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger count = new AtomicInteger();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                    count.incrementAndGet();
-                }
-            } catch (IOException e) {
-                lines.add("IOERROR " + e);
-            }
-        }, "child-stdout");
+        Thread reader =
+                new Thread(
+                        () -> {
+                            try (BufferedReader r =
+                                    new BufferedReader(
+                                            new InputStreamReader(
+                                                    child.getInputStream(),
+                                                    StandardCharsets.UTF_8))) {
+                                String line;
+                                while ((line = r.readLine()) != null) {
+                                    lines.add(line);
+                                    count.incrementAndGet();
+                                }
+                            } catch (IOException e) {
+                                lines.add("IOERROR " + e);
+                            }
+                        },
+                        "child-stdout");
         reader.start();
         try {
-            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> count.get() >= killAfterLines || !child.isAlive());
-            assertThat(child.isAlive()).as("child died by itself; its stderr is in " + dir.resolveSibling("child.err")).isTrue();
+            assertThat(child.isAlive())
+                    .as("child died by itself; its stderr is in " + dir.resolveSibling("child.err"))
+                    .isTrue();
         } finally {
             child.destroyForcibly(); // SIGKILL on Linux
             assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -178,12 +207,23 @@ class CrashRecoveryTest {
 
     private Process start(int round, long seed, boolean hold) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(Arrays.asList(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                CrashChild.class.getName(), dir.toString(), Long.toString(seed), Integer.toString(round)));
+        List<String> cmd =
+                new ArrayList<>(
+                        Arrays.asList(
+                                java,
+                                "-Xmx256m",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                CrashChild.class.getName(),
+                                dir.toString(),
+                                Long.toString(seed),
+                                Integer.toString(round)));
         if (hold) {
             cmd.add("hold");
         }
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolveSibling("child.err").toFile()))
+        return new ProcessBuilder(cmd)
+                .redirectError(
+                        ProcessBuilder.Redirect.appendTo(dir.resolveSibling("child.err").toFile()))
                 .start();
     }
 

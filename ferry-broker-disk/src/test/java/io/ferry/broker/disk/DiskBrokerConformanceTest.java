@@ -13,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the conformance suite against {@link DiskBroker}, with fsync on and small segments. */
 class DiskBrokerConformanceTest extends BrokerConformanceSuite {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
     private final Map<Broker, Path> dirs = new IdentityHashMap<>();
 
     @Override
@@ -47,7 +46,10 @@ class DiskBrokerConformanceTest extends BrokerConformanceSuite {
     private static DiskBrokerSettings settings(Path dir, BrokerSpec spec) {
         return DiskBrokerSettings.defaults(dir)
                 .withCapacityEvents(spec.capacityEvents())
-                .withCapacityBytes(spec.hasByteLimit() ? spec.capacityBytes() : DiskBrokerSettings.DEFAULT_CAPACITY_BYTES)
+                .withCapacityBytes(
+                        spec.hasByteLimit()
+                                ? spec.capacityBytes()
+                                : DiskBrokerSettings.DEFAULT_CAPACITY_BYTES)
                 .withSegmentBytes(256 << 10)
                 .withFlush(spec.flushMinEvents(), spec.flushTimeout());
     }

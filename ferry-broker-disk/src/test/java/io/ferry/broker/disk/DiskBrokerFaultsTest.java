@@ -45,15 +45,16 @@ import org.junit.jupiter.api.io.TempDir;
 class DiskBrokerFaultsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private final FaultyChannels channels = new FaultyChannels();
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "faults-test");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService pool =
+            Executors.newCachedThreadPool(
+                    r -> {
+                        Thread t = new Thread(r, "faults-test");
+                        t.setDaemon(true);
+                        return t;
+                    });
 
     @AfterEach
     void stopPool() {
@@ -83,30 +84,37 @@ class DiskBrokerFaultsTest {
         throw new AssertionError("expected a failure");
     }
 
-    // ---- finding 1: a skip frame never names an event still queued ------------------------------------
+    // ---- finding 1: a skip frame never names an event still queued
+    // ------------------------------------
 
     @Test
-    void cancelWhileTheQueueIsLongerThanAGroup_writesNoSkipAheadOfItsEvent_ackedEventsAfterRestartAreDelivered()
-            throws Exception {
+    void
+            cancelWhileTheQueueIsLongerThanAGroup_writesNoSkipAheadOfItsEvent_ackedEventsAfterRestartAreDelivered()
+                    throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger segmentWrites = new AtomicInteger();
         AckRecorder dropped = new AckRecorder();
-        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withGroupCommit(2, Duration.ZERO), channels)) {
+        try (DiskBroker b =
+                DiskBroker.open(
+                        Eventer.NONE, settings().withGroupCommit(2, Duration.ZERO), channels)) {
             Producer p = b.producer(dropped.config(true));
-            channels.beforeSegmentWrite = path -> {
-                int n = segmentWrites.incrementAndGet();
-                if (n == 1) {
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                } else if (n >= 3) {
-                    throw new IOException("No space left on device"); // the "crash": nothing more reaches the disk
-                }
-            };
+            channels.beforeSegmentWrite =
+                    path -> {
+                        int n = segmentWrites.incrementAndGet();
+                        if (n == 1) {
+                            held.countDown();
+                            try {
+                                release.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        } else if (n >= 3) {
+                            throw new IOException(
+                                    "No space left on device"); // the "crash": nothing more reaches
+                            // the disk
+                        }
+                    };
             assertThat(p.publish(TestEvents.event(0, 0, 100))).isTrue();
             assertThat(held.await(10, TimeUnit.SECONDS)).as("the writer writes event 0").isTrue();
             for (int i = 1; i < 6; i++) {
@@ -125,7 +133,9 @@ class DiskBrokerFaultsTest {
                 assertThat(p.publish(TestEvents.event(1, i, 100))).isTrue();
             }
             Awaitility.await().atMost(WAIT).until(() -> acks.acked() == 5);
-            assertThat(drainBounded(again, 5)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 5));
+            assertThat(drainBounded(again, 5))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, 5));
         }
     }
 
@@ -135,7 +145,9 @@ class DiskBrokerFaultsTest {
         DiskCore core = new DiskCore(s.capacityBytes(), s.capacityEvents());
         SegmentAppender a = new SegmentAppender(core, ChannelFactory.DEFAULT, s, 0);
         a.roll(0, 0);
-        Event[] events = {TestEvents.event(0, 0, 50), TestEvents.event(0, 1, 50), TestEvents.event(0, 2, 50)};
+        Event[] events = {
+            TestEvents.event(0, 0, 50), TestEvents.event(0, 1, 50), TestEvents.event(0, 2, 50)
+        };
         List<long[]> skips = new ArrayList<>();
         for (long seq = 0; seq < 6; seq++) {
             skips.add(new long[] {seq, events[0].sizeBytes()});
@@ -151,18 +163,27 @@ class DiskBrokerFaultsTest {
                 assertThat(p.publish(TestEvents.event(0, i, 50))).isTrue();
             }
             Awaitility.await().atMost(WAIT).until(() -> acks.acked() == 5);
-            assertThat(drainBounded(b, 6)).extracting(TestEvents::seqOf).containsExactly(0, 3, 4, 5, 6, 7);
+            assertThat(drainBounded(b, 6))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactly(0, 3, 4, 5, 6, 7);
         }
     }
 
-    // ---- finding 2: a disk filled by the broker's own segments recovers once consumers ack -----------
+    // ---- finding 2: a disk filled by the broker's own segments recovers once consumers ack
+    // -----------
 
     @Test
     void diskFilledByTheBrokersOwnSegments_recoversOnceConsumersAck() throws Exception {
         AckRecorder acks = new AckRecorder();
         int total = 300;
-        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withCapacityEvents(total).withSegmentBytes(8 << 10)
-                .withGroupCommit(10, Duration.ZERO), channels)) {
+        try (DiskBroker b =
+                DiskBroker.open(
+                        Eventer.NONE,
+                        settings()
+                                .withCapacityEvents(total)
+                                .withSegmentBytes(8 << 10)
+                                .withGroupCommit(10, Duration.ZERO),
+                        channels)) {
             channels.quotaBytes = 40 << 10;
             Producer p = b.producer(acks.config(false));
             for (int i = 0; i < total; i++) {
@@ -170,15 +191,19 @@ class DiskBrokerFaultsTest {
             }
             Awaitility.await().atMost(WAIT).until(() -> b.diskStats().writeErrors() > 0);
             assertThat(acks.acked()).as("the segments filled the disk").isLessThan(total);
-            assertThat(drainBounded(b, total)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, total));
+            assertThat(drainBounded(b, total))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, total));
             Awaitility.await().atMost(WAIT).until(() -> acks.acked() == total);
         }
     }
 
-    // ---- finding 3: a failed read loses nothing -----------------------------------------------------
+    // ---- finding 3: a failed read loses nothing
+    // -----------------------------------------------------
 
     private DiskBroker openWithTwoSegmentsOfEvents(int events) throws Exception {
-        DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withSegmentBytes(8 << 10), channels);
+        DiskBroker b =
+                DiskBroker.open(Eventer.NONE, settings().withSegmentBytes(8 << 10), channels);
         AckRecorder acks = new AckRecorder();
         Producer p = b.producer(acks.config(false));
         for (int i = 0; i < events; i++) {
@@ -193,12 +218,13 @@ class DiskBrokerFaultsTest {
     private void failSecondSegmentOnce(IOException failure) {
         Set<Path> seen = Collections.synchronizedSet(new HashSet<>());
         AtomicBoolean fired = new AtomicBoolean();
-        channels.beforeSegmentRead = path -> {
-            seen.add(path);
-            if (seen.size() >= 2 && fired.compareAndSet(false, true)) {
-                throw failure;
-            }
-        };
+        channels.beforeSegmentRead =
+                path -> {
+                    seen.add(path);
+                    if (seen.size() >= 2 && fired.compareAndSet(false, true)) {
+                        throw failure;
+                    }
+                };
     }
 
     @Test
@@ -207,7 +233,9 @@ class DiskBrokerFaultsTest {
             failSecondSegmentOnce(new IOException("injected read error"));
             Consumer c = b.consumer();
             assertThatThrownBy(() -> c.get(0)).hasMessageContaining("reading segment");
-            assertThat(drainBounded(b, 200)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 200));
+            assertThat(drainBounded(b, 200))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, 200));
             assertThat(b.stats().bufferedEvents()).isZero();
         }
     }
@@ -218,31 +246,43 @@ class DiskBrokerFaultsTest {
             failSecondSegmentOnce(new ClosedByInterruptException());
             Consumer c = b.consumer();
             assertThatThrownBy(() -> c.get(0)).isInstanceOf(InterruptedException.class);
-            assertThat(drainBounded(b, 200)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 200));
+            assertThat(drainBounded(b, 200))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, 200));
         }
     }
 
-    // ---- finding 4: a dying writer fails the broker instead of hanging it --------------------------
+    // ---- finding 4: a dying writer fails the broker instead of hanging it
+    // --------------------------
 
     @Test
     void writerThreadDying_failsPublishAndGet_insteadOfHanging() throws Exception {
-        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withCapacityEvents(5), channels)) {
+        try (DiskBroker b =
+                DiskBroker.open(Eventer.NONE, settings().withCapacityEvents(5), channels)) {
             Consumer c = b.consumer();
             Future<Batch> waiting = pool.submit(() -> c.get(0));
-            channels.beforeSegmentWrite = path -> {
-                throw new OutOfMemoryError("Direct buffer memory (injected)");
-            };
+            channels.beforeSegmentWrite =
+                    path -> {
+                        throw new OutOfMemoryError("Direct buffer memory (injected)");
+                    };
             Producer p = b.producer(new AckRecorder().config(false));
-            Future<?> publishing = pool.submit(() -> {
-                for (int i = 0; i < 10; i++) {
-                    p.publish(TestEvents.event(0, i, 100));
-                }
-                return null;
-            });
-            assertThat(catchFrom(publishing)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("writer").hasRootCauseInstanceOf(OutOfMemoryError.class);
-            assertThat(catchFrom(waiting)).isInstanceOf(IllegalStateException.class).hasMessageContaining("writer");
-            assertThatThrownBy(() -> p.tryPublish(TestEvents.event(0, 99, 100))).isInstanceOf(IllegalStateException.class);
+            Future<?> publishing =
+                    pool.submit(
+                            () -> {
+                                for (int i = 0; i < 10; i++) {
+                                    p.publish(TestEvents.event(0, i, 100));
+                                }
+                                return null;
+                            });
+            assertThat(catchFrom(publishing))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("writer")
+                    .hasRootCauseInstanceOf(OutOfMemoryError.class);
+            assertThat(catchFrom(waiting))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("writer");
+            assertThatThrownBy(() -> p.tryPublish(TestEvents.event(0, 99, 100)))
+                    .isInstanceOf(IllegalStateException.class);
         }
     }
 
@@ -250,7 +290,8 @@ class DiskBrokerFaultsTest {
     void frameSizes_nearTheIntLimit_neitherOverflowTheBufferNorPassTheMaximum() {
         assertThat(SegmentAppender.bufferCapacity(100, 4 << 20)).isEqualTo(4 << 20);
         assertThat(SegmentAppender.bufferCapacity((4 << 20) + 1, 4 << 20)).isEqualTo(8 << 20);
-        assertThat(SegmentAppender.bufferCapacity(1 << 30, 4 << 20)).isGreaterThanOrEqualTo(1 << 30);
+        assertThat(SegmentAppender.bufferCapacity(1 << 30, 4 << 20))
+                .isGreaterThanOrEqualTo(1 << 30);
         assertThat(SegmentAppender.bufferCapacity(FrameDescriptor.MAX_FRAME_BYTES, 4 << 20))
                 .isGreaterThanOrEqualTo(FrameDescriptor.MAX_FRAME_BYTES);
         assertThat(DiskProducer.frameTooLarge(FrameDescriptor.MAX_FRAME_BYTES + 1L, 5))
@@ -258,7 +299,8 @@ class DiskBrokerFaultsTest {
         assertThat(DiskProducer.frameTooLarge(FrameDescriptor.MAX_FRAME_BYTES, 5)).isNull();
     }
 
-    // ---- finding 5: closing a consumer waiting for the read lock unblocks it -----------------------
+    // ---- finding 5: closing a consumer waiting for the read lock unblocks it
+    // -----------------------
 
     @Test
     void closingAConsumerWaitingForTheReadLock_unblocksItsGet() throws Exception {
@@ -268,12 +310,20 @@ class DiskBrokerFaultsTest {
             Awaitility.await().atMost(WAIT).until(b.readLock::isLocked);
             Consumer second = b.consumer();
             AtomicReferenceThread t = new AtomicReferenceThread();
-            Future<Batch> waiting = pool.submit(() -> {
-                t.thread = Thread.currentThread();
-                return second.get(0);
-            });
-            Awaitility.await().atMost(WAIT).until(() -> t.thread != null
-                    && (t.thread.getState() == Thread.State.WAITING || t.thread.getState() == Thread.State.TIMED_WAITING));
+            Future<Batch> waiting =
+                    pool.submit(
+                            () -> {
+                                t.thread = Thread.currentThread();
+                                return second.get(0);
+                            });
+            Awaitility.await()
+                    .atMost(WAIT)
+                    .until(
+                            () ->
+                                    t.thread != null
+                                            && (t.thread.getState() == Thread.State.WAITING
+                                                    || t.thread.getState()
+                                                            == Thread.State.TIMED_WAITING));
             second.close();
             assertThat(catchFrom(waiting)).isInstanceOf(BrokerClosedException.class);
             assertThat(holding).isNotDone();
@@ -284,7 +334,8 @@ class DiskBrokerFaultsTest {
         volatile Thread thread;
     }
 
-    // ---- finding 8: close() from an ack listener keeps the directory until the writer stops -------
+    // ---- finding 8: close() from an ack listener keeps the directory until the writer stops
+    // -------
 
     @Test
     void closeFromAnAckListener_keepsTheDirectoryLockedUntilTheWriterStops() throws Exception {
@@ -294,54 +345,70 @@ class DiskBrokerFaultsTest {
         AtomicBoolean once = new AtomicBoolean();
         DiskBroker b = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT);
         broker.set(b);
-        Producer p = b.producer(ProducerConfig.withAcks(n -> {
-            if (once.compareAndSet(false, true)) {
-                broker.get().close();
-                try {
-                    DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT).close();
-                    secondOpen.set(new AssertionError("a second broker opened the directory while the writer runs"));
-                } catch (RuntimeException e) {
-                    secondOpen.set(e);
-                }
-                listenerDone.countDown();
-            }
-        }));
+        Producer p =
+                b.producer(
+                        ProducerConfig.withAcks(
+                                n -> {
+                                    if (once.compareAndSet(false, true)) {
+                                        broker.get().close();
+                                        try {
+                                            DiskBroker.open(
+                                                            Eventer.NONE,
+                                                            settings(),
+                                                            ChannelFactory.DEFAULT)
+                                                    .close();
+                                            secondOpen.set(
+                                                    new AssertionError(
+                                                            "a second broker opened the directory while the writer runs"));
+                                        } catch (RuntimeException e) {
+                                            secondOpen.set(e);
+                                        }
+                                        listenerDone.countDown();
+                                    }
+                                }));
         assertThat(p.publish(TestEvents.event(0, 0, 100))).isTrue();
         assertThat(listenerDone.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(secondOpen.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("already open");
+        assertThat(secondOpen.get())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already open");
         b.close(); // waits for the writer, which released the directory
         try (DiskBroker again = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT)) {
             assertThat(drainBounded(again, 1)).extracting(TestEvents::seqOf).containsExactly(0);
         }
     }
 
-    // ---- finding 6: giving up on close leaves no sequence gap -------------------------------------
+    // ---- finding 6: giving up on close leaves no sequence gap
+    // -------------------------------------
 
     @Test
-    void givingUpAGroupOnClose_dropsTheRestToo_soEveryAckedEventSurvivesTheRestart() throws Exception {
+    void givingUpAGroupOnClose_dropsTheRestToo_soEveryAckedEventSurvivesTheRestart()
+            throws Exception {
         AckRecorder acks = new AckRecorder();
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger failures = new AtomicInteger();
-        try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings().withGroupCommit(2, Duration.ZERO), channels)) {
+        try (DiskBroker b =
+                DiskBroker.open(
+                        Eventer.NONE, settings().withGroupCommit(2, Duration.ZERO), channels)) {
             Producer p = b.producer(acks.config(false));
             for (int i = 0; i < 10; i++) {
                 assertThat(p.publish(TestEvents.event(0, i, 100))).isTrue();
             }
             Awaitility.await().atMost(WAIT).until(() -> acks.acked() == 10);
-            channels.beforeSegmentWrite = path -> {
-                if (failures.get() == 0) {
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                if (failures.incrementAndGet() <= 3) {
-                    throw new IOException("No space left on device");
-                }
-            };
+            channels.beforeSegmentWrite =
+                    path -> {
+                        if (failures.get() == 0) {
+                            held.countDown();
+                            try {
+                                release.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        if (failures.incrementAndGet() <= 3) {
+                            throw new IOException("No space left on device");
+                        }
+                    };
             for (int i = 10; i < 16; i++) {
                 assertThat(p.publish(TestEvents.event(0, i, 100))).isTrue();
             }
@@ -357,31 +424,46 @@ class DiskBrokerFaultsTest {
         try (DiskBroker again = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT)) {
             assertThat(again.recoveryReport().clean()).as("%s", again.recoveryReport()).isTrue();
             assertThat(again.recoveryReport().eventsRecovered()).isEqualTo(acked);
-            assertThat(drainBounded(again, (int) acked)).extracting(TestEvents::seqOf)
+            assertThat(drainBounded(again, (int) acked))
+                    .extracting(TestEvents::seqOf)
                     .containsExactlyElementsOf(range(0, (int) acked));
         }
     }
 
-    // ---- finding 7: a failed start leaks no channel ------------------------------------------------
+    // ---- finding 7: a failed start leaks no channel
+    // ------------------------------------------------
 
     @Test
     void failedStart_closesEveryChannelItOpened() {
-        channels.beforeOpen = path -> {
-            if (path.getFileName().toString().equals(CheckpointDescriptor.TEMP_FILE)) {
-                throw new IOException("injected: cannot create the checkpoint");
-            }
-        };
+        channels.beforeOpen =
+                path -> {
+                    if (path.getFileName().toString().equals(CheckpointDescriptor.TEMP_FILE)) {
+                        throw new IOException("injected: cannot create the checkpoint");
+                    }
+                };
         assertThatThrownBy(() -> DiskBroker.open(Eventer.NONE, settings(), channels))
                 .hasMessageContaining("cannot create the checkpoint");
         assertThat(channels.openChannels.get()).isZero();
         channels.beforeOpen = null;
         DiskBrokerSettings s = settings();
-        DiskBrokerSettings noThreads = new DiskBrokerSettings(s.directory(), s.capacityBytes(), s.capacityEvents(),
-                s.segmentBytes(), s.fsync(), s.groupCommitMaxEvents(), s.groupCommitInterval(), s.checkpointInterval(),
-                s.flushMinEvents(), s.flushTimeout(), s.nanoClock(), r -> {
-                    throw new IllegalStateException("injected: no threads");
-                });
-        assertThatThrownBy(() -> DiskBroker.open(Eventer.NONE, noThreads, channels)).hasMessageContaining("no threads");
+        DiskBrokerSettings noThreads =
+                new DiskBrokerSettings(
+                        s.directory(),
+                        s.capacityBytes(),
+                        s.capacityEvents(),
+                        s.segmentBytes(),
+                        s.fsync(),
+                        s.groupCommitMaxEvents(),
+                        s.groupCommitInterval(),
+                        s.checkpointInterval(),
+                        s.flushMinEvents(),
+                        s.flushTimeout(),
+                        s.nanoClock(),
+                        r -> {
+                            throw new IllegalStateException("injected: no threads");
+                        });
+        assertThatThrownBy(() -> DiskBroker.open(Eventer.NONE, noThreads, channels))
+                .hasMessageContaining("no threads");
         assertThat(channels.openChannels.get()).isZero();
         try (DiskBroker b = DiskBroker.open(Eventer.NONE, settings(), channels)) {
             assertThat(b.recoveryReport().clean()).isTrue();

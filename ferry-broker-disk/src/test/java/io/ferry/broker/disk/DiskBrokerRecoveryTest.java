@@ -29,12 +29,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Restart, torn writes and corruption of segments and checkpoint, segment deletion, counters. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DiskBrokerRecoveryTest {
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private DiskBroker open(long segmentBytes) {
-        return DiskBroker.create(DiskBrokerSettings.defaults(dir).withSegmentBytes(segmentBytes)
-                .withCheckpointInterval(Duration.ZERO));
+        return DiskBroker.create(
+                DiskBrokerSettings.defaults(dir)
+                        .withSegmentBytes(segmentBytes)
+                        .withCheckpointInterval(Duration.ZERO));
     }
 
     /** Publishes events [from, to) of producer 0 and waits until all are acked (durable). */
@@ -63,7 +64,8 @@ class DiskBrokerRecoveryTest {
     }
 
     private static void flipByte(Path file, long at) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+                FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
             ch.read(b, at);
             b.put(0, (byte) (b.get(0) ^ 0x5A)).position(0);
@@ -72,7 +74,8 @@ class DiskBrokerRecoveryTest {
     }
 
     @Test
-    void restart_keepsUnackedEventsInOrder_acrossSegments_andDeletesAckedSegments() throws Exception {
+    void restart_keepsUnackedEventsInOrder_acrossSegments_andDeletesAckedSegments()
+            throws Exception {
         try (DiskBroker b = open(8 << 10)) {
             publishDurably(b, 0, 500);
             int segmentsBefore = b.diskStats().segments();
@@ -84,14 +87,20 @@ class DiskBrokerRecoveryTest {
                 taken += batch.size();
                 batch.ack();
             }
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.diskStats().checkpointSeq() == 300);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> b.diskStats().checkpointSeq() == 300);
             DiskStats s = b.diskStats();
             assertThat(s.segments()).as("acked segments deleted").isLessThan(segmentsBefore);
             assertThat(s.eventsOnDisk()).isEqualTo(200);
             assertThat(s.fsyncs()).isPositive();
             assertThat(s.fsyncedEvents()).isEqualTo(500);
-            assertThat(s.bytesOnDisk()).isEqualTo(Recovery.segmentIds(dir).stream()
-                    .mapToLong(id -> SegmentDescriptor.path(dir, id).toFile().length()).sum());
+            assertThat(s.bytesOnDisk())
+                    .isEqualTo(
+                            Recovery.segmentIds(dir).stream()
+                                    .mapToLong(
+                                            id -> SegmentDescriptor.path(dir, id).toFile().length())
+                                    .sum());
         }
         try (DiskBroker b = open(8 << 10)) {
             RecoveryReport r = b.recoveryReport();
@@ -99,7 +108,9 @@ class DiskBrokerRecoveryTest {
             assertThat(r.checkpointValid()).isTrue();
             assertThat(r.eventsRecovered()).isEqualTo(200);
             assertThat(b.stats().bufferedEvents()).isEqualTo(200);
-            assertThat(drain(b, 200)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(300, 500));
+            assertThat(drain(b, 200))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(300, 500));
         }
     }
 
@@ -119,12 +130,16 @@ class DiskBrokerRecoveryTest {
             assertThat(r.bytesTruncated()).isPositive();
             assertThat(r.eventsRecovered()).isEqualTo(99);
             assertThat(Files.size(seg)).isEqualTo(size - 10 - r.bytesTruncated());
-            assertThat(drain(b, 99)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 99));
+            assertThat(drain(b, 99))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, 99));
             publishDurably(b, 100, 110);
         }
         try (DiskBroker b = open(1 << 20)) {
             assertThat(b.recoveryReport().clean()).as("the truncated tail stays fixed").isTrue();
-            assertThat(drain(b, 10)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(100, 110));
+            assertThat(drain(b, 10))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(100, 110));
         }
     }
 
@@ -139,27 +154,38 @@ class DiskBrokerRecoveryTest {
             RecoveryReport r = b.recoveryReport();
             assertThat(r.framesTruncated()).isEqualTo(1);
             assertThat(r.eventsRecovered()).isEqualTo(99);
-            assertThat(drain(b, 99)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 99));
+            assertThat(drain(b, 99))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, 99));
         }
     }
 
     @Test
-    void corruptFrameInAnEarlierSegment_losesOnlyThatSegmentsRest_keepsLaterSegments() throws Exception {
+    void corruptFrameInAnEarlierSegment_losesOnlyThatSegmentsRest_keepsLaterSegments()
+            throws Exception {
         long firstSeqOfSecond;
         try (DiskBroker b = open(8 << 10)) {
             publishDurably(b, 0, 300);
         }
         List<Long> ids = Recovery.segmentIds(dir);
         assertThat(ids.size()).isGreaterThan(3);
-        try (FileChannel ch = FileChannel.open(SegmentDescriptor.path(dir, ids.get(1)), StandardOpenOption.READ)) {
+        try (FileChannel ch =
+                FileChannel.open(
+                        SegmentDescriptor.path(dir, ids.get(1)), StandardOpenOption.READ)) {
             ByteBuffer h = ByteBuffer.allocate(SegmentDescriptor.HEADER_LENGTH);
             ch.read(h, 0);
             firstSeqOfSecond = h.getLong(SegmentDescriptor.FIRST_SEQ_OFFSET);
         }
         // Corrupt the sequence of the third frame of the first segment.
-        long thirdFrame = SegmentDescriptor.HEADER_LENGTH + 2L * (FrameDescriptor.HEADER_LENGTH
-                + new EventCodec().payloadLength(TestEvents.event(0, 0, 100)));
-        flipByte(SegmentDescriptor.path(dir, ids.get(0)), thirdFrame + FrameDescriptor.SEQ_OFFSET + 7);
+        long thirdFrame =
+                SegmentDescriptor.HEADER_LENGTH
+                        + 2L
+                                * (FrameDescriptor.HEADER_LENGTH
+                                        + new EventCodec()
+                                                .payloadLength(TestEvents.event(0, 0, 100)));
+        flipByte(
+                SegmentDescriptor.path(dir, ids.get(0)),
+                thirdFrame + FrameDescriptor.SEQ_OFFSET + 7);
         try (DiskBroker b = open(8 << 10)) {
             RecoveryReport r = b.recoveryReport();
             assertThat(r.corruptSegments()).isEqualTo(1);
@@ -167,13 +193,16 @@ class DiskBrokerRecoveryTest {
             assertThat(r.eventsRecovered()).isEqualTo(300 - (firstSeqOfSecond - 2));
             List<Integer> expected = new java.util.ArrayList<>(range(0, 2));
             expected.addAll(range((int) firstSeqOfSecond, 300));
-            assertThat(drain(b, expected.size())).extracting(TestEvents::seqOf).containsExactlyElementsOf(expected);
+            assertThat(drain(b, expected.size()))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(expected);
         }
     }
 
     @ParameterizedTest(name = "checkpoint {0}")
     @ValueSource(strings = {"flipped", "truncated", "empty"})
-    void corruptCheckpoint_fallsBackToTheOldestSegment_redeliveringRatherThanLosing(String damage) throws Exception {
+    void corruptCheckpoint_fallsBackToTheOldestSegment_redeliveringRatherThanLosing(String damage)
+            throws Exception {
         try (DiskBroker b = open(1 << 20)) {
             publishDurably(b, 0, 200);
             Consumer c = b.consumer();
@@ -188,14 +217,19 @@ class DiskBrokerRecoveryTest {
         assertThat(CheckpointDescriptor.decode(Files.readAllBytes(cp)).seq()).isEqualTo(150);
         switch (damage) {
             case "flipped" -> flipByte(cp, CheckpointDescriptor.SEQ_OFFSET + 7);
-            case "truncated" -> Files.write(cp, java.util.Arrays.copyOf(Files.readAllBytes(cp), 20));
+            case "truncated" ->
+                    Files.write(cp, java.util.Arrays.copyOf(Files.readAllBytes(cp), 20));
             default -> Files.write(cp, new byte[0]);
         }
         try (DiskBroker b = open(1 << 20)) {
             RecoveryReport r = b.recoveryReport();
             assertThat(r.checkpointValid()).isFalse();
-            assertThat(r.eventsRecovered()).as("every event still on disk, acked or not").isEqualTo(200);
-            assertThat(drain(b, 200)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 200));
+            assertThat(r.eventsRecovered())
+                    .as("every event still on disk, acked or not")
+                    .isEqualTo(200);
+            assertThat(drain(b, 200))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, 200));
         }
     }
 
@@ -208,8 +242,10 @@ class DiskBrokerRecoveryTest {
         try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(4).putInt(0, 2), SegmentDescriptor.VERSION_OFFSET);
         }
-        assertThatThrownBy(() -> open(1 << 20)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("format version 2").hasMessageContaining("reads version 1");
+        assertThatThrownBy(() -> open(1 << 20))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("format version 2")
+                .hasMessageContaining("reads version 1");
         assertThat(seg).exists();
     }
 
@@ -221,8 +257,12 @@ class DiskBrokerRecoveryTest {
             Batch batch = c.get(100);
             batch.ack();
             int n = batch.size();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.diskStats().checkpointSeq() == n);
-            CheckpointDescriptor.Position p = CheckpointDescriptor.decode(Files.readAllBytes(dir.resolve(CheckpointDescriptor.FILE)));
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> b.diskStats().checkpointSeq() == n);
+            CheckpointDescriptor.Position p =
+                    CheckpointDescriptor.decode(
+                            Files.readAllBytes(dir.resolve(CheckpointDescriptor.FILE)));
             assertThat(p.seq()).isEqualTo(n);
             Path seg = SegmentDescriptor.path(dir, p.segmentId());
             assertThat(!Files.exists(seg) || p.offset() <= Files.size(seg)).isTrue();
@@ -230,7 +270,8 @@ class DiskBrokerRecoveryTest {
     }
 
     @Test
-    void cancelWithDropOnCancel_afterTheEventsWereWritten_doesNotRedeliverThemAfterRestart() throws Exception {
+    void cancelWithDropOnCancel_afterTheEventsWereWritten_doesNotRedeliverThemAfterRestart()
+            throws Exception {
         AckRecorder rec = new AckRecorder();
         try (DiskBroker b = open(1 << 20)) {
             publishDurably(b, 0, 5);
@@ -238,8 +279,12 @@ class DiskBrokerRecoveryTest {
             for (int i = 0; i < 10; i++) {
                 assertThat(p.publish(TestEvents.event(1, i, 100))).isTrue();
             }
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.diskStats().fsyncedEvents() == 15);
-            assertThat(rec.acked()).as("a dropOnCancel producer is acked once its event is handed out").isZero();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> b.diskStats().fsyncedEvents() == 15);
+            assertThat(rec.acked())
+                    .as("a dropOnCancel producer is acked once its event is handed out")
+                    .isZero();
             assertThat(p.cancel()).isEqualTo(10);
             assertThat(rec.dropped()).hasSize(10);
         }
@@ -258,17 +303,22 @@ class DiskBrokerRecoveryTest {
             assertThat(b.diskStats().fsyncs()).isZero();
         }
         try (DiskBroker b = DiskBroker.create(s)) {
-            assertThat(drain(b, 50)).extracting(TestEvents::seqOf).containsExactlyElementsOf(range(0, 50));
+            assertThat(drain(b, 50))
+                    .extracting(TestEvents::seqOf)
+                    .containsExactlyElementsOf(range(0, 50));
         }
     }
 
     @Test
     void eventLargerThanTheByteCapacity_isRefusedNamingBothSizes() {
-        try (DiskBroker b = DiskBroker.create(DiskBrokerSettings.defaults(dir).withCapacityBytes(1000))) {
+        try (DiskBroker b =
+                DiskBroker.create(DiskBrokerSettings.defaults(dir).withCapacityBytes(1000))) {
             Producer p = b.producer(io.ferry.broker.ProducerConfig.DEFAULT);
             var e = TestEvents.event(0, 0, 5000);
-            assertThatThrownBy(() -> p.publish(e)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining(e.sizeBytes() + " bytes").hasMessageContaining("1000 bytes");
+            assertThatThrownBy(() -> p.publish(e))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(e.sizeBytes() + " bytes")
+                    .hasMessageContaining("1000 bytes");
             assertThatThrownBy(() -> p.tryPublish(e)).isInstanceOf(IllegalArgumentException.class);
         }
     }
@@ -276,8 +326,10 @@ class DiskBrokerRecoveryTest {
     @Test
     void secondBrokerOnTheSameDirectory_inThisProcess_isRefused() {
         try (DiskBroker b = open(1 << 20)) {
-            assertThatThrownBy(() -> open(1 << 20)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("already open").hasMessageContaining(dir.toString());
+            assertThatThrownBy(() -> open(1 << 20))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already open")
+                    .hasMessageContaining(dir.toString());
             assertThat(b.stats().publishedEvents()).isZero();
         }
     }
@@ -292,7 +344,9 @@ class DiskBrokerRecoveryTest {
             now[0] += 5_000_000_000L;
             assertThat(b.stats().oldestEventAgeNanos()).isEqualTo(5_000_000_000L);
             drain(b, 3);
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.stats().oldestEventAgeNanos() == 0);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> b.stats().oldestEventAgeNanos() == 0);
         }
         try (DiskBroker b = open(1 << 20)) {
             assertThat(b.diskStats().recovery().durationNanos()).isPositive();

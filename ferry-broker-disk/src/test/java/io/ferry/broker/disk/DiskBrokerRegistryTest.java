@@ -16,8 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DiskBrokerRegistryTest {
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void diskType_isDiscoveredWithServiceLoader() {
@@ -26,9 +25,28 @@ class DiskBrokerRegistryTest {
 
     @Test
     void load_readsEverySetting_andDeclaresDurableAcks() {
-        Map<String, Object> settings = Map.of("path", dir.toString(), "bytes", "64MiB", "events", 1000,
-                "segment.bytes", "1MiB", "fsync", "never", "fsync.max_events", 512, "fsync.interval", "2ms",
-                "checkpoint.interval", "1s", "flush.min_events", "8", "flush.timeout", "5ms");
+        Map<String, Object> settings =
+                Map.of(
+                        "path",
+                        dir.toString(),
+                        "bytes",
+                        "64MiB",
+                        "events",
+                        1000,
+                        "segment.bytes",
+                        "1MiB",
+                        "fsync",
+                        "never",
+                        "fsync.max_events",
+                        512,
+                        "fsync.interval",
+                        "2ms",
+                        "checkpoint.interval",
+                        "1s",
+                        "flush.min_events",
+                        "8",
+                        "flush.timeout",
+                        "5ms");
         try (Broker b = Brokers.load(Eventer.NONE, BrokerConfig.of("disk", settings))) {
             DiskBrokerSettings s = ((DiskBroker) b).settings();
             assertThat(s.directory()).isEqualTo(dir);
@@ -41,8 +59,10 @@ class DiskBrokerRegistryTest {
             assertThat(s.checkpointInterval()).isEqualTo(Duration.ofSeconds(1));
             assertThat(s.flushMinEvents()).isEqualTo(8);
             assertThat(s.flushTimeout()).hasMillis(5);
-            assertThat(b.capabilities()).contains(BrokerCapability.ACKS_ON_DURABLE_STORE,
-                    BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART);
+            assertThat(b.capabilities())
+                    .contains(
+                            BrokerCapability.ACKS_ON_DURABLE_STORE,
+                            BrokerCapability.KEEPS_EVENTS_ACROSS_RESTART);
             assertThat(b.bufferConfig().events()).isEqualTo(1000);
             assertThat(b.bufferConfig().bytes()).isEqualTo(64L << 20);
         }
@@ -51,13 +71,44 @@ class DiskBrokerRegistryTest {
     @Test
     void load_badMissingOrUnknownSetting_failsNamingIt() {
         assertThatThrownBy(() -> Brokers.load(Eventer.NONE, BrokerConfig.of("disk", Map.of())))
-                .isInstanceOf(BrokerConfigException.class).hasMessageContaining("'path' is required");
-        assertThatThrownBy(() -> Brokers.load(Eventer.NONE, BrokerConfig.of("disk", Map.of("path", dir.toString(), "fsync", "sometimes"))))
-                .isInstanceOf(BrokerConfigException.class).hasMessageContaining("'fsync' is 'sometimes'")
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("'path' is required");
+        assertThatThrownBy(
+                        () ->
+                                Brokers.load(
+                                        Eventer.NONE,
+                                        BrokerConfig.of(
+                                                "disk",
+                                                Map.of(
+                                                        "path",
+                                                        dir.toString(),
+                                                        "fsync",
+                                                        "sometimes"))))
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("'fsync' is 'sometimes'")
                 .hasMessageContaining("always or never");
-        assertThatThrownBy(() -> Brokers.load(Eventer.NONE, BrokerConfig.of("disk", Map.of("path", dir.toString(), "segment.bytes", 10))))
-                .isInstanceOf(BrokerConfigException.class).hasMessageContaining("segment.bytes");
-        assertThatThrownBy(() -> Brokers.load(Eventer.NONE, BrokerConfig.of("disk", Map.of("path", dir.toString(), "capacity", 10))))
-                .isInstanceOf(BrokerConfigException.class).hasMessageContaining("unknown setting").hasMessageContaining("capacity");
+        assertThatThrownBy(
+                        () ->
+                                Brokers.load(
+                                        Eventer.NONE,
+                                        BrokerConfig.of(
+                                                "disk",
+                                                Map.of(
+                                                        "path",
+                                                        dir.toString(),
+                                                        "segment.bytes",
+                                                        10))))
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("segment.bytes");
+        assertThatThrownBy(
+                        () ->
+                                Brokers.load(
+                                        Eventer.NONE,
+                                        BrokerConfig.of(
+                                                "disk",
+                                                Map.of("path", dir.toString(), "capacity", 10))))
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("unknown setting")
+                .hasMessageContaining("capacity");
     }
 }

@@ -22,17 +22,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FaultyChannels implements ChannelFactory {
     volatile boolean full;
+
     /** Called before every write of a segment file ({@code .seg}); may block or throw. */
     volatile Hook beforeSegmentWrite;
-    /** Called before every read of a segment file; a thrown ClosedByInterruptException closes the channel. */
+
+    /**
+     * Called before every read of a segment file; a thrown ClosedByInterruptException closes the
+     * channel.
+     */
     volatile Hook beforeSegmentRead;
+
     /** Called before a file is opened; may throw. */
     volatile Hook beforeOpen;
+
     /**
      * When at least 0: writes fail with "No space left on device" while the files of the directory
      * would then hold more than this many bytes (a disk the broker's own segments fill).
      */
     volatile long quotaBytes = -1;
+
     final AtomicInteger openChannels = new AtomicInteger();
 
     /** A test's fault injection point. */
@@ -99,7 +107,8 @@ final class FaultyChannels implements ChannelFactory {
             }
             long quota = quotaBytes;
             if (quota >= 0) {
-                long end = position < 0 ? d.position() + src.remaining() : position + src.remaining();
+                long end =
+                        position < 0 ? d.position() + src.remaining() : position + src.remaining();
                 if (directoryBytes(path.getParent()) + Math.max(0, end - d.size()) > quota) {
                     throw new IOException("No space left on device");
                 }
@@ -171,12 +180,14 @@ final class FaultyChannels implements ChannelFactory {
         }
 
         @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+        public long transferTo(long position, long count, WritableByteChannel target)
+                throws IOException {
             return d.transferTo(position, count, target);
         }
 
         @Override
-        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+        public long transferFrom(ReadableByteChannel src, long position, long count)
+                throws IOException {
             if (full) {
                 throw new IOException("No space left on device");
             }

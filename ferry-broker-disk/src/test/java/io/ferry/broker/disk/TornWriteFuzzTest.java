@@ -24,37 +24,45 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Randomized torn writes and bit flips in a segment: recovery keeps exactly the frames before the
- * damage, intact and in order, and says what it cut. Seed logged; replay with {@code -Dferry.seed=N}.
+ * damage, intact and in order, and says what it cut. Seed logged; replay with {@code
+ * -Dferry.seed=N}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TornWriteFuzzTest {
     private static final int EVENTS = 200;
     private static final int VALUE_BYTES = 60;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void randomTruncationOrFlip_recoversExactlyTheFramesBeforeTheDamage() throws Exception {
         Random rnd = Seeds.random("tornWriteFuzz");
-        int frame = FrameDescriptor.HEADER_LENGTH + new EventCodec().payloadLength(TestEvents.event(0, 0, VALUE_BYTES));
+        int frame =
+                FrameDescriptor.HEADER_LENGTH
+                        + new EventCodec().payloadLength(TestEvents.event(0, 0, VALUE_BYTES));
         for (int round = 0; round < 25; round++) {
             Path dir = Files.createTempDirectory(tmp, "fuzz");
-            DiskBrokerSettings settings = DiskBrokerSettings.defaults(dir).withSegmentBytes(1 << 20);
+            DiskBrokerSettings settings =
+                    DiskBrokerSettings.defaults(dir).withSegmentBytes(1 << 20);
             try (DiskBroker b = DiskBroker.create(settings)) {
                 AckRecorder acks = new AckRecorder();
                 Producer p = b.producer(acks.config(false));
                 for (int i = 0; i < EVENTS; i++) {
                     assertThat(p.publish(TestEvents.event(0, i, VALUE_BYTES))).isTrue();
                 }
-                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> acks.acked() == EVENTS);
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> acks.acked() == EVENTS);
             }
             Path seg = SegmentDescriptor.path(dir, 0);
             long size = Files.size(seg);
             assertThat(size).isEqualTo(SegmentDescriptor.HEADER_LENGTH + (long) EVENTS * frame);
-            long at = SegmentDescriptor.HEADER_LENGTH + (long) (rnd.nextDouble() * (size - SegmentDescriptor.HEADER_LENGTH));
+            long at =
+                    SegmentDescriptor.HEADER_LENGTH
+                            + (long) (rnd.nextDouble() * (size - SegmentDescriptor.HEADER_LENGTH));
             boolean flip = rnd.nextBoolean();
-            try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel ch =
+                    FileChannel.open(seg, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 if (flip) {
                     ByteBuffer one = ByteBuffer.allocate(1);
                     ch.read(one, at);
@@ -67,11 +75,15 @@ class TornWriteFuzzTest {
             int intact = (int) ((at - SegmentDescriptor.HEADER_LENGTH) / frame);
             try (DiskBroker b = DiskBroker.create(settings)) {
                 RecoveryReport r = b.recoveryReport();
-                assertThat(r.eventsRecovered()).as("round %d, %s at %d: %s", round, flip ? "flip" : "truncate", at, r)
+                assertThat(r.eventsRecovered())
+                        .as("round %d, %s at %d: %s", round, flip ? "flip" : "truncate", at, r)
                         .isEqualTo(intact);
                 boolean cutMidFrame = flip || (at - SegmentDescriptor.HEADER_LENGTH) % frame != 0;
-                assertThat(r.framesTruncated()).as("round %d: %s", round, r).isEqualTo(cutMidFrame ? 1 : 0);
-                assertThat(Files.size(seg)).isEqualTo(SegmentDescriptor.HEADER_LENGTH + (long) intact * frame);
+                assertThat(r.framesTruncated())
+                        .as("round %d: %s", round, r)
+                        .isEqualTo(cutMidFrame ? 1 : 0);
+                assertThat(Files.size(seg))
+                        .isEqualTo(SegmentDescriptor.HEADER_LENGTH + (long) intact * frame);
                 List<Event> events = drain(b, intact);
                 for (int i = 0; i < intact; i++) {
                     assertThat(events.get(i)).isEqualTo(TestEvents.event(0, i, VALUE_BYTES));

@@ -159,7 +159,8 @@ final class AckLoop implements Runnable {
             try {
                 eventer.onAck(acked);
             } catch (RuntimeException e) {
-                MemoryBroker.LOG.log(System.Logger.Level.WARNING, "eventer failed in onAck; acks go on", e);
+                MemoryBroker.LOG.log(
+                        System.Logger.Level.WARNING, "eventer failed in onAck; acks go on", e);
             }
         }
         for (int i = 0; i < touchedCount; i++) {
@@ -170,7 +171,8 @@ final class AckLoop implements Runnable {
             try {
                 p.ackListener.onAck(n);
             } catch (RuntimeException e) {
-                MemoryBroker.LOG.log(System.Logger.Level.WARNING, "producer ack listener failed; acks go on", e);
+                MemoryBroker.LOG.log(
+                        System.Logger.Level.WARNING, "producer ack listener failed; acks go on", e);
             }
         }
         // Volatile store, then read producersWaiting: the Dekker pair of MemoryProducer.awaitClaim.

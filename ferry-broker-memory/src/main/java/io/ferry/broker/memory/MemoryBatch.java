@@ -92,6 +92,13 @@ final class MemoryBatch extends AbstractList<Event> implements Batch, RandomAcce
 
     @Override
     public String toString() {
-        return "MemoryBatch{seq=[" + start + ", " + end + "), events=" + size + (acked ? ", acked" : "") + "}";
+        return "MemoryBatch{seq=["
+                + start
+                + ", "
+                + end
+                + "), events="
+                + size
+                + (acked ? ", acked" : "")
+                + "}";
     }
 }

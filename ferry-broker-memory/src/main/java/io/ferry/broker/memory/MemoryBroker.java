@@ -15,13 +15,13 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An in-memory broker bounded by events and optionally by bytes (type {@code memory}); every
- * public method is safe to call from any thread.
+ * An in-memory broker bounded by events and optionally by bytes (type {@code memory}); every public
+ * method is safe to call from any thread.
  *
  * <p>Producers claim slots of a ring with one CAS each, consumers take contiguous ranges of it as
  * zero-copy batches, and one ack thread per broker releases the acknowledged prefix in publish
- * order and calls the {@link Eventer} and the producers' ack listeners. Create one with
- * {@link #create(MemoryBrokerSettings)} or through the registry as type {@code memory}.
+ * order and calls the {@link Eventer} and the producers' ack listeners. Create one with {@link
+ * #create(MemoryBrokerSettings)} or through the registry as type {@code memory}.
  */
 public final class MemoryBroker implements Broker {
     /* Design notes
@@ -49,8 +49,13 @@ public final class MemoryBroker implements Broker {
 
     private MemoryBroker(Eventer eventer, MemoryBrokerSettings settings) {
         this.settings = settings;
-        this.ring = new Ring(settings.capacityEvents(), settings.capacityBytes(), settings.nanoClock());
-        this.ackLoop = new AckLoop(ring, Objects.requireNonNull(eventer, "eventer"), settings.clockTickNanos());
+        this.ring =
+                new Ring(settings.capacityEvents(), settings.capacityBytes(), settings.nanoClock());
+        this.ackLoop =
+                new AckLoop(
+                        ring,
+                        Objects.requireNonNull(eventer, "eventer"),
+                        settings.clockTickNanos());
         this.ackThread = settings.threadFactory().newThread(ackLoop);
         ackThread.setDaemon(true);
         ackThread.start();
@@ -110,7 +115,8 @@ public final class MemoryBroker implements Broker {
             if (ring.capacityBytes > 0) {
                 bytes = ring.reservedBytes.get();
             } else {
-                // No byte bound: producers keep no shared byte counter; sum the slots instead (O(buffered)).
+                // No byte bound: producers keep no shared byte counter; sum the slots instead
+                // (O(buffered)).
                 for (long s = released; s < claimed; s++) {
                     bytes += ring.sizes[(int) s & ring.mask];
                 }
@@ -119,8 +125,14 @@ public final class MemoryBroker implements Broker {
             long now = ring.nanoClock.getAsLong();
             age = ring.isPublished(released) ? Math.max(0, now - stamp) : 0;
         }
-        return new BrokerStats(claimed, ackLoop.ackedEvents(), dropped.get(), buffered, bytes,
-                outstandingBatches.get(), age);
+        return new BrokerStats(
+                claimed,
+                ackLoop.ackedEvents(),
+                dropped.get(),
+                buffered,
+                bytes,
+                outstandingBatches.get(),
+                age);
     }
 
     /** The settings this broker runs with. */
@@ -150,7 +162,10 @@ public final class MemoryBroker implements Broker {
         return removed.size();
     }
 
-    /** Removes one just-published event of a cancelled producer unless a consumer took it or it is gone. */
+    /**
+     * Removes one just-published event of a cancelled producer unless a consumer took it or it is
+     * gone.
+     */
     void dropIfUnread(long seq, MemoryProducer owner) {
         List<Event> removed = new ArrayList<>(1);
         ring.consumerLock.lock();
@@ -197,7 +212,7 @@ public final class MemoryBroker implements Broker {
             ackLoop.stop();
             if (Thread.currentThread() != ackThread) {
                 boolean interrupted = false;
-                for (;;) {
+                for (; ; ) {
                     try {
                         ackThread.join();
                         break;
@@ -213,7 +228,10 @@ public final class MemoryBroker implements Broker {
         }
     }
 
-    /** Reports every unreleased event in [from, end) as dropped; the closing thread, ack thread stopped. */
+    /**
+     * Reports every unreleased event in [from, end) as dropped; the closing thread, ack thread
+     * stopped.
+     */
     private void dropAll(long from, long end) {
         long count = 0;
         ring.consumerLock.lock();
@@ -234,13 +252,19 @@ public final class MemoryBroker implements Broker {
         }
         dropped.addAndGet(count);
         if (count > 0) {
-            LOG.log(System.Logger.Level.INFO, "memory broker closed with {0} events not acknowledged; reported them as dropped", count);
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "memory broker closed with {0} events not acknowledged; reported them as dropped",
+                    count);
         }
     }
 
     @Override
     public String toString() {
-        return "MemoryBroker{capacity=" + ring.capacity + " events"
-                + (ring.capacityBytes > 0 ? ", " + ring.capacityBytes + " bytes" : "") + "}";
+        return "MemoryBroker{capacity="
+                + ring.capacity
+                + " events"
+                + (ring.capacityBytes > 0 ? ", " + ring.capacityBytes + " bytes" : "")
+                + "}";
     }
 }

@@ -12,8 +12,7 @@ public final class MemoryBrokerFactory implements BrokerFactory {
     public static final String TYPE = "memory";
 
     /** For {@link java.util.ServiceLoader}. */
-    public MemoryBrokerFactory() {
-    }
+    public MemoryBrokerFactory() {}
 
     @Override
     public String type() {

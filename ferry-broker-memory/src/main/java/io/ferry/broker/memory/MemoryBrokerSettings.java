@@ -22,7 +22,8 @@ import java.util.function.LongSupplier;
  * @param capacityEvents the capacity in events, at least 1
  * @param capacityBytes the capacity in bytes, or {@code <= 0} for no byte bound
  * @param flushMinEvents the minimum events a {@code get} waits for (bounded by its maxEvents)
- * @param flushTimeout how long a {@code get} waits for {@code flushMinEvents} once one event is there
+ * @param flushTimeout how long a {@code get} waits for {@code flushMinEvents} once one event is
+ *     there
  * @param nanoClock the monotonic clock, in nanoseconds
  * @param clockTickNanos how often the ack thread refreshes the coarse clock stamping events
  * @param threadFactory makes the broker's ack thread
@@ -46,25 +47,36 @@ public record MemoryBrokerSettings(
     /** Validates the settings; messages name the registry setting. */
     public MemoryBrokerSettings {
         if (capacityEvents < 1 || capacityEvents > (1 << 30)) {
-            throw new IllegalArgumentException("setting 'events' must be between 1 and 2^30, was " + capacityEvents);
+            throw new IllegalArgumentException(
+                    "setting 'events' must be between 1 and 2^30, was " + capacityEvents);
         }
         if (flushMinEvents < 1) {
-            throw new IllegalArgumentException("setting 'flush.min_events' must be at least 1, was " + flushMinEvents);
+            throw new IllegalArgumentException(
+                    "setting 'flush.min_events' must be at least 1, was " + flushMinEvents);
         }
         Objects.requireNonNull(flushTimeout, "flushTimeout");
         if (flushTimeout.isNegative()) {
-            throw new IllegalArgumentException("setting 'flush.timeout' must not be negative, was " + flushTimeout);
+            throw new IllegalArgumentException(
+                    "setting 'flush.timeout' must not be negative, was " + flushTimeout);
         }
         Objects.requireNonNull(nanoClock, "nanoClock");
         Objects.requireNonNull(threadFactory, "threadFactory");
         if (clockTickNanos <= 0) {
-            throw new IllegalArgumentException("clockTickNanos must be positive, was " + clockTickNanos);
+            throw new IllegalArgumentException(
+                    "clockTickNanos must be positive, was " + clockTickNanos);
         }
     }
 
     /** The defaults: 65536 events, no byte bound, no flush wait, the system clock. */
     public static MemoryBrokerSettings defaults() {
-        return new MemoryBrokerSettings(DEFAULT_CAPACITY_EVENTS, 0, 1, Duration.ZERO, System::nanoTime, 1_000_000L, ACK_THREADS);
+        return new MemoryBrokerSettings(
+                DEFAULT_CAPACITY_EVENTS,
+                0,
+                1,
+                Duration.ZERO,
+                System::nanoTime,
+                1_000_000L,
+                ACK_THREADS);
     }
 
     /** Reads the registry settings of a {@code memory} broker; errors name the setting. */
@@ -72,27 +84,60 @@ public record MemoryBrokerSettings(
         MemoryBrokerSettings d = defaults();
         return d.withCapacityEvents(config.getInt("events", d.capacityEvents, 1, 1 << 30))
                 .withCapacityBytes(config.getBytes("bytes", 0, 0, Long.MAX_VALUE))
-                .withFlush(config.getInt("flush.min_events", 1, 1, 1 << 30),
-                        config.getDuration("flush.timeout", Duration.ZERO, Duration.ZERO, Duration.ofHours(1)));
+                .withFlush(
+                        config.getInt("flush.min_events", 1, 1, 1 << 30),
+                        config.getDuration(
+                                "flush.timeout",
+                                Duration.ZERO,
+                                Duration.ZERO,
+                                Duration.ofHours(1)));
     }
 
     /** These settings with another capacity in events. */
     public MemoryBrokerSettings withCapacityEvents(int events) {
-        return new MemoryBrokerSettings(events, capacityBytes, flushMinEvents, flushTimeout, nanoClock, clockTickNanos, threadFactory);
+        return new MemoryBrokerSettings(
+                events,
+                capacityBytes,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                clockTickNanos,
+                threadFactory);
     }
 
     /** These settings with another capacity in bytes ({@code <= 0}: none). */
     public MemoryBrokerSettings withCapacityBytes(long bytes) {
-        return new MemoryBrokerSettings(capacityEvents, bytes, flushMinEvents, flushTimeout, nanoClock, clockTickNanos, threadFactory);
+        return new MemoryBrokerSettings(
+                capacityEvents,
+                bytes,
+                flushMinEvents,
+                flushTimeout,
+                nanoClock,
+                clockTickNanos,
+                threadFactory);
     }
 
     /** These settings with other flush settings. */
     public MemoryBrokerSettings withFlush(int minEvents, Duration timeout) {
-        return new MemoryBrokerSettings(capacityEvents, capacityBytes, minEvents, timeout, nanoClock, clockTickNanos, threadFactory);
+        return new MemoryBrokerSettings(
+                capacityEvents,
+                capacityBytes,
+                minEvents,
+                timeout,
+                nanoClock,
+                clockTickNanos,
+                threadFactory);
     }
 
     /** These settings with another clock (tests use a fake one). */
     public MemoryBrokerSettings withNanoClock(LongSupplier clock) {
-        return new MemoryBrokerSettings(capacityEvents, capacityBytes, flushMinEvents, flushTimeout, clock, clockTickNanos, threadFactory);
+        return new MemoryBrokerSettings(
+                capacityEvents,
+                capacityBytes,
+                flushMinEvents,
+                flushTimeout,
+                clock,
+                clockTickNanos,
+                threadFactory);
     }
 }

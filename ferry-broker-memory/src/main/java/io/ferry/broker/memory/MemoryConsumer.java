@@ -6,8 +6,8 @@ import io.ferry.broker.Consumer;
 import io.ferry.broker.Event;
 
 /**
- * A consumer of a {@link MemoryBroker}: one thread at a time calls {@link #get(int)},
- * {@link #close()} may be called from any thread. Consumers of one broker take turns on the ring's
+ * A consumer of a {@link MemoryBroker}: one thread at a time calls {@link #get(int)}, {@link
+ * #close()} may be called from any thread. Consumers of one broker take turns on the ring's
  * consumer lock, once per batch.
  */
 final class MemoryConsumer implements Consumer {
@@ -43,7 +43,7 @@ final class MemoryConsumer implements Consumer {
         long deadline = 0;
         ring.consumerLock.lockInterruptibly();
         try {
-            for (;;) {
+            for (; ; ) {
                 ensureOpen();
                 // Re-read on every turn: waiting releases the lock and other consumers move `read`.
                 long from = ring.read;
@@ -84,7 +84,8 @@ final class MemoryConsumer implements Consumer {
             Thread.onSpinWait();
         }
         ring.wakeConsumerAt(from);
-        // Read claim (not the slot) after the volatile store: see Ring's wake-up notes. We have held
+        // Read claim (not the slot) after the volatile store: see Ring's wake-up notes. We have
+        // held
         // the lock since reading `from`, so a claim beyond it is this very slot, being written.
         if (ring.claimedBeyond(from)) {
             ring.wakeDone();
@@ -125,8 +126,8 @@ final class MemoryConsumer implements Consumer {
     }
 
     /**
-     * Hands out [from, end) as a batch, skipping tombstones; returns null when every event in it was
-     * removed (the range is then released at once). Under consumerLock.
+     * Hands out [from, end) as a batch, skipping tombstones; returns null when every event in it
+     * was removed (the range is then released at once). Under consumerLock.
      */
     private MemoryBatch take(long from, long end) {
         ring.read = end;
@@ -150,7 +151,11 @@ final class MemoryConsumer implements Consumer {
             return null;
         }
         broker.outstandingBatches.incrementAndGet();
-        return new MemoryBatch(broker, from, end, live == copy.length ? null : java.util.Arrays.copyOf(copy, live));
+        return new MemoryBatch(
+                broker,
+                from,
+                end,
+                live == copy.length ? null : java.util.Arrays.copyOf(copy, live));
     }
 
     private void ensureOpen() {

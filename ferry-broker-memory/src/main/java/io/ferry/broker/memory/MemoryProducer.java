@@ -85,21 +85,29 @@ final class MemoryProducer implements Producer {
     private void checkEvent(Event event) {
         Objects.requireNonNull(event, "event");
         if (ring.capacityBytes > 0 && event.sizeBytes() > ring.capacityBytes) {
-            throw new IllegalArgumentException("event of " + event.sizeBytes()
-                    + " bytes can never fit the memory broker's capacity of " + ring.capacityBytes + " bytes (setting 'bytes')");
+            throw new IllegalArgumentException(
+                    "event of "
+                            + event.sizeBytes()
+                            + " bytes can never fit the memory broker's capacity of "
+                            + ring.capacityBytes
+                            + " bytes (setting 'bytes')");
         }
     }
 
-    /** The slow path: waits on notFull until a claim succeeds, the producer is cancelled or the broker closed. */
+    /**
+     * The slow path: waits on notFull until a claim succeeds, the producer is cancelled or the
+     * broker closed.
+     */
     private long awaitClaim(int sizeBytes) throws InterruptedException {
         ring.producerLock.lockInterruptibly();
         try {
-            for (;;) {
+            for (; ; ) {
                 ring.producersWaiting = 1;
                 if (state != OPEN) {
                     return Ring.SHUT;
                 }
-                // Dekker with the ack thread: producersWaiting is set before tryClaim reads `released`.
+                // Dekker with the ack thread: producersWaiting is set before tryClaim reads
+                // `released`.
                 long seq = ring.tryClaim(this, sizeBytes);
                 if (seq != Ring.FULL) {
                     return seq;
@@ -114,7 +122,8 @@ final class MemoryProducer implements Producer {
     private void commit(long seq, Event event) {
         ring.write(seq, event, this);
         if (state != OPEN && dropOnCancel) {
-            // Raced a cancel: the cancel may not have seen this claim; remove it unless taken already.
+            // Raced a cancel: the cancel may not have seen this claim; remove it unless taken
+            // already.
             broker.dropIfUnread(seq, this);
         }
     }
@@ -135,7 +144,10 @@ final class MemoryProducer implements Producer {
             try {
                 dropListener.onDrop(event);
             } catch (RuntimeException e) {
-                MemoryBroker.LOG.log(System.Logger.Level.WARNING, "drop listener failed; the drop is still counted", e);
+                MemoryBroker.LOG.log(
+                        System.Logger.Level.WARNING,
+                        "drop listener failed; the drop is still counted",
+                        e);
             }
         }
     }

@@ -75,10 +75,15 @@ final class Ring {
     // Cursors, each on its own cache line.
     final Sequence claim = new Sequence(0);
     final Sequence released = new Sequence(0);
+
     /** Bytes reserved by accepted, unreleased events; used only when capacityBytes > 0. */
     final Sequence reservedBytes = new Sequence(0);
-    /** Coarse clock in nanos, or STALE; written by the ack thread and by producers finding it STALE. */
+
+    /**
+     * Coarse clock in nanos, or STALE; written by the ack thread and by producers finding it STALE.
+     */
     final Sequence clockNanos = new Sequence(STALE);
+
     /** The ack thread, once started. */
     volatile Thread ackThread;
 
@@ -87,12 +92,15 @@ final class Ring {
     final Condition notEmpty = consumerLock.newCondition();
     long read;
     long unreadTombstones;
+
     /**
      * The lowest sequence whose publication must wake the waiting consumers, or NO_WAITER; lowered
      * by consumers under consumerLock, reset by {@link #wakeConsumers}.
      */
     volatile long consumerWakeAt = NO_WAITER;
+
     static final long NO_WAITER = Long.MAX_VALUE;
+
     /** Consumers parked on notEmpty; guarded by consumerLock. */
     int waitingConsumers;
 
@@ -103,9 +111,13 @@ final class Ring {
 
     Ring(int capacity, long capacityBytes, LongSupplier nanoClock) {
         if (capacity < 1 || capacity > (1 << 30)) {
-            throw new IllegalArgumentException("capacity must be between 1 and 2^30 events, was " + capacity);
+            throw new IllegalArgumentException(
+                    "capacity must be between 1 and 2^30 events, was " + capacity);
         }
-        int size = Integer.highestOneBit(capacity) == capacity ? capacity : Integer.highestOneBit(capacity) << 1;
+        int size =
+                Integer.highestOneBit(capacity) == capacity
+                        ? capacity
+                        : Integer.highestOneBit(capacity) << 1;
         this.capacity = capacity;
         this.mask = size - 1;
         this.shift = Integer.numberOfTrailingZeros(size);
@@ -120,7 +132,8 @@ final class Ring {
         this.ackEnds = new long[size];
     }
 
-    // ---- producers -------------------------------------------------------------------------------
+    // ---- producers
+    // -------------------------------------------------------------------------------
 
     /**
      * Claims the next sequence if there is room; any producer thread.
@@ -132,7 +145,7 @@ final class Ring {
         if (capacityBytes > 0 && !reserveBytes(sizeBytes)) {
             return (claim.get() & CLOSED) != 0 ? SHUT : FULL;
         }
-        for (;;) {
+        for (; ; ) {
             long c = claim.get();
             if ((c & CLOSED) != 0) {
                 unreserveBytes(sizeBytes);
@@ -152,7 +165,7 @@ final class Ring {
     }
 
     private boolean reserveBytes(int sizeBytes) {
-        for (;;) {
+        for (; ; ) {
             long r = reservedBytes.get();
             if (r + sizeBytes > capacityBytes && r > 0) {
                 return false;
@@ -229,9 +242,9 @@ final class Ring {
     }
 
     /**
-     * A consumer stopped waiting (woken, timed out, or it found its sequence claimed): when no other
-     * consumer is parked, producers need not signal any more. A request left by a consumer still
-     * parked stays, so it is woken (perhaps early, never late). Under consumerLock.
+     * A consumer stopped waiting (woken, timed out, or it found its sequence claimed): when no
+     * other consumer is parked, producers need not signal any more. A request left by a consumer
+     * still parked stays, so it is woken (perhaps early, never late). Under consumerLock.
      */
     void wakeDone() {
         if (waitingConsumers == 0) {
@@ -253,7 +266,9 @@ final class Ring {
         return s;
     }
 
-    /** Waits, spinning, for a claimed slot to be published; its producer is never blocked by then. */
+    /**
+     * Waits, spinning, for a claimed slot to be published; its producer is never blocked by then.
+     */
     void awaitPublished(long seq) {
         for (int i = 0; !isPublished(seq); i++) {
             if (i < 100) {
@@ -279,12 +294,18 @@ final class Ring {
 
     // ---- acks ----------------------------------------------------------------------------------
 
-    /** Marks [start, end) acknowledged; any thread, once per batch. A volatile store, for the ack thread's Dekker check. */
+    /**
+     * Marks [start, end) acknowledged; any thread, once per batch. A volatile store, for the ack
+     * thread's Dekker check.
+     */
     void markAcked(long start, long end) {
         ACK_ENDS.setVolatile(ackEnds, (int) start & mask, end);
     }
 
-    /** The end of the acked run starting at {@code seq}, or {@code seq}; clears the mark. Ack thread only. */
+    /**
+     * The end of the acked run starting at {@code seq}, or {@code seq}; clears the mark. Ack thread
+     * only.
+     */
     long takeAckedRun(long seq) {
         int slot = (int) seq & mask;
         long end = (long) ACK_ENDS.getVolatile(ackEnds, slot);

@@ -25,16 +25,23 @@ class ConsumerWakeTest {
 
     @Test
     void waitingForMinEvents_isWokenByTheEventThatCompletesThem() throws Exception {
-        try (MemoryBroker b = MemoryBroker.create(MemoryBrokerSettings.defaults().withCapacityEvents(64)
-                .withFlush(4, Duration.ofHours(1)))) {
+        try (MemoryBroker b =
+                MemoryBroker.create(
+                        MemoryBrokerSettings.defaults()
+                                .withCapacityEvents(64)
+                                .withFlush(4, Duration.ofHours(1)))) {
             Producer p = b.producer(ProducerConfig.DEFAULT);
             Consumer c = b.consumer();
             CompletableFuture<Batch> got = CompletableFuture.supplyAsync(() -> get(c, 100));
             // parked for its first event: any event wakes it
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> parked(b.ring) && b.ring.consumerWakeAt == 0);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> parked(b.ring) && b.ring.consumerWakeAt == 0);
             p.tryPublish(E);
             // then parked for the 4th (sequence 3): the 2nd and 3rd do not signal it
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> parked(b.ring) && b.ring.consumerWakeAt == 3);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> parked(b.ring) && b.ring.consumerWakeAt == 3);
             p.tryPublish(E);
             p.tryPublish(E);
             assertThat(b.ring.consumerWakeAt).isEqualTo(3);
@@ -42,15 +49,20 @@ class ConsumerWakeTest {
             p.tryPublish(E);
             Batch batch = got.get(20, TimeUnit.SECONDS);
             assertThat(batch.events()).hasSize(4);
-            assertThat(b.ring.consumerWakeAt).as("no waiter left: producers stop signalling").isEqualTo(Ring.NO_WAITER);
+            assertThat(b.ring.consumerWakeAt)
+                    .as("no waiter left: producers stop signalling")
+                    .isEqualTo(Ring.NO_WAITER);
             batch.ack();
         }
     }
 
     @Test
     void aTimedOutWait_withdrawsItsRequest() throws Exception {
-        try (MemoryBroker b = MemoryBroker.create(MemoryBrokerSettings.defaults().withCapacityEvents(64)
-                .withFlush(8, Duration.ofMillis(20)))) {
+        try (MemoryBroker b =
+                MemoryBroker.create(
+                        MemoryBrokerSettings.defaults()
+                                .withCapacityEvents(64)
+                                .withFlush(8, Duration.ofMillis(20)))) {
             Producer p = b.producer(ProducerConfig.DEFAULT);
             Consumer c = b.consumer();
             p.tryPublish(E);

@@ -8,9 +8,11 @@ import io.ferry.brokertest.BrokerSpec;
 class MemoryBrokerConformanceTest extends BrokerConformanceSuite {
     @Override
     protected Broker createBroker(BrokerSpec spec) {
-        return MemoryBroker.create(spec.eventer(), MemoryBrokerSettings.defaults()
-                .withCapacityEvents(spec.capacityEvents())
-                .withCapacityBytes(spec.capacityBytes())
-                .withFlush(spec.flushMinEvents(), spec.flushTimeout()));
+        return MemoryBroker.create(
+                spec.eventer(),
+                MemoryBrokerSettings.defaults()
+                        .withCapacityEvents(spec.capacityEvents())
+                        .withCapacityBytes(spec.capacityBytes())
+                        .withFlush(spec.flushMinEvents(), spec.flushTimeout()));
     }
 }

@@ -22,14 +22,24 @@ class MemoryBrokerRegistryTest {
     void load_defaultType_isAMemoryBrokerWithDefaults() {
         try (Broker b = Brokers.load(Eventer.NONE, BrokerConfig.of(null))) {
             assertThat(b).isInstanceOf(MemoryBroker.class);
-            assertThat(b.bufferConfig().events()).isEqualTo(MemoryBrokerSettings.DEFAULT_CAPACITY_EVENTS);
+            assertThat(b.bufferConfig().events())
+                    .isEqualTo(MemoryBrokerSettings.DEFAULT_CAPACITY_EVENTS);
             assertThat(b.bufferConfig().hasByteLimit()).isFalse();
         }
     }
 
     @Test
     void load_readsEverySetting() {
-        Map<String, Object> settings = Map.of("events", 1000, "bytes", "1MiB", "flush.min_events", "64", "flush.timeout", "5ms");
+        Map<String, Object> settings =
+                Map.of(
+                        "events",
+                        1000,
+                        "bytes",
+                        "1MiB",
+                        "flush.min_events",
+                        "64",
+                        "flush.timeout",
+                        "5ms");
         try (Broker b = Brokers.load(Eventer.NONE, BrokerConfig.of("memory", settings))) {
             MemoryBrokerSettings s = ((MemoryBroker) b).settings();
             assertThat(s.capacityEvents()).isEqualTo(1000);
@@ -41,9 +51,20 @@ class MemoryBrokerRegistryTest {
 
     @Test
     void load_badOrUnknownSetting_failsNamingIt() {
-        assertThatThrownBy(() -> Brokers.load(Eventer.NONE, BrokerConfig.of("memory", Map.of("events", -1))))
-                .isInstanceOf(BrokerConfigException.class).hasMessageContaining("setting 'events' is '-1'");
-        assertThatThrownBy(() -> Brokers.load(Eventer.NONE, BrokerConfig.of("memory", Map.of("capacity", 10))))
-                .isInstanceOf(BrokerConfigException.class).hasMessageContaining("unknown setting").hasMessageContaining("capacity");
+        assertThatThrownBy(
+                        () ->
+                                Brokers.load(
+                                        Eventer.NONE,
+                                        BrokerConfig.of("memory", Map.of("events", -1))))
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("setting 'events' is '-1'");
+        assertThatThrownBy(
+                        () ->
+                                Brokers.load(
+                                        Eventer.NONE,
+                                        BrokerConfig.of("memory", Map.of("capacity", 10))))
+                .isInstanceOf(BrokerConfigException.class)
+                .hasMessageContaining("unknown setting")
+                .hasMessageContaining("capacity");
     }
 }

@@ -20,8 +20,11 @@ class MemoryBrokerStatsTest {
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
 
     private MemoryBroker broker(long capacityBytes) {
-        return MemoryBroker.create(MemoryBrokerSettings.defaults().withCapacityEvents(16)
-                .withCapacityBytes(capacityBytes).withNanoClock(clock::get));
+        return MemoryBroker.create(
+                MemoryBrokerSettings.defaults()
+                        .withCapacityEvents(16)
+                        .withCapacityBytes(capacityBytes)
+                        .withNanoClock(clock::get));
     }
 
     @Test
@@ -40,7 +43,9 @@ class MemoryBrokerStatsTest {
             Batch batch = c.get(3);
             assertThat(b.stats().outstandingBatches()).isEqualTo(1);
             batch.ack();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.stats().ackedEvents() == 3);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> b.stats().ackedEvents() == 3);
             s = b.stats();
             assertThat(s.outstandingBatches()).isZero();
             assertThat(s.bufferedEvents()).isEqualTo(2);
@@ -65,7 +70,9 @@ class MemoryBrokerStatsTest {
             Batch batch = b.consumer().get(0);
             int n = batch.size();
             batch.ack();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.stats().bufferedBytes() == (4L - n) * e.sizeBytes());
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> b.stats().bufferedBytes() == (4L - n) * e.sizeBytes());
         }
     }
 
@@ -79,7 +86,9 @@ class MemoryBrokerStatsTest {
             assertThat(b.stats().oldestEventAgeNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(5));
             Batch batch = b.consumer().get(1);
             batch.ack();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.stats().oldestEventAgeNanos() == 0);
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> b.stats().oldestEventAgeNanos() == 0);
         }
     }
 

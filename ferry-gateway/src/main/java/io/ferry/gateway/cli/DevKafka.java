@@ -16,9 +16,9 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka (KRaft, broker and controller in one node) inside this JVM, for
- * {@code ferry dev}; its data lives in a temporary directory removed on close. Start and close
- * from one thread.
+ * A real single-node Kafka (KRaft, broker and controller in one node) inside this JVM, for {@code
+ * ferry dev}; its data lives in a temporary directory removed on close. Start and close from one
+ * thread.
  */
 public final class DevKafka implements AutoCloseable {
     private final KafkaClusterTestKit kit;
@@ -29,18 +29,25 @@ public final class DevKafka implements AutoCloseable {
 
     /** Formats and starts the node and waits until it is ready (a few seconds). */
     public static DevKafka start() throws Exception {
-        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumControllerNodes(1).setNumBrokerNodes(1).build())
-                .setConfigProp("unstable.api.versions.enable", "false")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .build();
+        KafkaClusterTestKit kit =
+                new KafkaClusterTestKit.Builder(
+                                new TestKitNodes.Builder()
+                                        .setCombined(true)
+                                        .setNumControllerNodes(1)
+                                        .setNumBrokerNodes(1)
+                                        .build())
+                        .setConfigProp("unstable.api.versions.enable", "false")
+                        .setConfigProp("auto.create.topics.enable", "false")
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.min.isr", "1")
+                        .build();
         PrintStream out = System.out;
         try {
             // the kit prints its formatting steps to stdout; ferry dev prints only what to try
-            System.setOut(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
+            System.setOut(
+                    new PrintStream(
+                            OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
             kit.format();
             kit.startup();
             kit.waitForReadyBrokers();
@@ -63,8 +70,12 @@ public final class DevKafka implements AutoCloseable {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of("min.insync.replicas", "1"))))
-                    .all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(
+                            List.of(
+                                    new NewTopic(topic, partitions, (short) 1)
+                                            .configs(Map.of("min.insync.replicas", "1"))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;
@@ -89,7 +100,8 @@ public final class DevKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        // the kit's own exit hook removes the data directory while the node stops: its complaints are noise
+        // the kit's own exit hook removes the data directory while the node stops: its complaints
+        // are noise
         quiet("kafka");
         quiet("org.apache.kafka");
         try {

@@ -11,5 +11,7 @@ import org.apache.kafka.common.Node;
  * @param partitions per topic, its partitions in order (empty for a topic with an error)
  * @param topicErrors per topic asked for, its error ({@link WireError#NONE} when fine)
  */
-public record ClusterView(Map<Integer, Node> nodes, Map<String, List<PartitionLeader>> partitions, Map<String, WireError> topicErrors) {
-}
+public record ClusterView(
+        Map<Integer, Node> nodes,
+        Map<String, List<PartitionLeader>> partitions,
+        Map<String, WireError> topicErrors) {}

@@ -33,12 +33,12 @@ import org.apache.kafka.common.utils.LogContext;
 import org.apache.kafka.common.utils.Time;
 
 /**
- * One connection to one Kafka node over kafka-clients' {@code NetworkClient}; not thread-safe:
- * one owner thread (an executor's loop) calls every method, and callbacks run inside
- * {@link #poll(long, long)} on that thread.
+ * One connection to one Kafka node over kafka-clients' {@code NetworkClient}; not thread-safe: one
+ * owner thread (an executor's loop) calls every method, and callbacks run inside {@link #poll(long,
+ * long)} on that thread.
  *
- * <p>This package is the only place that touches kafka-clients' internal protocol classes
- * (pinned at 4.2.0); its contract tests run against a real cluster.
+ * <p>This package is the only place that touches kafka-clients' internal protocol classes (pinned
+ * at 4.2.0); its contract tests run against a real cluster.
  */
 public final class NodeConnection implements AutoCloseable {
     /* Design notes
@@ -65,15 +65,32 @@ public final class NodeConnection implements AutoCloseable {
      * @param clientSettings Kafka client settings with Kafka's names (security, SSL, SASL ...)
      * @param maxInFlight the most requests in flight on this connection
      */
-    public static NodeConnection open(Map<String, ?> clientSettings, String clientId, Node node, int requestTimeoutMs, int maxInFlight) {
+    public static NodeConnection open(
+            Map<String, ?> clientSettings,
+            String clientId,
+            Node node,
+            int requestTimeoutMs,
+            int maxInFlight) {
         Map<String, Object> settings = new HashMap<>(clientSettings);
-        settings.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.host() + ":" + node.port());
+        settings.putIfAbsent(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.host() + ":" + node.port());
         settings.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         AdminClientConfig config = new AdminClientConfig(settings);
         Metrics metrics = new Metrics();
         LogContext log = new LogContext("[ferry " + clientId + " node " + node.idString() + "] ");
-        NetworkClient client = ClientUtils.createNetworkClient(config, clientId, metrics, "ferry", log, new ApiVersions(),
-                Time.SYSTEM, maxInFlight, requestTimeoutMs, new ManualMetadataUpdater(List.of(node)), new DefaultHostResolver());
+        NetworkClient client =
+                ClientUtils.createNetworkClient(
+                        config,
+                        clientId,
+                        metrics,
+                        "ferry",
+                        log,
+                        new ApiVersions(),
+                        Time.SYSTEM,
+                        maxInFlight,
+                        requestTimeoutMs,
+                        new ManualMetadataUpdater(List.of(node)),
+                        new DefaultHostResolver());
         return new NodeConnection(client, node, requestTimeoutMs, metrics);
     }
 
@@ -106,7 +123,9 @@ public final class NodeConnection implements AutoCloseable {
         return client.inFlightRequestCount(node.idString());
     }
 
-    /** Sends, reads and runs the callbacks of completed requests; waits at most {@code timeoutMs}. */
+    /**
+     * Sends, reads and runs the callbacks of completed requests; waits at most {@code timeoutMs}.
+     */
     public void poll(long timeoutMs, long nowMs) {
         client.poll(timeoutMs, nowMs);
     }
@@ -128,38 +147,62 @@ public final class NodeConnection implements AutoCloseable {
      *
      * @param topicIds the id of every topic in {@code batches} (Produce v13 names topics by id)
      */
-    public void sendProduce(short acks, int timeoutMs, Map<TopicPartition, EncodedBatch> batches, Map<String, Uuid> topicIds,
-            long nowMs, Consumer<Outcome<Map<TopicPartition, PartitionResult>>> callback) {
-        ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+    public void sendProduce(
+            short acks,
+            int timeoutMs,
+            Map<TopicPartition, EncodedBatch> batches,
+            Map<String, Uuid> topicIds,
+            long nowMs,
+            Consumer<Outcome<Map<TopicPartition, PartitionResult>>> callback) {
+        ProduceRequestData.TopicProduceDataCollection topics =
+                new ProduceRequestData.TopicProduceDataCollection();
         Map<String, ProduceRequestData.TopicProduceData> byTopic = new HashMap<>();
         Map<Uuid, String> names = new HashMap<>();
         for (Map.Entry<TopicPartition, EncodedBatch> e : batches.entrySet()) {
             String topic = e.getKey().topic();
-            ProduceRequestData.TopicProduceData t = byTopic.computeIfAbsent(topic, name -> {
-                Uuid id = topicIds.getOrDefault(name, Uuid.ZERO_UUID);
-                names.put(id, name);
-                ProduceRequestData.TopicProduceData d = new ProduceRequestData.TopicProduceData().setName(name).setTopicId(id);
-                topics.add(d);
-                return d;
-            });
-            t.partitionData().add(new ProduceRequestData.PartitionProduceData()
-                    .setIndex(e.getKey().partition()).setRecords(e.getValue().records));
+            ProduceRequestData.TopicProduceData t =
+                    byTopic.computeIfAbsent(
+                            topic,
+                            name -> {
+                                Uuid id = topicIds.getOrDefault(name, Uuid.ZERO_UUID);
+                                names.put(id, name);
+                                ProduceRequestData.TopicProduceData d =
+                                        new ProduceRequestData.TopicProduceData()
+                                                .setName(name)
+                                                .setTopicId(id);
+                                topics.add(d);
+                                return d;
+                            });
+            t.partitionData()
+                    .add(
+                            new ProduceRequestData.PartitionProduceData()
+                                    .setIndex(e.getKey().partition())
+                                    .setRecords(e.getValue().records));
         }
-        ProduceRequestData data = new ProduceRequestData().setAcks(acks).setTimeoutMs(timeoutMs).setTopicData(topics);
-        send(ProduceRequest.builder(data), acks != 0, nowMs, response -> {
-            if (!response.succeeded()) {
-                callback.accept(Outcome.failed(response.failure(), response.outcomeUnknown()));
-                return;
-            }
-            if (response.response() == null) {
-                callback.accept(Outcome.ok(Map.of())); // acks=0: sent is all Kafka will say
-                return;
-            }
-            callback.accept(Outcome.ok(parseProduce((ProduceResponse) response.response(), names)));
-        }, r -> callback.accept(Outcome.ok(Map.of())));
+        ProduceRequestData data =
+                new ProduceRequestData().setAcks(acks).setTimeoutMs(timeoutMs).setTopicData(topics);
+        send(
+                ProduceRequest.builder(data),
+                acks != 0,
+                nowMs,
+                response -> {
+                    if (!response.succeeded()) {
+                        callback.accept(
+                                Outcome.failed(response.failure(), response.outcomeUnknown()));
+                        return;
+                    }
+                    if (response.response() == null) {
+                        callback.accept(Outcome.ok(Map.of())); // acks=0: sent is all Kafka will say
+                        return;
+                    }
+                    callback.accept(
+                            Outcome.ok(parseProduce((ProduceResponse) response.response(), names)));
+                },
+                r -> callback.accept(Outcome.ok(Map.of())));
     }
 
-    private static Map<TopicPartition, PartitionResult> parseProduce(ProduceResponse response, Map<Uuid, String> names) {
+    private static Map<TopicPartition, PartitionResult> parseProduce(
+            ProduceResponse response, Map<Uuid, String> names) {
         ProduceResponseData data = response.data();
         Map<Integer, Node> endpoints = new HashMap<>();
         for (ProduceResponseData.NodeEndpoint n : data.nodeEndpoints()) {
@@ -167,7 +210,8 @@ public final class NodeConnection implements AutoCloseable {
         }
         Map<TopicPartition, PartitionResult> out = new HashMap<>();
         for (ProduceResponseData.TopicProduceResponse t : data.responses()) {
-            String topic = t.name() != null && !t.name().isEmpty() ? t.name() : names.get(t.topicId());
+            String topic =
+                    t.name() != null && !t.name().isEmpty() ? t.name() : names.get(t.topicId());
             for (ProduceResponseData.PartitionProduceResponse p : t.partitionResponses()) {
                 WireError error = WireError.of(p.errorCode(), p.errorMessage());
                 Node hint = null;
@@ -176,7 +220,9 @@ public final class NodeConnection implements AutoCloseable {
                     hint = endpoints.get(p.currentLeader().leaderId());
                     hintEpoch = p.currentLeader().leaderEpoch();
                 }
-                out.put(new TopicPartition(topic, p.index()), new PartitionResult(error, p.baseOffset(), hint, hintEpoch));
+                out.put(
+                        new TopicPartition(topic, p.index()),
+                        new PartitionResult(error, p.baseOffset(), hint, hintEpoch));
             }
         }
         return out;
@@ -184,21 +230,36 @@ public final class NodeConnection implements AutoCloseable {
 
     // ---- metadata ------------------------------------------------------------------------------
 
-    /** Asks for the metadata of {@code topics} (creating them when the cluster auto-creates and {@code autoCreate}). */
-    public void sendMetadata(Collection<String> topics, boolean autoCreate, long nowMs, Consumer<Outcome<ClusterView>> callback) {
+    /**
+     * Asks for the metadata of {@code topics} (creating them when the cluster auto-creates and
+     * {@code autoCreate}).
+     */
+    public void sendMetadata(
+            Collection<String> topics,
+            boolean autoCreate,
+            long nowMs,
+            Consumer<Outcome<ClusterView>> callback) {
         MetadataRequestData data = new MetadataRequestData().setAllowAutoTopicCreation(autoCreate);
         List<MetadataRequestData.MetadataRequestTopic> ts = new ArrayList<>();
         for (String t : topics) {
-            ts.add(new MetadataRequestData.MetadataRequestTopic().setName(t).setTopicId(Uuid.ZERO_UUID));
+            ts.add(
+                    new MetadataRequestData.MetadataRequestTopic()
+                            .setName(t)
+                            .setTopicId(Uuid.ZERO_UUID));
         }
         data.setTopics(ts);
-        send(new MetadataRequest.Builder(data), true, nowMs, r -> {
-            if (!r.succeeded()) {
-                callback.accept(Outcome.failed(r.failure(), r.outcomeUnknown()));
-            } else {
-                callback.accept(Outcome.ok(parseMetadata((MetadataResponse) r.response())));
-            }
-        }, null);
+        send(
+                new MetadataRequest.Builder(data),
+                true,
+                nowMs,
+                r -> {
+                    if (!r.succeeded()) {
+                        callback.accept(Outcome.failed(r.failure(), r.outcomeUnknown()));
+                    } else {
+                        callback.accept(Outcome.ok(parseMetadata((MetadataResponse) r.response())));
+                    }
+                },
+                null);
     }
 
     private static ClusterView parseMetadata(MetadataResponse response) {
@@ -210,8 +271,14 @@ public final class NodeConnection implements AutoCloseable {
             List<PartitionLeader> ps = new ArrayList<>();
             for (MetadataResponse.PartitionMetadata p : t.partitionMetadata()) {
                 Node leader = p.leaderId.map(nodes::get).orElse(null);
-                ps.add(new PartitionLeader(t.topic(), t.topicId(), p.partition(), leader, p.leaderEpoch.orElse(-1),
-                        WireError.of(p.error.code(), null)));
+                ps.add(
+                        new PartitionLeader(
+                                t.topic(),
+                                t.topicId(),
+                                p.partition(),
+                                leader,
+                                p.leaderEpoch.orElse(-1),
+                                WireError.of(p.error.code(), null)));
             }
             ps.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
             partitions.put(t.topic(), List.copyOf(ps));
@@ -223,24 +290,46 @@ public final class NodeConnection implements AutoCloseable {
 
     /** Asks for an idempotent producer id and epoch. */
     public void sendInitProducerId(long nowMs, Consumer<Outcome<ProducerIdAndEpoch>> callback) {
-        InitProducerIdRequestData data = new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(Integer.MAX_VALUE);
-        send(new InitProducerIdRequest.Builder(data), true, nowMs, r -> {
-            if (!r.succeeded()) {
-                callback.accept(Outcome.failed(r.failure(), r.outcomeUnknown()));
-                return;
-            }
-            InitProducerIdResponse resp = (InitProducerIdResponse) r.response();
-            callback.accept(Outcome.ok(new ProducerIdAndEpoch(resp.data().producerId(), resp.data().producerEpoch(),
-                    WireError.of(resp.data().errorCode(), null))));
-        }, null);
+        InitProducerIdRequestData data =
+                new InitProducerIdRequestData()
+                        .setTransactionalId(null)
+                        .setTransactionTimeoutMs(Integer.MAX_VALUE);
+        send(
+                new InitProducerIdRequest.Builder(data),
+                true,
+                nowMs,
+                r -> {
+                    if (!r.succeeded()) {
+                        callback.accept(Outcome.failed(r.failure(), r.outcomeUnknown()));
+                        return;
+                    }
+                    InitProducerIdResponse resp = (InitProducerIdResponse) r.response();
+                    callback.accept(
+                            Outcome.ok(
+                                    new ProducerIdAndEpoch(
+                                            resp.data().producerId(),
+                                            resp.data().producerEpoch(),
+                                            WireError.of(resp.data().errorCode(), null))));
+                },
+                null);
     }
 
     // ---- plumbing ------------------------------------------------------------------------------
 
-    private void send(AbstractRequest.Builder<?> builder, boolean expectResponse, long nowMs,
-            Consumer<Outcome<Object>> onResponse, Consumer<Object> onSentWithoutResponse) {
-        ClientRequest request = client.newClientRequest(node.idString(), builder, nowMs, expectResponse, requestTimeoutMs,
-                response -> onResponse.accept(classify(response)));
+    private void send(
+            AbstractRequest.Builder<?> builder,
+            boolean expectResponse,
+            long nowMs,
+            Consumer<Outcome<Object>> onResponse,
+            Consumer<Object> onSentWithoutResponse) {
+        ClientRequest request =
+                client.newClientRequest(
+                        node.idString(),
+                        builder,
+                        nowMs,
+                        expectResponse,
+                        requestTimeoutMs,
+                        response -> onResponse.accept(classify(response)));
         client.send(request, nowMs);
     }
 
@@ -249,10 +338,16 @@ public final class NodeConnection implements AutoCloseable {
             return Outcome.failed("request timed out (the connection was closed)", true);
         }
         if (r.wasDisconnected()) {
-            return Outcome.failed("disconnected" + (r.authenticationException() != null ? ": " + r.authenticationException().getMessage() : ""), true);
+            return Outcome.failed(
+                    "disconnected"
+                            + (r.authenticationException() != null
+                                    ? ": " + r.authenticationException().getMessage()
+                                    : ""),
+                    true);
         }
         if (r.versionMismatch() != null) {
-            return Outcome.failed("unsupported version: " + r.versionMismatch().getMessage(), false);
+            return Outcome.failed(
+                    "unsupported version: " + r.versionMismatch().getMessage(), false);
         }
         return Outcome.ok(r.hasResponse() ? r.responseBody() : null);
     }

@@ -6,8 +6,10 @@ package io.ferry.kafka.wire;
  *
  * @param <T> the response type
  * @param response the response, or null on failure (also null for acks=0 produce)
- * @param failure null on success; else what happened (timed out, disconnected, version mismatch, auth)
- * @param outcomeUnknown true when the request may or may not have been applied (disconnect, timeout)
+ * @param failure null on success; else what happened (timed out, disconnected, version mismatch,
+ *     auth)
+ * @param outcomeUnknown true when the request may or may not have been applied (disconnect,
+ *     timeout)
  */
 public record Outcome<T>(T response, String failure, boolean outcomeUnknown) {
     /** A response. */

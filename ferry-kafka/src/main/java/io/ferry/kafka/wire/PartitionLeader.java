@@ -13,5 +13,5 @@ import org.apache.kafka.common.Uuid;
  * @param leaderEpoch the leader epoch, or -1 when unknown
  * @param error the partition's metadata error
  */
-public record PartitionLeader(String topic, Uuid topicId, int partition, Node leader, int leaderEpoch, WireError error) {
-}
+public record PartitionLeader(
+        String topic, Uuid topicId, int partition, Node leader, int leaderEpoch, WireError error) {}

@@ -10,5 +10,5 @@ import org.apache.kafka.common.Node;
  * @param leaderHint the new leader when the error says this node is not the leader, else null
  * @param leaderHintEpoch the hinted leader's epoch, or -1
  */
-public record PartitionResult(WireError error, long baseOffset, Node leaderHint, int leaderHintEpoch) {
-}
+public record PartitionResult(
+        WireError error, long baseOffset, Node leaderHint, int leaderHintEpoch) {}

@@ -7,5 +7,4 @@ package io.ferry.kafka.wire;
  * @param epoch the epoch, or -1
  * @param error the error, {@link WireError#NONE} on success
  */
-public record ProducerIdAndEpoch(long producerId, short epoch, WireError error) {
-}
+public record ProducerIdAndEpoch(long producerId, short epoch, WireError error) {}

@@ -29,8 +29,10 @@ public record WireError(short code, String name, boolean retriable, String messa
 
     /** True for errors that mean "this node is not the partition's leader (any more)". */
     public boolean isLeaderChange() {
-        return code == Errors.NOT_LEADER_OR_FOLLOWER.code() || code == Errors.FENCED_LEADER_EPOCH.code()
-                || code == Errors.UNKNOWN_TOPIC_OR_PARTITION.code() || code == Errors.LEADER_NOT_AVAILABLE.code()
+        return code == Errors.NOT_LEADER_OR_FOLLOWER.code()
+                || code == Errors.FENCED_LEADER_EPOCH.code()
+                || code == Errors.UNKNOWN_TOPIC_OR_PARTITION.code()
+                || code == Errors.LEADER_NOT_AVAILABLE.code()
                 || code == Errors.UNKNOWN_TOPIC_ID.code();
     }
 
@@ -46,8 +48,10 @@ public record WireError(short code, String name, boolean retriable, String messa
 
     /** The producer id or epoch is no longer valid: a new one is needed. */
     public boolean isProducerFenced() {
-        return code == Errors.INVALID_PRODUCER_EPOCH.code() || code == Errors.PRODUCER_FENCED.code()
-                || code == Errors.UNKNOWN_PRODUCER_ID.code() || code == Errors.INVALID_PRODUCER_ID_MAPPING.code();
+        return code == Errors.INVALID_PRODUCER_EPOCH.code()
+                || code == Errors.PRODUCER_FENCED.code()
+                || code == Errors.UNKNOWN_PRODUCER_ID.code()
+                || code == Errors.INVALID_PRODUCER_ID_MAPPING.code();
     }
 
     @Override

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Contract tests of the wire adapter against a real 1-node cluster (kafka-clients 4.2.0 internals). */
+/**
+ * Contract tests of the wire adapter against a real 1-node cluster (kafka-clients 4.2.0 internals).
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class NodeConnectionIT {
     private static KafkaTestCluster cluster;
@@ -64,7 +66,8 @@ class NodeConnectionIT {
     @Test
     void metadata_namesLeadersEpochsAndTopicIds() throws Exception {
         cluster.createTopic("contract-meta", 3, 1);
-        try (NodeConnection c = NodeConnection.open(Map.of(), "contract", bootstrapNode(), 30_000, 5)) {
+        try (NodeConnection c =
+                NodeConnection.open(Map.of(), "contract", bootstrapNode(), 30_000, 5)) {
             ClusterView view = metadata(c, "contract-meta");
             assertThat(view.nodes()).hasSize(1);
             assertThat(view.topicErrors().get("contract-meta").isNone()).isTrue();
@@ -80,19 +83,24 @@ class NodeConnectionIT {
 
     @Test
     void metadata_unknownTopic_saysSo() {
-        try (NodeConnection c = NodeConnection.open(Map.of(), "contract", bootstrapNode(), 30_000, 5)) {
+        try (NodeConnection c =
+                NodeConnection.open(Map.of(), "contract", bootstrapNode(), 30_000, 5)) {
             ClusterView view = metadata(c, "no-such-topic");
-            assertThat(view.topicErrors().get("no-such-topic").name()).isEqualTo("UNKNOWN_TOPIC_OR_PARTITION");
+            assertThat(view.topicErrors().get("no-such-topic").name())
+                    .isEqualTo("UNKNOWN_TOPIC_OR_PARTITION");
         }
     }
 
     @Test
-    void initProducerId_thenIdempotentProduce_isReadBack_andAResendIsDeduplicated() throws Exception {
+    void initProducerId_thenIdempotentProduce_isReadBack_andAResendIsDeduplicated()
+            throws Exception {
         cluster.createTopic("contract-produce", 2, 1);
-        try (NodeConnection boot = NodeConnection.open(Map.of(), "contract", bootstrapNode(), 30_000, 5)) {
+        try (NodeConnection boot =
+                NodeConnection.open(Map.of(), "contract", bootstrapNode(), 30_000, 5)) {
             ClusterView view = metadata(boot, "contract-produce");
             PartitionLeader p0 = view.partitions().get("contract-produce").get(0);
-            try (NodeConnection c = NodeConnection.open(Map.of(), "contract", p0.leader(), 30_000, 5)) {
+            try (NodeConnection c =
+                    NodeConnection.open(Map.of(), "contract", p0.leader(), 30_000, 5)) {
                 while (!c.ready(System.currentTimeMillis())) {
                     c.poll(50, System.currentTimeMillis());
                 }
@@ -108,24 +116,49 @@ class NodeConnectionIT {
                 RecordBatchEncoder encoder = new RecordBatchEncoder("lz4");
                 List<Event> events = new ArrayList<>();
                 for (int i = 0; i < 10; i++) {
-                    events.add(Event.of("contract-produce", ("k" + i).getBytes(), ("v" + i).getBytes()));
+                    events.add(
+                            Event.of(
+                                    "contract-produce",
+                                    ("k" + i).getBytes(),
+                                    ("v" + i).getBytes()));
                 }
-                EncodedBatch batch = encoder.encode(events, id.producerId(), id.epoch(), 0, System.currentTimeMillis());
+                EncodedBatch batch =
+                        encoder.encode(
+                                events, id.producerId(), id.epoch(), 0, System.currentTimeMillis());
                 TopicPartition tp = new TopicPartition("contract-produce", 0);
-                Map<String, org.apache.kafka.common.Uuid> ids = Map.of("contract-produce", p0.topicId());
+                Map<String, org.apache.kafka.common.Uuid> ids =
+                        Map.of("contract-produce", p0.topicId());
                 long first = produce(c, tp, batch, ids);
                 long again = produce(c, tp, batch, ids);
-                assertThat(again).as("a resend with the same sequence is de-duplicated: same offset").isEqualTo(first);
+                assertThat(again)
+                        .as("a resend with the same sequence is de-duplicated: same offset")
+                        .isEqualTo(first);
 
-                EncodedBatch gap = encoder.encode(events.subList(0, 1), id.producerId(), id.epoch(), 50, System.currentTimeMillis());
-                AtomicReference<Outcome<Map<TopicPartition, PartitionResult>>> res = new AtomicReference<>();
-                c.sendProduce((short) -1, 30_000, Map.of(tp, gap), ids, System.currentTimeMillis(), res::set);
-                assertThat(await(c, res).response().get(tp).error().isOutOfOrderSequence()).isTrue();
+                EncodedBatch gap =
+                        encoder.encode(
+                                events.subList(0, 1),
+                                id.producerId(),
+                                id.epoch(),
+                                50,
+                                System.currentTimeMillis());
+                AtomicReference<Outcome<Map<TopicPartition, PartitionResult>>> res =
+                        new AtomicReference<>();
+                c.sendProduce(
+                        (short) -1,
+                        30_000,
+                        Map.of(tp, gap),
+                        ids,
+                        System.currentTimeMillis(),
+                        res::set);
+                assertThat(await(c, res).response().get(tp).error().isOutOfOrderSequence())
+                        .isTrue();
             }
         }
         Properties props = new Properties();
         props.put("bootstrap.servers", cluster.bootstrap());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition("contract-produce", 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
@@ -136,13 +169,21 @@ class NodeConnectionIT {
             }
             assertThat(records).hasSize(10);
             assertThat(new String(records.get(3).value())).isEqualTo("v3");
-            assertThat(consumer.endOffsets(List.of(tp)).get(tp)).as("no duplicate written").isEqualTo(10L);
+            assertThat(consumer.endOffsets(List.of(tp)).get(tp))
+                    .as("no duplicate written")
+                    .isEqualTo(10L);
         }
     }
 
-    private static long produce(NodeConnection c, TopicPartition tp, EncodedBatch batch, Map<String, org.apache.kafka.common.Uuid> ids) {
-        AtomicReference<Outcome<Map<TopicPartition, PartitionResult>>> res = new AtomicReference<>();
-        c.sendProduce((short) -1, 30_000, Map.of(tp, batch), ids, System.currentTimeMillis(), res::set);
+    private static long produce(
+            NodeConnection c,
+            TopicPartition tp,
+            EncodedBatch batch,
+            Map<String, org.apache.kafka.common.Uuid> ids) {
+        AtomicReference<Outcome<Map<TopicPartition, PartitionResult>>> res =
+                new AtomicReference<>();
+        c.sendProduce(
+                (short) -1, 30_000, Map.of(tp, batch), ids, System.currentTimeMillis(), res::set);
         Outcome<Map<TopicPartition, PartitionResult>> o = await(c, res);
         assertThat(o.succeeded()).as(String.valueOf(o.failure())).isTrue();
         PartitionResult r = o.response().get(tp);
