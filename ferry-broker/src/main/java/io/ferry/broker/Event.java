@@ -58,7 +58,7 @@ public final class Event {
         this.headers = headers;
         this.timestampMs = timestampMs;
         long size =
-                RECORD_OVERHEAD_BYTES
+                (long) RECORD_OVERHEAD_BYTES
                         + topic.length()
                         + (key == null ? 0 : key.length)
                         + (value == null ? 0 : value.length);
@@ -142,10 +142,9 @@ public final class Event {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof Event)) {
+        if (!(o instanceof Event e)) {
             return false;
         }
-        Event e = (Event) o;
         return partition == e.partition
                 && timestampMs == e.timestampMs
                 && topic.equals(e.topic)

@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param key the header name, not null
  * @param value the header value, may be null
  */
+@SuppressWarnings("ArrayRecordComponent") // equals, hashCode and toString below cover the array
 public record Header(String key, byte[] value) {
     /** Validates the name. */
     public Header {

@@ -65,8 +65,8 @@ public abstract class BrokerRules extends ConsumerRules {
         }
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
-                .until(() -> producerTotal.get() == producers * each);
-        assertThat(eventerTotal.get()).isEqualTo(producers * each);
+                .until(() -> producerTotal.get() == (long) producers * each);
+        assertThat(eventerTotal.get()).isEqualTo((long) producers * each);
         assertThat(violations.get()).as("producer acks ahead of the eventer's total").isZero();
     }
 

@@ -37,6 +37,7 @@ public abstract class StressCase extends LibbeatCases {
     @Test
     @DisplayName(
             "stress: no loss, no duplicate, order per producer, exact acks, capacity never exceeded")
+    @SuppressWarnings("ThreadPriorityCheck") // the sampler yields between samples
     void stress_manyProducersAndConsumers_keepEveryInvariant() throws Exception {
         Random rnd = Seeds.random("stress");
         int producers = 2 + rnd.nextInt(4);
@@ -99,7 +100,7 @@ public abstract class StressCase extends LibbeatCases {
                                 if (capacity > 0 && s.bufferedEvents() > capacity) {
                                     overCapacity.incrementAndGet();
                                 }
-                                Thread.yield();
+                                Thread.yield(); // a sampler: it only needs to let the others run
                             }
                             return true;
                         });
@@ -191,7 +192,7 @@ public abstract class StressCase extends LibbeatCases {
         }
         for (int id = 0; id < producers; id++) {
             AckRecorder rec = recs[id];
-            long want = accepted[id] - rec.dropped().size();
+            long want = (long) accepted[id] - rec.dropped().size();
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> rec.acked() == want);
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> eventer.acked() == expected);

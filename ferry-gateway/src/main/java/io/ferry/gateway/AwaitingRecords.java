@@ -57,9 +57,7 @@ final class AwaitingRecords {
 
     /** Publishes one event into the broker without blocking ({@code Producer.tryPublish}). */
     interface Publisher {
-        /**
-         * @return true when the broker accepted {@code e}; false when full or closed
-         */
+        /** True when the broker accepted {@code e}; false when full or closed. */
         boolean tryPublish(Event e);
     }
 
@@ -259,8 +257,9 @@ final class AwaitingRecords {
         }
 
         @Override
+        @SuppressWarnings("ReferenceEquality") // matching by identity is the point of this key
         public boolean equals(Object o) {
-            return o instanceof Same && ((Same) o).event == event;
+            return o instanceof Same s && s.event == event; // identity is the point
         }
 
         @Override

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * /clusters/{cluster}}. Handlers run on Vert.x event-loop threads and never block; answers that
  * wait for Kafka are written back on the request's own context.
  */
+// timers[] is indexed by Route.ordinal(): no map lookup per request
+@SuppressWarnings("EnumOrdinal")
 final class HttpApi implements Handler<HttpServerRequest> {
     /* Design notes
      * Dispatch is Ferry's own: a handful of fixed paths, matched by prefix and segment without a
@@ -48,6 +50,8 @@ final class HttpApi implements Handler<HttpServerRequest> {
     private static final String TOPICS = "/topics";
 
     /** The gateway's paths; the pattern names the route in metrics. */
+    // HttpMethod is immutable; Vert.x does not annotate it
+    @SuppressWarnings("ImmutableEnumChecker")
     private enum Route {
         MESSAGES(HttpMethod.POST, "/topics/:topic/messages"),
         RECORDS(HttpMethod.POST, "/topics/:topic/records"),
@@ -260,7 +264,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
                             ex.request.method() + " is not allowed on " + ex.request.path()));
             return;
         }
-        if (route.method == HttpMethod.POST) {
+        if (route.method.equals(HttpMethod.POST)) {
             BodyReader.read(
                     ex, config.maxBodyBytes(), route == Route.RECORDS ? recordsBody : messagesBody);
         } else {
@@ -498,6 +502,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
                         });
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback completes the promise returned
     static <T> Future<T> future(Context vctx, KafkaFuture<T> kf) {
         Promise<T> p = Promise.promise();
         kf.whenComplete(

@@ -170,7 +170,7 @@ final class Produce {
             Buffer body =
                     Buffer.buffer(
                             "{\"topic\":\"" + topic + "\",\"ack\":\"" + ack.wireName() + "\"}");
-            answerWhenStored(ctx, c, ack, () -> HttpApi.json(ctx, 202, body));
+            answerWhenStored(c, ack, () -> HttpApi.json(ctx, 202, body));
             return;
         }
         Context vctx = Vertx.currentContext();
@@ -286,8 +286,7 @@ final class Produce {
      * Answers now, or with {@code ack=local} on a durable broker once the broker stored the
      * records.
      */
-    private static void answerWhenStored(
-            Exchange ctx, ClusterRuntime c, AckLevel ack, Runnable answer) {
+    private static void answerWhenStored(ClusterRuntime c, AckLevel ack, Runnable answer) {
         if (ack == AckLevel.LOCAL && c.durableAcks) {
             Context vctx = Vertx.currentContext();
             c.whenStored(() -> vctx.runOnContext(v -> answer.run()));

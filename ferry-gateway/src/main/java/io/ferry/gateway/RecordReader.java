@@ -79,9 +79,9 @@ final class RecordReader {
         }
         for (int i = 0; i < topic.length(); i++) {
             char c = topic.charAt(i);
-            if (!(c >= 'a' && c <= 'z'
-                    || c >= 'A' && c <= 'Z'
-                    || c >= '0' && c <= '9'
+            if (!((c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
                     || c == '.'
                     || c == '_'
                     || c == '-')) {

@@ -93,8 +93,7 @@ class AwaitingRecordsTest {
         return o;
     }
 
-    // ---- same instances (memory broker)
-    // ----------------------------------------------------------
+    // ---- same instances (memory broker) ---------------------------------------------------------
 
     @Test
     void sameInstances_anEqualNoneRecordDeliveredFirst_doesNotAnswerTheWaiter() {
@@ -164,8 +163,7 @@ class AwaitingRecordsTest {
         assertThat(a.isEmpty()).isTrue();
     }
 
-    // ---- copies (disk broker)
-    // ----------------------------------------------------------------------
+    // ---- copies (disk broker) -------------------------------------------------------------------
 
     @Test
     void copies_aNoneRecordPublishedWhileAnEqualOneWaits_isAPlaceholderInOrder() {
@@ -263,8 +261,7 @@ class AwaitingRecordsTest {
         assertThat(deliver(a, copy(none), 0)).isSameAs(w);
     }
 
-    // ---- refused publishes
-    // -------------------------------------------------------------------------
+    // ---- refused publishes ----------------------------------------------------------------------
 
     @Test
     void refusedPublishes_leaveNothingBehind() {
@@ -317,8 +314,7 @@ class AwaitingRecordsTest {
         }
     }
 
-    // ---- concurrency
-    // -------------------------------------------------------------------------------
+    // ---- concurrency ----------------------------------------------------------------------------
 
     @RepeatedTest(5)
     void sameInstances_concurrentPublishersAndEngines_everyWaiterGetsItsOwnRecord()

@@ -58,7 +58,7 @@ final class ControlLoop implements Runnable, AutoCloseable {
         this.clockMs = clockMs;
         this.bootstrap = new ArrayList<>();
         int i = 0;
-        for (String hp : settings.bootstrapServers().split(",")) {
+        for (String hp : settings.bootstrapServers().split(",", -1)) {
             String s = hp.trim();
             int colon = s.lastIndexOf(':');
             if (colon <= 0) {

@@ -217,6 +217,7 @@ public final class KafkaEngine implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // completion is all a caller waits for
     void refreshMetadata(String topic) {
         control.refresh(Set.of(topic));
     }
@@ -225,6 +226,7 @@ public final class KafkaEngine implements AutoCloseable {
         mapper.triggerReassign(w);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // completion is all a caller waits for
     void nodeFailed(Node node) {
         mapper.nodeFailed(node);
         Set<String> topics = new java.util.HashSet<>();
@@ -237,6 +239,7 @@ public final class KafkaEngine implements AutoCloseable {
     /**
      * Asks for a new producer id/epoch once per generation (the broker lost our producer state).
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // completion is all a caller waits for
     void resetIdentity(int observedGeneration, String why) {
         if (!settings.idempotence()
                 || identity.generation() != observedGeneration
@@ -376,6 +379,7 @@ public final class KafkaEngine implements AutoCloseable {
      */
     private final class KafkaResolver implements Resolver<Node, ProduceExecutor> {
         @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // a refresh: the mapper retries
         public Node resolveNode(Worker<ProduceExecutor> worker) {
             TopicPartition tp = ((PartitionWorker) worker).tp;
             Node leader = metadata.leader(tp);

@@ -84,12 +84,12 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
     }
 
     void attach(PartitionWorker w) {
-        mailbox.add(new Object[] {Boolean.TRUE, w});
+        mailbox.add(new Object[] {true, w});
         wakeup();
     }
 
     void detach(PartitionWorker w) {
-        mailbox.add(new Object[] {Boolean.FALSE, w});
+        mailbox.add(new Object[] {false, w});
         wakeup();
     }
 
@@ -175,6 +175,7 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         connection.poll(wait, now);
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer (see the field comments)
     private boolean sendOne(long now) {
         Map<PartitionWorker, PartitionWorker.InFlight> parts = new LinkedHashMap<>();
         int budget = engine.settings.maxRequestSizeBytes() - 256;

@@ -57,6 +57,7 @@ final class CommandQueue<N, E extends Executor<N>> {
      *
      * @param timeoutNanos how long at most to wait; {@link Long#MAX_VALUE} for no limit
      */
+    @SuppressWarnings("WaitNotInLoop") // one wait: the owner loop re-checks the queue
     void awaitPosted(long timeoutNanos) {
         synchronized (lock) {
             if (!posted.isEmpty() || timeoutNanos <= 0) {

@@ -60,7 +60,7 @@ final class MapperCore<N, E extends Executor<N>> {
     private final CommandQueue<N, E> commands;
 
     // Owner thread only.
-    private final Map<Worker<E>, WorkerState<N, E>> workers = new IdentityHashMap<>();
+    private final IdentityHashMap<Worker<E>, WorkerState<N, E>> workers = new IdentityHashMap<>();
     private final Map<N, NodeExecutor<N, E>> executors = new HashMap<>();
     private final ReassignSchedule<N, E> schedule;
     private final ArrayList<NodeExecutor<N, E>> released = new ArrayList<>();
@@ -176,7 +176,7 @@ final class MapperCore<N, E extends Executor<N>> {
     /** The reassignment: resolves every ready worker once. */
     private int reassign(long nowNanos) {
         report.reset();
-        ArrayList<WorkerState<N, E>> ready = schedule.ready();
+        List<WorkerState<N, E>> ready = schedule.ready();
         for (int i = 0; i < ready.size(); i++) {
             WorkerState<N, E> s = ready.get(i);
             if (s.live) {
@@ -391,7 +391,7 @@ final class MapperCore<N, E extends Executor<N>> {
      */
     List<String> invariantViolations() {
         List<String> violations = new ArrayList<>();
-        Map<NodeExecutor<N, E>, Integer> counted = new IdentityHashMap<>();
+        IdentityHashMap<NodeExecutor<N, E>, Integer> counted = new IdentityHashMap<>();
         for (Map.Entry<Worker<E>, WorkerState<N, E>> e : workers.entrySet()) {
             WorkerState<N, E> s = e.getValue();
             if (s.worker != e.getKey() || !s.live) {

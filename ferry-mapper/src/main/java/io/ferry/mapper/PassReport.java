@@ -4,6 +4,7 @@ package io.ferry.mapper;
  * Counts the outcomes of one reassignment so that failures are logged as one line per pass, not one
  * per worker; only accessed by the owner thread.
  */
+@SuppressWarnings("EnumOrdinal") // failures[] is a dense counter per Failure: no map per pass
 final class PassReport {
 
     /** Why a worker was not (re)assigned in this pass. */

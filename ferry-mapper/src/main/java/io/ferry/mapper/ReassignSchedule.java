@@ -1,6 +1,7 @@
 package io.ferry.mapper;
 
 import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 
 /**
@@ -84,7 +85,7 @@ final class ReassignSchedule<N, E extends Executor<N>> {
      * The ready workers, in the order they became ready; may contain stopped ones (skip them).
      * Valid until {@link #clearReady()}; failed attempts go to the deferred queue, never here.
      */
-    ArrayList<WorkerState<N, E>> ready() {
+    List<WorkerState<N, E>> ready() {
         return ready;
     }
 

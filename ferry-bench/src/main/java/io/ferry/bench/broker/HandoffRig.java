@@ -158,11 +158,12 @@ abstract class HandoffRig implements AutoCloseable {
     /**
      * The consumer took {@code n} events whose sizes sum to {@code sizeSum}; the consumer thread.
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer (see the field comments)
     final void consumed(int n, long sizeSum) {
         batches++;
         checksum += sizeSum;
-        consumed += n; // single writer; the volatile write last, so a reader of consumed sees the
-        // others
+        // single writer; the volatile write last, so a reader of consumed sees the others
+        consumed += n;
     }
 
     /** {@code n} more events completed their trip; the one completing thread. */
@@ -213,6 +214,7 @@ abstract class HandoffRig implements AutoCloseable {
      * @throws IllegalStateException when a rig thread failed or the burst did not complete within
      *     {@link #BURST_TIMEOUT_NANOS}
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer (see the field comments)
     final long runBurst(int eventsPerProducer) {
         if (stopping) {
             throw new IllegalStateException(describe() + " is closed");
@@ -221,8 +223,8 @@ abstract class HandoffRig implements AutoCloseable {
         driver = Thread.currentThread();
         perProducer = eventsPerProducer;
         target = goal;
-        burstsStarted =
-                burstsStarted + 1; // volatile: publishes perProducer and target to producers
+        // volatile: publishes perProducer and target to producers
+        burstsStarted = burstsStarted + 1;
         for (Thread p : producerThreads) {
             LockSupport.unpark(p);
         }

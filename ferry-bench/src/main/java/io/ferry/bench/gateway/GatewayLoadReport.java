@@ -294,6 +294,7 @@ public final class GatewayLoadReport {
         return new JsonObject().put("valueEncoding", "base64").put("records", records).toBuffer();
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // failures are counted by the send callbacks
     private static double rawKafkaProducer(String bootstrap, long n) throws InterruptedException {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);

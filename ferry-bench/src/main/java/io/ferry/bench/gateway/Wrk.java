@@ -29,7 +29,7 @@ final class Wrk {
         if (path == null) {
             return null;
         }
-        for (String dir : path.split(java.io.File.pathSeparator)) {
+        for (String dir : path.split(java.io.File.pathSeparator, -1)) {
             Path p = Path.of(dir, "wrk");
             if (Files.isExecutable(p)) {
                 return p.toString();

@@ -53,6 +53,7 @@ record KafkaBenchOptions(
     static final String FERRY = "ferry";
 
     /** The usage text: every option with its default. */
+    @SuppressWarnings("StringConcatToTextBlock") // one line per option reads better as a list
     static final String USAGE =
             String.join(
                     "\n",
@@ -174,7 +175,7 @@ record KafkaBenchOptions(
         }
         int records = integer(o, "records", 2_000_000);
         List<String> sides = new ArrayList<>();
-        for (String s : string(o, "sides", KAFKA_PRODUCER + "," + FERRY).split(",")) {
+        for (String s : string(o, "sides", KAFKA_PRODUCER + "," + FERRY).split(",", -1)) {
             if (!s.isBlank()) {
                 sides.add(s.trim().toLowerCase(Locale.ROOT));
             }

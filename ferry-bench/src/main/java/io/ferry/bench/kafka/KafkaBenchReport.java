@@ -158,7 +158,8 @@ public final class KafkaBenchReport {
                 r.correct() ? " ok" : " WRONG (failures " + r.failures() + ")",
                 r.note().isEmpty() ? "" : "; " + r.note());
         if (o.threadReport() > 0) {
-            StringBuilder threads = new StringBuilder("          busiest threads (% of one core):");
+            StringBuilder threads =
+                    new StringBuilder("          busiest threads (percent of one core):");
             int n = 0;
             for (Map.Entry<String, Long> e : r.threadCpuNanos().entrySet()) {
                 if (n++ == o.threadReport()) {

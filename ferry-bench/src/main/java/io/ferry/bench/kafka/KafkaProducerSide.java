@@ -44,6 +44,7 @@ final class KafkaProducerSide implements BenchSide {
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // failures are counted by the send callbacks
     public RunResult run(String topic, int records) throws Exception {
         Latencies latencies = new Latencies(records);
         AckCompletion completion = new AckCompletion(records);

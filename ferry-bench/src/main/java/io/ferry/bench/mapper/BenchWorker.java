@@ -18,6 +18,7 @@ final class BenchWorker implements Worker<BenchExecutor> {
     }
 
     @Override
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer (see the field comments)
     public boolean offerAssignment(BenchExecutor executor) {
         current = executor;
         accepted++;

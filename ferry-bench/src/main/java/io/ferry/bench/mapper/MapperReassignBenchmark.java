@@ -69,6 +69,7 @@ public class MapperReassignBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(WORKERS)
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer (see the field comments)
     public long reassign10kWorkersOver100Nodes() {
         long target = tally.accepted + WORKERS;
         resolver.shift++;

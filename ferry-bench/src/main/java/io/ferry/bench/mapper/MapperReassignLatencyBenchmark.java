@@ -69,6 +69,7 @@ public class MapperReassignLatencyBenchmark {
     }
 
     @Benchmark
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer (see the field comments)
     public BenchExecutor oneReassign() {
         BenchWorker w = workers[next];
         if (++next == workers.length) {

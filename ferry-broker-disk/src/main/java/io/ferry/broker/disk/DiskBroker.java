@@ -272,8 +272,7 @@ public final class DiskBroker implements Broker {
         }
     }
 
-    // ---- consumers
-    // -------------------------------------------------------------------------------
+    // ---- consumers ------------------------------------------------------------------------------
 
     /** The first segment with an id at or after {@code id}, or null; any thread. */
     Segment segmentAtOrAfter(long id) {
@@ -294,6 +293,7 @@ public final class DiskBroker implements Broker {
      * Registers what the cursor read as a batch, minus events a cancel removed meanwhile; under the
      * read lock. Returns null when nothing is left of it.
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
     DiskBatch handOut(
             Event[] events,
             long[] seqs,
@@ -371,6 +371,7 @@ public final class DiskBroker implements Broker {
     }
 
     /** A consumer acknowledged {@code batch}; any thread, never waits for I/O. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
     void ack(DiskBatch batch) {
         core.lock.lock();
         try {
@@ -385,8 +386,7 @@ public final class DiskBroker implements Broker {
         }
     }
 
-    // ---- close
-    // -----------------------------------------------------------------------------------
+    // ---- close ----------------------------------------------------------------------------------
 
     @Override
     public void close() {

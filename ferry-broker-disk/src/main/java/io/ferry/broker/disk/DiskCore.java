@@ -40,8 +40,7 @@ final class DiskCore {
     final long capacityBytes;
     final int capacityEvents;
 
-    // ---- guarded by lock
-    // ---------------------------------------------------------------------------
+    // ---- guarded by lock ------------------------------------------------------------------------
     long nextSeq;
 
     /** The write queue: events [writeSeq, nextSeq) and their producers. */
@@ -93,8 +92,7 @@ final class DiskCore {
     /** Per write group: {first sequence, accept time}, oldest first, for the oldest event's age. */
     final ArrayDeque<long[]> stamps = new ArrayDeque<>();
 
-    // ---- read without the lock (stats)
-    // -------------------------------------------------------------
+    // ---- read without the lock (stats) ----------------------------------------------------------
     volatile long bufferedEvents;
     volatile long bufferedBytes;
     volatile long publishedEvents;
@@ -133,6 +131,7 @@ final class DiskCore {
     }
 
     /** Accepts {@code e} from {@code owner}; under lock, after {@link #fits}. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
     void accept(Event e, DiskProducer owner) {
         long seq = nextSeq++;
         if (queueSize == queueEvents.length) {
@@ -155,6 +154,7 @@ final class DiskCore {
     }
 
     /** Releases a dropped or acknowledged event's space; under lock. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
     void release(long events, long bytes) {
         if (events == 0 && bytes == 0) {
             return;
@@ -172,6 +172,7 @@ final class DiskCore {
     }
 
     /** Releases the acknowledged prefix of the outstanding batches; under lock. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
     void advanceHead() {
         long events = 0;
         long bytes = 0;

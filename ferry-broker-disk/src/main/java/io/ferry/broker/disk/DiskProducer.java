@@ -119,6 +119,7 @@ final class DiskProducer implements Producer {
     }
 
     @Override
+    @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
     public int cancel() {
         List<Event> removed = new ArrayList<>();
         core.lock.lock();

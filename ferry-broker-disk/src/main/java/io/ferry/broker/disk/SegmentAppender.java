@@ -32,8 +32,7 @@ final class SegmentAppender {
     private final boolean force;
     private final LongSupplier clock;
 
-    // ---- writer thread only
-    // ----------------------------------------------------------------------------
+    // ---- writer thread only ---------------------------------------------------------------------
     private final EventCodec codec = new EventCodec();
     private final CRC32C crc = new CRC32C();
     private ByteBuffer buf;
@@ -42,8 +41,7 @@ final class SegmentAppender {
     private FileChannel channel;
     private long offset;
 
-    // ---- written by the writer thread, read by stats()
-    // ----------------------------------------------------
+    // ---- written by the writer thread, read by stats() ------------------------------------------
     volatile long bytesOnDisk;
     volatile long fsyncs;
     volatile long fsyncNanosTotal;
@@ -162,6 +160,7 @@ final class SegmentAppender {
         return (int) Math.min(doubled, Math.max(length, FrameDescriptor.MAX_FRAME_BYTES));
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the writer thread
     private void flushBuffer() throws IOException {
         buf.flip();
         while (buf.hasRemaining()) {
@@ -172,6 +171,7 @@ final class SegmentAppender {
         buf.clear();
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the writer thread
     private void forceActive() throws IOException {
         if (!force) {
             return;
@@ -200,6 +200,7 @@ final class SegmentAppender {
     /**
      * Creates segment {@code id} starting at sequence {@code firstSeq} and makes it the active one.
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the writer thread
     void roll(long id, long firstSeq) throws IOException {
         Path path = SegmentDescriptor.path(dir, id);
         Files.deleteIfExists(path); // a leftover of a failed roll
@@ -308,16 +309,21 @@ final class SegmentAppender {
         }
     }
 
+    /**
+     * True when {@code s} is sealed and ends at or before the persisted read position {@code p}.
+     */
+    private static boolean whollyBefore(Segment s, CheckpointDescriptor.Position p) {
+        return s.sealed
+                && (s.id < p.segmentId() || (s.id == p.segmentId() && p.offset() >= s.endOffset));
+    }
+
     /** Deletes segments wholly before the persisted read position; never the active one. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the writer thread
     void deleteSegmentsBefore(CheckpointDescriptor.Position p) {
         List<Segment> dead = new ArrayList<>();
         core.lock.lock();
         try {
-            Segment s;
-            while (core.segments.size() > 1
-                    && (s = core.segments.peekFirst()).sealed
-                    && (s.id < p.segmentId()
-                            || (s.id == p.segmentId() && p.offset() >= s.endOffset))) {
+            while (core.segments.size() > 1 && whollyBefore(core.segments.peekFirst(), p)) {
                 dead.add(core.segments.pollFirst());
             }
             segmentCount = core.segments.size();

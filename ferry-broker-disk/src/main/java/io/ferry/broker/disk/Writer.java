@@ -64,8 +64,7 @@ final class Writer implements Runnable {
     private final long checkpointIntervalNanos;
     private final LongSupplier clock;
 
-    // ---- writer thread only
-    // --------------------------------------------------------------------------
+    // ---- writer thread only ---------------------------------------------------------------------
     private Event[] groupEvents = new Event[1024];
     private DiskProducer[] groupOwners = new DiskProducer[1024];
     private int groupSize;
@@ -84,8 +83,7 @@ final class Writer implements Runnable {
     private long lastCheckpointNanos;
     private DiskProducer[] touched = new DiskProducer[8];
 
-    // ---- written by the writer thread, read by stats()
-    // -----------------------------------------------
+    // ---- written by the writer thread, read by stats() ------------------------------------------
     private volatile long fsyncedEvents;
     private volatile long checkpoints;
     private volatile long checkpointSeq;
@@ -224,8 +222,7 @@ final class Writer implements Runnable {
         return n;
     }
 
-    // ---- taking work
-    // -----------------------------------------------------------------------------------
+    // ---- taking work ----------------------------------------------------------------------------
 
     /** Waits for work and takes it; false when closing with nothing left to do. */
     private boolean take() {
@@ -379,10 +376,11 @@ final class Writer implements Runnable {
         groupHandedEventer = 0;
     }
 
-    // ---- writing
-    // -----------------------------------------------------------------------------------------
+    // ---- writing --------------------------------------------------------------------------------
 
     /** A group failed: backs off for a retry; true when closing made it give the group up. */
+    // single writer: the writer thread; the wait is a backoff (waking early only retries sooner)
+    @SuppressWarnings({"NonAtomicVolatileUpdate", "WaitNotInLoop"})
     private boolean onWriteError(IOException e) {
         writeErrors = writeErrors + 1;
         lastWriteError = e.toString();
@@ -424,6 +422,7 @@ final class Writer implements Runnable {
      * more attempt, handed-out events are still acked; events a cancel removed were reported by it.
      * Under lock; releases it while calling the drop listeners.
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the writer thread
     private void giveUp() {
         retrying = false;
         long firstUnwritten = groupFirstSeq;
@@ -494,6 +493,7 @@ final class Writer implements Runnable {
     }
 
     /** The group is forced: consumers may read it. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the writer thread
     private void publishDurable() {
         core.lock.lock();
         try {
@@ -508,8 +508,7 @@ final class Writer implements Runnable {
         fsyncedEvents = fsyncedEvents + groupSize;
     }
 
-    // ---- acks
-    // ------------------------------------------------------------------------------------------
+    // ---- acks -----------------------------------------------------------------------------------
 
     private int addRun(DiskProducer p, int run, int touchedCount) {
         if (p == null || p.ackListener == null || run == 0) {
@@ -578,9 +577,9 @@ final class Writer implements Runnable {
         }
     }
 
-    // ---- checkpoint
-    // ------------------------------------------------------------------------------------
+    // ---- checkpoint -----------------------------------------------------------------------------
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the writer thread
     private void maybeCheckpoint() {
         CheckpointDescriptor.Position p = pendingCheckpoint;
         if (p == null) {

@@ -84,8 +84,7 @@ class DiskBrokerFaultsTest {
         throw new AssertionError("expected a failure");
     }
 
-    // ---- finding 1: a skip frame never names an event still queued
-    // ------------------------------------
+    // ---- finding 1: a skip frame never names an event still queued ------------------------------
 
     @Test
     void
@@ -169,8 +168,7 @@ class DiskBrokerFaultsTest {
         }
     }
 
-    // ---- finding 2: a disk filled by the broker's own segments recovers once consumers ack
-    // -----------
+    // ---- finding 2: a disk filled by the broker's own segments recovers once consumers ack ------
 
     @Test
     void diskFilledByTheBrokersOwnSegments_recoversOnceConsumersAck() throws Exception {
@@ -198,8 +196,7 @@ class DiskBrokerFaultsTest {
         }
     }
 
-    // ---- finding 3: a failed read loses nothing
-    // -----------------------------------------------------
+    // ---- finding 3: a failed read loses nothing -------------------------------------------------
 
     private DiskBroker openWithTwoSegmentsOfEvents(int events) throws Exception {
         DiskBroker b =
@@ -252,8 +249,7 @@ class DiskBrokerFaultsTest {
         }
     }
 
-    // ---- finding 4: a dying writer fails the broker instead of hanging it
-    // --------------------------
+    // ---- finding 4: a dying writer fails the broker instead of hanging it -----------------------
 
     @Test
     void writerThreadDying_failsPublishAndGet_insteadOfHanging() throws Exception {
@@ -299,8 +295,7 @@ class DiskBrokerFaultsTest {
         assertThat(DiskProducer.frameTooLarge(FrameDescriptor.MAX_FRAME_BYTES, 5)).isNull();
     }
 
-    // ---- finding 5: closing a consumer waiting for the read lock unblocks it
-    // -----------------------
+    // ---- finding 5: closing a consumer waiting for the read lock unblocks it --------------------
 
     @Test
     void closingAConsumerWaitingForTheReadLock_unblocksItsGet() throws Exception {
@@ -334,8 +329,7 @@ class DiskBrokerFaultsTest {
         volatile Thread thread;
     }
 
-    // ---- finding 8: close() from an ack listener keeps the directory until the writer stops
-    // -------
+    // ---- finding 8: close() from an ack listener keeps the directory until the writer stops -----
 
     @Test
     void closeFromAnAckListener_keepsTheDirectoryLockedUntilTheWriterStops() throws Exception {
@@ -377,8 +371,7 @@ class DiskBrokerFaultsTest {
         }
     }
 
-    // ---- finding 6: giving up on close leaves no sequence gap
-    // -------------------------------------
+    // ---- finding 6: giving up on close leaves no sequence gap -----------------------------------
 
     @Test
     void givingUpAGroupOnClose_dropsTheRestToo_soEveryAckedEventSurvivesTheRestart()
@@ -430,8 +423,7 @@ class DiskBrokerFaultsTest {
         }
     }
 
-    // ---- finding 7: a failed start leaks no channel
-    // ------------------------------------------------
+    // ---- finding 7: a failed start leaks no channel ---------------------------------------------
 
     @Test
     void failedStart_closesEveryChannelItOpened() {

@@ -114,6 +114,7 @@ final class AckLoop implements Runnable {
      *
      * @return the number of sequences released (acked or tombstoned)
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer (see the field comments)
     int doWork() {
         long start = ring.released.get();
         long end = start;

@@ -110,6 +110,7 @@ final class MemoryConsumer implements Consumer {
     }
 
     /** Awaits notEmpty, at most {@code nanos} when {@code >= 0}; under consumerLock. */
+    @SuppressWarnings("WaitNotInLoop") // one wait: every caller re-checks its condition in a loop
     private void park(long nanos) throws InterruptedException {
         ring.waitingConsumers++;
         try {

@@ -132,8 +132,7 @@ final class Ring {
         this.ackEnds = new long[size];
     }
 
-    // ---- producers
-    // -------------------------------------------------------------------------------
+    // ---- producers ------------------------------------------------------------------------------
 
     /**
      * Claims the next sequence if there is room; any producer thread.
@@ -269,6 +268,8 @@ final class Ring {
     /**
      * Waits, spinning, for a claimed slot to be published; its producer is never blocked by then.
      */
+    // a claimed slot is published within a few instructions
+    @SuppressWarnings("ThreadPriorityCheck")
     void awaitPublished(long seq) {
         for (int i = 0; !isPublished(seq); i++) {
             if (i < 100) {

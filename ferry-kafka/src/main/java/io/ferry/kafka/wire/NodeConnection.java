@@ -197,8 +197,7 @@ public final class NodeConnection implements AutoCloseable {
                     }
                     callback.accept(
                             Outcome.ok(parseProduce((ProduceResponse) response.response(), names)));
-                },
-                r -> callback.accept(Outcome.ok(Map.of())));
+                });
     }
 
     private static Map<TopicPartition, PartitionResult> parseProduce(
@@ -258,8 +257,7 @@ public final class NodeConnection implements AutoCloseable {
                     } else {
                         callback.accept(Outcome.ok(parseMetadata((MetadataResponse) r.response())));
                     }
-                },
-                null);
+                });
     }
 
     private static ClusterView parseMetadata(MetadataResponse response) {
@@ -310,8 +308,7 @@ public final class NodeConnection implements AutoCloseable {
                                             resp.data().producerId(),
                                             resp.data().producerEpoch(),
                                             WireError.of(resp.data().errorCode(), null))));
-                },
-                null);
+                });
     }
 
     // ---- plumbing ------------------------------------------------------------------------------
@@ -320,8 +317,7 @@ public final class NodeConnection implements AutoCloseable {
             AbstractRequest.Builder<?> builder,
             boolean expectResponse,
             long nowMs,
-            Consumer<Outcome<Object>> onResponse,
-            Consumer<Object> onSentWithoutResponse) {
+            Consumer<Outcome<Object>> onResponse) {
         ClientRequest request =
                 client.newClientRequest(
                         node.idString(),
