@@ -53,15 +53,17 @@ final class CommandQueue<N, E extends Executor<N>> {
     /**
      * Owner thread: returns at once if a command is posted, otherwise waits until one is or the
      * timeout passes. An interrupt just ends the wait (the owner thread is stopped by a command,
-     * never by an interrupt).
+     * never by an interrupt); it is reported, so the caller can restore the thread's interrupt
+     * status when it is done waiting.
      *
      * @param timeoutNanos how long at most to wait; {@link Long#MAX_VALUE} for no limit
+     * @return true when the wait was interrupted (the interrupt status is then clear)
      */
     @SuppressWarnings("WaitNotInLoop") // one wait: the owner loop re-checks the queue
-    void awaitPosted(long timeoutNanos) {
+    boolean awaitPosted(long timeoutNanos) {
         synchronized (lock) {
             if (!posted.isEmpty() || timeoutNanos <= 0) {
-                return;
+                return false;
             }
             ownerWaiting = true;
             try {
@@ -71,10 +73,12 @@ final class CommandQueue<N, E extends Executor<N>> {
                     TimeUnit.NANOSECONDS.timedWait(lock, timeoutNanos);
                 }
             } catch (InterruptedException e) {
-                // Not a stop signal: the caller re-checks its state and loops.
+                // Not a stop signal: the caller re-checks its state, loops, and restores it after.
+                return true;
             } finally {
                 ownerWaiting = false;
             }
+            return false;
         }
     }
 }

@@ -262,26 +262,37 @@ public final class Mapper<N, E extends Executor<N>> {
         }
     }
 
-    /** The owner's loop: step while there is work, else wait for a command or the next due time. */
+    /**
+     * The owner's loop: step while there is work, else wait for a command or the next due time. An
+     * interrupt does not end it (a command stops the mapper), but the thread's interrupt status is
+     * restored when it returns, so a caller stepping it (stop() in step mode) keeps it.
+     */
     private boolean loop(long timeoutNanos) {
         // Real time bounds how long the caller waits; mapper logic only sees the injected clock.
         long deadline = timeoutNanos == FOREVER ? 0 : System.nanoTime() + timeoutNanos;
-        while (!core.isTerminated()) {
-            if (core.doWork(nanoClock.getAsLong()) > 0) {
-                continue;
-            }
-            long waitNanos = core.nanosUntilDue(nanoClock.getAsLong());
-            if (timeoutNanos != FOREVER) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
+        boolean interrupted = false;
+        try {
+            while (!core.isTerminated()) {
+                if (core.doWork(nanoClock.getAsLong()) > 0) {
+                    continue;
                 }
-                waitNanos = Math.min(waitNanos, left);
+                long waitNanos = core.nanosUntilDue(nanoClock.getAsLong());
+                if (timeoutNanos != FOREVER) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    waitNanos = Math.min(waitNanos, left);
+                }
+                interrupted |= commands.awaitPosted(waitNanos);
             }
-            commands.awaitPosted(waitNanos);
+            markTerminated();
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        markTerminated();
-        return true;
     }
 
     private void claim() {

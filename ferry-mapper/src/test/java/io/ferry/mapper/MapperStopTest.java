@@ -38,6 +38,31 @@ class MapperStopTest {
         h.mapper.stop(); // returns at once now
     }
 
+    /** Regression: CommandQueue swallowed the interrupt of a thread waiting in stop(). */
+    @Test
+    void stop_inStepMode_keepsTheCallersInterrupt() throws Exception {
+        TestWorker a = h.worker("a", "n0");
+        h.spawn(a);
+        h.step();
+        CompletableFuture<Boolean> interruptedAfter = new CompletableFuture<>();
+        Thread stopper =
+                new Thread(
+                        () -> {
+                            h.mapper.stop(); // waits: a has not stopped yet
+                            interruptedAfter.complete(Thread.currentThread().isInterrupted());
+                        },
+                        "stopper");
+        stopper.start();
+        while (stopper.getState() != Thread.State.WAITING) { // in awaitPosted, a has not stopped
+            Thread.onSpinWait();
+        }
+        stopper.interrupt();
+        h.mapper.onWorkerStopped(a);
+        assertThat(interruptedAfter.get(5, TimeUnit.SECONDS))
+                .as("the stopping thread's interrupt status survives the wait")
+                .isTrue();
+    }
+
     @Test
     void stop_whileStopping_stillServesTheRemainingWorkers() {
         TestWorker a = h.worker("a", "n0");
