@@ -70,7 +70,7 @@ final class AwaitingRecords {
                 }
 
                 @Override
-                public void failed(String reason) {
+                public void failed(io.ferry.kafka.DeliveryFailure reason) {
                     throw new IllegalStateException("placeholder answered");
                 }
 

@@ -5,26 +5,29 @@ import io.ferry.broker.BrokerConfig;
 import io.ferry.broker.Event;
 import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
+import io.ferry.kafka.ClusterCondition;
+import io.ferry.kafka.ClusterStatus;
+import io.ferry.kafka.DeliveryFailure;
 import io.ferry.kafka.DeliveryListener;
 import io.ferry.kafka.FerryPipeline;
+import io.ferry.kafka.KafkaCluster;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One configured Kafka cluster inside the gateway: its {@link FerryPipeline} (broker + engine), an
- * admin client for the topic endpoints, and the records waiting for Kafka's answer. {@link
- * #publish} is called on Vert.x event-loop threads (each gets its own broker producer); the
- * delivery callbacks come from engine threads.
+ * One configured Kafka cluster inside the gateway: its {@link FerryPipeline} (broker + engine,
+ * whose metadata cache answers the topic checks and endpoints), and the records waiting for Kafka's
+ * answer. {@link #publish} is called on Vert.x event-loop threads (each gets its own broker
+ * producer); the delivery callbacks come from engine threads.
  */
 final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     /* Design notes
@@ -46,6 +49,9 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * (ACKS_ON_DURABLE_STORE: it writes events down and reads them back); the memory broker hands
      * out the published instances. A new broker that copies without that capability would leave
      * every ack=kafka request unanswered: set handsOutCopies accordingly.
+     * Refusal: when the cluster's status says Kafka refuses this gateway (authentication, ACLs,
+     * versions), every waiting ack=kafka answer fails at once with the reason (Waiter answers
+     * once, whichever comes first); the records stay queued.
      * Close: FerryPipeline.close drains what the broker holds; the memory broker reports what it
      * still held to the producers' drop listeners: those are counted, logged and failed.
      */
@@ -53,10 +59,6 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
 
     final String name;
     final FerryPipeline pipeline;
-    final Admin admin;
-
-    /** Partition counts, to refuse a missing topic or partition before accepting. */
-    final TopicCache topics;
 
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
@@ -78,36 +80,30 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
 
     final LongAdder bytesSent = new LongAdder();
     final LongAdder dropped = new LongAdder();
+
+    /** Records failed for good, by DeliveryFailure.Code name. */
     final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+
+    /** Refusing conditions raised by the cluster, by ClusterCondition.Kind name. */
+    final Map<String, LongAdder> conditions = new ConcurrentHashMap<>();
+
+    /** The answers waiting for Kafka now (ack=kafka), so a refusal can fail them at once. */
+    private final Set<Waiter> live = ConcurrentHashMap.newKeySet();
+
     private final Map<String, AtomicLong> lastLoggedMs = new ConcurrentHashMap<>();
 
     ClusterRuntime(String name, GatewayConfig.Cluster config) {
         this.name = name;
         this.maxRecordBytes = config.kafka().maxRequestSizeBytes();
-        Properties p = new Properties();
-        p.putAll(config.kafka().passThrough());
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
-        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "ferry-gateway-admin-" + name);
-        // the pass-through settings may include producer-only keys, which the admin client does not
-        // take
-        p.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k.toString()));
-        this.admin =
-                Admin.create(
-                        p); // connects lazily: created first, so a bad pipeline setting cannot leak
-        // it
-        this.topics = new TopicCache(admin, System::currentTimeMillis);
         LOG.info(
-                "cluster {}: connecting to Kafka at {} (waiting at most delivery.timeout.ms={} ms)",
+                "cluster {}: connecting to Kafka at {} in the background",
                 name,
-                config.kafka().bootstrapServers(),
-                config.kafka().deliveryTimeoutMs());
-        try {
-            this.pipeline =
-                    FerryPipeline.start(withFlushDefaults(config.broker()), config.kafka(), this);
-        } catch (RuntimeException e) {
-            admin.close(Duration.ZERO);
-            throw e;
-        }
+                config.kafka().bootstrapServers());
+        this.pipeline =
+                FerryPipeline.start(
+                        withFlushDefaults(config.broker()),
+                        KafkaCluster.builder(config.kafka()).name(name),
+                        this);
         this.durableAcks =
                 pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
         // a broker that acks on durable store reads events back: the engine gets copies (design
@@ -117,6 +113,45 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         this.producers =
                 ThreadLocal.withInitial(
                         () -> new LoopProducer(pipeline, this::dropped, durableAcks));
+        pipeline.cluster().addStatusListener(this::onStatus);
+    }
+
+    /** The cluster's engine: its status, topics and metadata (the gateway's one source). */
+    KafkaCluster kafka() {
+        return pipeline.cluster();
+    }
+
+    /**
+     * Kafka refuses this gateway (credentials, ACLs, versions): every answer waiting for Kafka
+     * fails now with the reason, instead of waiting for delivery.timeout.ms; the records stay
+     * queued, and are delivered once an operator fixes the cause. Engine threads.
+     */
+    private void onStatus(ClusterStatus status) {
+        ClusterCondition refusal = status.refusal();
+        if (refusal == null) {
+            return;
+        }
+        conditions.computeIfAbsent(refusal.kind().name(), k -> new LongAdder()).increment();
+        DeliveryFailure f = refusalFailure(refusal);
+        for (Waiter w : live) {
+            w.failed(f);
+        }
+    }
+
+    /** The failure an answer that waits for Kafka gets while Kafka refuses this gateway. */
+    static DeliveryFailure refusalFailure(ClusterCondition refusal) {
+        DeliveryFailure.Code code =
+                switch (refusal.kind()) {
+                    case AUTHENTICATION -> DeliveryFailure.Code.AUTHENTICATION;
+                    case AUTHORIZATION -> DeliveryFailure.Code.AUTHORIZATION;
+                    case UNSUPPORTED_VERSION -> DeliveryFailure.Code.UNSUPPORTED_VERSION;
+                    default -> DeliveryFailure.Code.KAFKA_ERROR;
+                };
+        return DeliveryFailure.of(
+                code,
+                "Kafka refuses this gateway ("
+                        + refusal.message()
+                        + "); the record is kept and sent once an operator fixes it");
     }
 
     /**
@@ -151,7 +186,49 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      * @return false when the broker is full (or closed): nothing was accepted, outcome not called
      */
     boolean publish(Event e, RecordOutcome outcome) {
-        return waiting.publish(e, outcome, producers.get());
+        if (outcome == null) {
+            return waiting.publish(e, null, producers.get());
+        }
+        Waiter w = new Waiter(outcome);
+        live.add(w);
+        boolean ok = false;
+        try {
+            ok = waiting.publish(e, w, producers.get());
+        } finally {
+            if (!ok) {
+                live.remove(w); // nothing was accepted: nobody answers w
+            }
+        }
+        return ok;
+    }
+
+    /**
+     * An answer waiting for Kafka: answered once, by the engine's outcome or by a refusal of the
+     * cluster, whichever comes first; tracked while it waits.
+     */
+    private final class Waiter implements RecordOutcome {
+        private final RecordOutcome outcome;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Waiter(RecordOutcome outcome) {
+            this.outcome = outcome;
+        }
+
+        @Override
+        public void delivered(int partition, long offset) {
+            if (done.compareAndSet(false, true)) {
+                live.remove(this);
+                outcome.delivered(partition, offset);
+            }
+        }
+
+        @Override
+        public void failed(DeliveryFailure failure) {
+            if (done.compareAndSet(false, true)) {
+                live.remove(this);
+                outcome.failed(failure);
+            }
+        }
     }
 
     /**
@@ -178,8 +255,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     }
 
     @Override
-    public void onFailure(Event event, String reason) {
-        String code = code(reason);
+    public void onFailure(Event event, DeliveryFailure reason) {
+        String code = reason.code().name();
         failures.computeIfAbsent(code, k -> new LongAdder()).increment();
         AwaitingRecords w = waiting;
         RecordOutcome o = w == null ? null : w.take(event);
@@ -199,14 +276,11 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         AwaitingRecords w = waiting;
         RecordOutcome o = w == null ? null : w.take(event);
         if (o != null) {
-            o.failed("NOT_DELIVERED: the gateway shut down before the record reached Kafka");
+            o.failed(
+                    DeliveryFailure.of(
+                            DeliveryFailure.Code.NOT_DELIVERED,
+                            "the gateway shut down before the record reached Kafka"));
         }
-    }
-
-    /** The code of a reason such as {@code RECORD_TOO_LARGE: ...}. */
-    static String code(String reason) {
-        int i = reason.indexOf(':');
-        return i < 0 ? reason : reason.substring(0, i);
     }
 
     /** Logs at most one line per code every 5 s, so a flood of failures stays readable. */
@@ -228,12 +302,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     boolean close(Duration timeout) {
         long buffered = bufferedEvents();
         long start = System.nanoTime();
-        boolean settled;
-        try {
-            settled = pipeline.close(timeout);
-        } finally {
-            admin.close(Duration.ofSeconds(1));
-        }
+        boolean settled = pipeline.close(timeout);
         long failed = failures.values().stream().mapToLong(LongAdder::sum).sum();
         if (settled && dropped.sum() == 0) {
             LOG.info(

@@ -71,7 +71,8 @@ public final class Gateway implements AutoCloseable {
      *
      * @throws GatewayConfig.ConfigException or {@link io.ferry.broker.BrokerConfigException} for a
      *     bad setting
-     * @throws IllegalStateException when a cluster cannot be reached or the port cannot be bound
+     * @throws IllegalStateException when the port cannot be bound (Kafka need not be up: each
+     *     cluster connects in the background, and /readyz says how it goes)
      */
     public static Gateway start(GatewayConfig config) {
         Map<String, ClusterRuntime> clusters = new LinkedHashMap<>();
@@ -79,7 +80,7 @@ public final class Gateway implements AutoCloseable {
             for (Map.Entry<String, GatewayConfig.Cluster> c : config.clusters().entrySet()) {
                 clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), c.getValue()));
                 LOG.info(
-                        "cluster {}: connected to Kafka at {}, broker {}",
+                        "cluster {}: started (Kafka at {}, broker {}); /readyz says when Kafka answers",
                         c.getKey(),
                         c.getValue().kafka().bootstrapServers(),
                         c.getValue().broker());

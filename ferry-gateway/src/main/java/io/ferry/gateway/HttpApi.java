@@ -1,9 +1,9 @@
 package io.ferry.gateway;
 
+import io.ferry.kafka.ClusterStatus;
+import io.ferry.kafka.TopicInfo;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -12,19 +12,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.DescribeTopicsOptions;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -347,175 +339,159 @@ final class HttpApi implements Handler<HttpServerRequest> {
         return c;
     }
 
+    /**
+     * Lists the cluster's topics from Kafka; while Kafka does not answer (within {@link
+     * TopicCheck#TIMEOUT_MS}), from the last listing, saying so ({@code "stale": true}).
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void listTopics(Exchange ctx) {
         ClusterRuntime c = cluster(ctx);
         Context vctx = Vertx.currentContext();
-        future(vctx, c.admin.listTopics(new ListTopicsOptions().timeoutMs(5000)).names())
-                .onComplete(
-                        ar -> {
-                            if (ar.failed()) {
-                                error(
-                                        ctx,
-                                        new ApiException(
-                                                502,
-                                                "kafka_unavailable",
-                                                "listing topics failed: " + ar.cause()));
-                                return;
-                            }
-                            JsonArray names =
-                                    new JsonArray(
-                                            new ArrayList<>(new java.util.TreeSet<>(ar.result())));
-                            json(
-                                    ctx,
-                                    200,
-                                    new JsonObject().put("cluster", c.name).put("topics", names));
-                        });
+        c.kafka()
+                .listTopics()
+                .orTimeout(TopicCheck.TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .whenComplete(
+                        (names, err) ->
+                                vctx.runOnContext(
+                                        v -> {
+                                            List<String> got =
+                                                    err == null
+                                                            ? names
+                                                            : c.kafka().lastTopicListing();
+                                            if (got == null) {
+                                                error(ctx, kafkaUnavailable(c, "listing topics"));
+                                                return;
+                                            }
+                                            JsonObject body =
+                                                    new JsonObject()
+                                                            .put("cluster", c.name)
+                                                            .put("topics", new JsonArray(got));
+                                            if (err != null) {
+                                                body.put("stale", true);
+                                            }
+                                            json(ctx, 200, body);
+                                        }));
     }
 
+    private static ApiException kafkaUnavailable(ClusterRuntime c, String what) {
+        return new ApiException(
+                503,
+                "kafka_unavailable",
+                what
+                        + " needs Kafka of cluster '"
+                        + c.name
+                        + "', which does not answer now: "
+                        + c.kafka().status().reason());
+    }
+
+    /**
+     * Describes a topic from Kafka (one bounded refresh); while Kafka does not answer, from the
+     * engine's cache, saying how old it is.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void describeTopic(Exchange ctx) {
         ClusterRuntime c = cluster(ctx);
         String topic = RecordReader.topic(ctx.topic);
         Context vctx = Vertx.currentContext();
-        future(
-                        vctx,
-                        c.admin
-                                .describeTopics(
-                                        List.of(topic), new DescribeTopicsOptions().timeoutMs(5000))
-                                .allTopicNames())
-                .onComplete(
-                        ar -> {
-                            if (ar.failed()) {
-                                Throwable t =
-                                        ar.cause()
-                                                                instanceof
-                                                                java.util.concurrent
-                                                                                .CompletionException
-                                                                        ce
-                                                        && ce.getCause() != null
-                                                ? ce.getCause()
-                                                : ar.cause();
-                                if (t instanceof UnknownTopicOrPartitionException) {
-                                    error(
-                                            ctx,
-                                            new ApiException(
-                                                    404,
-                                                    "topic_not_found",
-                                                    "topic '"
-                                                            + topic
-                                                            + "' does not exist in cluster '"
-                                                            + c.name
-                                                            + "'"));
-                                } else {
-                                    error(
-                                            ctx,
-                                            new ApiException(
-                                                    502,
-                                                    "kafka_unavailable",
-                                                    "describing topic '"
-                                                            + topic
-                                                            + "' failed: "
-                                                            + t));
-                                }
-                                return;
-                            }
-                            TopicDescription d = ar.result().get(topic);
-                            JsonArray parts = new JsonArray();
-                            for (TopicPartitionInfo p : d.partitions()) {
-                                parts.add(
-                                        new JsonObject()
-                                                .put("partition", p.partition())
-                                                .put(
-                                                        "leader",
-                                                        p.leader() == null || p.leader().isEmpty()
-                                                                ? null
-                                                                : p.leader().id())
-                                                .put("replicas", ids(p.replicas()))
-                                                .put("isr", ids(p.isr())));
-                            }
-                            json(
-                                    ctx,
-                                    200,
-                                    new JsonObject()
-                                            .put("cluster", c.name)
-                                            .put("topic", topic)
-                                            .put("internal", d.isInternal())
-                                            .put("partitions", parts));
-                        });
+        c.kafka()
+                .refreshTopic(topic)
+                .orTimeout(TopicCheck.TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .whenComplete(
+                        (fresh, err) ->
+                                vctx.runOnContext(
+                                        v ->
+                                                describe(
+                                                        ctx,
+                                                        c,
+                                                        err == null
+                                                                ? fresh
+                                                                : c.kafka().topic(topic),
+                                                        err != null)));
     }
 
-    private static JsonArray ids(List<Node> nodes) {
-        JsonArray a = new JsonArray();
-        nodes.forEach(n -> a.add(n.id()));
-        return a;
+    private void describe(Exchange ctx, ClusterRuntime c, TopicInfo info, boolean stale) {
+        String topic = info.name();
+        switch (info.state()) {
+            case MISSING ->
+                    error(
+                            ctx,
+                            new ApiException(
+                                    404,
+                                    "topic_not_found",
+                                    "topic '"
+                                            + topic
+                                            + "' does not exist in cluster '"
+                                            + c.name
+                                            + "'"));
+            case UNKNOWN -> error(ctx, kafkaUnavailable(c, "describing topic '" + topic + "'"));
+            case FAILED ->
+                    error(
+                            ctx,
+                            new ApiException(
+                                    502,
+                                    "kafka_error",
+                                    "Kafka answered "
+                                            + info.kafkaError()
+                                            + " for topic '"
+                                            + topic
+                                            + "'"));
+            case KNOWN -> {
+                JsonArray parts = new JsonArray();
+                for (TopicInfo.Partition p : info.partitions()) {
+                    parts.add(
+                            new JsonObject()
+                                    .put("partition", p.partition())
+                                    .put("leader", p.leader() < 0 ? null : p.leader())
+                                    .put("replicas", new JsonArray(p.replicas()))
+                                    .put("isr", new JsonArray(p.isr())));
+                }
+                JsonObject body =
+                        new JsonObject()
+                                .put("cluster", c.name)
+                                .put("topic", topic)
+                                .put("internal", info.internal())
+                                .put("partitions", parts);
+                if (stale) {
+                    body.put("stale", true).put("ageMs", info.ageMs());
+                }
+                json(ctx, 200, body);
+            }
+        }
     }
 
+    /**
+     * Ready when every cluster asked about (all, or the path's) is ready: metadata fetched, and
+     * nothing stops delivery; else 503 with each cluster's state and reason. Answers from the
+     * engines' status at once, never waiting for Kafka.
+     */
     private void ready(Exchange ctx) {
         String name = ctx.cluster;
         List<ClusterRuntime> check =
                 name == null ? List.copyOf(gateway.clusters().values()) : List.of(cluster(ctx));
-        Context vctx = Vertx.currentContext();
-        List<Future<Map.Entry<String, Integer>>> all = new ArrayList<>();
-        for (ClusterRuntime c : check) {
-            all.add(
-                    future(
-                                    vctx,
-                                    c.admin
-                                            .describeCluster(
-                                                    new DescribeClusterOptions().timeoutMs(2000))
-                                            .nodes())
-                            .map(nodes -> Map.entry(c.name, nodes.size())));
+        if (gateway.shuttingDown()) {
+            error(ctx, new ApiException(503, "shutting_down", "the gateway is shutting down"));
+            return;
         }
-        Future.join(all)
-                .onComplete(
-                        ar -> {
-                            JsonObject clusters = new JsonObject();
-                            boolean ok = true;
-                            for (int i = 0; i < all.size(); i++) {
-                                Future<Map.Entry<String, Integer>> f = all.get(i);
-                                if (f.succeeded()) {
-                                    clusters.put(
-                                            f.result().getKey(),
-                                            new JsonObject().put("nodes", f.result().getValue()));
-                                } else {
-                                    ok = false;
-                                    clusters.put(
-                                            check.get(i).name,
-                                            new JsonObject()
-                                                    .put("error", String.valueOf(f.cause())));
-                                }
-                            }
-                            if (gateway.shuttingDown()) {
-                                error(
-                                        ctx,
-                                        new ApiException(
-                                                503,
-                                                "shutting_down",
-                                                "the gateway is shutting down"));
-                            } else {
-                                json(
-                                        ctx,
-                                        ok ? 200 : 503,
-                                        new JsonObject()
-                                                .put("status", ok ? "ready" : "kafka_unavailable")
-                                                .put("clusters", clusters));
-                            }
-                        });
-    }
-
-    @SuppressWarnings("FutureReturnValueIgnored") // the callback completes the promise returned
-    static <T> Future<T> future(Context vctx, KafkaFuture<T> kf) {
-        Promise<T> p = Promise.promise();
-        kf.whenComplete(
-                (v, t) ->
-                        vctx.runOnContext(
-                                x -> {
-                                    if (t != null) {
-                                        p.fail(t);
-                                    } else {
-                                        p.complete(v);
-                                    }
-                                }));
-        return p.future();
+        JsonObject clusters = new JsonObject();
+        boolean ok = true;
+        for (ClusterRuntime c : check) {
+            ClusterStatus s = c.kafka().status();
+            ok &= s.ready();
+            JsonObject one =
+                    new JsonObject()
+                            .put("state", s.state().name().toLowerCase(Locale.ROOT))
+                            .put("nodes", c.kafka().nodeCount());
+            if (!s.ready()) {
+                one.put("reason", s.reason());
+            }
+            clusters.put(c.name, one);
+        }
+        json(
+                ctx,
+                ok ? 200 : 503,
+                new JsonObject()
+                        .put("status", ok ? "ready" : "kafka_unavailable")
+                        .put("clusters", clusters));
     }
 
     /** Answers {@code body} with {@code status}. Event-loop thread of the request. */

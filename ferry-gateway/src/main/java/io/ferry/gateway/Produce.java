@@ -1,6 +1,8 @@
 package io.ferry.gateway;
 
 import io.ferry.broker.Event;
+import io.ferry.kafka.ClusterStatus;
+import io.ferry.kafka.DeliveryFailure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -8,6 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -53,76 +56,62 @@ final class Produce {
     }
 
     /**
-     * Runs {@code publish} once the topic is known to exist with every partition the events name;
-     * answers 404 or 400 instead. From the cache, or after asking Kafka (then on the same event
-     * loop).
+     * Runs {@code publish} once the topic checks pass ({@link TopicCheck}); answers 404, 400 or 503
+     * instead. From the engine's cache, or after one bounded refresh (then on the same event loop).
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void withTopic(
-            Exchange ctx, ClusterRuntime c, String topic, List<Event> events, Runnable publish) {
-        int n = c.topics.cached(topic);
-        if (n != TopicCache.UNKNOWN && (n == TopicCache.MISSING || maxPartition(events) < n)) {
-            checkTopic(c, topic, events, n);
+            Exchange ctx,
+            ClusterRuntime c,
+            String topic,
+            List<Event> events,
+            AckLevel ack,
+            Runnable publish) {
+        ClusterStatus status = c.kafka().status();
+        if (ack == AckLevel.KAFKA && status.refusal() != null) {
+            throw refused(c, status);
+        }
+        boolean canAsk = status.ready();
+        if (TopicCheck.decide(c.name, c.kafka().topic(topic), events, ack, false, canAsk)
+                == TopicCheck.Verdict.ACCEPT) {
             publish.run();
             return;
         }
-        // not cached, expired, or a partition beyond the cached count (it may have grown): ask
-        // Kafka
-        c.topics
-                .load(Vertx.currentContext(), topic)
-                .onComplete(
-                        ar -> {
-                            try {
-                                if (ar.succeeded()) {
-                                    checkTopic(c, topic, events, ar.result());
-                                }
-                                // Kafka could not be asked: the engine decides, and ack=kafka
-                                // answers with its reason
-                                publish.run();
-                            } catch (ApiException e) {
-                                api.error(ctx, e);
-                            } catch (RuntimeException e) {
-                                api.fail(ctx, e);
-                            }
-                        });
+        Context vctx = Vertx.currentContext();
+        c.kafka()
+                .refreshTopic(topic)
+                .orTimeout(TopicCheck.TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .whenComplete(
+                        (info, err) ->
+                                vctx.runOnContext(
+                                        v -> {
+                                            try {
+                                                TopicCheck.decide(
+                                                        c.name,
+                                                        err == null ? info : c.kafka().topic(topic),
+                                                        events,
+                                                        ack,
+                                                        err == null,
+                                                        false);
+                                                publish.run();
+                                            } catch (ApiException e) {
+                                                api.error(ctx, e);
+                                            } catch (RuntimeException e) {
+                                                api.fail(ctx, e);
+                                            }
+                                        }));
     }
 
-    private static int maxPartition(List<Event> events) {
-        int max = -1;
-        for (Event e : events) {
-            max = Math.max(max, e.partition());
-        }
-        return max;
-    }
-
-    private static void checkTopic(
-            ClusterRuntime c, String topic, List<Event> events, int partitions) {
-        if (partitions == TopicCache.MISSING) {
-            throw new ApiException(
-                    404,
-                    "topic_not_found",
-                    "topic '"
-                            + topic
-                            + "' does not exist in cluster '"
-                            + c.name
-                            + "'; create it first (Ferry does not create topics)");
-        }
-        for (int i = 0; i < events.size(); i++) {
-            int p = events.get(i).partition();
-            if (p >= partitions) {
-                throw ApiException.badRequest(
-                        "invalid_partition",
-                        (events.size() > 1 ? "records[" + i + "]: " : "")
-                                + "partition "
-                                + p
-                                + " does not exist; topic '"
-                                + topic
-                                + "' has "
-                                + partitions
-                                + " partitions (0.."
-                                + (partitions - 1)
-                                + ")");
-            }
-        }
+    /** The answer to an ack=kafka request while Kafka refuses this gateway: nothing accepted. */
+    private static ApiException refused(ClusterRuntime c, ClusterStatus status) {
+        return new ApiException(
+                503,
+                "kafka_refused",
+                "Kafka of cluster '"
+                        + c.name
+                        + "' refuses this gateway: "
+                        + status.refusal().message()
+                        + "; nothing was accepted (ack=local would queue it)");
     }
 
     private void full(Exchange ctx, ClusterRuntime c) {
@@ -154,7 +143,7 @@ final class Produce {
         String topic = ctx.topic;
         Event e = RecordReader.message(topic, ctx.body, ctx::query, ctx.request.headers());
         checkSize(c, e, "the record");
-        withTopic(ctx, c, topic, List.of(e), () -> publishMessage(ctx, c, ack, topic, e));
+        withTopic(ctx, c, topic, List.of(e), ack, () -> publishMessage(ctx, c, ack, topic, e));
     }
 
     private void publishMessage(
@@ -192,7 +181,7 @@ final class Produce {
                             }
 
                             @Override
-                            public void failed(String reason) {
+                            public void failed(DeliveryFailure reason) {
                                 vctx.runOnContext(v -> api.error(ctx, failure(reason)));
                             }
                         });
@@ -209,7 +198,7 @@ final class Produce {
         for (int i = 0; i < events.size(); i++) {
             checkSize(c, events.get(i), "records[" + i + "]");
         }
-        withTopic(ctx, c, topic, events, () -> publishBatch(ctx, c, ack, topic, events));
+        withTopic(ctx, c, topic, events, ack, () -> publishBatch(ctx, c, ack, topic, events));
     }
 
     private void publishBatch(
@@ -243,7 +232,7 @@ final class Produce {
                                 }
 
                                 @Override
-                                public void failed(String reason) {
+                                public void failed(DeliveryFailure reason) {
                                     ApiException f = failure(reason);
                                     results[idx] = errorJson(f);
                                     settledOne.run();
@@ -329,20 +318,20 @@ final class Produce {
     }
 
     /** The HTTP answer to a record Kafka refused or that could not be delivered. */
-    static ApiException failure(String reason) {
-        String code = ClusterRuntime.code(reason);
-        return switch (code) {
-            case "UNKNOWN_TOPIC_OR_PARTITION" ->
-                    reason.contains("partition ") && reason.contains("does not exist")
-                            ? new ApiException(400, "invalid_partition", reason)
-                            : new ApiException(404, "topic_not_found", reason);
-            case "RECORD_TOO_LARGE", "MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE" ->
-                    new ApiException(413, "record_too_large", reason);
-            case "DELIVERY_TIMEOUT" -> new ApiException(504, "delivery_timeout", reason);
-            case "NOT_DELIVERED" -> new ApiException(503, "not_delivered", reason);
-            case "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED" ->
-                    new ApiException(403, "not_authorized", reason);
-            default -> new ApiException(502, "kafka_error", reason);
+    static ApiException failure(DeliveryFailure f) {
+        String m = f.message();
+        return switch (f.code()) {
+            case RECORD_TOO_LARGE -> new ApiException(413, "record_too_large", m);
+            case UNKNOWN_TOPIC -> new ApiException(404, "topic_not_found", m);
+            case UNKNOWN_PARTITION -> new ApiException(400, "invalid_partition", m);
+            case INVALID_TOPIC -> new ApiException(400, "invalid_topic", m);
+            case INVALID_RECORD -> new ApiException(400, "invalid_record", m);
+            case AUTHORIZATION -> new ApiException(403, "not_authorized", m);
+            case AUTHENTICATION -> new ApiException(503, "kafka_refused", m);
+            case DELIVERY_TIMEOUT -> new ApiException(504, "delivery_timeout", m);
+            case NOT_DELIVERED -> new ApiException(503, "not_delivered", m);
+            case INTERNAL -> new ApiException(500, "internal_error", m);
+            case UNSUPPORTED_VERSION, KAFKA_ERROR -> new ApiException(502, "kafka_error", m);
         };
     }
 }

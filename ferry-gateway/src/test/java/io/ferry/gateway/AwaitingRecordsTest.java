@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.broker.Event;
+import io.ferry.kafka.DeliveryFailure;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -54,8 +55,8 @@ class AwaitingRecordsTest {
         }
 
         @Override
-        public synchronized void failed(String reason) {
-            answers.add("failed " + reason);
+        public synchronized void failed(DeliveryFailure failure) {
+            answers.add("failed " + failure.code() + ": " + failure.message());
         }
 
         synchronized List<String> answers() {
@@ -129,7 +130,7 @@ class AwaitingRecordsTest {
 
         RecordOutcome o = a.take(mine);
         assertThat(o).isSameAs(w);
-        o.failed("RECORD_TOO_LARGE: no");
+        o.failed(DeliveryFailure.of(DeliveryFailure.Code.RECORD_TOO_LARGE, "no"));
         assertThat(w.answers()).containsExactly("failed RECORD_TOO_LARGE: no");
         assertThat(a.isEmpty()).isTrue();
     }
@@ -226,9 +227,9 @@ class AwaitingRecordsTest {
 
         RecordOutcome o = a.take(copy(mine));
         assertThat(o).isSameAs(w);
-        o.failed("NOT_LEADER: gone");
+        o.failed(DeliveryFailure.of(DeliveryFailure.Code.KAFKA_ERROR, "gone"));
         assertThat(deliver(a, copy(mine), 7)).isNull();
-        assertThat(w.answers()).containsExactly("failed NOT_LEADER: gone");
+        assertThat(w.answers()).containsExactly("failed KAFKA_ERROR: gone");
         assertThat(a.isEmpty()).isTrue();
     }
 
@@ -325,7 +326,7 @@ class AwaitingRecordsTest {
             assertThat(w.answers())
                     .containsExactly(
                             r.failing(own)
-                                    ? "failed FAIL: " + own
+                                    ? "failed KAFKA_ERROR: FAIL: " + own
                                     : r.partition(w.event) + "@" + own);
         }
     }
@@ -416,7 +417,10 @@ class AwaitingRecordsTest {
                                         RecordOutcome o = a.take(copies ? copy(e) : e);
                                         if (o != null) {
                                             if (run.failing(offset)) {
-                                                o.failed("FAIL: " + offset);
+                                                o.failed(
+                                                        DeliveryFailure.of(
+                                                                DeliveryFailure.Code.KAFKA_ERROR,
+                                                                "FAIL: " + offset));
                                             } else {
                                                 o.delivered(partition, offset);
                                             }

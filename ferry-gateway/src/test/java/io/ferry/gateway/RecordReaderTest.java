@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.broker.Event;
 import io.ferry.broker.Header;
+import io.ferry.kafka.DeliveryFailure;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
@@ -131,19 +132,30 @@ class RecordReaderTest {
     }
 
     @Test
-    void kafkaFailures_mapToHttpAnswers() {
-        assertThat(Produce.failure("UNKNOWN_TOPIC_OR_PARTITION: topic 'x' (...)").status)
-                .isEqualTo(404);
-        assertThat(
-                        Produce.failure(
-                                        "UNKNOWN_TOPIC_OR_PARTITION: partition 9 does not exist; topic 'x' has 3 partitions")
-                                .status)
-                .isEqualTo(400);
-        assertThat(Produce.failure("RECORD_TOO_LARGE: the record is 5 bytes").status)
-                .isEqualTo(413);
-        assertThat(Produce.failure("DELIVERY_TIMEOUT: ...").status).isEqualTo(504);
-        assertThat(Produce.failure("NOT_DELIVERED: ...").status).isEqualTo(503);
-        assertThat(Produce.failure("CORRUPT_MESSAGE: ...").status).isEqualTo(502);
+    void kafkaFailures_mapToHttpAnswers_byCode_forEveryCode() {
+        java.util.Map<DeliveryFailure.Code, Integer> expected =
+                new java.util.EnumMap<>(DeliveryFailure.Code.class);
+        expected.put(DeliveryFailure.Code.RECORD_TOO_LARGE, 413);
+        expected.put(DeliveryFailure.Code.UNKNOWN_TOPIC, 404);
+        expected.put(DeliveryFailure.Code.UNKNOWN_PARTITION, 400);
+        expected.put(DeliveryFailure.Code.INVALID_TOPIC, 400);
+        expected.put(DeliveryFailure.Code.INVALID_RECORD, 400);
+        expected.put(DeliveryFailure.Code.AUTHORIZATION, 403);
+        expected.put(DeliveryFailure.Code.AUTHENTICATION, 503);
+        expected.put(DeliveryFailure.Code.UNSUPPORTED_VERSION, 502);
+        expected.put(DeliveryFailure.Code.DELIVERY_TIMEOUT, 504);
+        expected.put(DeliveryFailure.Code.NOT_DELIVERED, 503);
+        expected.put(DeliveryFailure.Code.KAFKA_ERROR, 502);
+        expected.put(DeliveryFailure.Code.INTERNAL, 500);
+        assertThat(expected)
+                .as("every code has an answer")
+                .hasSize(DeliveryFailure.Code.values().length);
+        expected.forEach(
+                (code, status) -> {
+                    ApiException e = Produce.failure(DeliveryFailure.of(code, "because"));
+                    assertThat(e.status).as(code.name()).isEqualTo(status);
+                    assertThat(e.getMessage()).isEqualTo("because");
+                });
         assertThatThrownBy(() -> RecordReader.key("%%", "base64")).isInstanceOf(ApiException.class);
     }
 }

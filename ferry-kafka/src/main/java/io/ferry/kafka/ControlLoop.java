@@ -1,98 +1,156 @@
 package io.ferry.kafka;
 
+import io.ferry.kafka.wire.ChannelFactory;
 import io.ferry.kafka.wire.ClusterView;
-import io.ferry.kafka.wire.NodeConnection;
+import io.ferry.kafka.wire.Coordinator;
+import io.ferry.kafka.wire.NodeChannel;
 import io.ferry.kafka.wire.Outcome;
-import io.ferry.kafka.wire.ProducerIdAndEpoch;
+import io.ferry.kafka.wire.WireFailure;
+import io.ferry.kafka.wire.WireRequest;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's control connection: metadata refreshes and InitProducerId, on one thread of its own
- * ({@link #run()}); {@link #refresh} and {@link #initProducerId()} may be called from any thread.
+ * The cluster's control connection: metadata refreshes, topic listings, coordinator lookups and
+ * requests any node may answer (InitProducerId), one at a time on one channel; its own thread runs
+ * {@link #runOnce()} (or a test steps it), every other method may be called from any thread.
  */
-final class ControlLoop implements Runnable, AutoCloseable {
+final class ControlLoop implements Runnable {
     /* Design notes
-     * One connection to one known node at a time (bootstrap servers first, then nodes from
-     * metadata), rotated on failure. Refreshes are coalesced: topics asked for while a request is
-     * in flight go into the next one. One request in flight at a time; retriable errors back off.
+     * One channel to one known node at a time (nodes from metadata first, then the bootstrap
+     * servers), rotated on failure with exponential backoff from retry.backoff.ms to 1 s. Callers
+     * post typed commands; the loop thread is the single writer of everything below "Loop thread
+     * only". Refreshes are coalesced: every metadata request asks for every topic in use plus the
+     * ones asked for, so one answer serves all waiters. Priority: sends (producer ids), then
+     * refreshes, then coordinator lookups, then listings.
+     * Failure: a failed request fails its waiters at once (callers bound their own waits and
+     * decide), and what was wanted stays wanted, retried after the backoff. Conditions go to
+     * ClusterHealth, which logs them once, then at most once a minute.
+     * Periodic duties, on this thread: every metadata.max.age.ms a refresh of the topics in use
+     * (added partitions are seen); every second the tick listeners (the produce engine's expiry
+     * sweep) and the idle-topic expiry.
      */
     private static final Logger LOG = LoggerFactory.getLogger(ControlLoop.class);
+    static final long TICK_MS = 1_000;
+    static final long MAX_BACKOFF_MS = 1_000;
+
+    /** Failed attempts in a row before the cluster counts as unreachable. */
+    static final int UNREACHABLE_AFTER = 2;
+
+    private sealed interface Command {}
+
+    private record Refresh(Set<String> topics, CompletableFuture<Void> done) implements Command {}
+
+    private record ListAll(CompletableFuture<List<String>> done) implements Command {}
+
+    private record FindCoordinators(
+            Set<String> groups, CompletableFuture<Map<String, Coordinator>> done)
+            implements Command {}
+
+    private record Send<R>(WireRequest<R> request, CompletableFuture<Outcome<R>> done)
+            implements Command {}
 
     private final KafkaSettings settings;
     private final MetadataCache cache;
+    private final ClusterHealth health;
+    private final ChannelFactory channels;
     private final LongSupplier clockMs;
+    private final TopicInterest interest;
     private final List<Node> bootstrap;
-    private final ConcurrentLinkedQueue<Object> requests = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Command> commands = new ConcurrentLinkedQueue<>();
+    private final List<Runnable> tickListeners = new CopyOnWriteArrayList<>();
     private volatile boolean stopped;
-    private volatile NodeConnection connection;
+    private volatile NodeChannel channel;
 
     // Loop thread only.
-    private final Set<String> wanted = new HashSet<>();
+    private final Set<String> refreshTopics = new HashSet<>();
     private final List<CompletableFuture<Void>> refreshWaiters = new ArrayList<>();
-    private final List<CompletableFuture<ProducerIdAndEpoch>> pidWaiters = new ArrayList<>();
+    private boolean refreshDue;
+    private final List<CompletableFuture<List<String>>> listWaiters = new ArrayList<>();
+    private final Map<String, List<CompletableFuture<Map<String, Coordinator>>>>
+            coordinatorWaiters = new HashMap<>();
+    private final ArrayDeque<Send<?>> sends = new ArrayDeque<>();
     private boolean inFlight;
-    private final List<CompletableFuture<Void>> inFlightRefresh = new ArrayList<>();
     private long backoffUntilMs;
+    private int failuresInARow;
     private int nodeIndex;
-
-    private Runnable tick = () -> {};
     private long nextTickMs;
+    private long nextRefreshMs;
 
-    /** Runs {@code tick} on this loop's thread about once a second (the engine's expiry sweep). */
-    void onTick(Runnable tick) {
-        this.tick = tick;
-    }
-
-    ControlLoop(KafkaSettings settings, MetadataCache cache, LongSupplier clockMs) {
+    ControlLoop(
+            KafkaSettings settings,
+            MetadataCache cache,
+            ClusterHealth health,
+            ChannelFactory channels,
+            TopicInterest interest,
+            LongSupplier clockMs) {
         this.settings = settings;
         this.cache = cache;
+        this.health = health;
+        this.channels = channels;
+        this.interest = interest;
         this.clockMs = clockMs;
-        this.bootstrap = new ArrayList<>();
-        int i = 0;
-        for (String hp : settings.bootstrapServers().split(",", -1)) {
-            String s = hp.trim();
-            int colon = s.lastIndexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException(
-                        "bootstrap.servers entry '" + s + "' is not host:port");
-            }
-            bootstrap.add(
-                    new Node(
-                            -1 - i++,
-                            s.substring(0, colon),
-                            Integer.parseInt(s.substring(colon + 1))));
-        }
+        this.bootstrap = BootstrapServers.parse(settings.bootstrapServers());
     }
 
-    /** Refreshes the metadata of {@code topics}; completes when a response was applied. */
+    /** Runs {@code tick} on this loop's thread about once a second. */
+    void onTick(Runnable tick) {
+        tickListeners.add(tick);
+    }
+
+    /** Stops running {@code tick}. */
+    void removeTick(Runnable tick) {
+        tickListeners.remove(tick);
+    }
+
+    /**
+     * Refreshes the metadata of {@code topics} (and every topic in use); completes when an answer
+     * was applied, exceptionally when the request failed (it is retried after a backoff anyway).
+     */
     CompletableFuture<Void> refresh(Set<String> topics) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        requests.add(new Refresh(Set.copyOf(topics), f));
-        wake();
+        post(new Refresh(Set.copyOf(topics), f));
         return f;
     }
 
-    /** A new idempotent producer id and epoch (retried while retriable). */
-    CompletableFuture<ProducerIdAndEpoch> initProducerId() {
-        CompletableFuture<ProducerIdAndEpoch> f = new CompletableFuture<>();
-        requests.add(f);
-        wake();
+    /** The names of every topic of the cluster. */
+    CompletableFuture<List<String>> listTopics() {
+        CompletableFuture<List<String>> f = new CompletableFuture<>();
+        post(new ListAll(f));
         return f;
     }
 
-    private void wake() {
-        NodeConnection c = connection;
-        if (c != null) {
-            c.wakeup();
+    /** The coordinators of {@code groups}, each with its error if it has none now. */
+    CompletableFuture<Map<String, Coordinator>> findCoordinators(Set<String> groups) {
+        CompletableFuture<Map<String, Coordinator>> f = new CompletableFuture<>();
+        post(new FindCoordinators(Set.copyOf(groups), f));
+        return f;
+    }
+
+    /** Sends {@code request} to whichever node the loop is connected to; never retried here. */
+    <R> CompletableFuture<Outcome<R>> send(WireRequest<R> request) {
+        CompletableFuture<Outcome<R>> f = new CompletableFuture<>();
+        post(new Send<>(request, f));
+        return f;
+    }
+
+    private void post(Command c) {
+        commands.add(c);
+        NodeChannel ch = channel;
+        if (ch != null) {
+            ch.wakeup();
         }
     }
 
@@ -102,136 +160,279 @@ final class ControlLoop implements Runnable, AutoCloseable {
             try {
                 runOnce();
             } catch (RuntimeException e) {
-                LOG.warn("control connection failed; reconnecting: {}", e.toString());
-                rotate();
+                LOG.error("control loop failed; reconnecting after a backoff", e);
+                rotate(WireFailure.disconnected("internal error: " + e.getMessage()));
+                java.util.concurrent.locks.LockSupport.parkNanos(
+                        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS));
             }
         }
-        NodeConnection c = connection;
+        NodeChannel c = channel;
         if (c != null) {
             c.close();
         }
-        RuntimeException closed = new IllegalStateException("Kafka engine closed");
-        refreshWaiters.forEach(f -> f.completeExceptionally(closed));
-        pidWaiters.forEach(f -> f.completeExceptionally(closed));
+        failAll(new IllegalStateException("the Kafka engine is closed"));
     }
 
-    @SuppressWarnings("unchecked")
+    /** One duty cycle: take commands, run periodic duties, send what is due, poll the channel. */
     void runOnce() {
-        for (Object r; (r = requests.poll()) != null; ) {
-            if (r instanceof Refresh refresh) {
-                wanted.addAll(refresh.topics);
-                refreshWaiters.add(refresh.done);
-            } else {
-                pidWaiters.add((CompletableFuture<ProducerIdAndEpoch>) r);
-            }
+        for (Command c; (c = commands.poll()) != null; ) {
+            take(c);
         }
         long now = clockMs.getAsLong();
         if (now >= nextTickMs) {
-            nextTickMs = now + 1000;
-            try {
-                tick.run();
-            } catch (RuntimeException e) {
-                LOG.warn("periodic sweep failed", e);
-            }
+            nextTickMs = now + TICK_MS;
+            tick(now);
         }
-        NodeConnection c = connection();
-        if (!inFlight && now >= backoffUntilMs && c.ready(now)) {
-            if (!pidWaiters.isEmpty()) {
-                inFlight = true;
-                c.sendInitProducerId(now, this::onProducerId);
-            } else if (!refreshWaiters.isEmpty()) {
-                inFlight = true;
-                inFlightRefresh.addAll(refreshWaiters);
-                refreshWaiters.clear();
-                c.sendMetadata(Set.copyOf(wanted), true, now, this::onMetadata);
-            }
+        if (now >= nextRefreshMs) {
+            // also with no topic in use: a request for no topics lists the nodes, and keeps the
+            // cluster's status (connecting, ready, unreachable) true
+            nextRefreshMs = now + settings.metadataMaxAgeMs();
+            refreshDue = true;
         }
-        if (c.connectionFailed()) {
-            rotate();
-            backoffUntilMs = now + settings.retryBackoffMs();
+        NodeChannel c = channel();
+        if (!inFlight && now >= backoffUntilMs && c.ready(now) && c.canSend(now)) {
+            sendNext(c, now);
         }
-        long wait =
-                inFlight || (pidWaiters.isEmpty() && refreshWaiters.isEmpty())
-                        ? 100
-                        : Math.max(1, backoffUntilMs - now);
+        WireFailure failed = c.connectionFailure();
+        if (failed != null && !inFlight) {
+            onFailure(failed, now); // closes the channel: the next cycle opens another
+            return;
+        }
+        long wait = inFlight || !hasWork() ? 100 : Math.max(1, backoffUntilMs - now);
         c.poll(Math.min(wait, 100), now);
     }
 
-    private void onMetadata(Outcome<ClusterView> o) {
-        inFlight = false;
-        if (!o.succeeded()) {
-            LOG.warn("metadata request failed ({}); retrying on another node", o.failure());
-            rotate();
-            backoffUntilMs = clockMs.getAsLong() + settings.retryBackoffMs();
-            return;
+    private void take(Command c) {
+        if (c instanceof Refresh r) {
+            refreshTopics.addAll(r.topics);
+            refreshWaiters.add(r.done);
+        } else if (c instanceof ListAll l) {
+            listWaiters.add(l.done);
+        } else if (c instanceof FindCoordinators f) {
+            for (String g : f.groups) {
+                coordinatorWaiters.computeIfAbsent(g, k -> new ArrayList<>()).add(f.done);
+            }
+            if (f.groups.isEmpty()) {
+                f.done.complete(Map.of());
+            }
+        } else if (c instanceof Send<?> s) {
+            sends.add(s);
         }
-        cache.update(o.response());
-        inFlightRefresh.forEach(f -> f.complete(null));
-        inFlightRefresh.clear();
     }
 
-    private void onProducerId(Outcome<ProducerIdAndEpoch> o) {
-        inFlight = false;
-        if (o.succeeded() && o.response().error().isNone()) {
-            ProducerIdAndEpoch id = o.response();
-            pidWaiters.forEach(f -> f.complete(id));
-            pidWaiters.clear();
-            return;
+    private void tick(long now) {
+        List<String> idle = interest.expire(now, settings.metadataMaxIdleMs());
+        if (!idle.isEmpty()) {
+            LOG.debug("dropping idle topics from metadata refreshes: {}", idle);
+            cache.forget(idle);
         }
-        String why = o.succeeded() ? o.response().error().toString() : o.failure();
-        if (o.succeeded() && !o.response().error().retriable()) {
-            IllegalStateException e = new IllegalStateException("InitProducerId failed: " + why);
-            pidWaiters.forEach(f -> f.completeExceptionally(e));
-            pidWaiters.clear();
-            return;
+        for (Runnable t : tickListeners) {
+            try {
+                t.run();
+            } catch (RuntimeException e) {
+                LOG.error("a periodic duty of the Kafka engine failed", e);
+            }
         }
-        LOG.debug("InitProducerId retriable failure ({}); retrying after backoff", why);
-        if (!o.succeeded()) {
-            rotate();
-        }
-        backoffUntilMs = clockMs.getAsLong() + settings.retryBackoffMs();
     }
 
-    private NodeConnection connection() {
-        NodeConnection c = connection;
+    private boolean hasWork() {
+        return !sends.isEmpty()
+                || !refreshWaiters.isEmpty()
+                || refreshDue
+                || !coordinatorWaiters.isEmpty()
+                || !listWaiters.isEmpty();
+    }
+
+    private void sendNext(NodeChannel c, long now) {
+        if (!sends.isEmpty()) {
+            sendOne(c, sends.poll(), now);
+        } else if (!refreshWaiters.isEmpty() || refreshDue) {
+            Set<String> topics = new HashSet<>(interest.topics());
+            topics.addAll(refreshTopics);
+            List<CompletableFuture<Void>> waiters = new ArrayList<>(refreshWaiters);
+            refreshTopics.clear();
+            refreshWaiters.clear();
+            refreshDue = false;
+            inFlight = true;
+            c.send(
+                    new WireRequest.Metadata(
+                            List.copyOf(topics), settings.allowAutoTopicCreation()),
+                    now,
+                    o -> onMetadata(o, topics, waiters));
+        } else if (!coordinatorWaiters.isEmpty()) {
+            Map<String, List<CompletableFuture<Map<String, Coordinator>>>> waiters =
+                    new HashMap<>(coordinatorWaiters);
+            coordinatorWaiters.clear();
+            inFlight = true;
+            c.send(
+                    new WireRequest.FindCoordinator(List.copyOf(waiters.keySet())),
+                    now,
+                    o -> onCoordinators(o, waiters));
+        } else if (!listWaiters.isEmpty()) {
+            List<CompletableFuture<List<String>>> waiters = new ArrayList<>(listWaiters);
+            listWaiters.clear();
+            inFlight = true;
+            c.send(new WireRequest.Metadata(null, false), now, o -> onListing(o, waiters));
+        }
+    }
+
+    private <R> void sendOne(NodeChannel c, Send<R> s, long now) {
+        inFlight = true;
+        c.send(
+                s.request,
+                now,
+                o -> {
+                    inFlight = false;
+                    succeededOrFailed(o.failure());
+                    s.done.complete(o);
+                });
+    }
+
+    private void onMetadata(
+            Outcome<ClusterView> o, Set<String> topics, List<CompletableFuture<Void>> waiters) {
+        inFlight = false;
+        if (!o.succeeded()) {
+            refreshTopics.addAll(topics); // retried after the backoff
+            refreshDue = true;
+            fail(waiters, o.failure());
+            onFailure(o.failure(), clockMs.getAsLong());
+            return;
+        }
+        succeededOrFailed(null);
+        cache.update(o.response(), clockMs.getAsLong());
+        waiters.forEach(f -> f.complete(null));
+    }
+
+    private void onListing(Outcome<ClusterView> o, List<CompletableFuture<List<String>>> waiters) {
+        inFlight = false;
+        if (!o.succeeded()) {
+            fail(waiters, o.failure());
+            onFailure(o.failure(), clockMs.getAsLong());
+            return;
+        }
+        succeededOrFailed(null);
+        cache.update(o.response(), clockMs.getAsLong());
+        List<String> names = cache.snapshot().allTopics();
+        waiters.forEach(f -> f.complete(names));
+    }
+
+    private void onCoordinators(
+            Outcome<Map<String, Coordinator>> o,
+            Map<String, List<CompletableFuture<Map<String, Coordinator>>>> waiters) {
+        inFlight = false;
+        if (!o.succeeded()) {
+            waiters.values().forEach(ws -> fail(ws, o.failure()));
+            onFailure(o.failure(), clockMs.getAsLong());
+            return;
+        }
+        succeededOrFailed(null);
+        Map<String, Coordinator> found = o.response();
+        // each waiter hears the coordinators of the groups it asked for, once
+        java.util.IdentityHashMap<
+                        CompletableFuture<Map<String, Coordinator>>, Map<String, Coordinator>>
+                answers = new java.util.IdentityHashMap<>();
+        waiters.forEach(
+                (group, ws) -> {
+                    Coordinator c = found.get(group);
+                    for (CompletableFuture<Map<String, Coordinator>> w : ws) {
+                        Map<String, Coordinator> a =
+                                answers.computeIfAbsent(w, k -> new HashMap<>());
+                        if (c != null) {
+                            a.put(group, c);
+                        }
+                    }
+                });
+        answers.forEach((w, a) -> w.complete(Map.copyOf(a)));
+    }
+
+    private static <T> void fail(List<CompletableFuture<T>> waiters, WireFailure f) {
+        IllegalStateException e = new IllegalStateException("cannot ask Kafka now: " + f.message());
+        waiters.forEach(w -> w.completeExceptionally(e));
+    }
+
+    /** A request got an answer (null) or failed. */
+    private void succeededOrFailed(WireFailure f) {
+        if (f == null) {
+            failuresInARow = 0;
+            backoffUntilMs = 0;
+            health.clear("control");
+            health.connected();
+        }
+    }
+
+    private void onFailure(WireFailure f, long now) {
+        failuresInARow++;
+        long backoff =
+                Math.min(
+                        MAX_BACKOFF_MS,
+                        Math.max(1, settings.retryBackoffMs()) << Math.min(failuresInARow - 1, 10));
+        backoffUntilMs = now + backoff;
+        if (f.kind() == WireFailure.Kind.AUTHENTICATION) {
+            health.raise(ClusterCondition.Kind.AUTHENTICATION, "control", f.message());
+        } else if (f.kind() == WireFailure.Kind.UNSUPPORTED_VERSION) {
+            health.raise(ClusterCondition.Kind.UNSUPPORTED_VERSION, "control", f.message());
+        } else if (failuresInARow >= UNREACHABLE_AFTER) {
+            health.raise(
+                    ClusterCondition.Kind.UNREACHABLE,
+                    "control",
+                    "no node of " + settings.bootstrapServers() + " answers (" + f.message() + ")");
+        }
+        rotate(f);
+    }
+
+    private NodeChannel channel() {
+        NodeChannel c = channel;
         if (c == null) {
-            List<Node> candidates = candidates();
+            List<Node> candidates = new ArrayList<>(cache.nodes());
+            candidates.addAll(bootstrap);
             Node n = candidates.get(Math.floorMod(nodeIndex, candidates.size()));
-            c =
-                    NodeConnection.open(
-                            settings.connectionSettings(),
-                            "ferry-control",
-                            n,
-                            settings.requestTimeoutMs(),
-                            1);
-            connection = c;
+            c = channels.open(n, "control", 1);
+            channel = c;
         }
         return c;
     }
 
-    private List<Node> candidates() {
-        List<Node> all = new ArrayList<>(cache.nodes());
-        all.addAll(bootstrap);
-        return all;
-    }
-
-    private void rotate() {
-        NodeConnection c = connection;
-        connection = null;
+    private void rotate(WireFailure why) {
+        NodeChannel c = channel;
+        channel = null;
         nodeIndex++;
         inFlight = false;
-        refreshWaiters.addAll(inFlightRefresh); // the answer will never come on a closed connection
-        inFlightRefresh.clear();
         if (c != null) {
+            LOG.debug("control channel to {} failed ({}); trying the next node", c.node(), why);
             c.close();
         }
     }
 
-    @Override
-    public void close() {
-        stopped = true;
-        wake();
+    private void failAll(RuntimeException e) {
+        for (Command c; (c = commands.poll()) != null; ) {
+            take(c);
+        }
+        refreshWaiters.forEach(f -> f.completeExceptionally(e));
+        refreshWaiters.clear();
+        listWaiters.forEach(f -> f.completeExceptionally(e));
+        listWaiters.clear();
+        coordinatorWaiters.values().forEach(ws -> ws.forEach(f -> f.completeExceptionally(e)));
+        coordinatorWaiters.clear();
+        sends.forEach(s -> s.done.completeExceptionally(e));
+        sends.clear();
     }
 
-    private record Refresh(Set<String> topics, CompletableFuture<Void> done) {}
+    /** Stops the loop; its thread closes the channel and fails what waits. */
+    void stop() {
+        stopped = true;
+        NodeChannel c = channel;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    /** Stops a stepped loop: closes the channel and fails what waits; the caller's thread. */
+    void stopStepped() {
+        stopped = true;
+        NodeChannel c = channel;
+        if (c != null) {
+            c.close();
+        }
+        failAll(new IllegalStateException("the Kafka engine is closed"));
+    }
 }

@@ -9,11 +9,8 @@ import io.ferry.broker.Event;
 @FunctionalInterface
 public interface DeliveryFailureListener {
     /** Ignores failures (they are still counted). */
-    DeliveryFailureListener NONE = (event, reason) -> {};
+    DeliveryFailureListener NONE = (event, failure) -> {};
 
-    /**
-     * {@code event} will not reach Kafka because of {@code reason} (e.g. {@code RECORD_TOO_LARGE:
-     * ...}).
-     */
-    void onFailure(Event event, String reason);
+    /** {@code event} will not reach Kafka because of {@code failure}. */
+    void onFailure(Event event, DeliveryFailure failure);
 }

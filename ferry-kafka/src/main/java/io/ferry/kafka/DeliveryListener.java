@@ -4,9 +4,9 @@ import io.ferry.broker.Event;
 
 /**
  * Told of each event's outcome: where Kafka stored it, or why it failed for good. Pass one where a
- * {@link DeliveryFailureListener} is taken ({@link FerryPipeline#start}, {@link KafkaEngine#start})
- * to hear successes too. Called from engine threads, before the event's broker batch is
- * acknowledged; must be quick and thread-safe.
+ * {@link DeliveryFailureListener} is taken ({@link FerryPipeline#start}, {@link
+ * ProduceEngine#start}) to hear successes too. Called from engine threads, before the event's
+ * broker batch is acknowledged; must be quick and thread-safe.
  */
 public interface DeliveryListener extends DeliveryFailureListener {
     /**

@@ -10,7 +10,9 @@ import java.time.Duration;
 
 /**
  * The library entry point: a broker drained into Kafka by the engine. Build one with {@link
- * #start}, take producers from it, close it; every method is safe from any thread.
+ * #start}, take producers from it, close it; every method is safe from any thread. Starting does
+ * not wait for Kafka: events wait in the broker until it answers, and {@link #status()} says how
+ * the connection goes.
  *
  * <pre>{@code
  * try (FerryPipeline ferry = FerryPipeline.start(BrokerConfig.of("memory"),
@@ -22,11 +24,16 @@ import java.time.Duration;
  */
 public final class FerryPipeline implements AutoCloseable {
     private final Broker broker;
-    private final KafkaEngine engine;
+    private final KafkaCluster cluster;
+    private final ProduceEngine engine;
     private final KafkaOutput output;
+    private final java.util.concurrent.atomic.AtomicReference<Boolean> closed =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
-    private FerryPipeline(Broker broker, KafkaEngine engine, KafkaOutput output) {
+    private FerryPipeline(
+            Broker broker, KafkaCluster cluster, ProduceEngine engine, KafkaOutput output) {
         this.broker = broker;
+        this.cluster = cluster;
         this.engine = engine;
         this.output = output;
     }
@@ -37,20 +44,37 @@ public final class FerryPipeline implements AutoCloseable {
      *
      * @throws io.ferry.broker.BrokerConfigException for a bad broker type or setting
      * @throws IllegalArgumentException for a bad Kafka setting
-     * @throws IllegalStateException when Kafka cannot be reached in time
      */
     public static FerryPipeline start(
             BrokerConfig brokerConfig, KafkaSettings kafka, DeliveryFailureListener failures) {
-        KafkaEngine engine = KafkaEngine.start(kafka, failures);
-        Broker broker;
+        return start(brokerConfig, KafkaCluster.builder(kafka), failures);
+    }
+
+    /**
+     * As {@link #start(BrokerConfig, KafkaSettings, DeliveryFailureListener)}, on a named cluster.
+     */
+    public static FerryPipeline start(
+            BrokerConfig brokerConfig,
+            KafkaCluster.Builder kafka,
+            DeliveryFailureListener failures) {
+        Broker broker = Brokers.load(Eventer.NONE, brokerConfig);
+        KafkaCluster cluster = null;
+        ProduceEngine engine = null;
         try {
-            broker = Brokers.load(Eventer.NONE, brokerConfig);
+            cluster = kafka.start();
+            engine = ProduceEngine.start(cluster, failures);
+            KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
+            return new FerryPipeline(broker, cluster, engine, output);
         } catch (RuntimeException e) {
-            engine.close();
+            if (engine != null) {
+                engine.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
+            broker.close();
             throw e;
         }
-        KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
-        return new FerryPipeline(broker, engine, output);
     }
 
     /**
@@ -66,9 +90,24 @@ public final class FerryPipeline implements AutoCloseable {
         return broker;
     }
 
-    /** The engine, for stats. */
-    public KafkaEngine engine() {
+    /** The produce engine, for stats. */
+    public ProduceEngine engine() {
         return engine;
+    }
+
+    /** The cluster: its status, topics and metadata. */
+    public KafkaCluster cluster() {
+        return cluster;
+    }
+
+    /** What the engine can do now (shorthand for {@code cluster().status()}). */
+    public ClusterStatus status() {
+        return cluster.status();
+    }
+
+    /** The output, for stats. */
+    public KafkaOutput output() {
+        return output;
     }
 
     /**
@@ -78,6 +117,18 @@ public final class FerryPipeline implements AutoCloseable {
      * @return true when everything taken was settled in time
      */
     public boolean close(Duration timeout) {
+        synchronized (closed) {
+            Boolean done = closed.get();
+            if (done != null) {
+                return done; // closing twice is harmless
+            }
+            boolean settled = closeOnce(timeout);
+            closed.set(settled);
+            return settled;
+        }
+    }
+
+    private boolean closeOnce(Duration timeout) {
         boolean settled;
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
@@ -91,7 +142,11 @@ public final class FerryPipeline implements AutoCloseable {
             try {
                 broker.close();
             } finally {
-                engine.close();
+                try {
+                    engine.close();
+                } finally {
+                    cluster.close();
+                }
             }
         }
         return settled;
@@ -99,6 +154,6 @@ public final class FerryPipeline implements AutoCloseable {
 
     @Override
     public void close() {
-        close(Duration.ofMillis(engine.settings.deliveryTimeoutMs()));
+        close(Duration.ofMillis(cluster.settings().deliveryTimeoutMs()));
     }
 }

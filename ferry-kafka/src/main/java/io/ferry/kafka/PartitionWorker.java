@@ -12,10 +12,10 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The worker of one topic-partition: queues its events, cuts them into record batches with
- * idempotent sequences, and settles their outcomes. Output threads {@link #append}; the executor it
- * is assigned to calls {@link #next} and the outcome methods; the mapper calls {@link
- * #offerAssignment}. State is guarded by the worker's monitor, taken once per event append and once
- * per batch.
+ * idempotent sequences, and settles their outcomes. The router {@link #append}s; the executor it is
+ * assigned to calls {@link #next} and the outcome methods; the mapper calls {@link
+ * #offerAssignment}; the engine's sweep calls {@link #expire}. State is guarded by the worker's
+ * monitor, taken once per event append and once per batch; listeners run outside it.
  */
 final class PartitionWorker implements Worker<ProduceExecutor> {
     /* Design notes
@@ -25,14 +25,14 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
      *
      * Recovery. When a sent batch fails retriably, later sent batches will fail too (the broker
      * answers OUT_OF_ORDER_SEQUENCE_NUMBER for them): the worker then sends one batch at a time,
-     * in order, until no failed batch is left. A batch failing for good (record too large, delivery
-     * timeout...) would leave a hole in the sequence: the remaining batches are re-encoded from the
-     * sequence after the last acknowledged batch once nothing is in flight. An OUT_OF_ORDER or UNKNOWN_PRODUCER_ID outside recovery
-     * means the broker lost our producer state: the engine fetches a new producer id/epoch
-     * (a new generation) and every worker re-encodes from sequence 0, as Kafka's producer does.
+     * in order, until no failed batch is left. The sequence bookkeeping is SequenceState's: a
+     * batch failing for good makes the rest renumber (or, when Kafka may have written it, asks for
+     * a new producer id); an OUT_OF_ORDER or UNKNOWN_PRODUCER_ID for the batch the broker expects
+     * next means the broker lost our producer state: the engine fetches a new producer id and
+     * epoch (a new generation) and every worker renumbers from 0, as Kafka's producer does.
      */
     final TopicPartition tp;
-    private final KafkaEngine engine;
+    private final ProduceEngine engine;
     private final KafkaSettings settings;
 
     // Guarded by this.
@@ -43,28 +43,23 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     private int lastEventBytes;
 
     private final ArrayDeque<InFlight> batches = new ArrayDeque<>();
-    private int nextSeq;
-
-    /**
-     * The sequence after the last batch Kafka acknowledged: where the broker expects us to go on.
-     */
-    private int ackedEnd;
-
-    private int generation = -1;
-
-    /** A generation this worker asked to replace: nothing is sent under it any more. */
-    private int staleGeneration = -2;
-
-    private boolean resequence;
+    private final SequenceState seq = new SequenceState();
     private long retryAtMs;
     private ProduceExecutor executor;
 
-    PartitionWorker(TopicPartition tp, KafkaEngine engine) {
+    PartitionWorker(TopicPartition tp, ProduceEngine engine) {
         this.tp = tp;
         this.engine = engine;
         this.settings = engine.settings;
     }
 
+    /**
+     * One event on its way: the broker batch it belongs to and when it reached the engine.
+     *
+     * @param event the event
+     * @param tracker its broker batch's tracker
+     * @param enqueuedMs when the router took it
+     */
     record Pending(Event event, DeliveryTracker tracker, long enqueuedMs) {}
 
     /** A batch of this partition, from its first encoding until it is settled. */
@@ -88,7 +83,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         }
     }
 
-    // ---- mapper --------------------------------------------------------------------------------
+    // ---- mapper -------------------------------------------------------------------------------
 
     @Override
     public boolean offerAssignment(ProduceExecutor next) {
@@ -111,7 +106,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         return executor;
     }
 
-    // ---- output threads ------------------------------------------------------------------------
+    // ---- router -------------------------------------------------------------------------------
 
     /** Queues one event for this partition; any thread. */
     void append(Event event, DeliveryTracker tracker, long nowMs) {
@@ -131,7 +126,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         }
     }
 
-    // ---- executor thread -----------------------------------------------------------------------
+    // ---- executor thread ----------------------------------------------------------------------
 
     /**
      * The batch to send now, at most {@code budgetBytes} (unless nothing was sent yet in the
@@ -141,42 +136,49 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         List<Pending> expired = new ArrayList<>(0);
         InFlight b;
         boolean reset;
+        int gen;
         synchronized (this) {
             reset = expireLocked(nowMs, expired);
+            gen = seq.generation();
             b = nextLocked(nowMs, budgetBytes, first);
         }
-        failExpired(expired, reset);
+        failExpired(expired, reset, gen);
         return b;
     }
 
     /**
-     * Fails what has waited longer than delivery.timeout.ms; the executor's thread, also when it
-     * cannot send.
+     * Fails what has waited longer than delivery.timeout.ms; the executor's thread, or the engine's
+     * sweep (also when no executor can send).
      */
     void expire(long nowMs) {
         List<Pending> expired = new ArrayList<>(0);
         boolean reset;
+        int gen;
         synchronized (this) {
             reset = expireLocked(nowMs, expired);
+            gen = seq.generation();
         }
-        failExpired(expired, reset);
+        failExpired(expired, reset, gen);
     }
 
-    private void failExpired(List<Pending> expired, boolean reset) {
+    private void failExpired(List<Pending> expired, boolean reset, int gen) {
         // Outside the monitor: failing settles broker batches, which runs user listeners.
         if (reset) {
-            engine.resetIdentity(generation(), tp + ": a batch Kafka may have written expired");
+            engine.resetIdentity(gen, tp + ": a batch Kafka may have written expired");
         }
-        for (Pending p : expired) {
-            engine.fail(
-                    p,
-                    "DELIVERY_TIMEOUT: not acknowledged within delivery.timeout.ms="
-                            + settings.deliveryTimeoutMs());
+        if (!expired.isEmpty()) {
+            DeliveryFailure f =
+                    DeliveryFailure.of(
+                            DeliveryFailure.Code.DELIVERY_TIMEOUT,
+                            "not acknowledged by Kafka within delivery.timeout.ms="
+                                    + settings.deliveryTimeoutMs()
+                                    + " ("
+                                    + tp
+                                    + ")");
+            for (Pending p : expired) {
+                engine.fail(p, f);
+            }
         }
-    }
-
-    private synchronized int generation() {
-        return generation;
     }
 
     private InFlight nextLocked(long nowMs, int budgetBytes, boolean first) {
@@ -184,20 +186,23 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             return null;
         }
         ProducerIdentity id = engine.identity();
-        if (id.generation() == staleGeneration) {
-            engine.resetIdentity(staleGeneration, tp + ": still waiting for a new producer id");
+        if (settings.idempotence() && !id.idempotent()) {
+            return null; // no producer id yet: the engine is asking for one
+        }
+        if (seq.stale(id.generation())) {
+            engine.resetIdentity(id.generation(), tp + ": still waiting for a new producer id");
             return null;
         }
         boolean anySent = anySent();
-        if (id.generation() != generation || resequence) {
+        if (!seq.current(id.generation())) {
             if (anySent) {
                 return null; // wait for every answer before renumbering
             }
             renumber(id);
         }
         boolean recovering = anyFailed();
-        if (recovering && anySent) {
-            return null;
+        if ((recovering || firstUnacknowledged(id)) && anySent) {
+            return null; // one batch at a time: recovering, or Kafka has no state for us yet
         }
         InFlight b = firstUnsent();
         if (b == null
@@ -255,39 +260,29 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             bytes += p.event.sizeBytes();
         }
         InFlight b = new InFlight(records);
-        encode(b, id, nextSeq, nowMs);
-        nextSeq = incrementSequence(nextSeq, records.size());
+        encode(b, id, seq.take(records.size()), nowMs);
         batches.addLast(b);
         return b;
     }
 
-    private void encode(InFlight b, ProducerIdentity id, int seq, long nowMs) {
+    private void encode(InFlight b, ProducerIdentity id, int baseSeq, long nowMs) {
         List<Event> events = new ArrayList<>(b.records.size());
         for (Pending p : b.records) {
             events.add(p.event);
         }
-        b.seq = id.idempotent() ? seq : -1;
+        b.seq = id.idempotent() ? baseSeq : -1;
         b.encoded = engine.encoder.encode(events, id.producerId(), id.epoch(), b.seq, nowMs);
     }
 
     private void renumber(ProducerIdentity id) {
-        if (id.generation() != generation) {
-            nextSeq = 0;
-            ackedEnd = 0;
-            generation = id.generation();
-        } else {
-            // Nothing is in flight, and every batch before the first one left has been settled, so
-            // the broker expects the sequence after the last acknowledged batch: a batch that
-            // failed
-            // for good (or was split) leaves no hole.
-            nextSeq = ackedEnd;
-        }
+        // Nothing is in flight, and every batch before the first one left has been settled, so
+        // the broker expects the sequence after the last acknowledged batch (or 0 under a new
+        // producer id): a batch that failed for good (or was split) leaves no hole.
+        seq.renumber(id.generation());
         long now = engine.clockMs();
         for (InFlight b : batches) {
-            encode(b, id, nextSeq, now);
-            nextSeq = incrementSequence(nextSeq, b.records.size());
+            encode(b, id, seq.take(b.records.size()), now);
         }
-        resequence = false;
     }
 
     /**
@@ -308,10 +303,10 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             InFlight b = it.next();
             if (!b.sent && b.firstEnqueuedMs < deadline) {
                 it.remove();
-                resequence = true;
+                seq.requireResequence();
                 if (b.maybeWritten && settings.idempotence()) {
                     reset = true;
-                    staleGeneration = generation;
+                    seq.markStale();
                 }
                 expired.addAll(b.records);
             }
@@ -322,16 +317,22 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     /**
      * When this worker next has something to do without new events or answers (linger, retry
      * backoff, expiry), or Long.MAX_VALUE. A worker that must wait for answers first (in-flight
-     * limit, recovery, renumbering) reports only its expiry, so the executor does not spin.
+     * limit, recovery, renumbering, a producer id) reports only its expiry, so the executor does
+     * not spin.
      */
     synchronized long nextDeadlineMs(long nowMs) {
         long t = Long.MAX_VALUE;
         boolean anySent = anySent();
-        int current = engine.identity().generation();
+        ProducerIdentity id = engine.identity();
+        int current = id.generation();
         boolean blocked =
                 batches.size() >= settings.maxInFlightPerPartition()
-                        || current == staleGeneration
-                        || (anySent && (anyFailed() || resequence || current != generation));
+                        || (settings.idempotence() && !id.idempotent())
+                        || seq.stale(current)
+                        || (anySent
+                                && (anyFailed()
+                                        || !seq.current(current)
+                                        || firstUnacknowledged(id)));
         if (!blocked) {
             if (!pending.isEmpty()) {
                 t = pending.peekFirst().enqueuedMs + settings.lingerMs();
@@ -352,12 +353,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         return t;
     }
 
-    /** Kafka's sequence arithmetic: sequences wrap from Integer.MAX_VALUE to 0. */
-    static int incrementSequence(int seq, int n) {
-        return seq > Integer.MAX_VALUE - n ? n - (Integer.MAX_VALUE - seq) - 1 : seq + n;
-    }
-
-    // ---- outcomes (executor thread) ------------------------------------------------------------
+    // ---- outcomes (executor thread) -----------------------------------------------------------
 
     /** Kafka answered for {@code b}. */
     void onResult(InFlight b, PartitionResult r, long nowMs) {
@@ -382,23 +378,18 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             // one the broker expects only means an earlier batch is unresolved (failed, in flight
             // elsewhere after a move, or failed for good and renumbering is due): retry. For the
             // batch the broker should accept next, it means the broker lost our producer state.
+            // Overtaken (SequenceState.overtaken): no resend under this producer id can succeed;
+            // only a new id (every worker renumbers) delivers it. Regression: a fresh topic
+            // livelocked a partition until delivery.timeout.ms (docs/benchmarks-kafka.md).
             boolean lost;
             int gen;
             synchronized (this) {
-                // Overtaken: Kafka accepts any first sequence from a producer it does not know, so
-                // when this partition's first batch failed retriably (a topic not yet online) while
-                // the next one landed, the broker went on past this batch and no resend under this
-                // producer id can succeed; only a new id (every worker renumbers) delivers it.
-                // Regression: a fresh topic livelocked a partition until delivery.timeout.ms
-                // (KafkaBenchReport --await-topic false; docs/benchmarks-kafka.md).
-                int behind = (ackedEnd - b.seq) & Integer.MAX_VALUE; // sequences wrap at 2^31
-                boolean overtaken = b.seq >= 0 && behind != 0 && behind < (1 << 30);
                 lost =
                         e.isProducerFenced()
                                 || (batches.peekFirst() == b
-                                        && (b.seq == ackedEnd || overtaken)
-                                        && !resequence);
-                gen = generation;
+                                        && (seq.expectedNext(b.seq) || seq.overtaken(b.seq))
+                                        && !seq.resequenceDue());
+                gen = seq.generation();
             }
             if (lost) {
                 engine.resetIdentity(gen, tp + ": " + e);
@@ -406,7 +397,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             retry(b, nowMs, true);
             return;
         }
-        if ((e.name().equals("MESSAGE_TOO_LARGE") || e.name().equals("RECORD_LIST_TOO_LARGE"))
+        if (DeliveryFailure.codeOf(e.name()) == DeliveryFailure.Code.RECORD_TOO_LARGE
                 && b.records.size() > 1) {
             split(b);
             return;
@@ -415,7 +406,10 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             retry(b, nowMs, true);
             return;
         }
-        settle(b, e.toString(), -1);
+        settle(
+                b,
+                DeliveryFailure.of(e, "topic '" + tp.topic() + "' partition " + tp.partition()),
+                -1);
     }
 
     /** The request carrying {@code b} got no answer (disconnect, timeout, executor stopped). */
@@ -441,6 +435,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         }
     }
 
+    /** Splits a batch Kafka found too large into single records, each renumbered before it goes. */
     private synchronized void split(InFlight b) {
         List<InFlight> parts = new ArrayList<>();
         for (Pending p : b.records) {
@@ -460,7 +455,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         batches.clear();
         batches.addAll(rebuilt);
         b.sent = false;
-        resequence = true;
+        seq.requireResequence();
         for (InFlight part : parts) {
             part.seq = b.seq; // renumbered before sending
             part.encoded = b.encoded;
@@ -471,26 +466,22 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
      * Settles {@code b}: acknowledged (at {@code baseOffset}) when {@code failure} is null, else
      * failed for good.
      */
-    private void settle(InFlight b, String failure, long baseOffset) {
+    private void settle(InFlight b, DeliveryFailure failure, long baseOffset) {
         boolean reset = false;
         int gen;
         synchronized (this) {
             batches.remove(b);
-            gen = generation;
+            gen = seq.generation();
             if (failure != null) {
-                resequence = true;
+                seq.requireResequence();
                 // Renumbering under the same producer id is safe only if Kafka surely did not
                 // write this batch; else a later batch could take its sequence and be taken for it.
                 reset = b.maybeWritten && settings.idempotence();
                 if (reset) {
-                    staleGeneration = gen;
+                    seq.markStale();
                 }
             } else if (b.seq >= 0) {
-                int end = incrementSequence(b.seq, b.records.size());
-                int ahead = (end - ackedEnd) & Integer.MAX_VALUE; // sequences wrap at 2^31
-                if (ahead != 0 && ahead < (1 << 30)) {
-                    ackedEnd = end;
-                }
+                seq.acked(b.seq, b.records.size());
             }
         }
         if (reset) {
@@ -501,6 +492,11 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         } else {
             b.records.forEach(p -> engine.fail(p, failure));
         }
+    }
+
+    /** True when no batch was acknowledged yet under an idempotent producer id (SequenceState). */
+    private boolean firstUnacknowledged(ProducerIdentity id) {
+        return id.idempotent() && !seq.pipelineOpen();
     }
 
     private boolean anySent() {

@@ -59,10 +59,10 @@ class DeliveryListenerIT {
                     }
 
                     @Override
-                    public void onFailure(Event event, String reason) {
+                    public void onFailure(Event event, DeliveryFailure reason) {
                         outcomes.put(
                                 ByteBuffer.wrap(event.value()).getLong(),
-                                new Outcome(-1, -1, reason));
+                                new Outcome(-1, -1, reason.toString()));
                     }
                 };
         KafkaSettings kafka =
@@ -88,7 +88,9 @@ class DeliveryListenerIT {
             producer.publish(Event.of("no-such-topic", ByteBuffer.allocate(8).putLong(n).array()));
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.size() == n + 1);
         }
-        assertThat(outcomes.get((long) n).failure()).startsWith("UNKNOWN_TOPIC_OR_PARTITION");
+        assertThat(outcomes.get((long) n).failure())
+                .startsWith("UNKNOWN_TOPIC/UNKNOWN_TOPIC_OR_PARTITION")
+                .contains("no-such-topic");
 
         Properties props = new Properties();
         props.put("bootstrap.servers", cluster.bootstrap());

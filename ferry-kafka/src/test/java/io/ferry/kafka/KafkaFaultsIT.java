@@ -54,15 +54,15 @@ class KafkaFaultsIT {
     /** The delivery failures: sequence number to reason. */
     private final Map<Long, String> failures = new ConcurrentHashMap<>();
 
-    private KafkaEngine engine() {
+    private ProduceEngine engine() {
         KafkaSettings s =
                 KafkaSettings.defaults(cluster.bootstrap())
                         .withLingerMs(5)
                         .withBatchSizeBytes(32 * 1024)
                         .withCompressionType("lz4")
                         .withTimeouts(5_000, 120_000);
-        return KafkaEngine.start(
-                s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
+        return ProduceEngine.start(
+                s, (e, why) -> failures.put(ByteBuffer.wrap(e.value()).getLong(), why.toString()));
     }
 
     private static Event event(String topic, long seq, int extraBytes) {
@@ -92,7 +92,7 @@ class KafkaFaultsIT {
         int victim = cluster.kit().brokers().keySet().iterator().next();
         var server = cluster.kit().brokers().get(victim);
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine = engine();
+        try (ProduceEngine engine = engine();
                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
@@ -128,7 +128,7 @@ class KafkaFaultsIT {
         long n = 60_000;
         cluster.createTopic(topic, partitions, 3);
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine = engine();
+        try (ProduceEngine engine = engine();
                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults());
                 Admin admin = cluster.admin()) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
@@ -210,7 +210,7 @@ class KafkaFaultsIT {
         long overRequestLimit = 1_300; // 2 MiB: over max.request.size, refused before it is sent
         cluster.createTopic(topic, 2, 3, Map.of("max.message.bytes", "8192"));
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine = engine();
+        try (ProduceEngine engine = engine();
                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
@@ -223,13 +223,13 @@ class KafkaFaultsIT {
             }
             awaitAcked(acked, n);
             assertThat(failures).containsOnlyKeys(overTopicLimit, overRequestLimit);
-            assertThat(failures.get(overTopicLimit)).startsWith("MESSAGE_TOO_LARGE");
+            assertThat(failures.get(overTopicLimit))
+                    .startsWith("RECORD_TOO_LARGE/MESSAGE_TOO_LARGE");
             assertThat(failures.get(overRequestLimit))
                     .startsWith("RECORD_TOO_LARGE")
                     .contains("max.request.size");
-            assertThat(engine.failuresByReason())
-                    .containsEntry("MESSAGE_TOO_LARGE", 1L)
-                    .containsEntry("RECORD_TOO_LARGE", 1L);
+            assertThat(engine.failuresByCode())
+                    .containsOnly(Map.entry(DeliveryFailure.Code.RECORD_TOO_LARGE, 2L));
             assertThat(output.close(Duration.ofSeconds(30))).isTrue();
         }
         ReadBack.assertExactlyOnceInKeyOrder(
@@ -244,7 +244,7 @@ class KafkaFaultsIT {
         cluster.createTopic(topic, 2, 3);
         AtomicLong acked = new AtomicLong();
         Set<Long> toMissing = new java.util.HashSet<>();
-        try (KafkaEngine engine = engine();
+        try (ProduceEngine engine = engine();
                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
@@ -259,10 +259,7 @@ class KafkaFaultsIT {
             assertThat(failures).containsOnlyKeys(toMissing);
             assertThat(failures.values())
                     .allSatisfy(
-                            why ->
-                                    assertThat(why)
-                                            .startsWith("UNKNOWN_TOPIC_OR_PARTITION")
-                                            .contains(missing));
+                            why -> assertThat(why).startsWith("UNKNOWN_TOPIC").contains(missing));
             assertThat(output.close(Duration.ofSeconds(30))).isTrue();
         }
         ReadBack.assertExactlyOnceInKeyOrder(cluster.bootstrap(), topic, 2, n, toMissing);
@@ -293,12 +290,13 @@ class KafkaFaultsIT {
         server.shutdown();
         server.awaitShutdown();
         try {
-            try (KafkaEngine engine =
-                            KafkaEngine.start(
+            try (ProduceEngine engine =
+                            ProduceEngine.start(
                                     s,
                                     (e, why) ->
                                             failures.put(
-                                                    ByteBuffer.wrap(e.value()).getLong(), why));
+                                                    ByteBuffer.wrap(e.value()).getLong(),
+                                                    why.toString()));
                     MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
                 KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
                 Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));
@@ -349,11 +347,13 @@ class KafkaFaultsIT {
                                 "linger.ms",
                                 5));
         AtomicLong acked = new AtomicLong();
-        try (KafkaEngine engine =
-                        KafkaEngine.start(
+        try (ProduceEngine engine =
+                        ProduceEngine.start(
                                 s,
                                 (e, why) ->
-                                        failures.put(ByteBuffer.wrap(e.value()).getLong(), why));
+                                        failures.put(
+                                                ByteBuffer.wrap(e.value()).getLong(),
+                                                why.toString()));
                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             Producer p = broker.producer(ProducerConfig.withAcks(acked::addAndGet));

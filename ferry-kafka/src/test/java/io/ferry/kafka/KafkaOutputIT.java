@@ -59,7 +59,8 @@ class KafkaOutputIT {
         String topic = "e2e-million";
         cluster.createTopic(topic, 12, 3);
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        try (KafkaEngine engine = KafkaEngine.start(settings(), (e, why) -> failures.add(why));
+        try (ProduceEngine engine =
+                        ProduceEngine.start(settings(), (e, why) -> failures.add(why.toString()));
                 MemoryBroker broker = MemoryBroker.create(MemoryBrokerSettings.defaults())) {
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             AtomicLong acked = new AtomicLong();

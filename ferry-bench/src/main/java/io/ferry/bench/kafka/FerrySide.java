@@ -5,9 +5,9 @@ import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
 import io.ferry.broker.memory.MemoryBroker;
 import io.ferry.broker.memory.MemoryBrokerSettings;
-import io.ferry.kafka.KafkaEngine;
 import io.ferry.kafka.KafkaOutput;
 import io.ferry.kafka.KafkaSettings;
+import io.ferry.kafka.ProduceEngine;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Ferry: one producer publishing into a MemoryBroker that a KafkaOutput drains through the
- * KafkaEngine's per-node executors, a fresh pipeline per run; the producer's ack listener (the
+ * ProduceEngine's per-node executors, a fresh pipeline per run; the producer's ack listener (the
  * broker's ack thread) records publish-to-ack latencies. Runs on the calling thread.
  */
 final class FerrySide implements BenchSide {
@@ -52,14 +52,17 @@ final class FerrySide implements BenchSide {
         AtomicReference<String> firstFailure = new AtomicReference<>();
         MemoryBrokerSettings brokerSettings =
                 MemoryBrokerSettings.defaults().withCapacityEvents(options.ferryCapacityEvents());
-        try (KafkaEngine engine =
-                        KafkaEngine.start(
+        try (ProduceEngine engine =
+                        ProduceEngine.start(
                                 settings(),
                                 (event, why) -> {
                                     failures.increment();
-                                    firstFailure.compareAndSet(null, why);
+                                    firstFailure.compareAndSet(null, why.toString());
                                 });
                 MemoryBroker broker = MemoryBroker.create(brokerSettings)) {
+            // connected with a producer id before the clock starts, as KafkaProducer's first send
+            // is timed after its constructor
+            engine.ready().get(60, java.util.concurrent.TimeUnit.SECONDS);
             KafkaOutput output =
                     KafkaOutput.start(
                             broker,

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The end-to-end Kafka benchmark: produces N records of S bytes to a fresh topic of P partitions,
- * once with {@code KafkaProducer} (the anchor) and once through Ferry (MemoryBroker, KafkaEngine,
+ * once with {@code KafkaProducer} (the anchor) and once through Ferry (MemoryBroker, ProduceEngine,
  * KafkaOutput), with the same acks, linger, batch size and compression, and prints records/s, MB/s,
  * p50/p99 publish-to-ack latency and the ratios Ferry/KafkaProducer; a command-line main, one
  * thread (the clients bring their own).

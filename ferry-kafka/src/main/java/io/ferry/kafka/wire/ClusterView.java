@@ -1,6 +1,5 @@
 package io.ferry.kafka.wire;
 
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.Node;
 
@@ -8,10 +7,14 @@ import org.apache.kafka.common.Node;
  * What one MetadataResponse said about the cluster and the topics asked for; immutable.
  *
  * @param nodes the live nodes by id
- * @param partitions per topic, its partitions in order (empty for a topic with an error)
- * @param topicErrors per topic asked for, its error ({@link WireError#NONE} when fine)
+ * @param topics per topic asked for (or every topic of the cluster), what Kafka said of it
+ * @param allTopics true when the request asked for every topic
  */
 public record ClusterView(
-        Map<Integer, Node> nodes,
-        Map<String, List<PartitionLeader>> partitions,
-        Map<String, WireError> topicErrors) {}
+        Map<Integer, Node> nodes, Map<String, TopicView> topics, boolean allTopics) {
+    /** Copies the maps. */
+    public ClusterView {
+        nodes = Map.copyOf(nodes);
+        topics = Map.copyOf(topics);
+    }
+}

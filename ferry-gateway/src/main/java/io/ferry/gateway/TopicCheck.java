@@ -1,0 +1,140 @@
+package io.ferry.gateway;
+
+import io.ferry.broker.Event;
+import io.ferry.kafka.TopicInfo;
+import java.util.List;
+
+/**
+ * Decides whether a produce request's records may be accepted for a topic, from what the engine's
+ * metadata cache knows (one source for the gateway and the engine); stateless, any thread.
+ */
+final class TopicCheck {
+    /* Design notes
+     * No answer is a guess and none stalls on a frozen Kafka. From the cache: a known topic whose
+     * partitions cover the request is accepted at once, even when the cache is old (a frozen Kafka
+     * cannot stall ack=none/local). A partition beyond the cached count, or a topic the cache has
+     * not heard of (or heard was missing more than MISSING_TRUST_MS ago), asks Kafka once, waiting
+     * at most TIMEOUT_MS. When Kafka cannot be asked (the cluster is not ready, or the refresh did
+     * not answer in time), ack=none/local accept into the broker (the engine holds the records
+     * until Kafka answers, then delivers or fails them) and ack=kafka answers 503 "cannot verify".
+     */
+    /** How long a request waits for one metadata refresh before it is decided without it. */
+    static final long TIMEOUT_MS = 2_000;
+
+    /** A cached "missing" answer is trusted this long; then Kafka is asked again. */
+    static final long MISSING_TRUST_MS = 2_000;
+
+    /** What to do with a request. */
+    enum Verdict {
+        /** Hand the records to the broker. */
+        ACCEPT,
+        /** Ask Kafka (one bounded refresh), then decide again. */
+        ASK
+    }
+
+    private TopicCheck() {}
+
+    /**
+     * The verdict for {@code events} of {@code topic}, or a refusal thrown as an {@link
+     * ApiException}.
+     *
+     * @param info what the cache knows now
+     * @param refreshed true after the one refresh was answered
+     * @param canAsk false when Kafka cannot be asked now (not ready, or the refresh failed)
+     */
+    static Verdict decide(
+            String cluster,
+            TopicInfo info,
+            List<Event> events,
+            AckLevel ack,
+            boolean refreshed,
+            boolean canAsk) {
+        String topic = info.name();
+        boolean ask = canAsk && !refreshed;
+        switch (info.state()) {
+            case KNOWN -> {
+                int n = info.partitionCount();
+                int bad = firstBeyond(events, n);
+                if (bad < 0) {
+                    return Verdict.ACCEPT;
+                }
+                if (ask) {
+                    return Verdict.ASK; // it may have been added since the cache heard
+                }
+                if (refreshed) {
+                    throw ApiException.badRequest(
+                            "invalid_partition",
+                            (events.size() > 1 ? "records[" + bad + "]: " : "")
+                                    + "partition "
+                                    + events.get(bad).partition()
+                                    + " does not exist; topic '"
+                                    + topic
+                                    + "' has "
+                                    + n
+                                    + " partitions (0.."
+                                    + (n - 1)
+                                    + ")");
+                }
+                return unverified(cluster, topic, ack);
+            }
+            case MISSING -> {
+                if (refreshed || info.ageMs() <= MISSING_TRUST_MS) {
+                    throw new ApiException(
+                            404,
+                            "topic_not_found",
+                            "topic '"
+                                    + topic
+                                    + "' does not exist in cluster '"
+                                    + cluster
+                                    + "'; create it first (Ferry does not create topics)");
+                }
+                return ask ? Verdict.ASK : unverified(cluster, topic, ack);
+            }
+            case FAILED -> {
+                if ("INVALID_TOPIC_EXCEPTION".equals(info.kafkaError())) {
+                    throw ApiException.badRequest(
+                            "invalid_topic",
+                            "Kafka says topic '" + topic + "' is not a valid name");
+                }
+                if ("TOPIC_AUTHORIZATION_FAILED".equals(info.kafkaError())
+                        && ack == AckLevel.KAFKA) {
+                    throw new ApiException(
+                            403,
+                            "not_authorized",
+                            "Kafka does not authorize this gateway to write topic '"
+                                    + topic
+                                    + "' (TOPIC_AUTHORIZATION_FAILED)");
+                }
+                return Verdict.ACCEPT; // the engine holds the records until the cause clears
+            }
+            default -> {
+                return ask ? Verdict.ASK : unverified(cluster, topic, ack);
+            }
+        }
+    }
+
+    /** Kafka cannot be asked: accept what the broker may hold, refuse to promise an answer. */
+    private static Verdict unverified(String cluster, String topic, AckLevel ack) {
+        if (ack != AckLevel.KAFKA) {
+            return Verdict.ACCEPT;
+        }
+        throw new ApiException(
+                503,
+                "cannot_verify",
+                "cannot verify topic '"
+                        + topic
+                        + "' now: Kafka of cluster '"
+                        + cluster
+                        + "' does not answer; nothing was accepted (ack=local would queue it)");
+    }
+
+    /** The index of the first event naming a partition at or beyond {@code n}, or -1. */
+    private static int firstBeyond(List<Event> events, int n) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).partition() >= n) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
