@@ -1,5 +1,6 @@
 package io.ferry.gateway.cli;
 
+import io.ferry.testkafka.InProcessKafka;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +12,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -21,39 +20,22 @@ import org.slf4j.LoggerFactory;
  * thread.
  */
 public final class DevKafka implements AutoCloseable {
-    private final KafkaClusterTestKit kit;
+    private final InProcessKafka kit;
 
-    private DevKafka(KafkaClusterTestKit kit) {
+    private DevKafka(InProcessKafka kit) {
         this.kit = kit;
     }
 
     /** Formats and starts the node and waits until it is ready (a few seconds). */
     public static DevKafka start() throws Exception {
-        KafkaClusterTestKit kit =
-                new KafkaClusterTestKit.Builder(
-                                new TestKitNodes.Builder()
-                                        .setCombined(true)
-                                        .setNumControllerNodes(1)
-                                        .setNumBrokerNodes(1)
-                                        .build())
-                        .setConfigProp("unstable.api.versions.enable", "false")
-                        .setConfigProp("auto.create.topics.enable", "false")
-                        .setConfigProp("offsets.topic.replication.factor", "1")
-                        .setConfigProp("transaction.state.log.replication.factor", "1")
-                        .setConfigProp("transaction.state.log.min.isr", "1")
-                        .build();
         PrintStream out = System.out;
+        InProcessKafka kit;
         try {
             // the kit prints its formatting steps to stdout; ferry dev prints only what to try
             System.setOut(
                     new PrintStream(
                             OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
-            kit.format();
-            kit.startup();
-            kit.waitForReadyBrokers();
-        } catch (Exception e) {
-            kit.close();
-            throw e;
+            kit = InProcessKafka.builder().combined(true).start();
         } finally {
             System.setOut(out);
         }
@@ -62,7 +44,7 @@ public final class DevKafka implements AutoCloseable {
 
     /** host:port of the node. */
     public String bootstrapServers() {
-        return kit.bootstrapServers();
+        return kit.bootstrap();
     }
 
     /** Creates {@code topic} with {@code partitions} partitions unless it exists. */
@@ -104,12 +86,6 @@ public final class DevKafka implements AutoCloseable {
         // are noise
         quiet("kafka");
         quiet("org.apache.kafka");
-        try {
-            kit.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            throw new IllegalStateException("stopping the dev Kafka failed: " + e, e);
-        }
+        kit.close();
     }
 }
