@@ -17,6 +17,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.metadata.MetadataCache;
 
@@ -33,9 +34,12 @@ import org.apache.kafka.metadata.MetadataCache;
  * }
  * }</pre>
  *
- * <p>Clients connect to every broker's PLAINTEXT listener ({@link #bootstrap()}: pre-bound by the
- * kit, so a restarted broker keeps its port). The cluster's files live in a temporary directory
- * removed on {@link #close()} (or at JVM exit, if never closed).
+ * <p>Every broker has a PLAINTEXT listener ({@link #bootstrap()}: the kit's, pre-bound, so a
+ * restarted broker keeps its port) and, when asked for, a SASL_PLAINTEXT one ({@link
+ * InProcessKafkaBuilder#saslPlain}) and an SSL one ({@link InProcessKafkaBuilder#ssl}), whose
+ * client settings {@link #saslPlainClientSettings} and {@link #sslClientSettings} give. The
+ * cluster's files live in a temporary directory removed on {@link #close()} (or at JVM exit, if
+ * never closed).
  */
 public final class InProcessKafka implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -43,12 +47,19 @@ public final class InProcessKafka implements AutoCloseable {
     private final KafkaClusterTestKit kit;
     private final int brokers;
     private final Path baseDirectory;
+    private final SecureListeners secure;
     private final Thread deleteAtExit;
 
-    InProcessKafka(KafkaClusterTestKit kit, int brokers, Path baseDirectory, Thread deleteAtExit) {
+    InProcessKafka(
+            KafkaClusterTestKit kit,
+            int brokers,
+            Path baseDirectory,
+            SecureListeners secure,
+            Thread deleteAtExit) {
         this.kit = kit;
         this.brokers = brokers;
         this.baseDirectory = baseDirectory;
+        this.secure = secure;
         this.deleteAtExit = deleteAtExit;
     }
 
@@ -62,11 +73,52 @@ public final class InProcessKafka implements AutoCloseable {
         return kit.bootstrapServers();
     }
 
+    /**
+     * host:port of every broker's listener of {@code protocol} ({@code PLAINTEXT}, or {@code
+     * SASL_PLAINTEXT} / {@code SSL} when the builder added them).
+     */
+    public String bootstrap(SecurityProtocol protocol) {
+        return protocol == SecurityProtocol.PLAINTEXT ? bootstrap() : secure.bootstrap(protocol);
+    }
+
     /** Client settings for the PLAINTEXT listener: {@code bootstrap.servers}. */
     public Map<String, Object> clientSettings() {
         Map<String, Object> s = new HashMap<>();
         s.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         return s;
+    }
+
+    /**
+     * Client settings for the SASL_PLAINTEXT listener as {@code user} with {@code password} (right
+     * or wrong): {@code bootstrap.servers}, {@code security.protocol}, {@code sasl.mechanism} PLAIN
+     * and {@code sasl.jaas.config}.
+     *
+     * @throws IllegalStateException when the builder was not given {@link
+     *     InProcessKafkaBuilder#saslPlain}
+     */
+    public Map<String, Object> saslPlainClientSettings(String user, String password) {
+        return secure.saslPlainClientSettings(user, password);
+    }
+
+    /**
+     * Client settings for the SSL listener: {@code bootstrap.servers}, {@code security.protocol}
+     * SSL and the {@code ssl.truststore.*} that trust the cluster's CA ({@link #tls()}).
+     *
+     * @throws IllegalStateException when the builder was not given {@link
+     *     InProcessKafkaBuilder#ssl}
+     */
+    public Map<String, Object> sslClientSettings() {
+        return secure.sslClientSettings();
+    }
+
+    /**
+     * The SSL listener's certificates: the CA's truststore (path, password, type) for clients.
+     *
+     * @throws IllegalStateException when the builder was not given {@link
+     *     InProcessKafkaBuilder#ssl}
+     */
+    public TlsMaterial tls() {
+        return secure.tls();
     }
 
     /** An admin client on the PLAINTEXT listener; the caller closes it. */
@@ -150,7 +202,7 @@ public final class InProcessKafka implements AutoCloseable {
 
     /**
      * Stops broker {@code id} and waits until it is down; {@link #startBroker} brings it back on
-     * the same port.
+     * the same PLAINTEXT port (a secure listener's port too: it was chosen before the start).
      */
     public void stopBroker(int id) {
         BrokerServer b = broker(id);

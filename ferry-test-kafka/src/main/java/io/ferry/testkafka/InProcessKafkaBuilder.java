@@ -15,12 +15,15 @@ import org.apache.kafka.common.test.TestKitNodes;
  * <pre>{@code
  * InProcessKafka.builder().brokers(3).start();                              // 3 brokers + 1 controller
  * InProcessKafka.builder().combined(true).start();                          // one node: broker and controller
+ * InProcessKafka.builder().saslPlain(Map.of("alice", "secret")).ssl().start();
  * }</pre>
  */
 public final class InProcessKafkaBuilder {
     private int brokers = 1;
     private boolean combined;
     private final Map<String, String> config = new LinkedHashMap<>();
+    private Map<String, String> saslUsers;
+    private boolean ssl;
 
     InProcessKafkaBuilder() {}
 
@@ -58,6 +61,29 @@ public final class InProcessKafkaBuilder {
     }
 
     /**
+     * Adds a SASL_PLAINTEXT listener with the PLAIN mechanism on every broker, accepting exactly
+     * these users (name to password); no authorizer, so an authenticated user may do anything.
+     * Clients: {@link InProcessKafka#saslPlainClientSettings}.
+     */
+    public InProcessKafkaBuilder saslPlain(Map<String, String> users) {
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException("saslPlain needs at least one user");
+        }
+        this.saslUsers = Map.copyOf(users);
+        return this;
+    }
+
+    /**
+     * Adds an SSL listener on every broker, with a CA and a server certificate for {@code
+     * localhost} and {@code 127.0.0.1} generated at start ({@link TlsMaterial}; needs BouncyCastle
+     * on the classpath). Clients: {@link InProcessKafka#sslClientSettings}.
+     */
+    public InProcessKafkaBuilder ssl() {
+        this.ssl = true;
+        return this;
+    }
+
+    /**
      * Formats and starts the nodes and waits until every broker is ready (about 2 s for one
      * broker).
      *
@@ -75,21 +101,25 @@ public final class InProcessKafkaBuilder {
         Runtime.getRuntime().addShutdownHook(deleteAtExit);
         KafkaClusterTestKit kit = null;
         try {
+            SecureListeners secure =
+                    SecureListeners.create(base.resolve("tls"), brokers, combined, saslUsers, ssl);
             TestKitNodes nodes =
                     new TestKitNodes.Builder(ProductionParity.bootstrapMetadata())
                             .setCombined(combined)
                             .setNumControllerNodes(1)
                             .setNumBrokerNodes(brokers)
                             .setBaseDirectory(base.resolve("nodes"))
+                            .setPerServerProperties(secure.perBrokerProperties())
                             .build();
             KafkaClusterTestKit.Builder kb = new KafkaClusterTestKit.Builder(nodes);
             ProductionParity.brokerSettings(brokers).forEach(kb::setConfigProp);
+            secure.sharedProperties().forEach(kb::setConfigProp);
             config.forEach(kb::setConfigProp);
             kit = kb.build();
             kit.format();
             kit.startup();
             kit.waitForReadyBrokers();
-            return new InProcessKafka(kit, brokers, base, deleteAtExit);
+            return new InProcessKafka(kit, brokers, base, secure, deleteAtExit);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -4,8 +4,9 @@
  *
  * <p>{@link io.ferry.testkafka.InProcessKafka} (built by {@link
  * io.ferry.testkafka.InProcessKafkaBuilder}) runs a KRaft cluster of the Kafka test kit with the
- * settings of {@link io.ferry.testkafka.ProductionParity}; {@link io.ferry.testkafka.KafkaTest} and
- * {@link io.ferry.testkafka.InProcessKafkaExtension} give each integration-test class one. JUnit is
- * an optional dependency: only the extension needs it.
+ * settings of {@link io.ferry.testkafka.ProductionParity}, optionally with SASL_PLAINTEXT and SSL
+ * listeners ({@link io.ferry.testkafka.TlsMaterial}); {@link io.ferry.testkafka.KafkaTest} and
+ * {@link io.ferry.testkafka.InProcessKafkaExtension} give each integration-test class one. JUnit
+ * and BouncyCastle are optional dependencies: only the extension and the SSL listener need them.
  */
 package io.ferry.testkafka;
