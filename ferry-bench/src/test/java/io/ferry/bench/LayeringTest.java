@@ -36,6 +36,7 @@ class LayeringTest {
                     "io.ferry.mapper",
                     "io.ferry.kafka",
                     "io.ferry.kafka.wire",
+                    "io.ferry.testkafka",
                     "io.ferry.gateway"
                 }) {
             assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg)))
@@ -83,6 +84,23 @@ class LayeringTest {
                 .dependOnClassesThat()
                 .resideInAnyPackage(
                         "io.ferry.broker.memory..", "io.ferry.mapper..", "io.ferry.bench..")
+                .check(classes);
+    }
+
+    @Test
+    void testSupport_dependsOnNoFerryModule() {
+        // ferry-test-kafka sits below ferry-kafka in the reactor: the engine's tests use it
+        noClasses()
+                .that()
+                .resideInAPackage("io.ferry.testkafka..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.ferry.broker..",
+                        "io.ferry.mapper..",
+                        "io.ferry.kafka..",
+                        "io.ferry.gateway..",
+                        "io.ferry.bench..")
                 .check(classes);
     }
 

@@ -132,6 +132,22 @@ public record GatewayConfig(
                 clusters);
     }
 
+    /** This with another listening address. */
+    public GatewayConfig withHost(String h) {
+        return new GatewayConfig(
+                h,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters);
+    }
+
     /** This with other limits. */
     public GatewayConfig withLimits(int bodyBytes, int concurrentRequests) {
         return new GatewayConfig(

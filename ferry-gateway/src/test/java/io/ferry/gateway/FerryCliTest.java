@@ -58,4 +58,51 @@ class FerryCliTest {
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).contains("--config");
     }
+
+    @Test
+    void dev_whenThePortIsTaken_exits2_sayingWhichOptionPicksAnother() throws Exception {
+        try (java.net.ServerSocket taken =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            int[] code = new int[1];
+            String err =
+                    stderrOf(() -> code[0] = FerryCli.run("dev", "--port", String.valueOf(port)));
+            assertThat(code[0]).isEqualTo(2);
+            assertThat(err.strip())
+                    .isEqualTo(
+                            "ferry: port "
+                                    + port
+                                    + " on 127.0.0.1 is in use; pick another with --port N"
+                                    + " (--port 0 picks a free one)");
+        }
+    }
+
+    @Test
+    void dev_whenTheKafkaPortIsTaken_exits2_namingKafkaPort() throws Exception {
+        try (java.net.ServerSocket taken =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            int[] code = new int[1];
+            String err =
+                    stderrOf(
+                            () ->
+                                    code[0] =
+                                            FerryCli.run(
+                                                    "dev",
+                                                    "--port",
+                                                    "0",
+                                                    "--kafka-port",
+                                                    String.valueOf(port)));
+            assertThat(code[0]).isEqualTo(2);
+            assertThat(err).contains("is in use; pick another with --kafka-port N");
+        }
+    }
+
+    @Test
+    void topicsCreate_withoutPartitions_isAUsageError() {
+        int[] code = new int[1];
+        String err = stderrOf(() -> code[0] = FerryCli.run("topics", "create", "t"));
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(err).contains("--partitions");
+    }
 }

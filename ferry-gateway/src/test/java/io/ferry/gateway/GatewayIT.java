@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.broker.BrokerConfig;
 import io.ferry.kafka.KafkaSettings;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -21,17 +23,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The HTTP API end to end: the real server in front of a real in-process Kafka. */
+@KafkaTest(combined = true)
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class GatewayIT {
     private static final int MAX_RECORD = 16_384;
     private static final int MAX_BODY = 65_536;
-    private static KafkaTestCluster kafka;
+    private static InProcessKafka kafka;
     private static Gateway gateway;
     private static Http http;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = KafkaTestCluster.start();
+    static void start(InProcessKafka cluster) throws Exception {
+        kafka = cluster;
         kafka.createTopic("orders", 3);
         kafka.createTopic("batches", 2);
         kafka.createTopic("local", 1);
@@ -57,9 +60,6 @@ class GatewayIT {
     static void stop() {
         if (gateway != null) {
             assertThat(gateway.shutdown()).isTrue();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

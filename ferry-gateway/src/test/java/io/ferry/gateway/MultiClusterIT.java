@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.broker.BrokerConfigException;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,19 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
  * A gateway started from a YAML file with two named clusters (here both on one Kafka, each with its
  * own broker: memory and disk, chosen by name through the registry).
  */
+@KafkaTest(combined = true)
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MultiClusterIT {
-    private static KafkaTestCluster kafka;
+    private static InProcessKafka kafka;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = KafkaTestCluster.start();
+    static void start(InProcessKafka cluster) throws Exception {
+        kafka = cluster;
         kafka.createTopic("multi", 1);
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
     }
 
     @Test

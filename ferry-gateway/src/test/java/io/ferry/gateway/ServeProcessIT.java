@@ -4,6 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.gateway.cli.FerryCli;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -16,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,21 +27,17 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ferry serve --config ferry.yaml} as a real child process: it serves, and on SIGTERM it
  * shuts down gracefully, delivering everything it acknowledged.
  */
+@KafkaTest(combined = true)
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ServeProcessIT {
     private static final Pattern LISTENING =
             Pattern.compile("gateway listening on http://[^:]+:(\\d+)");
-    private static KafkaTestCluster kafka;
+    private static InProcessKafka kafka;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = KafkaTestCluster.start();
+    static void start(InProcessKafka cluster) throws Exception {
+        kafka = cluster;
         kafka.createTopic("served", 2);
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
     }
 
     @Test

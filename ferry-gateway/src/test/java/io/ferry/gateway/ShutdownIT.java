@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.broker.BrokerConfig;
 import io.ferry.kafka.KafkaSettings;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,18 +26,14 @@ import org.junit.jupiter.api.Timeout;
  * accepts stays in the broker (which frees space only once Kafka acknowledges) until the shutdown
  * flushes it: the broker fills deterministically, and the shutdown has real work to do.
  */
+@KafkaTest(combined = true)
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ShutdownIT {
-    private static KafkaTestCluster kafka;
+    private static InProcessKafka kafka;
 
     @BeforeAll
-    static void start() throws Exception {
-        kafka = KafkaTestCluster.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        kafka.close();
+    static void start(InProcessKafka cluster) throws Exception {
+        kafka = cluster;
     }
 
     private static Gateway gateway(int brokerEvents, int maxConcurrent) {

@@ -6,6 +6,8 @@ import io.ferry.broker.BrokerConfig;
 import io.ferry.broker.Event;
 import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,24 +21,19 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** {@link DeliveryListener}: each event's reported partition and offset are where Kafka has it. */
+@KafkaTest
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DeliveryListenerIT {
-    private static KafkaTestCluster cluster;
+    private static InProcessKafka cluster;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = KafkaTestCluster.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+    static void start(InProcessKafka kafka) {
+        cluster = kafka;
     }
 
     /** What the listener heard for an event, by its sequence number. */

@@ -8,30 +8,27 @@ import io.ferry.broker.BrokerConfigException;
 import io.ferry.broker.Event;
 import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The library entry point, used as the README shows it, on a real 1-node cluster. */
+@KafkaTest
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FerryPipelineIT {
-    private static KafkaTestCluster cluster;
+    private static InProcessKafka cluster;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = KafkaTestCluster.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+    static void start(InProcessKafka kafka) {
+        cluster = kafka;
     }
 
     @Test

@@ -7,6 +7,8 @@ import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
 import io.ferry.broker.memory.MemoryBroker;
 import io.ferry.broker.memory.MemoryBrokerSettings;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +28,6 @@ import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,19 +37,15 @@ import org.junit.jupiter.api.Timeout;
  * record over the size limits. The promise is the same each time: every accepted event exactly
  * once, in key order; a record that cannot go fails alone with its reason.
  */
+@KafkaTest(brokers = 3)
 @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KafkaFaultsIT {
     private static final int KEYS = 500;
-    private static KafkaTestCluster cluster;
+    private static InProcessKafka cluster;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = KafkaTestCluster.start(3);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+    static void start(InProcessKafka kafka) {
+        cluster = kafka;
     }
 
     /** The delivery failures: sequence number to reason. */

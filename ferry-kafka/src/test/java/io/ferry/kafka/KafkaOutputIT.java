@@ -7,6 +7,8 @@ import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
 import io.ferry.broker.memory.MemoryBroker;
 import io.ferry.broker.memory.MemoryBrokerSettings;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Set;
@@ -14,7 +16,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,19 +24,15 @@ import org.junit.jupiter.api.Timeout;
  * End to end on a real 3-node cluster: MemoryBroker drained by KafkaOutput through the mapper's
  * executors.
  */
+@KafkaTest(brokers = 3)
 @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KafkaOutputIT {
     static final int EVENTS = Integer.getInteger("ferry.it.events", 1_000_000);
-    private static KafkaTestCluster cluster;
+    private static InProcessKafka cluster;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = KafkaTestCluster.start(3);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+    static void start(InProcessKafka kafka) {
+        cluster = kafka;
     }
 
     static KafkaSettings settings() {

@@ -1,5 +1,6 @@
 package io.ferry.bench.kafka;
 
+import io.ferry.testkafka.InProcessKafka;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -19,7 +20,7 @@ public final class KafkaNode {
      * SIGTERM.
      */
     public static void main(String[] args) throws Exception {
-        EmbeddedKafka kafka = EmbeddedKafka.start();
+        InProcessKafka kafka = KafkaBenchReport.startNode();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(

@@ -16,15 +16,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code ferry} command: {@code ferry serve --config ferry.yaml}, {@code ferry dev}. Main
- * thread only.
+ * The {@code ferry} command: {@code ferry serve --config ferry.yaml}, {@code ferry dev}, {@code
+ * ferry topics create}. Main thread only.
  */
 @Command(
         name = "ferry",
         mixinStandardHelpOptions = true,
         version = "ferry 0.1.0-SNAPSHOT",
         description = "Carries application events into Apache Kafka without losing them.",
-        subcommands = {FerryCli.Serve.class, FerryCli.Dev.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            FerryCli.Serve.class,
+            FerryCli.Dev.class,
+            TopicsCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class FerryCli {
     private static final Logger LOG = LoggerFactory.getLogger(FerryCli.class);
 
@@ -105,8 +110,32 @@ public final class FerryCli {
         @Option(
                 names = {"-p", "--port"},
                 defaultValue = "8080",
-                description = "the gateway's HTTP port (default ${DEFAULT-VALUE})")
+                description =
+                        "the gateway's HTTP port; 0 picks a free one (default ${DEFAULT-VALUE})")
         int port;
+
+        @Option(
+                names = "--host",
+                defaultValue = "127.0.0.1",
+                description =
+                        "the address the gateway listens on; 0.0.0.0 for every interface (default"
+                                + " ${DEFAULT-VALUE})")
+        String host;
+
+        @Option(
+                names = "--kafka-port",
+                defaultValue = "0",
+                description =
+                        "the dev Kafka's port on 127.0.0.1; pin it to keep its address across"
+                                + " restarts (default: a free port)")
+        int kafkaPort;
+
+        @Option(
+                names = "--data-dir",
+                description =
+                        "where the dev Kafka keeps its data, kept across restarts (default: a"
+                                + " temporary directory, removed at exit)")
+        Path dataDir;
 
         @Option(
                 names = "--ack",
@@ -124,10 +153,28 @@ public final class FerryCli {
                 throw new IllegalArgumentException(
                         "--ack is '" + ack + "'; expected none, local or kafka");
             }
-            System.out.println("ferry dev: starting a single-node Kafka in-process (KRaft) ...");
-            DevKafka kafka = DevKafka.start();
+            // before Kafka starts: a taken port fails in a moment, with the option that fixes it
+            Ports.requireFree(host, port, "--port");
+            Ports.requireFree("127.0.0.1", kafkaPort, "--kafka-port");
+            DevDirectory dir =
+                    dataDir == null
+                            ? DevDirectory.temporary(Path.of(System.getProperty("java.io.tmpdir")))
+                            : DevDirectory.persistent(dataDir);
+            // until serveUntilSignalled's hook takes over: a Ctrl-C during the start removes a
+            // temporary directory too
+            Thread early = new Thread(dir::close, "ferry-dev-cleanup");
+            Runtime.getRuntime().addShutdownHook(early);
+            DevKafka kafka = null;
             Gateway gateway;
             try {
+                KafkaLogging.toFile(dir.kafkaLogFile());
+                System.out.println(
+                        "ferry dev: starting a single-node Kafka in-process (KRaft) ...");
+                try {
+                    kafka = DevKafka.start(dir.kafkaData(), kafkaPort);
+                } catch (RuntimeException e) {
+                    throw Ports.explainBindFailure(e, "127.0.0.1", kafkaPort, "--kafka-port");
+                }
                 kafka.createTopic("demo", 3);
                 KafkaSettings settings =
                         KafkaSettings.from(
@@ -140,26 +187,47 @@ public final class FerryCli {
                         GatewayConfig.of(
                                         settings,
                                         BrokerConfig.of("memory", Map.of("events", 65536)))
+                                .withHost(host)
                                 .withPort(port)
                                 .withDefaultAck(level);
-                gateway = Gateway.start(cfg);
+                try {
+                    gateway = Gateway.start(cfg);
+                } catch (RuntimeException e) {
+                    throw Ports.explainBindFailure(e, host, port, "--port");
+                }
             } catch (RuntimeException e) {
-                kafka.close();
+                if (kafka != null) {
+                    kafka.close();
+                }
+                dir.close();
+                Runtime.getRuntime().removeShutdownHook(early);
                 throw e;
             }
-            System.out.println(banner(kafka.bootstrapServers(), gateway.port()));
+            String where =
+                    "Kafka's data: "
+                            + dir.path()
+                            + (dir.isTemporary()
+                                    ? " (temporary: removed at exit; --data-dir keeps it)"
+                                    : " (kept)")
+                            + "; Kafka's own log: "
+                            + dir.kafkaLogFile();
+            System.out.println(banner(kafka.bootstrapServers(), gateway.port(), where));
+            DevKafka started = kafka;
+            Runtime.getRuntime().removeShutdownHook(early);
             return serveUntilSignalled(
                     gateway,
                     () -> {
                         try {
-                            kafka.close();
+                            started.close();
                         } catch (RuntimeException e) {
                             LOG.warn("stopping the dev Kafka: {}", e.toString());
+                        } finally {
+                            dir.close();
                         }
                     });
         }
 
-        static String banner(String bootstrap, int port) {
+        static String banner(String bootstrap, int port, String where) {
             String u = "http://localhost:" + port;
             return String.join(
                     System.lineSeparator(),
@@ -169,6 +237,7 @@ public final class FerryCli {
                             + ", gateway at "
                             + u
                             + " (topic 'demo', 3 partitions).",
+                    where,
                     "Try, in another terminal:",
                     "",
                     "  curl -s -X POST '"
@@ -182,6 +251,7 @@ public final class FerryCli {
                     "  curl -s '" + u + "/topics'",
                     "  curl -s '" + u + "/readyz'",
                     "  curl -s '" + u + "/metrics' | grep ^ferry_",
+                    "  ./ferry topics create orders --partitions 6 --bootstrap " + bootstrap,
                     "",
                     "Ctrl-C stops the gateway (draining into Kafka) and Kafka.",
                     "");

@@ -3,7 +3,8 @@ package io.ferry.kafka.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.broker.Event;
-import io.ferry.kafka.KafkaTestCluster;
+import io.ferry.testkafka.InProcessKafka;
+import io.ferry.testkafka.KafkaTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,18 +24,14 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Contract tests of the wire adapter against a real 1-node cluster (kafka-clients 4.2.0 internals).
  */
+@KafkaTest
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class NetworkNodeChannelIT {
-    private static KafkaTestCluster cluster;
+    private static InProcessKafka cluster;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = KafkaTestCluster.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+    static void start(InProcessKafka kafka) {
+        cluster = kafka;
     }
 
     private static Node bootstrapNode() {

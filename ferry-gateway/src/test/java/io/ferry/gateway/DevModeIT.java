@@ -1,0 +1,181 @@
+package io.ferry.gateway;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.gateway.cli.FerryCli;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ferry dev} as a user runs it, in a child process: with a pinned {@code --kafka-port} and
+ * {@code --data-dir}, a record produced before a SIGTERM is read back after the next start.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class DevModeIT {
+    private static final Pattern READY =
+            Pattern.compile("ferry dev is ready: Kafka at ([^,]+), gateway at http://[^:]+:(\\d+)");
+
+    /** A running {@code ferry dev} child and its output. */
+    private record Dev(Process process, List<String> lines, String kafka, int httpPort) {}
+
+    private static Dev start(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx512m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(FerryCli.class.getName());
+        cmd.add("dev");
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Matcher> ready = new CompletableFuture<>();
+        Thread reader =
+                new Thread(
+                        () -> {
+                            try (BufferedReader r =
+                                    new BufferedReader(
+                                            new InputStreamReader(p.getInputStream(), UTF_8))) {
+                                for (String line; (line = r.readLine()) != null; ) {
+                                    lines.add(line);
+                                    Matcher m = READY.matcher(line);
+                                    if (m.find()) {
+                                        ready.complete(m);
+                                    }
+                                }
+                            } catch (java.io.IOException e) {
+                                ready.completeExceptionally(e);
+                            }
+                            ready.completeExceptionally(
+                                    new AssertionError("ferry dev exited before ready: " + lines));
+                        },
+                        "ferry-dev-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            Matcher m = ready.get(90, TimeUnit.SECONDS);
+            return new Dev(p, lines, m.group(1), Integer.parseInt(m.group(2)));
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** SIGTERM, then the exit: 143 (128 + SIGTERM) once the shutdown hook has stopped all. */
+    private static void stop(Dev dev) throws Exception {
+        dev.process().toHandle().destroy();
+        assertThat(dev.process().waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(dev.process().exitValue()).as("%s", dev.lines()).isEqualTo(143);
+        assertThat(dev.lines()).anyMatch(l -> l.contains("gateway stopped"));
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String readAt(String bootstrap, int partition, long offset) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            TopicPartition tp = new TopicPartition("demo", partition);
+            c.assign(List.of(tp));
+            c.seek(tp, offset);
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.offset() == offset) {
+                        return r.value();
+                    }
+                }
+            }
+            return null;
+        }
+    }
+
+    @Test
+    void pinnedKafkaPortAndDataDir_keepTheRecords_acrossARestart(@TempDir Path dir)
+            throws Exception {
+        int kafkaPort = freePort();
+        Path data = dir.resolve("data");
+        String[] args = {
+            "--port", "0", "--kafka-port", String.valueOf(kafkaPort), "--data-dir", data.toString()
+        };
+        Dev first = start(args);
+        Dev second = null;
+        try {
+            assertThat(first.kafka()).isEqualTo("127.0.0.1:" + kafkaPort);
+            Http.Response r =
+                    new Http(first.httpPort())
+                            .post("/topics/demo/messages?ack=kafka&key=k", "kept across restarts");
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            int partition = r.json().getInteger("partition");
+            long offset = r.json().getLong("offset");
+            stop(first);
+            assertThat(data.resolve("kafka/meta.properties")).exists();
+            assertThat(data.resolve("kafka.log")).exists();
+            assertThat(first.lines())
+                    .as("Kafka's stack traces stay out of the console")
+                    .noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception in thread"));
+
+            second = start(args);
+            assertThat(second.kafka()).isEqualTo(first.kafka());
+            assertThat(readAt(second.kafka(), partition, offset)).isEqualTo("kept across restarts");
+            Http.Response again =
+                    new Http(second.httpPort()).post("/topics/demo/messages?ack=kafka&key=k", "n");
+            assertThat(again.status()).as(again.toString()).isEqualTo(200);
+            if (again.json().getInteger("partition") == partition) {
+                assertThat(again.json().getLong("offset")).isGreaterThan(offset);
+            }
+            stop(second);
+        } finally {
+            first.process().destroyForcibly();
+            if (second != null) {
+                second.process().destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void withoutDataDir_theTemporaryDirectoryIsGoneAfterTheExit() throws Exception {
+        Dev dev = start("--port", "0");
+        try {
+            String line =
+                    dev.lines().stream()
+                            .filter(l -> l.startsWith("Kafka's data: "))
+                            .findFirst()
+                            .orElseThrow();
+            Path tmp = Path.of(line.substring("Kafka's data: ".length(), line.indexOf(" (")));
+            assertThat(tmp).isDirectory();
+            assertThat(line).contains("(temporary: removed at exit; --data-dir keeps it)");
+            assertThat(dev.lines())
+                    .anyMatch(l -> l.contains("gateway listening on http://127.0.0.1:"));
+            stop(dev);
+            assertThat(Files.exists(tmp)).as("removed at exit").isFalse();
+        } finally {
+            dev.process().destroyForcibly();
+        }
+    }
+}
