@@ -169,11 +169,14 @@ final class Router {
 
     @SuppressWarnings("FutureReturnValueIgnored") // a refresh: its effect is the cache's update
     private void hold(Route r, PartitionWorker.Pending p, long nowMs) {
-        if (r.held.isEmpty()) {
+        boolean first = r.held.isEmpty();
+        if (first) {
             r.holdSinceMs = nowMs;
         }
         r.held.add(p);
-        if (nowMs - r.askedMs >= settings.retryBackoffMs()) {
+        // the first event held asks at once (an earlier answer did not name what it needs); the
+        // ones queued behind it do not, but for one ask per retry.backoff.ms
+        if (first || nowMs - r.askedMs >= settings.retryBackoffMs()) {
             r.askedMs = nowMs;
             cluster.control().refresh(Set.of(r.topic));
         }
