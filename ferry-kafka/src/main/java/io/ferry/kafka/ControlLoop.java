@@ -74,6 +74,9 @@ final class ControlLoop implements Runnable {
     private volatile boolean stopped;
     private volatile NodeChannel channel;
 
+    /** When the request in flight was sent, 0 when none is; read by KafkaCluster.status(). */
+    private volatile long inFlightSinceMs;
+
     // Loop thread only.
     private final Set<String> refreshTopics = new HashSet<>();
     private final List<CompletableFuture<Void>> refreshWaiters = new ArrayList<>();
@@ -253,7 +256,7 @@ final class ControlLoop implements Runnable {
             refreshTopics.clear();
             refreshWaiters.clear();
             refreshDue = false;
-            inFlight = true;
+            sending(now);
             c.send(
                     new WireRequest.Metadata(
                             List.copyOf(topics), settings.allowAutoTopicCreation()),
@@ -263,7 +266,7 @@ final class ControlLoop implements Runnable {
             Map<String, List<CompletableFuture<Map<String, Coordinator>>>> waiters =
                     new HashMap<>(coordinatorWaiters);
             coordinatorWaiters.clear();
-            inFlight = true;
+            sending(now);
             c.send(
                     new WireRequest.FindCoordinator(List.copyOf(waiters.keySet())),
                     now,
@@ -271,18 +274,18 @@ final class ControlLoop implements Runnable {
         } else if (!listWaiters.isEmpty()) {
             List<CompletableFuture<List<String>>> waiters = new ArrayList<>(listWaiters);
             listWaiters.clear();
-            inFlight = true;
+            sending(now);
             c.send(new WireRequest.Metadata(null, false), now, o -> onListing(o, waiters));
         }
     }
 
     private <R> void sendOne(NodeChannel c, Send<R> s, long now) {
-        inFlight = true;
+        sending(now);
         c.send(
                 s.request,
                 now,
                 o -> {
-                    inFlight = false;
+                    answered();
                     succeededOrFailed(o.failure());
                     s.done.complete(o);
                 });
@@ -290,7 +293,7 @@ final class ControlLoop implements Runnable {
 
     private void onMetadata(
             Outcome<ClusterView> o, Set<String> topics, List<CompletableFuture<Void>> waiters) {
-        inFlight = false;
+        answered();
         if (!o.succeeded()) {
             refreshTopics.addAll(topics); // retried after the backoff
             refreshDue = true;
@@ -304,7 +307,7 @@ final class ControlLoop implements Runnable {
     }
 
     private void onListing(Outcome<ClusterView> o, List<CompletableFuture<List<String>>> waiters) {
-        inFlight = false;
+        answered();
         if (!o.succeeded()) {
             fail(waiters, o.failure());
             onFailure(o.failure(), clockMs.getAsLong());
@@ -319,7 +322,7 @@ final class ControlLoop implements Runnable {
     private void onCoordinators(
             Outcome<Map<String, Coordinator>> o,
             Map<String, List<CompletableFuture<Map<String, Coordinator>>>> waiters) {
-        inFlight = false;
+        answered();
         if (!o.succeeded()) {
             waiters.values().forEach(ws -> fail(ws, o.failure()));
             onFailure(o.failure(), clockMs.getAsLong());
@@ -343,6 +346,25 @@ final class ControlLoop implements Runnable {
                     }
                 });
         answers.forEach((w, a) -> w.complete(Map.copyOf(a)));
+    }
+
+    private void sending(long now) {
+        inFlight = true;
+        inFlightSinceMs = now;
+    }
+
+    private void answered() {
+        inFlight = false;
+        inFlightSinceMs = 0;
+    }
+
+    /**
+     * How long the request in flight has waited for its answer, or 0 when none waits; any thread. A
+     * frozen Kafka (connected, answering nothing) shows here before any timeout.
+     */
+    long waitingMs(long nowMs) {
+        long since = inFlightSinceMs;
+        return since == 0 ? 0 : Math.max(0, nowMs - since);
     }
 
     private static <T> void fail(List<CompletableFuture<T>> waiters, WireFailure f) {
@@ -396,7 +418,7 @@ final class ControlLoop implements Runnable {
         NodeChannel c = channel;
         channel = null;
         nodeIndex++;
-        inFlight = false;
+        answered();
         if (c != null) {
             LOG.debug("control channel to {} failed ({}); trying the next node", c.node(), why);
             c.close();

@@ -38,6 +38,8 @@ public final class KafkaCluster implements AutoCloseable {
     private final ClusterHealth health;
     private final ControlLoop control;
     private final Thread controlThread; // null in step mode
+    private final List<java.util.function.LongUnaryOperator> waitingRequests =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private KafkaCluster(Builder b) {
         this.name = b.name == null ? b.settings.bootstrapServers() : b.name;
@@ -91,9 +93,34 @@ public final class KafkaCluster implements AutoCloseable {
         return settings.clientId();
     }
 
-    /** What the engine can do now, and why not. */
+    /**
+     * A control request that has waited this long means Kafka does not answer now (frozen, or
+     * overloaded): the status says UNAVAILABLE at once, before any request timeout.
+     */
+    public static final long UNRESPONSIVE_MS = 3_000;
+
+    /**
+     * What the engine can do now, and why not. Ready means metadata was fetched, nothing refuses
+     * this client, and no request to Kafka has waited more than {@link #UNRESPONSIVE_MS}.
+     */
     public ClusterStatus status() {
-        return health.status();
+        ClusterStatus s = health.status();
+        long now = clockMs.getAsLong();
+        long waiting = control.waitingMs(now);
+        for (java.util.function.LongUnaryOperator w : waitingRequests) {
+            waiting = Math.max(waiting, w.applyAsLong(now));
+        }
+        if (s.ready() && waiting > UNRESPONSIVE_MS) {
+            return new ClusterStatus(
+                    ClusterStatus.State.UNAVAILABLE,
+                    List.of(
+                            new ClusterCondition(
+                                    ClusterCondition.Kind.UNREACHABLE,
+                                    "control",
+                                    "Kafka has not answered a request for " + waiting / 1000 + " s",
+                                    now - waiting)));
+        }
+        return s;
     }
 
     /** Tells {@code listener} of every change of {@link #status()}, on the engine's threads. */
@@ -146,6 +173,18 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     // ---- for the engines (package-private) -----------------------------------------------------
+
+    /**
+     * Adds a source of "how long has my oldest request to Kafka waited, at this time" (an engine's
+     * executors), for {@link #status()}; any thread.
+     */
+    void addWaitingRequests(java.util.function.LongUnaryOperator oldestWaitMs) {
+        waitingRequests.add(oldestWaitMs);
+    }
+
+    void removeWaitingRequests(java.util.function.LongUnaryOperator oldestWaitMs) {
+        waitingRequests.remove(oldestWaitMs);
+    }
 
     long clockMs() {
         return clockMs.getAsLong();

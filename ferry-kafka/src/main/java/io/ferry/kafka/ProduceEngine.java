@@ -51,6 +51,7 @@ public final class ProduceEngine implements AutoCloseable {
     private final DeliveryListener deliveries; // null unless failures is one: no per-record cost
     private final MetadataCache.Listener leaderMoves = this::onMetadata;
     private final Runnable sweep = this::expireAll;
+    private final java.util.function.LongUnaryOperator waiting = this::oldestWaitMs;
     private volatile boolean flushing;
     private final java.util.concurrent.CompletableFuture<Void> ready =
             new java.util.concurrent.CompletableFuture<>();
@@ -97,12 +98,8 @@ public final class ProduceEngine implements AutoCloseable {
         metadata.addListener(leaderMoves);
         // A worker whose executor cannot send, or which has none (no leader known), still
         // expires its events after delivery.timeout.ms: nothing waits forever.
-        cluster.control()
-                .onTick(
-                        () -> {
-                            long now = cluster.clockMs();
-                            workers.values().forEach(w -> w.expire(now));
-                        });
+        cluster.control().onTick(sweep);
+        cluster.addWaitingRequests(waiting);
     }
 
     /**
@@ -176,6 +173,14 @@ public final class ProduceEngine implements AutoCloseable {
 
     private void wakeExecutors() {
         executors.values().forEach(ProduceExecutor::wakeup);
+    }
+
+    private long oldestWaitMs(long nowMs) {
+        long w = 0;
+        for (ProduceExecutor e : executors.values()) {
+            w = Math.max(w, e.oldestWaitMs(nowMs));
+        }
+        return w;
     }
 
     private void expireAll() {
@@ -397,6 +402,7 @@ public final class ProduceEngine implements AutoCloseable {
     private void stopAll() {
         metadata.removeListener(leaderMoves);
         cluster.control().removeTick(sweep);
+        cluster.removeWaitingRequests(waiting);
         workers.values().forEach(mapper::onWorkerStopped);
         mapper.stop(); // in step mode this thread steps it until it has stopped
         long deadline = System.nanoTime() + STOP_WAIT_MS * 1_000_000L;

@@ -73,6 +73,13 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
     private long errorBackoffMs;
     private boolean authFailed;
 
+    /**
+     * When the oldest request in flight was sent, 0 when none is; written by the executor thread.
+     */
+    private volatile long oldestSentMs;
+
+    private final Map<Long, Long> sentAtMs = new HashMap<>(); // executor thread only
+
     /** Requests sent, for tests and metrics; written by the executor thread only. */
     private volatile long requestsSent;
 
@@ -284,6 +291,10 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
         }
         long requestId = nextRequestId++;
         inFlight.put(requestId, parts);
+        sentAtMs.put(requestId, now);
+        if (oldestSentMs == 0) {
+            oldestSentMs = now;
+        }
         requestsSent = requestsSent + 1;
         partitionsSent = partitionsSent + parts.size();
         channel.send(
@@ -296,6 +307,7 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
 
     private void fanOut(long requestId, Outcome<Map<TopicPartition, PartitionResult>> outcome) {
         Map<PartitionWorker, PartitionWorker.InFlight> parts = inFlight.remove(requestId);
+        answered(requestId);
         if (parts == null) {
             return;
         }
@@ -356,6 +368,25 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
             parts.forEach((w, b) -> w.onTransportFailure(b, now));
         }
         inFlight.clear();
+        sentAtMs.clear();
+        oldestSentMs = 0;
+    }
+
+    private void answered(long requestId) {
+        sentAtMs.remove(requestId);
+        long oldest = 0;
+        for (long t : sentAtMs.values()) {
+            oldest = oldest == 0 ? t : Math.min(oldest, t);
+        }
+        oldestSentMs = oldest;
+    }
+
+    /**
+     * How long the oldest request in flight has waited at {@code nowMs}, 0 when none; any thread.
+     */
+    long oldestWaitMs(long nowMs) {
+        long t = oldestSentMs;
+        return t == 0 ? 0 : Math.max(0, nowMs - t);
     }
 
     /** Signals the thread to stop; never waits (the mapper's owner thread calls it). */
