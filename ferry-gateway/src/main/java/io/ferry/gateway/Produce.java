@@ -71,7 +71,12 @@ final class Produce {
         if (ack == AckLevel.KAFKA && status.refusal() != null) {
             throw refused(c, status);
         }
-        boolean canAsk = status.ready();
+        // Kafka can be asked while it is ready, or still connecting with nothing wrong seen yet
+        // (the refresh is answered once connected); not when it is known not to answer
+        boolean canAsk =
+                status.ready()
+                        || (status.state() == ClusterStatus.State.CONNECTING
+                                && status.conditions().isEmpty());
         if (TopicCheck.decide(c.name, c.kafka().topic(topic), events, ack, false, canAsk)
                 == TopicCheck.Verdict.ACCEPT) {
             publish.run();

@@ -14,8 +14,9 @@ final class TopicCheck {
      * partitions cover the request is accepted at once, even when the cache is old (a frozen Kafka
      * cannot stall ack=none/local). A partition beyond the cached count, or a topic the cache has
      * not heard of (or heard was missing more than MISSING_TRUST_MS ago), asks Kafka once, waiting
-     * at most TIMEOUT_MS. When Kafka cannot be asked (the cluster is not ready, or the refresh did
-     * not answer in time), ack=none/local accept into the broker (the engine holds the records
+     * at most TIMEOUT_MS (also while the cluster is still connecting, with nothing wrong seen
+     * yet). When Kafka cannot be asked (the cluster is unavailable or refuses the gateway, or the
+     * refresh did not answer in time), ack=none/local accept into the broker (the engine holds the records
      * until Kafka answers, then delivers or fails them) and ack=kafka answers 503 "cannot verify".
      */
     /** How long a request waits for one metadata refresh before it is decided without it. */

@@ -114,6 +114,7 @@ class KafkaSecurityIT {
 
     @Test
     void saslWithTheRightCredentials_produces() {
+        assertThat(settledReadiness("sasl-right").getString("state")).isEqualTo("ready");
         Http.Response r = post("sasl-right", "kafka", "over sasl");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(
@@ -126,6 +127,7 @@ class KafkaSecurityIT {
 
     @Test
     void sslWithTheClusterCa_produces() {
+        assertThat(settledReadiness("ssl-right").getString("state")).isEqualTo("ready");
         Http.Response r = post("ssl-right", "kafka", "over tls");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
     }

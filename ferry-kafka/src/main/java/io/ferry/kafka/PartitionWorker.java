@@ -110,13 +110,19 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
 
     /** Queues one event for this partition; any thread. */
     void append(Event event, DeliveryTracker tracker, long nowMs) {
+        append(new Pending(event, tracker, nowMs));
+    }
+
+    /** Queues one event for this partition; any thread. */
+    void append(Pending p) {
         ProduceExecutor wake = null;
         synchronized (this) {
             boolean wasEmpty = pending.isEmpty();
             boolean wasFull = full();
-            pending.add(new Pending(event, tracker, nowMs));
-            pendingBytes += event.sizeBytes();
-            lastEventBytes = event.sizeBytes();
+            pending.add(p);
+            int size = p.event.sizeBytes();
+            pendingBytes += size;
+            lastEventBytes = size;
             if (wasEmpty || (!wasFull && full())) {
                 wake = executor;
             }

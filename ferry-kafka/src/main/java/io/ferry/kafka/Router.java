@@ -163,7 +163,7 @@ final class Router {
             w = engine.worker(new TopicPartition(r.topic, partition));
             r.workers[partition] = w;
         }
-        w.append(p.event(), p.tracker(), p.enqueuedMs());
+        w.append(p); // the one allocation per event: the worker queues this Pending
         return true;
     }
 
