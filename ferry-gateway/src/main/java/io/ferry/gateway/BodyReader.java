@@ -55,10 +55,17 @@ final class BodyReader {
         }
         Buffer body = Buffer.buffer(declared < 0 ? 1024 : (int) declared);
         Chunks chunks = new Chunks(ex, body, maxBytes, then);
+        if (ex.conn != null) {
+            // the body must end within gateway.body-timeout-ms of the head (ConnectionGuard)
+            ex.conn.readingBody(ex, ex.headNanos);
+        }
         req.handler(chunks);
         req.endHandler(
                 v -> {
-                    if (!chunks.over) {
+                    // answered already: over the limit, or 408 when the body timed out
+                    if (!chunks.over && !ex.response.ended()) {
+                        chunks.over = true;
+                        bodyDone(ex);
                         ex.body = body;
                         then.read(ex);
                     }
@@ -67,13 +74,21 @@ final class BodyReader {
                 t -> {
                     if (!chunks.over && !ex.response.ended() && !ex.response.closed()) {
                         chunks.over = true;
+                        bodyDone(ex);
                         then.refused(
                                 ex,
                                 ApiException.badRequest(
                                         "invalid_request",
-                                        "the request body could not be read: " + t));
+                                        "the request body could not be read (the connection"
+                                                + " failed or the chunked encoding is malformed)"));
                     }
                 });
+    }
+
+    private static void bodyDone(Exchange ex) {
+        if (ex.conn != null) {
+            ex.conn.bodyDone();
+        }
     }
 
     static ApiException tooLarge(int maxBytes) {
@@ -100,11 +115,12 @@ final class BodyReader {
 
         @Override
         public void handle(Buffer chunk) {
-            if (over) {
+            if (over || ex.response.ended()) {
                 return;
             }
             if (body.length() + chunk.length() > maxBytes) {
                 over = true;
+                bodyDone(ex);
                 ex.response.putHeader(HttpHeaders.CONNECTION, "close");
                 then.refused(ex, tooLarge(maxBytes));
                 return;

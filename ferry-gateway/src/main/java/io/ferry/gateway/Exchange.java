@@ -25,14 +25,30 @@ final class Exchange {
     /** The {@code {topic}} of a {@code /topics/{topic}...} path, else null. */
     final String topic;
 
+    /** The state of its connection (deadlines); null when the connection is not tracked. */
+    final ConnectionGuard.Conn conn;
+
+    /** When its head arrived, {@link System#nanoTime()}. */
+    final long headNanos;
+
     /** The request body, once read (POST routes). */
     Buffer body = EMPTY;
 
-    Exchange(HttpServerRequest request, String cluster, String topic) {
+    /** Close the connection once the answer is written (a body that timed out). */
+    boolean closeAfterAnswer;
+
+    Exchange(
+            HttpServerRequest request,
+            String cluster,
+            String topic,
+            ConnectionGuard.Conn conn,
+            long headNanos) {
         this.request = request;
         this.response = request.response();
         this.cluster = cluster;
         this.topic = topic;
+        this.conn = conn;
+        this.headNanos = headNanos;
     }
 
     /**

@@ -45,6 +45,17 @@ public final class Gateway implements AutoCloseable {
     private final Vertx vertx;
     private final HttpApi api;
     private final AtomicInteger port = new AtomicInteger();
+    private final AtomicInteger managementPort = new AtomicInteger(GatewayConfig.MANAGEMENT_OFF);
+
+    /** Open connections of the main port, over every event loop. */
+    private final AtomicInteger openConnections = new AtomicInteger();
+
+    /** Open connections of the management port. */
+    private final AtomicInteger openManagementConnections = new AtomicInteger();
+
+    /** gateway.max-connections, or the limit derived from the fd limit at start. */
+    private final int maxConnections;
+
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
     private volatile boolean shuttingDown;
     private volatile Boolean shutdownResult;
@@ -59,6 +70,11 @@ public final class Gateway implements AutoCloseable {
                                 .setEventLoopPoolSize(config.eventLoops())
                                 .setPreferNativeTransport(config.nativeTransport()));
         this.api = new HttpApi(this, config, metrics);
+        this.maxConnections =
+                config.limits().maxConnections() > 0
+                        ? config.limits().maxConnections()
+                        : FdLimits.derivedMaxConnections(FdLimits.maxFds(), FdLimits.openFds());
+        metrics.connections(openConnections, openManagementConnections, api);
     }
 
     /** The network transport in use: {@code epoll} (native) or {@code nio}. */
@@ -97,13 +113,24 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         LOG.info(
-                "gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {})",
+                "gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {}, max-connections {}{})",
                 config.host(),
                 g.port(),
                 config.eventLoops(),
                 g.transport(),
                 config.defaultCluster(),
-                config.defaultAck().wireName());
+                config.defaultAck().wireName(),
+                g.maxConnections,
+                config.limits().maxConnections() > 0
+                        ? ""
+                        : " derived from the fd limit " + FdLimits.maxFds());
+        if (g.managementPort() != GatewayConfig.MANAGEMENT_OFF) {
+            LOG.info(
+                    "management port listening on http://{}:{} (/healthz, /readyz, /metrics; at most {} connections)",
+                    config.host(),
+                    g.managementPort(),
+                    MANAGEMENT_MAX_CONNECTIONS);
+        }
         if (config.nativeTransport() && !g.vertx.isNativeTransportEnabled()) {
             LOG.warn(
                     "gateway: the native (epoll) transport did not load, using Java NIO: {}",
@@ -112,16 +139,38 @@ public final class Gateway implements AutoCloseable {
         return g;
     }
 
+    /** The management port's own limit of open connections (a few monitoring clients). */
+    static final int MANAGEMENT_MAX_CONNECTIONS = 64;
+
     private void listen() {
         // Vert.x shares one port between the servers of the instances only when they ask for the
         // same port: port 0 is resolved to a free port first
         int p = config.port() != 0 ? config.port() : freePort(config.host());
+        deploy(p, false, config.eventLoops(), openConnections, maxConnections);
+        port.set(p);
+        if (config.managementPort() != GatewayConfig.MANAGEMENT_OFF) {
+            int m =
+                    config.managementPort() != 0
+                            ? config.managementPort()
+                            : freePort(config.host());
+            deploy(m, true, 1, openManagementConnections, MANAGEMENT_MAX_CONNECTIONS);
+            managementPort.set(m);
+        }
+    }
+
+    /**
+     * Deploys {@code instances} HTTP servers on port {@code p}, each on its event loop with its
+     * {@link ConnectionGuard}.
+     */
+    private void deploy(int p, boolean management, int instances, AtomicInteger open, int maxOpen) {
+        GatewayConfig.Limits limits = config.limits();
+        long sweepMs = ConnectionGuard.sweepMs(limits);
         HttpServerOptions options =
                 new HttpServerOptions()
                         .setHost(config.host())
                         .setPort(p)
-                        .setIdleTimeout(60)
-                        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                        .setIdleTimeout((int) Math.max(1, limits.idleTimeoutMs()))
+                        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                         .setMaxInitialLineLength(8192)
                         .setMaxHeaderSize(16384)
                         .setHandle100ContinueAutomatically(true)
@@ -143,14 +192,30 @@ public final class Gateway implements AutoCloseable {
                                 new VerticleBase() {
                                     @Override
                                     public Future<?> start() {
+                                        ConnectionGuard guard =
+                                                new ConnectionGuard(
+                                                        management ? "management" : "main",
+                                                        management,
+                                                        open,
+                                                        maxOpen,
+                                                        limits,
+                                                        System::nanoTime,
+                                                        api::bodyTimedOut,
+                                                        metrics);
+                                        vertx.setPeriodic(sweepMs, id -> guard.sweep());
                                         return vertx.createHttpServer(options)
-                                                .requestHandler(api)
+                                                .connectionHandler(guard)
+                                                .requestHandler(
+                                                        req ->
+                                                                api.handle(
+                                                                        req,
+                                                                        guard.onRequest(req),
+                                                                        management))
                                                 .listen();
                                     }
                                 },
-                        new DeploymentOptions().setInstances(config.eventLoops())),
+                        new DeploymentOptions().setInstances(instances)),
                 "binding " + config.host() + ":" + p);
-        port.set(p);
     }
 
     private static int freePort(String host) {
@@ -177,6 +242,16 @@ public final class Gateway implements AutoCloseable {
     /** The HTTP port bound. */
     public int port() {
         return port.get();
+    }
+
+    /** The management port bound, or {@link GatewayConfig#MANAGEMENT_OFF}. */
+    public int managementPort() {
+        return managementPort.get();
+    }
+
+    /** The limit of open connections on the main port in force (configured or derived). */
+    public int maxConnections() {
+        return maxConnections;
     }
 
     /** Events the brokers of every cluster hold now (accepted, not yet acknowledged by Kafka). */

@@ -45,6 +45,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param retryAfterSeconds {@code gateway.retry-after-seconds}: the Retry-After of a 429
  * @param defaultCluster {@code gateway.default-cluster}: the cluster of the unprefixed paths
  * @param clusters the Kafka clusters by name, in file order
+ * @param limits the timeouts and limits that protect the gateway from slow and greedy clients
+ * @param managementPort {@code gateway.management-port}: the port serving only {@code /healthz},
+ *     {@code /readyz} and {@code /metrics}, or {@link #MANAGEMENT_OFF} (they are on the main port
+ *     only); 0 picks a free port
  */
 public record GatewayConfig(
         String host,
@@ -57,7 +61,48 @@ public record GatewayConfig(
         long shutdownTimeoutMs,
         int retryAfterSeconds,
         String defaultCluster,
-        Map<String, Cluster> clusters) {
+        Map<String, Cluster> clusters,
+        Limits limits,
+        int managementPort) {
+
+    /** {@link #managementPort} when there is no management port. */
+    public static final int MANAGEMENT_OFF = -1;
+
+    /**
+     * The timeouts and limits against slow and greedy clients; immutable. A value of 0 for {@code
+     * maxConnections} means: derived from the process's file-descriptor limit when the gateway
+     * starts (see {@code docs/configuration.md}).
+     *
+     * @param headerTimeoutMs {@code gateway.header-timeout-ms}: a new connection's first request
+     *     head must have arrived within this, else the connection is closed
+     * @param bodyTimeoutMs {@code gateway.body-timeout-ms}: a request's body must have arrived
+     *     within this of its head, else 408 and the connection is closed
+     * @param idleTimeoutMs {@code gateway.idle-timeout-ms}: a connection with nothing read or
+     *     written for this long is closed, and after an answer the next request head must have
+     *     arrived within this
+     * @param maxConnections {@code gateway.max-connections}: open connections on the main port
+     *     beyond this are closed at once; 0: derived from the fd limit
+     */
+    public record Limits(
+            long headerTimeoutMs, long bodyTimeoutMs, long idleTimeoutMs, int maxConnections) {
+        /** The defaults: 10 s, 30 s, 60 s, derived from the fd limit. */
+        public static final Limits DEFAULT = new Limits(10_000, 30_000, 60_000, 0);
+
+        /** Validates the ranges. */
+        public Limits {
+            if (headerTimeoutMs < 1 || bodyTimeoutMs < 1 || idleTimeoutMs < 1) {
+                throw new ConfigException(
+                        "gateway.header-timeout-ms, body-timeout-ms and idle-timeout-ms must be at"
+                                + " least 1 ms");
+            }
+            if (maxConnections < 0) {
+                throw new ConfigException(
+                        "gateway.max-connections is "
+                                + maxConnections
+                                + "; expected 0 (derived from the fd limit) or more");
+            }
+        }
+    }
 
     /** One Kafka cluster: its client settings and the broker that buffers its events. */
     public record Cluster(KafkaSettings kafka, BrokerConfig broker) {}
@@ -82,7 +127,12 @@ public record GatewayConfig(
                     "max-concurrent-requests",
                     "shutdown-timeout-ms",
                     "retry-after-seconds",
-                    "default-cluster");
+                    "default-cluster",
+                    "header-timeout-ms",
+                    "body-timeout-ms",
+                    "idle-timeout-ms",
+                    "max-connections",
+                    "management-port");
 
     /** Validates the cross-setting rules. */
     public GatewayConfig {
@@ -97,6 +147,17 @@ public record GatewayConfig(
                             + defaultCluster
                             + "'; configured clusters: "
                             + new TreeSet<>(clusters.keySet()));
+        }
+        java.util.Objects.requireNonNull(limits, "limits");
+        if (managementPort < MANAGEMENT_OFF || managementPort > 65_535) {
+            throw new ConfigException(
+                    "gateway.management-port is " + managementPort + "; expected 0..65535 or off");
+        }
+        if (managementPort > 0 && managementPort == port) {
+            throw new ConfigException(
+                    "gateway.management-port is the same as gateway.port ("
+                            + port
+                            + "); use another port, or leave it off");
         }
     }
 
@@ -113,7 +174,9 @@ public record GatewayConfig(
                 30_000,
                 1,
                 "default",
-                Map.of("default", new Cluster(kafka, broker)));
+                Map.of("default", new Cluster(kafka, broker)),
+                Limits.DEFAULT,
+                MANAGEMENT_OFF);
     }
 
     /** This with another port. */
@@ -129,7 +192,9 @@ public record GatewayConfig(
                 shutdownTimeoutMs,
                 retryAfterSeconds,
                 defaultCluster,
-                clusters);
+                clusters,
+                limits,
+                managementPort);
     }
 
     /** This with other limits. */
@@ -145,7 +210,9 @@ public record GatewayConfig(
                 shutdownTimeoutMs,
                 retryAfterSeconds,
                 defaultCluster,
-                clusters);
+                clusters,
+                limits,
+                managementPort);
     }
 
     /** This with another default ack level. */
@@ -161,7 +228,45 @@ public record GatewayConfig(
                 shutdownTimeoutMs,
                 retryAfterSeconds,
                 defaultCluster,
-                clusters);
+                clusters,
+                limits,
+                managementPort);
+    }
+
+    /** This with other timeouts and connection limits. */
+    public GatewayConfig withLimits(Limits l) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                l,
+                managementPort);
+    }
+
+    /** This with a management port ({@link #MANAGEMENT_OFF}: none; 0: a free port). */
+    public GatewayConfig withManagementPort(int p) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                limits,
+                p);
     }
 
     /** Reads a YAML file. */
@@ -234,7 +339,13 @@ public record GatewayConfig(
                 number(g, "shutdown-timeout-ms", 30_000, 0, Long.MAX_VALUE),
                 (int) number(g, "retry-after-seconds", 1, 0, 3600),
                 defaultCluster,
-                clusters);
+                clusters,
+                new Limits(
+                        number(g, "header-timeout-ms", 10_000, 1, 3_600_000),
+                        number(g, "body-timeout-ms", 30_000, 1, 3_600_000),
+                        number(g, "idle-timeout-ms", 60_000, 1, 3_600_000),
+                        (int) number(g, "max-connections", 0, 0, 10_000_000)),
+                managementPort(g));
     }
 
     private static Cluster cluster(String at, JsonNode c) {
@@ -322,6 +433,22 @@ public record GatewayConfig(
             throw new ConfigException("gateway." + key + " must be a single value");
         }
         return v.asText();
+    }
+
+    /** {@code gateway.management-port}: absent, {@code off} or {@code false}: none. */
+    private static int managementPort(JsonNode g) {
+        JsonNode v = g.path("management-port");
+        if (v.isMissingNode()
+                || v.isNull()
+                || (v.isBoolean() && !v.asBoolean())
+                || (v.isTextual() && v.asText().trim().equals("off"))) {
+            return MANAGEMENT_OFF;
+        }
+        if (v.isBoolean()) {
+            throw new ConfigException(
+                    "gateway.management-port is 'true'; expected a port 0..65535, or off");
+        }
+        return (int) number(g, "management-port", MANAGEMENT_OFF, 0, 65_535);
     }
 
     private static boolean bool(JsonNode g, String key, boolean def) {

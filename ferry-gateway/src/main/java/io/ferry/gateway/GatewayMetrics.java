@@ -29,6 +29,7 @@ final class GatewayMetrics {
     private final Map<String, RouteTimers> timers = new ConcurrentHashMap<>();
 
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    private final Map<String, Counter> closed = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
     /**
@@ -83,6 +84,48 @@ final class GatewayMetrics {
                                         .tag("reason", k)
                                         .register(registry))
                 .increment();
+    }
+
+    /**
+     * A connection the gateway closed, by reason: {@code over_limit} (gateway.max-connections),
+     * {@code header_timeout}, {@code body_timeout}.
+     */
+    void connectionClosed(String reason) {
+        closed.computeIfAbsent(
+                        reason,
+                        k ->
+                                Counter.builder("ferry.http.connections.closed")
+                                        .description(
+                                                "connections the gateway closed, by reason"
+                                                        + " (over_limit, header_timeout,"
+                                                        + " body_timeout)")
+                                        .tag("reason", k)
+                                        .register(registry))
+                .increment();
+    }
+
+    /** Registers the gauges of open connections and requests in progress. */
+    void connections(
+            java.util.concurrent.atomic.AtomicInteger main,
+            java.util.concurrent.atomic.AtomicInteger management,
+            HttpApi api) {
+        Gauge.builder(
+                        "ferry.http.connections",
+                        main,
+                        java.util.concurrent.atomic.AtomicInteger::get)
+                .description("open HTTP connections")
+                .tag("port", "main")
+                .register(registry);
+        Gauge.builder(
+                        "ferry.http.connections",
+                        management,
+                        java.util.concurrent.atomic.AtomicInteger::get)
+                .description("open HTTP connections")
+                .tag("port", "management")
+                .register(registry);
+        Gauge.builder("ferry.http.requests.in.flight", api, HttpApi::inFlight)
+                .description("HTTP requests in progress")
+                .register(registry);
     }
 
     /** Registers the cluster's gauges. */

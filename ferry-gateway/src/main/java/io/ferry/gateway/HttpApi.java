@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 // timers[] is indexed by Route.ordinal(): no map lookup per request
 @SuppressWarnings("EnumOrdinal")
-final class HttpApi implements Handler<HttpServerRequest> {
+final class HttpApi {
     /* Design notes
      * Dispatch is Ferry's own: a handful of fixed paths, matched by prefix and segment without a
      * regular expression or a routing context per request. Vert.x Web's Router took about a tenth
@@ -70,9 +70,13 @@ final class HttpApi implements Handler<HttpServerRequest> {
             this.pattern = pattern;
         }
 
-        /** Not limited nor refused while shutting down. */
+        /**
+         * Operations routes: not limited by gateway.max-concurrent-requests, not refused while
+         * shutting down (/readyz then answers 503 itself), and the only ones on the management
+         * port.
+         */
         boolean ops() {
-            return this == HEALTH || this == METRICS;
+            return this == HEALTH || this == READY || this == METRICS;
         }
     }
 
@@ -120,9 +124,12 @@ final class HttpApi implements Handler<HttpServerRequest> {
         return inFlight.get();
     }
 
-    /** Every request: matches its path, admits it, reads its body (POST) and runs its route. */
-    @Override
-    public void handle(HttpServerRequest req) {
+    /**
+     * Every request: matches its path, admits it, reads its body (POST) and runs its route. {@code
+     * conn} is its connection's state (null when untracked); {@code management}: it came on the
+     * management port, which serves only the operations routes.
+     */
+    void handle(HttpServerRequest req, ConnectionGuard.Conn conn, boolean management) {
         long start = System.nanoTime();
         String path = req.path();
         String cluster = null;
@@ -169,7 +176,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
                         default -> null;
                     };
         }
-        Exchange ex = new Exchange(req, cluster, topic);
+        if (management && route != null && !route.ops()) {
+            route = null;
+        }
+        Exchange ex = new Exchange(req, cluster, topic, conn, start);
         GatewayMetrics.RouteTimers t =
                 route == null ? otherTimers : timers[route.ordinal()][cluster == null ? 0 : 1];
         int n = inFlight.incrementAndGet();
@@ -207,8 +217,30 @@ final class HttpApi implements Handler<HttpServerRequest> {
             done = true;
             inFlight.decrementAndGet();
             gateway.requestEnded();
-            timers.record(ex.response.getStatusCode(), System.nanoTime() - start);
+            long now = System.nanoTime();
+            timers.record(ex.response.getStatusCode(), now - start);
+            if (ex.conn != null) {
+                if (ex.closeAfterAnswer) {
+                    ex.conn.connection.close();
+                } else {
+                    ex.conn.answered(now);
+                }
+            }
         }
+    }
+
+    /** The body of {@code ex} did not arrive within gateway.body-timeout-ms: 408, then close. */
+    void bodyTimedOut(Exchange ex) {
+        ex.closeAfterAnswer = true;
+        ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+        error(
+                ex,
+                new ApiException(
+                        408,
+                        "request_timeout",
+                        "the request body did not arrive within gateway.body-timeout-ms="
+                                + config.limits().bodyTimeoutMs()
+                                + " ms of the request head; the connection is closed"));
     }
 
     /**
@@ -227,7 +259,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
                                     + m
                                     + " "
                                     + ex.request.path()
-                                    + "; see /openapi.yaml"));
+                                    + (ex.conn != null && ex.conn.management
+                                            ? "; the management port serves only /healthz,"
+                                                    + " /readyz and /metrics"
+                                            : "; see /openapi.yaml")));
             return;
         }
         boolean ops = route.ops();

@@ -27,6 +27,12 @@ class GatewayConfigTest {
         assertThat(c.shutdownTimeoutMs()).isEqualTo(30_000);
         assertThat(c.retryAfterSeconds()).isEqualTo(1);
         assertThat(c.defaultCluster()).isEqualTo("default");
+        assertThat(c.limits()).isEqualTo(GatewayConfig.Limits.DEFAULT);
+        assertThat(c.limits().headerTimeoutMs()).isEqualTo(10_000);
+        assertThat(c.limits().bodyTimeoutMs()).isEqualTo(30_000);
+        assertThat(c.limits().idleTimeoutMs()).isEqualTo(60_000);
+        assertThat(c.limits().maxConnections()).as("derived at start").isZero();
+        assertThat(c.managementPort()).isEqualTo(GatewayConfig.MANAGEMENT_OFF);
         GatewayConfig.Cluster d = c.clusters().get("default");
         assertThat(d.kafka().bootstrapServers()).isEqualTo("localhost:9092");
         assertThat(d.kafka().lingerMs()).isEqualTo(5);
@@ -140,6 +146,41 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> GatewayConfig.parse("clusters: [\n"))
                 .hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> GatewayConfig.parse("")).hasMessageContaining("empty");
+    }
+
+    @Test
+    void timeoutsConnectionsAndManagementPort_areRead_andBadOnesFailNamingThem() {
+        GatewayConfig c =
+                GatewayConfig.parse(
+                        "gateway:\n  header-timeout-ms: 1000\n  body-timeout-ms: 2000\n"
+                                + "  idle-timeout-ms: 3000\n  max-connections: 500\n"
+                                + "  management-port: 9091\n"
+                                + MINIMAL);
+        assertThat(c.limits()).isEqualTo(new GatewayConfig.Limits(1000, 2000, 3000, 500));
+        assertThat(c.managementPort()).isEqualTo(9091);
+        assertThat(GatewayConfig.parse("gateway:\n  management-port: off\n" + MINIMAL))
+                .extracting(GatewayConfig::managementPort)
+                .isEqualTo(GatewayConfig.MANAGEMENT_OFF);
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  body-timeout-ms: 0\n" + MINIMAL))
+                .hasMessageContaining("gateway.body-timeout-ms is 0; expected 1..3600000");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        "gateway:\n  port: 9000\n  management-port: 9000\n"
+                                                + MINIMAL))
+                .hasMessageContaining("gateway.management-port is the same as gateway.port");
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  management-port: on\n" + MINIMAL))
+                .hasMessageContaining("gateway.management-port");
+    }
+
+    @Test
+    void derivedConnectionLimit_leavesRoomBelowTheFdLimit() {
+        assertThat(FdLimits.derivedMaxConnections(256, 120)).isEqualTo(16);
+        assertThat(FdLimits.derivedMaxConnections(320, 123)).isEqualTo(69);
+        assertThat(FdLimits.derivedMaxConnections(1024, 124)).isEqualTo(675);
+        assertThat(FdLimits.derivedMaxConnections(2048, 124)).isEqualTo(1443);
+        assertThat(FdLimits.derivedMaxConnections(1 << 20, 200)).isEqualTo(65_536);
+        assertThat(FdLimits.derivedMaxConnections(FdLimits.UNKNOWN, 0)).isEqualTo(4096);
     }
 
     @Test
