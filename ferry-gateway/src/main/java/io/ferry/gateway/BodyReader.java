@@ -26,7 +26,7 @@ final class BodyReader {
      * Reads {@code ex}'s body into {@link Exchange#body}, then calls {@code then}; must be called
      * from the request handler itself (before it returns), so no chunk arrives before the handlers.
      */
-    static void read(Exchange ex, int maxBytes, Then then) {
+    static void read(Exchange ex, int maxBytes, BodyBudget budget, Then then) {
         HttpServerRequest req = ex.request;
         String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
         long declared = -1;
@@ -52,9 +52,15 @@ final class BodyReader {
                 then.refused(ex, tooLarge(maxBytes));
                 return;
             }
+            if (!budget.tryReserve(declared)) {
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                then.refused(ex, overBudget(budget));
+                return;
+            }
+            ex.reservedBytes = declared;
         }
         Buffer body = Buffer.buffer(declared < 0 ? 1024 : (int) declared);
-        Chunks chunks = new Chunks(ex, body, maxBytes, then);
+        Chunks chunks = new Chunks(ex, body, maxBytes, declared < 0 ? budget : null, then);
         if (ex.conn != null) {
             // the body must end within gateway.body-timeout-ms of the head (ConnectionGuard)
             ex.conn.readingBody(ex, ex.headNanos);
@@ -91,6 +97,18 @@ final class BodyReader {
         }
     }
 
+    /** 429: the bodies in progress already take gateway.max-in-flight-body-bytes. */
+    static ApiException overBudget(BodyBudget budget) {
+        return new ApiException(
+                429,
+                "too_many_bytes",
+                "request bodies in progress take "
+                        + budget.used()
+                        + " bytes, at gateway.max-in-flight-body-bytes="
+                        + budget.maxBytes()
+                        + "; retry later");
+    }
+
     static ApiException tooLarge(int maxBytes) {
         return new ApiException(
                 413,
@@ -103,19 +121,21 @@ final class BodyReader {
         private final Exchange ex;
         private final Buffer body;
         private final int maxBytes;
+        private final BodyBudget budget; // null: the declared length is reserved already
         private final Then then;
         boolean over;
 
-        Chunks(Exchange ex, Buffer body, int maxBytes, Then then) {
+        Chunks(Exchange ex, Buffer body, int maxBytes, BodyBudget budget, Then then) {
             this.ex = ex;
             this.body = body;
             this.maxBytes = maxBytes;
+            this.budget = budget;
             this.then = then;
         }
 
         @Override
         public void handle(Buffer chunk) {
-            if (over || ex.response.ended()) {
+            if (over || ex.response.ended() || ex.response.closed()) {
                 return;
             }
             if (body.length() + chunk.length() > maxBytes) {
@@ -124,6 +144,16 @@ final class BodyReader {
                 ex.response.putHeader(HttpHeaders.CONNECTION, "close");
                 then.refused(ex, tooLarge(maxBytes));
                 return;
+            }
+            if (budget != null) {
+                if (!budget.tryReserve(chunk.length())) {
+                    over = true;
+                    bodyDone(ex);
+                    ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                    then.refused(ex, overBudget(budget));
+                    return;
+                }
+                ex.reservedBytes += chunk.length();
             }
             body.appendBuffer(chunk);
         }

@@ -34,6 +34,9 @@ final class Exchange {
     /** The request body, once read (POST routes). */
     Buffer body = EMPTY;
 
+    /** Body bytes taken from the gateway's {@link BodyBudget}; given back when it ends. */
+    long reservedBytes;
+
     /** Close the connection once the answer is written (a body that timed out). */
     boolean closeAfterAnswer;
 

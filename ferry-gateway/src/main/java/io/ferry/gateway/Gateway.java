@@ -58,6 +58,7 @@ public final class Gateway implements AutoCloseable {
 
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
     private volatile boolean shuttingDown;
+    private volatile FatalErrors fatal;
     private volatile Boolean shutdownResult;
 
     private Gateway(GatewayConfig config, Map<String, ClusterRuntime> clusters) {
@@ -91,14 +92,29 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config) {
         Map<String, ClusterRuntime> clusters = new LinkedHashMap<>();
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        int sharers =
+                (int)
+                        config.clusters().values().stream()
+                                .filter(c -> MemoryBounds.unboundedMemoryBroker(c.broker()))
+                                .count();
         try {
             for (Map.Entry<String, GatewayConfig.Cluster> c : config.clusters().entrySet()) {
-                clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), c.getValue()));
+                GatewayConfig.Cluster bounded =
+                        new GatewayConfig.Cluster(
+                                c.getValue().kafka(),
+                                MemoryBounds.withHeapBound(
+                                        c.getValue().broker(), maxHeap, sharers));
+                MemoryBounds.warnIfOverHeap(c.getKey(), bounded.broker(), maxHeap);
+                clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), bounded));
                 LOG.info(
-                        "cluster {}: connected to Kafka at {}, broker {}",
+                        "cluster {}: connected to Kafka at {}, broker {}{}",
                         c.getKey(),
                         c.getValue().kafka().bootstrapServers(),
-                        c.getValue().broker());
+                        bounded.broker(),
+                        MemoryBounds.unboundedMemoryBroker(c.getValue().broker())
+                                ? " (bytes: a share of the max heap, " + (maxHeap >> 20) + " MiB)"
+                                : "");
             }
         } catch (RuntimeException e) {
             clusters.values().forEach(ClusterRuntime::close);
@@ -270,6 +286,31 @@ public final class Gateway implements AutoCloseable {
 
     boolean shuttingDown() {
         return shuttingDown;
+    }
+
+    /**
+     * From now on an Error in any thread, or any exception that kills a {@code ferry-*} thread,
+     * marks the gateway failed ({@code /healthz} 503, produce requests 503) and exits the process
+     * through {@code exit} with status {@value FatalErrors#EXIT_STATUS}. For the {@code ferry}
+     * command; an application embedding the gateway decides for itself. Any thread.
+     */
+    public void failFast(java.util.function.IntConsumer exit) {
+        FatalErrors f = new FatalErrors(exit, config.shutdownTimeoutMs() + 5_000);
+        fatal = f;
+        Thread.setDefaultUncaughtExceptionHandler(f);
+        vertx.exceptionHandler(f::onVertxException);
+        if (Boolean.FALSE.equals(FatalErrors.exitsOnOutOfMemory())) {
+            LOG.warn(
+                    "the JVM runs without -XX:+ExitOnOutOfMemoryError: an OutOfMemoryError that"
+                            + " Netty or Vert.x catch may leave the gateway half alive (./ferry"
+                            + " passes it)");
+        }
+    }
+
+    /** What made the gateway fail (see {@link #failFast}), or null. */
+    String failure() {
+        FatalErrors f = fatal;
+        return f == null ? null : f.failure();
     }
 
     /** Called after every request; completes {@code idle} once shutting down with none left. */

@@ -82,11 +82,17 @@ public record GatewayConfig(
      *     arrived within this
      * @param maxConnections {@code gateway.max-connections}: open connections on the main port
      *     beyond this are closed at once; 0: derived from the fd limit
+     * @param maxInFlightBodyBytes {@code gateway.max-in-flight-body-bytes}: request-body bytes in
+     *     progress beyond this get 429; 0: derived from the max heap
      */
     public record Limits(
-            long headerTimeoutMs, long bodyTimeoutMs, long idleTimeoutMs, int maxConnections) {
-        /** The defaults: 10 s, 30 s, 60 s, derived from the fd limit. */
-        public static final Limits DEFAULT = new Limits(10_000, 30_000, 60_000, 0);
+            long headerTimeoutMs,
+            long bodyTimeoutMs,
+            long idleTimeoutMs,
+            int maxConnections,
+            long maxInFlightBodyBytes) {
+        /** The defaults: 10 s, 30 s, 60 s, derived from the fd limit and from the heap. */
+        public static final Limits DEFAULT = new Limits(10_000, 30_000, 60_000, 0, 0);
 
         /** Validates the ranges. */
         public Limits {
@@ -94,6 +100,12 @@ public record GatewayConfig(
                 throw new ConfigException(
                         "gateway.header-timeout-ms, body-timeout-ms and idle-timeout-ms must be at"
                                 + " least 1 ms");
+            }
+            if (maxInFlightBodyBytes < 0) {
+                throw new ConfigException(
+                        "gateway.max-in-flight-body-bytes is "
+                                + maxInFlightBodyBytes
+                                + "; expected 0 (derived from the heap) or more");
             }
             if (maxConnections < 0) {
                 throw new ConfigException(
@@ -132,6 +144,7 @@ public record GatewayConfig(
                     "body-timeout-ms",
                     "idle-timeout-ms",
                     "max-connections",
+                    "max-in-flight-body-bytes",
                     "management-port");
 
     /** Validates the cross-setting rules. */
@@ -344,7 +357,8 @@ public record GatewayConfig(
                         number(g, "header-timeout-ms", 10_000, 1, 3_600_000),
                         number(g, "body-timeout-ms", 30_000, 1, 3_600_000),
                         number(g, "idle-timeout-ms", 60_000, 1, 3_600_000),
-                        (int) number(g, "max-connections", 0, 0, 10_000_000)),
+                        (int) number(g, "max-connections", 0, 0, 10_000_000),
+                        number(g, "max-in-flight-body-bytes", 0, 0, Long.MAX_VALUE)),
                 managementPort(g));
     }
 

@@ -126,6 +126,12 @@ final class GatewayMetrics {
         Gauge.builder("ferry.http.requests.in.flight", api, HttpApi::inFlight)
                 .description("HTTP requests in progress")
                 .register(registry);
+        Gauge.builder("ferry.http.body.bytes.in.flight", api, a -> a.bodies.used())
+                .description(
+                        "request-body bytes in progress (bounded by"
+                                + " gateway.max-in-flight-body-bytes)")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     /** Registers the cluster's gauges. */

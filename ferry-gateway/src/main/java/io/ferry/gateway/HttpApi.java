@@ -85,6 +85,10 @@ final class HttpApi {
     private final GatewayMetrics metrics;
     private final Produce produce;
     private final AtomicInteger inFlight = new AtomicInteger();
+
+    /** Request-body bytes in progress, bounded by gateway.max-in-flight-body-bytes. */
+    final BodyBudget bodies;
+
     private final byte[] openApi;
 
     /** Per route, the timers of its unprefixed [0] and /clusters/{cluster} [1] form. */
@@ -102,6 +106,12 @@ final class HttpApi {
         this.config = config;
         this.metrics = metrics;
         this.produce = new Produce(this, config);
+        this.bodies =
+                new BodyBudget(
+                        config.limits().maxInFlightBodyBytes() > 0
+                                ? config.limits().maxInFlightBodyBytes()
+                                : MemoryBounds.inFlightBodyBytes(
+                                        Runtime.getRuntime().maxMemory(), config.maxBodyBytes()));
         this.otherTimers = metrics.route("other");
         for (Route r : Route.values()) {
             timers[r.ordinal()] =
@@ -216,6 +226,7 @@ final class HttpApi {
             }
             done = true;
             inFlight.decrementAndGet();
+            bodies.release(ex.reservedBytes);
             gateway.requestEnded();
             long now = System.nanoTime();
             timers.record(ex.response.getStatusCode(), now - start);
@@ -266,6 +277,17 @@ final class HttpApi {
             return;
         }
         boolean ops = route.ops();
+        if (!ops && gateway.failure() != null) {
+            error(
+                    ex,
+                    new ApiException(
+                            503,
+                            "failed",
+                            "the gateway failed and is exiting ("
+                                    + gateway.failure()
+                                    + "); retry on another instance"));
+            return;
+        }
         if (gateway.shuttingDown() && !ops) {
             error(
                     ex,
@@ -301,7 +323,10 @@ final class HttpApi {
         }
         if (route.method.equals(HttpMethod.POST)) {
             BodyReader.read(
-                    ex, config.maxBodyBytes(), route == Route.RECORDS ? recordsBody : messagesBody);
+                    ex,
+                    config.maxBodyBytes(),
+                    bodies,
+                    route == Route.RECORDS ? recordsBody : messagesBody);
         } else {
             run(ex, route);
         }
@@ -334,7 +359,7 @@ final class HttpApi {
                 case RECORDS -> produce.records(ex);
                 case TOPIC -> describeTopic(ex);
                 case TOPIC_LIST -> listTopics(ex);
-                case HEALTH -> json(ex, 200, new JsonObject().put("status", "alive"));
+                case HEALTH -> health(ex);
                 case READY -> ready(ex);
                 case METRICS ->
                         ex.response
@@ -354,6 +379,15 @@ final class HttpApi {
             error(ex, ApiException.badRequest("invalid_request", e.getMessage()));
         } catch (RuntimeException e) {
             fail(ex, e);
+        }
+    }
+
+    private void health(Exchange ex) {
+        String failed = gateway.failure();
+        if (failed == null) {
+            json(ex, 200, new JsonObject().put("status", "alive"));
+        } else {
+            json(ex, 503, new JsonObject().put("status", "failed").put("reason", failed));
         }
     }
 

@@ -154,9 +154,10 @@ class GatewayConfigTest {
                 GatewayConfig.parse(
                         "gateway:\n  header-timeout-ms: 1000\n  body-timeout-ms: 2000\n"
                                 + "  idle-timeout-ms: 3000\n  max-connections: 500\n"
+                                + "  max-in-flight-body-bytes: 4096\n"
                                 + "  management-port: 9091\n"
                                 + MINIMAL);
-        assertThat(c.limits()).isEqualTo(new GatewayConfig.Limits(1000, 2000, 3000, 500));
+        assertThat(c.limits()).isEqualTo(new GatewayConfig.Limits(1000, 2000, 3000, 500, 4096));
         assertThat(c.managementPort()).isEqualTo(9091);
         assertThat(GatewayConfig.parse("gateway:\n  management-port: off\n" + MINIMAL))
                 .extracting(GatewayConfig::managementPort)
