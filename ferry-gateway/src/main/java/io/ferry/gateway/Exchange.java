@@ -102,6 +102,11 @@ final class Exchange {
         }
     }
 
+    /** A query parameter's name, %-decoded as its values are. */
+    static String decodeName(String raw) {
+        return decode(raw);
+    }
+
     private static String decode(String v) {
         if (v.indexOf('%') < 0 && v.indexOf('+') < 0) {
             return v;

@@ -52,9 +52,16 @@ final class HttpApi {
     /** The gateway's paths; the pattern names the route in metrics. */
     // HttpMethod is immutable; Vert.x does not annotate it
     @SuppressWarnings("ImmutableEnumChecker")
-    private enum Route {
-        MESSAGES(HttpMethod.POST, "/topics/:topic/messages"),
-        RECORDS(HttpMethod.POST, "/topics/:topic/records"),
+    enum Route {
+        MESSAGES(
+                HttpMethod.POST,
+                "/topics/:topic/messages",
+                "ack",
+                "key",
+                "keyEncoding",
+                "partition",
+                "timestamp"),
+        RECORDS(HttpMethod.POST, "/topics/:topic/records", "ack"),
         TOPIC(HttpMethod.GET, "/topics/:topic"),
         TOPIC_LIST(HttpMethod.GET, "/topics"),
         HEALTH(HttpMethod.GET, "/healthz"),
@@ -65,9 +72,13 @@ final class HttpApi {
         final HttpMethod method;
         final String pattern;
 
-        Route(HttpMethod method, String pattern) {
+        /** The query parameters it takes; any other is refused (QueryCheck). */
+        final java.util.Set<String> params;
+
+        Route(HttpMethod method, String pattern, String... params) {
             this.method = method;
             this.pattern = pattern;
+            this.params = java.util.Set.of(params);
         }
 
         /**
@@ -198,6 +209,10 @@ final class HttpApi {
         ex.response.closeHandler(finish);
         try {
             admit(ex, route, n);
+        } catch (ApiException e) {
+            error(ex, e);
+        } catch (IllegalArgumentException e) {
+            error(ex, ApiException.badRequest("invalid_request", e.getMessage()));
         } catch (RuntimeException e) {
             fail(ex, e);
         }
@@ -321,7 +336,23 @@ final class HttpApi {
                             ex.request.method() + " is not allowed on " + ex.request.path()));
             return;
         }
+        QueryCheck.check(ex.request.query(), route.params);
         if (route.method.equals(HttpMethod.POST)) {
+            String encoding = ex.request.getHeader(HttpHeaders.CONTENT_ENCODING);
+            if (encoding != null && !encoding.trim().equalsIgnoreCase("identity")) {
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                error(
+                        ex,
+                        new ApiException(
+                                415,
+                                "unsupported_encoding",
+                                "Content-Encoding '"
+                                        + encoding
+                                        + "' is not accepted: send the body uncompressed"
+                                        + " (identity); Kafka batches are compressed per cluster"
+                                        + " (kafka.compression.type)"));
+                return;
+            }
             BodyReader.read(
                     ex,
                     config.maxBodyBytes(),
@@ -347,6 +378,10 @@ final class HttpApi {
 
         @Override
         public void refused(Exchange ex, ApiException why) {
+            if (why.status == 429) {
+                ex.response.putHeader(
+                        HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+            }
             error(ex, why);
         }
     }
