@@ -221,6 +221,7 @@ public final class Gateway implements AutoCloseable {
                                         vertx.setPeriodic(sweepMs, id -> guard.sweep());
                                         return vertx.createHttpServer(options)
                                                 .connectionHandler(guard)
+                                                .invalidRequestHandler(api::invalid)
                                                 .requestHandler(
                                                         req ->
                                                                 api.handle(

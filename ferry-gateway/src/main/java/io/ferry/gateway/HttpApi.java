@@ -327,7 +327,11 @@ final class HttpApi {
                                     + " s"));
             return;
         }
-        if (!ex.request.method().equals(route.method)) {
+        HttpMethod method = ex.request.method();
+        if (!method.equals(route.method)
+                && !(method.equals(HttpMethod.HEAD) && route.method.equals(HttpMethod.GET))) {
+            ex.response.putHeader(
+                    HttpHeaders.ALLOW, route.method.equals(HttpMethod.GET) ? "GET, HEAD" : "POST");
             error(
                     ex,
                     new ApiException(
@@ -426,13 +430,48 @@ final class HttpApi {
         }
     }
 
+    /**
+     * A request the HTTP decoder could not read (Vert.x's invalid-request handler): 414 for an
+     * over-long request line, 431 for over-long headers, else 400; in the JSON error shape, and the
+     * connection is closed (the decoder cannot go on with it).
+     */
+    void invalid(HttpServerRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        ApiException e;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            e =
+                    new ApiException(
+                            414,
+                            "uri_too_long",
+                            "the request line is over 8192 bytes; send long values in the body"
+                                    + " (POST /topics/{topic}/records)");
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            e =
+                    new ApiException(
+                            431,
+                            "headers_too_large",
+                            "the request headers are over 16384 bytes in all");
+        } else {
+            e =
+                    ApiException.badRequest(
+                            "invalid_request",
+                            "the request is not valid HTTP/1.1 (request line or headers)");
+        }
+        Exchange ex = new Exchange(req, null, null, null, System.nanoTime());
+        ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+        ex.response.endHandler(v -> req.connection().close());
+        error(ex, e);
+    }
+
     /** A bug or an unexpected failure: logged, answered 500. */
     void fail(Exchange ex, Throwable t) {
         LOG.error("request {} {} failed", ex.request.method(), ex.request.path(), t);
         error(
                 ex,
                 new ApiException(
-                        500, "internal_error", "the gateway failed to handle the request: " + t));
+                        500,
+                        "internal_error",
+                        "the gateway failed to handle the request (logged on the gateway)"));
     }
 
     /** The cluster of the request's path; 404 when unknown. */
@@ -463,7 +502,8 @@ final class HttpApi {
                                         new ApiException(
                                                 502,
                                                 "kafka_unavailable",
-                                                "listing topics failed: " + ar.cause()));
+                                                "listing topics failed: "
+                                                        + ApiException.describe(ar.cause())));
                                 return;
                             }
                             JsonArray names =
@@ -518,7 +558,7 @@ final class HttpApi {
                                                     "describing topic '"
                                                             + topic
                                                             + "' failed: "
-                                                            + t));
+                                                            + ApiException.describe(t)));
                                 }
                                 return;
                             }
@@ -585,7 +625,9 @@ final class HttpApi {
                                     clusters.put(
                                             check.get(i).name,
                                             new JsonObject()
-                                                    .put("error", String.valueOf(f.cause())));
+                                                    .put(
+                                                            "error",
+                                                            ApiException.describe(f.cause())));
                                 }
                             }
                             if (gateway.shuttingDown()) {
