@@ -294,8 +294,16 @@ public record GatewayConfig(
         return parse(text);
     }
 
-    /** Parses YAML text. */
+    /**
+     * Parses YAML text; {@code ${NAME}} and {@code ${NAME:-default}} in values are substituted with
+     * environment variables.
+     */
     public static GatewayConfig parse(String yaml) {
+        return parse(yaml, System::getenv);
+    }
+
+    /** Parses YAML text, substituting {@code ${NAME}} references from {@code env}. */
+    public static GatewayConfig parse(String yaml, java.util.function.UnaryOperator<String> env) {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
@@ -312,6 +320,7 @@ public record GatewayConfig(
                     "the configuration is empty; it needs clusters.<name>.kafka.bootstrap.servers");
         }
         object(root, "the configuration");
+        EnvSubstitution.apply(root, env);
         onlyKeys(root, "", Set.of("gateway", "clusters"));
         JsonNode g = root.path("gateway");
         if (!g.isMissingNode()) {
@@ -400,6 +409,12 @@ public record GatewayConfig(
             Object type = bs.remove("type");
             broker =
                     BrokerConfig.of(type == null ? BrokerConfig.DEFAULT_TYPE : type.toString(), bs);
+        }
+        try {
+            // the broker type checks its settings now, before anything connects to Kafka
+            io.ferry.broker.Brokers.validate(broker);
+        } catch (io.ferry.broker.BrokerConfigException e) {
+            throw new ConfigException(at + ".broker: " + e.getMessage());
         }
         return new Cluster(settings, broker);
     }

@@ -185,6 +185,78 @@ class GatewayConfigTest {
     }
 
     @Test
+    void environmentVariables_areSubstitutedInValues_withDefaults_andAnUnsetOneFailsNamingIt() {
+        java.util.Map<String, String> env =
+                java.util.Map.of("KAFKA", "k1:9092,k2:9092", "PORT", "9191", "EMPTY", "");
+        GatewayConfig c =
+                GatewayConfig.parse(
+                        """
+                        gateway:
+                          port: ${PORT}
+                          management-port: ${MGMT:-9192}
+                          host: "${HOST:-127.0.0.1}"
+                          default-cluster: ${EMPTY:-main}
+                        clusters:
+                          main:
+                            kafka:
+                              bootstrap.servers: ${KAFKA}
+                              client.id: "ferry-$${literal}"
+                            broker: {type: memory, events: "${EVENTS:-1024}"}
+                        """,
+                        env::get);
+        assertThat(c.port()).isEqualTo(9191);
+        assertThat(c.managementPort()).isEqualTo(9192);
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.defaultCluster()).as("empty counts as unset, as in a shell").isEqualTo("main");
+        assertThat(c.clusters().get("main").kafka().bootstrapServers())
+                .isEqualTo("k1:9092,k2:9092");
+        assertThat(c.clusters().get("main").kafka().passThrough())
+                .containsEntry("client.id", "ferry-${literal}");
+        assertThat(c.clusters().get("main").broker().settings()).containsEntry("events", "1024");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        "clusters:\n  a:\n    kafka: {bootstrap.servers: '${NOPE}'}\n",
+                                        env::get))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessage(
+                        "clusters.a.kafka.bootstrap.servers refers to the environment variable"
+                                + " NOPE, which is not set; set it, or give a default:"
+                                + " ${NOPE:-value}");
+    }
+
+    @Test
+    void brokerSettings_failWhenTheConfigurationIsLoaded_listingTheKnownOnes() {
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        MINIMAL + "    broker: {type: memory, evnts: 10}\n"))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessage(
+                        "clusters.default.broker: broker type 'memory': unknown setting [evnts];"
+                                + " known: [bytes, events, flush.min_events, flush.timeout]");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        MINIMAL + "    broker: {type: memory, bytes: lots}\n"))
+                .hasMessageContaining("clusters.default.broker")
+                .hasMessageContaining("'bytes' is 'lots'")
+                .hasMessageContaining("64MiB");
+        assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "    broker: {type: disk}\n"))
+                .hasMessageContaining("setting 'path' is required");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        MINIMAL
+                                                + "    broker: {type: disk, path: /x, fsynk: never}\n"))
+                .hasMessageContaining("unknown setting [fsynk]")
+                .hasMessageContaining("fsync.interval");
+        assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "    broker: {type: tape}\n"))
+                .hasMessageContaining("'tape'")
+                .hasMessageContaining("disk, memory");
+    }
+
+    @Test
     void nativeTransport_mustBeABoolean() {
         assertThatThrownBy(
                         () ->
