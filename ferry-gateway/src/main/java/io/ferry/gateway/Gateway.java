@@ -378,6 +378,7 @@ public final class Gateway implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("closing the HTTP server: {}", e.toString());
         }
+        metrics.close();
         LOG.info(
                 "gateway stopped; {}",
                 all

@@ -686,7 +686,9 @@ final class HttpApi {
     /** Answers a refusal as {@code {"error":{"status":..,"code":..,"message":..}}}. */
     void error(Exchange ctx, ApiException e) {
         if (e.status != 404 || !"not_found".equals(e.code)) {
-            metrics.refused(e.code);
+            String c = ctx.cluster == null ? config.defaultCluster() : ctx.cluster;
+            // the label is a configured cluster, never a name taken from the request
+            metrics.refused(gateway.clusters().containsKey(c) ? c : "unknown", e.code);
         }
         json(
                 ctx,
