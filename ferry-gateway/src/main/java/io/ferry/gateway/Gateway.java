@@ -125,6 +125,7 @@ public final class Gateway implements AutoCloseable {
             g.listen();
         } catch (RuntimeException e) {
             g.vertx.close();
+            g.metrics.close();
             clusters.values().forEach(ClusterRuntime::close);
             throw e;
         }
