@@ -1,5 +1,7 @@
 package io.ferry.broker;
 
+import java.util.Set;
+
 /**
  * Creates brokers of one type; implementations are stateless and safe to call from any thread.
  *
@@ -20,4 +22,22 @@ public interface BrokerFactory {
      * @throws BrokerConfigException naming the setting that was wrong
      */
     Broker create(Eventer eventer, BrokerConfig config);
+
+    /**
+     * The names of the settings this type reads, for errors that list them and for {@link
+     * Brokers#validate}; empty when the type does not declare them (then only {@link Brokers#load}
+     * finds unknown settings, by what {@link #create} did not read).
+     */
+    default Set<String> settingNames() {
+        return Set.of();
+    }
+
+    /**
+     * Checks {@code config}'s settings as {@link #create} would, without creating anything (no
+     * thread, no file, no directory), so that a bad configuration fails when it is loaded. The
+     * default checks nothing.
+     *
+     * @throws BrokerConfigException naming the setting that is wrong and what is accepted
+     */
+    default void validate(BrokerConfig config) {}
 }

@@ -84,14 +84,44 @@ public final class Brokers {
         Set<String> unknown = config.unreadSettings();
         if (!unknown.isEmpty()) {
             broker.close();
-            throw new BrokerConfigException(
-                    "broker type '"
-                            + config.type()
-                            + "': unknown setting"
-                            + (unknown.size() > 1 ? "s " : " ")
-                            + unknown);
+            throw unknownSettings(config.type(), unknown, factory.settingNames());
         }
         return broker;
+    }
+
+    /**
+     * Checks a configuration section without creating a broker: its type is registered, no setting
+     * is unknown to it (when the type declares {@link BrokerFactory#settingNames}), and {@link
+     * BrokerFactory#validate} accepts the values. For a configuration loader, so errors arrive
+     * before anything starts.
+     *
+     * @throws BrokerConfigException naming the unknown type or the bad or unknown setting, and
+     *     listing what is known
+     */
+    public static void validate(BrokerConfig config) {
+        Objects.requireNonNull(config, "config");
+        BrokerFactory factory = find(config.type());
+        Set<String> known = factory.settingNames();
+        if (!known.isEmpty()) {
+            Set<String> unknown = new TreeSet<>(config.settings().keySet());
+            unknown.removeAll(known);
+            if (!unknown.isEmpty()) {
+                throw unknownSettings(config.type(), unknown, known);
+            }
+        }
+        // a fresh copy: validating must not mark the caller's settings as read
+        factory.validate(BrokerConfig.of(config.type(), config.settings()));
+    }
+
+    private static BrokerConfigException unknownSettings(
+            String type, Set<String> unknown, Set<String> known) {
+        return new BrokerConfigException(
+                "broker type '"
+                        + type
+                        + "': unknown setting"
+                        + (unknown.size() > 1 ? "s " : " ")
+                        + unknown
+                        + (known.isEmpty() ? "" : "; known: " + new TreeSet<>(known)));
     }
 
     private static Map<String, BrokerFactory> registry() {

@@ -20,4 +20,22 @@ final class ApiException extends RuntimeException {
     static ApiException badRequest(String code, String message) {
         return new ApiException(400, code, message);
     }
+
+    /**
+     * What went wrong in {@code t}, for an answer: the message of its innermost cause that has one,
+     * never a class name or a stack trace ("no detail" when there is no message).
+     */
+    static String describe(Throwable t) {
+        String found = null;
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                found = c.getMessage();
+            }
+        }
+        if (found == null) {
+            return "no detail";
+        }
+        // a wrapped cause's message often starts with its class name: "x.y.SomeException: ..."
+        return found.replaceAll("^([a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(Exception|Error): ", "");
+    }
 }

@@ -26,7 +26,7 @@ final class BodyReader {
      * Reads {@code ex}'s body into {@link Exchange#body}, then calls {@code then}; must be called
      * from the request handler itself (before it returns), so no chunk arrives before the handlers.
      */
-    static void read(Exchange ex, int maxBytes, Then then) {
+    static void read(Exchange ex, int maxBytes, BodyBudget budget, Then then) {
         HttpServerRequest req = ex.request;
         String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
         long declared = -1;
@@ -52,13 +52,26 @@ final class BodyReader {
                 then.refused(ex, tooLarge(maxBytes));
                 return;
             }
+            if (!budget.tryReserve(declared)) {
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                then.refused(ex, overBudget(budget));
+                return;
+            }
+            ex.reservedBytes = declared;
         }
         Buffer body = Buffer.buffer(declared < 0 ? 1024 : (int) declared);
-        Chunks chunks = new Chunks(ex, body, maxBytes, then);
+        Chunks chunks = new Chunks(ex, body, maxBytes, declared < 0 ? budget : null, then);
+        if (ex.conn != null) {
+            // the body must end within gateway.body-timeout-ms of the head (ConnectionGuard)
+            ex.conn.readingBody(ex, ex.headNanos);
+        }
         req.handler(chunks);
         req.endHandler(
                 v -> {
-                    if (!chunks.over) {
+                    // answered already: over the limit, or 408 when the body timed out
+                    if (!chunks.over && !ex.response.ended()) {
+                        chunks.over = true;
+                        bodyDone(ex);
                         ex.body = body;
                         then.read(ex);
                     }
@@ -67,13 +80,33 @@ final class BodyReader {
                 t -> {
                     if (!chunks.over && !ex.response.ended() && !ex.response.closed()) {
                         chunks.over = true;
+                        bodyDone(ex);
                         then.refused(
                                 ex,
                                 ApiException.badRequest(
                                         "invalid_request",
-                                        "the request body could not be read: " + t));
+                                        "the request body could not be read (the connection"
+                                                + " failed or the chunked encoding is malformed)"));
                     }
                 });
+    }
+
+    private static void bodyDone(Exchange ex) {
+        if (ex.conn != null) {
+            ex.conn.bodyDone();
+        }
+    }
+
+    /** 429: the bodies in progress already take gateway.max-in-flight-body-bytes. */
+    static ApiException overBudget(BodyBudget budget) {
+        return new ApiException(
+                429,
+                "too_many_bytes",
+                "request bodies in progress take "
+                        + budget.used()
+                        + " bytes, at gateway.max-in-flight-body-bytes="
+                        + budget.maxBytes()
+                        + "; retry later");
     }
 
     static ApiException tooLarge(int maxBytes) {
@@ -88,26 +121,39 @@ final class BodyReader {
         private final Exchange ex;
         private final Buffer body;
         private final int maxBytes;
+        private final BodyBudget budget; // null: the declared length is reserved already
         private final Then then;
         boolean over;
 
-        Chunks(Exchange ex, Buffer body, int maxBytes, Then then) {
+        Chunks(Exchange ex, Buffer body, int maxBytes, BodyBudget budget, Then then) {
             this.ex = ex;
             this.body = body;
             this.maxBytes = maxBytes;
+            this.budget = budget;
             this.then = then;
         }
 
         @Override
         public void handle(Buffer chunk) {
-            if (over) {
+            if (over || ex.response.ended() || ex.response.closed()) {
                 return;
             }
             if (body.length() + chunk.length() > maxBytes) {
                 over = true;
+                bodyDone(ex);
                 ex.response.putHeader(HttpHeaders.CONNECTION, "close");
                 then.refused(ex, tooLarge(maxBytes));
                 return;
+            }
+            if (budget != null) {
+                if (!budget.tryReserve(chunk.length())) {
+                    over = true;
+                    bodyDone(ex);
+                    ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                    then.refused(ex, overBudget(budget));
+                    return;
+                }
+                ex.reservedBytes += chunk.length();
             }
             body.appendBuffer(chunk);
         }

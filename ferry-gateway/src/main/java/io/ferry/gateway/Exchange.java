@@ -25,14 +25,33 @@ final class Exchange {
     /** The {@code {topic}} of a {@code /topics/{topic}...} path, else null. */
     final String topic;
 
+    /** The state of its connection (deadlines); null when the connection is not tracked. */
+    final ConnectionGuard.Conn conn;
+
+    /** When its head arrived, {@link System#nanoTime()}. */
+    final long headNanos;
+
     /** The request body, once read (POST routes). */
     Buffer body = EMPTY;
 
-    Exchange(HttpServerRequest request, String cluster, String topic) {
+    /** Body bytes taken from the gateway's {@link BodyBudget}; given back when it ends. */
+    long reservedBytes;
+
+    /** Close the connection once the answer is written (a body that timed out). */
+    boolean closeAfterAnswer;
+
+    Exchange(
+            HttpServerRequest request,
+            String cluster,
+            String topic,
+            ConnectionGuard.Conn conn,
+            long headNanos) {
         this.request = request;
         this.response = request.response();
         this.cluster = cluster;
         this.topic = topic;
+        this.conn = conn;
+        this.headNanos = headNanos;
     }
 
     /**
@@ -81,6 +100,11 @@ final class Exchange {
         } catch (IllegalArgumentException e) {
             return segment;
         }
+    }
+
+    /** A query parameter's name, %-decoded as its values are. */
+    static String decodeName(String raw) {
+        return decode(raw);
     }
 
     private static String decode(String v) {

@@ -45,8 +45,20 @@ public final class Gateway implements AutoCloseable {
     private final Vertx vertx;
     private final HttpApi api;
     private final AtomicInteger port = new AtomicInteger();
+    private final AtomicInteger managementPort = new AtomicInteger(GatewayConfig.MANAGEMENT_OFF);
+
+    /** Open connections of the main port, over every event loop. */
+    private final AtomicInteger openConnections = new AtomicInteger();
+
+    /** Open connections of the management port. */
+    private final AtomicInteger openManagementConnections = new AtomicInteger();
+
+    /** gateway.max-connections, or the limit derived from the fd limit at start. */
+    private final int maxConnections;
+
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
     private volatile boolean shuttingDown;
+    private volatile FatalErrors fatal;
     private volatile Boolean shutdownResult;
 
     private Gateway(GatewayConfig config, Map<String, ClusterRuntime> clusters) {
@@ -59,6 +71,11 @@ public final class Gateway implements AutoCloseable {
                                 .setEventLoopPoolSize(config.eventLoops())
                                 .setPreferNativeTransport(config.nativeTransport()));
         this.api = new HttpApi(this, config, metrics);
+        this.maxConnections =
+                config.limits().maxConnections() > 0
+                        ? config.limits().maxConnections()
+                        : FdLimits.derivedMaxConnections(FdLimits.maxFds(), FdLimits.openFds());
+        metrics.connections(openConnections, openManagementConnections, api);
     }
 
     /** The network transport in use: {@code epoll} (native) or {@code nio}. */
@@ -76,14 +93,29 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config) {
         Map<String, ClusterRuntime> clusters = new LinkedHashMap<>();
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        int sharers =
+                (int)
+                        config.clusters().values().stream()
+                                .filter(c -> MemoryBounds.unboundedMemoryBroker(c.broker()))
+                                .count();
         try {
             for (Map.Entry<String, GatewayConfig.Cluster> c : config.clusters().entrySet()) {
-                clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), c.getValue()));
+                GatewayConfig.Cluster bounded =
+                        new GatewayConfig.Cluster(
+                                c.getValue().kafka(),
+                                MemoryBounds.withHeapBound(
+                                        c.getValue().broker(), maxHeap, sharers));
+                MemoryBounds.warnIfOverHeap(c.getKey(), bounded.broker(), maxHeap);
+                clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), bounded));
                 LOG.info(
-                        "cluster {}: started (Kafka at {}, broker {}); /readyz says when Kafka answers",
+                        "cluster {}: started (Kafka at {}, broker {}{}); /readyz says when Kafka answers",
                         c.getKey(),
                         c.getValue().kafka().bootstrapServers(),
-                        c.getValue().broker());
+                        bounded.broker(),
+                        MemoryBounds.unboundedMemoryBroker(c.getValue().broker())
+                                ? " (bytes: a share of the max heap, " + (maxHeap >> 20) + " MiB)"
+                                : "");
             }
         } catch (RuntimeException e) {
             clusters.values().forEach(ClusterRuntime::close);
@@ -94,17 +126,29 @@ public final class Gateway implements AutoCloseable {
             g.listen();
         } catch (RuntimeException e) {
             g.vertx.close();
+            g.metrics.close();
             clusters.values().forEach(ClusterRuntime::close);
             throw e;
         }
         LOG.info(
-                "gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {})",
+                "gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {}, max-connections {}{})",
                 config.host(),
                 g.port(),
                 config.eventLoops(),
                 g.transport(),
                 config.defaultCluster(),
-                config.defaultAck().wireName());
+                config.defaultAck().wireName(),
+                g.maxConnections,
+                config.limits().maxConnections() > 0
+                        ? ""
+                        : " derived from the fd limit " + FdLimits.maxFds());
+        if (g.managementPort() != GatewayConfig.MANAGEMENT_OFF) {
+            LOG.info(
+                    "management port listening on http://{}:{} (/healthz, /readyz, /metrics; at most {} connections)",
+                    config.host(),
+                    g.managementPort(),
+                    MANAGEMENT_MAX_CONNECTIONS);
+        }
         if (config.nativeTransport() && !g.vertx.isNativeTransportEnabled()) {
             LOG.warn(
                     "gateway: the native (epoll) transport did not load, using Java NIO: {}",
@@ -113,16 +157,38 @@ public final class Gateway implements AutoCloseable {
         return g;
     }
 
+    /** The management port's own limit of open connections (a few monitoring clients). */
+    static final int MANAGEMENT_MAX_CONNECTIONS = 64;
+
     private void listen() {
         // Vert.x shares one port between the servers of the instances only when they ask for the
         // same port: port 0 is resolved to a free port first
         int p = config.port() != 0 ? config.port() : freePort(config.host());
+        deploy(p, false, config.eventLoops(), openConnections, maxConnections);
+        port.set(p);
+        if (config.managementPort() != GatewayConfig.MANAGEMENT_OFF) {
+            int m =
+                    config.managementPort() != 0
+                            ? config.managementPort()
+                            : freePort(config.host());
+            deploy(m, true, 1, openManagementConnections, MANAGEMENT_MAX_CONNECTIONS);
+            managementPort.set(m);
+        }
+    }
+
+    /**
+     * Deploys {@code instances} HTTP servers on port {@code p}, each on its event loop with its
+     * {@link ConnectionGuard}.
+     */
+    private void deploy(int p, boolean management, int instances, AtomicInteger open, int maxOpen) {
+        GatewayConfig.Limits limits = config.limits();
+        long sweepMs = ConnectionGuard.sweepMs(limits);
         HttpServerOptions options =
                 new HttpServerOptions()
                         .setHost(config.host())
                         .setPort(p)
-                        .setIdleTimeout(60)
-                        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                        .setIdleTimeout((int) Math.max(1, limits.idleTimeoutMs()))
+                        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                         .setMaxInitialLineLength(8192)
                         .setMaxHeaderSize(16384)
                         .setHandle100ContinueAutomatically(true)
@@ -144,14 +210,31 @@ public final class Gateway implements AutoCloseable {
                                 new VerticleBase() {
                                     @Override
                                     public Future<?> start() {
+                                        ConnectionGuard guard =
+                                                new ConnectionGuard(
+                                                        management ? "management" : "main",
+                                                        management,
+                                                        open,
+                                                        maxOpen,
+                                                        limits,
+                                                        System::nanoTime,
+                                                        api::bodyTimedOut,
+                                                        metrics);
+                                        vertx.setPeriodic(sweepMs, id -> guard.sweep());
                                         return vertx.createHttpServer(options)
-                                                .requestHandler(api)
+                                                .connectionHandler(guard)
+                                                .invalidRequestHandler(api::invalid)
+                                                .requestHandler(
+                                                        req ->
+                                                                api.handle(
+                                                                        req,
+                                                                        guard.onRequest(req),
+                                                                        management))
                                                 .listen();
                                     }
                                 },
-                        new DeploymentOptions().setInstances(config.eventLoops())),
+                        new DeploymentOptions().setInstances(instances)),
                 "binding " + config.host() + ":" + p);
-        port.set(p);
     }
 
     private static int freePort(String host) {
@@ -180,6 +263,16 @@ public final class Gateway implements AutoCloseable {
         return port.get();
     }
 
+    /** The management port bound, or {@link GatewayConfig#MANAGEMENT_OFF}. */
+    public int managementPort() {
+        return managementPort.get();
+    }
+
+    /** The limit of open connections on the main port in force (configured or derived). */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
     /** Events the brokers of every cluster hold now (accepted, not yet acknowledged by Kafka). */
     public long bufferedEvents() {
         return clusters.values().stream().mapToLong(ClusterRuntime::bufferedEvents).sum();
@@ -196,6 +289,31 @@ public final class Gateway implements AutoCloseable {
 
     boolean shuttingDown() {
         return shuttingDown;
+    }
+
+    /**
+     * From now on an Error in any thread, or any exception that kills a {@code ferry-*} thread,
+     * marks the gateway failed ({@code /healthz} 503, produce requests 503) and exits the process
+     * through {@code exit} with status {@value FatalErrors#EXIT_STATUS}. For the {@code ferry}
+     * command; an application embedding the gateway decides for itself. Any thread.
+     */
+    public void failFast(java.util.function.IntConsumer exit) {
+        FatalErrors f = new FatalErrors(exit, config.shutdownTimeoutMs() + 5_000);
+        fatal = f;
+        Thread.setDefaultUncaughtExceptionHandler(f);
+        vertx.exceptionHandler(f::onVertxException);
+        if (Boolean.FALSE.equals(FatalErrors.exitsOnOutOfMemory())) {
+            LOG.warn(
+                    "the JVM runs without -XX:+ExitOnOutOfMemoryError: an OutOfMemoryError that"
+                            + " Netty or Vert.x catch may leave the gateway half alive (./ferry"
+                            + " passes it)");
+        }
+    }
+
+    /** What made the gateway fail (see {@link #failFast}), or null. */
+    String failure() {
+        FatalErrors f = fatal;
+        return f == null ? null : f.failure();
     }
 
     /** Called after every request; completes {@code idle} once shutting down with none left. */
@@ -262,6 +380,7 @@ public final class Gateway implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("closing the HTTP server: {}", e.toString());
         }
+        metrics.close();
         LOG.info(
                 "gateway stopped; {}",
                 all

@@ -45,6 +45,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param retryAfterSeconds {@code gateway.retry-after-seconds}: the Retry-After of a 429
  * @param defaultCluster {@code gateway.default-cluster}: the cluster of the unprefixed paths
  * @param clusters the Kafka clusters by name, in file order
+ * @param limits the timeouts and limits that protect the gateway from slow and greedy clients
+ * @param managementPort {@code gateway.management-port}: the port serving only {@code /healthz},
+ *     {@code /readyz} and {@code /metrics}, or {@link #MANAGEMENT_OFF} (they are on the main port
+ *     only); 0 picks a free port
  */
 public record GatewayConfig(
         String host,
@@ -57,7 +61,60 @@ public record GatewayConfig(
         long shutdownTimeoutMs,
         int retryAfterSeconds,
         String defaultCluster,
-        Map<String, Cluster> clusters) {
+        Map<String, Cluster> clusters,
+        Limits limits,
+        int managementPort) {
+
+    /** {@link #managementPort} when there is no management port. */
+    public static final int MANAGEMENT_OFF = -1;
+
+    /**
+     * The timeouts and limits against slow and greedy clients; immutable. A value of 0 for {@code
+     * maxConnections} means: derived from the process's file-descriptor limit when the gateway
+     * starts (see {@code docs/configuration.md}).
+     *
+     * @param headerTimeoutMs {@code gateway.header-timeout-ms}: a new connection's first request
+     *     head must have arrived within this, else the connection is closed
+     * @param bodyTimeoutMs {@code gateway.body-timeout-ms}: a request's body must have arrived
+     *     within this of its head, else 408 and the connection is closed
+     * @param idleTimeoutMs {@code gateway.idle-timeout-ms}: a connection with nothing read or
+     *     written for this long is closed, and after an answer the next request head must have
+     *     arrived within this
+     * @param maxConnections {@code gateway.max-connections}: open connections on the main port
+     *     beyond this are closed at once; 0: derived from the fd limit
+     * @param maxInFlightBodyBytes {@code gateway.max-in-flight-body-bytes}: request-body bytes in
+     *     progress beyond this get 429; 0: derived from the max heap
+     */
+    public record Limits(
+            long headerTimeoutMs,
+            long bodyTimeoutMs,
+            long idleTimeoutMs,
+            int maxConnections,
+            long maxInFlightBodyBytes) {
+        /** The defaults: 10 s, 30 s, 60 s, derived from the fd limit and from the heap. */
+        public static final Limits DEFAULT = new Limits(10_000, 30_000, 60_000, 0, 0);
+
+        /** Validates the ranges. */
+        public Limits {
+            if (headerTimeoutMs < 1 || bodyTimeoutMs < 1 || idleTimeoutMs < 1) {
+                throw new ConfigException(
+                        "gateway.header-timeout-ms, body-timeout-ms and idle-timeout-ms must be at"
+                                + " least 1 ms");
+            }
+            if (maxInFlightBodyBytes < 0) {
+                throw new ConfigException(
+                        "gateway.max-in-flight-body-bytes is "
+                                + maxInFlightBodyBytes
+                                + "; expected 0 (derived from the heap) or more");
+            }
+            if (maxConnections < 0) {
+                throw new ConfigException(
+                        "gateway.max-connections is "
+                                + maxConnections
+                                + "; expected 0 (derived from the fd limit) or more");
+            }
+        }
+    }
 
     /** One Kafka cluster: its client settings and the broker that buffers its events. */
     public record Cluster(KafkaSettings kafka, BrokerConfig broker) {}
@@ -82,7 +139,13 @@ public record GatewayConfig(
                     "max-concurrent-requests",
                     "shutdown-timeout-ms",
                     "retry-after-seconds",
-                    "default-cluster");
+                    "default-cluster",
+                    "header-timeout-ms",
+                    "body-timeout-ms",
+                    "idle-timeout-ms",
+                    "max-connections",
+                    "max-in-flight-body-bytes",
+                    "management-port");
 
     /** Validates the cross-setting rules. */
     public GatewayConfig {
@@ -97,6 +160,17 @@ public record GatewayConfig(
                             + defaultCluster
                             + "'; configured clusters: "
                             + new TreeSet<>(clusters.keySet()));
+        }
+        java.util.Objects.requireNonNull(limits, "limits");
+        if (managementPort < MANAGEMENT_OFF || managementPort > 65_535) {
+            throw new ConfigException(
+                    "gateway.management-port is " + managementPort + "; expected 0..65535 or off");
+        }
+        if (managementPort > 0 && managementPort == port) {
+            throw new ConfigException(
+                    "gateway.management-port is the same as gateway.port ("
+                            + port
+                            + "); use another port, or leave it off");
         }
     }
 
@@ -113,7 +187,9 @@ public record GatewayConfig(
                 30_000,
                 1,
                 "default",
-                Map.of("default", new Cluster(kafka, broker)));
+                Map.of("default", new Cluster(kafka, broker)),
+                Limits.DEFAULT,
+                MANAGEMENT_OFF);
     }
 
     /** This with another port. */
@@ -129,7 +205,9 @@ public record GatewayConfig(
                 shutdownTimeoutMs,
                 retryAfterSeconds,
                 defaultCluster,
-                clusters);
+                clusters,
+                limits,
+                managementPort);
     }
 
     /** This with another listening address. */
@@ -145,7 +223,9 @@ public record GatewayConfig(
                 shutdownTimeoutMs,
                 retryAfterSeconds,
                 defaultCluster,
-                clusters);
+                clusters,
+                limits,
+                managementPort);
     }
 
     /** This with other limits. */
@@ -161,7 +241,9 @@ public record GatewayConfig(
                 shutdownTimeoutMs,
                 retryAfterSeconds,
                 defaultCluster,
-                clusters);
+                clusters,
+                limits,
+                managementPort);
     }
 
     /** This with another default ack level. */
@@ -177,7 +259,45 @@ public record GatewayConfig(
                 shutdownTimeoutMs,
                 retryAfterSeconds,
                 defaultCluster,
-                clusters);
+                clusters,
+                limits,
+                managementPort);
+    }
+
+    /** This with other timeouts and connection limits. */
+    public GatewayConfig withLimits(Limits l) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                l,
+                managementPort);
+    }
+
+    /** This with a management port ({@link #MANAGEMENT_OFF}: none; 0: a free port). */
+    public GatewayConfig withManagementPort(int p) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                limits,
+                p);
     }
 
     /** Reads a YAML file. */
@@ -192,8 +312,16 @@ public record GatewayConfig(
         return parse(text);
     }
 
-    /** Parses YAML text. */
+    /**
+     * Parses YAML text; {@code ${NAME}} and {@code ${NAME:-default}} in values are substituted with
+     * environment variables.
+     */
     public static GatewayConfig parse(String yaml) {
+        return parse(yaml, System::getenv);
+    }
+
+    /** Parses YAML text, substituting {@code ${NAME}} references from {@code env}. */
+    public static GatewayConfig parse(String yaml, java.util.function.UnaryOperator<String> env) {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
@@ -210,6 +338,7 @@ public record GatewayConfig(
                     "the configuration is empty; it needs clusters.<name>.kafka.bootstrap.servers");
         }
         object(root, "the configuration");
+        EnvSubstitution.apply(root, env);
         onlyKeys(root, "", Set.of("gateway", "clusters"));
         JsonNode g = root.path("gateway");
         if (!g.isMissingNode()) {
@@ -250,7 +379,14 @@ public record GatewayConfig(
                 number(g, "shutdown-timeout-ms", 30_000, 0, Long.MAX_VALUE),
                 (int) number(g, "retry-after-seconds", 1, 0, 3600),
                 defaultCluster,
-                clusters);
+                clusters,
+                new Limits(
+                        number(g, "header-timeout-ms", 10_000, 1, 3_600_000),
+                        number(g, "body-timeout-ms", 30_000, 1, 3_600_000),
+                        number(g, "idle-timeout-ms", 60_000, 1, 3_600_000),
+                        (int) number(g, "max-connections", 0, 0, 10_000_000),
+                        number(g, "max-in-flight-body-bytes", 0, 0, Long.MAX_VALUE)),
+                managementPort(g));
     }
 
     private static Cluster cluster(String at, JsonNode c) {
@@ -291,6 +427,12 @@ public record GatewayConfig(
             Object type = bs.remove("type");
             broker =
                     BrokerConfig.of(type == null ? BrokerConfig.DEFAULT_TYPE : type.toString(), bs);
+        }
+        try {
+            // the broker type checks its settings now, before anything connects to Kafka
+            io.ferry.broker.Brokers.validate(broker);
+        } catch (io.ferry.broker.BrokerConfigException e) {
+            throw new ConfigException(at + ".broker: " + e.getMessage());
         }
         return new Cluster(settings, broker);
     }
@@ -338,6 +480,22 @@ public record GatewayConfig(
             throw new ConfigException("gateway." + key + " must be a single value");
         }
         return v.asText();
+    }
+
+    /** {@code gateway.management-port}: absent, {@code off} or {@code false}: none. */
+    private static int managementPort(JsonNode g) {
+        JsonNode v = g.path("management-port");
+        if (v.isMissingNode()
+                || v.isNull()
+                || (v.isBoolean() && !v.asBoolean())
+                || (v.isTextual() && v.asText().trim().equals("off"))) {
+            return MANAGEMENT_OFF;
+        }
+        if (v.isBoolean()) {
+            throw new ConfigException(
+                    "gateway.management-port is 'true'; expected a port 0..65535, or off");
+        }
+        return (int) number(g, "management-port", MANAGEMENT_OFF, 0, 65_535);
     }
 
     private static boolean bool(JsonNode g, String key, boolean def) {

@@ -22,13 +22,77 @@ import java.util.function.ToDoubleFunction;
  * event, the executors per Kafka node, records and bytes sent and delivery failures by reason (read
  * from the pipeline at scrape time).
  */
-final class GatewayMetrics {
+final class GatewayMetrics implements AutoCloseable {
+    /*
+     * Design notes
+     * The request histogram has a fixed set of 13 SLO buckets (1 ms .. 10 s, and +Inf) per route
+     * and status: Micrometer's percentile histogram had about 70 per series, 253 KB per scrape after
+     * a while (issue 16). Routes and statuses are the gateway's own (a bounded set), never taken
+     * from the request; the cluster label of refusals is a configured cluster or "unknown".
+     */
+
+    /** The request-latency histogram's buckets: a fixed small set of SLOs. */
+    static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(1),
+        Duration.ofMillis(2),
+        Duration.ofMillis(5),
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10)
+    };
+
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc =
+            new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+
+    GatewayMetrics() {
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+        Gauge.builder("process.resident.memory", GatewayMetrics::residentBytes)
+                .description("resident set size of the process (VmRSS of /proc/self/status)")
+                .baseUnit("bytes")
+                .register(registry);
+    }
+
+    /** VmRSS of /proc/self/status in bytes; NaN where there is none (not Linux). */
+    static double residentBytes() {
+        try {
+            for (String line :
+                    java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String kb = line.substring(6).trim();
+                    return Long.parseLong(kb.substring(0, kb.indexOf(' '))) * 1024.0;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or an unexpected format
+        }
+        return Double.NaN;
+    }
+
+    /** Stops the GC listener. */
+    @Override
+    public void close() {
+        gc.close();
+    }
 
     /** Per route, the timers by HTTP status (100..599): no key is built per request. */
     private final Map<String, RouteTimers> timers = new ConcurrentHashMap<>();
 
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    private final Map<String, Counter> closed = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
     /**
@@ -62,9 +126,7 @@ final class GatewayMetrics {
                                 .description("HTTP requests by route and status, and their latency")
                                 .tag("route", route)
                                 .tag("status", Integer.toString(status))
-                                .publishPercentileHistogram()
-                                .minimumExpectedValue(Duration.ofMillis(1))
-                                .maximumExpectedValue(Duration.ofSeconds(30))
+                                .serviceLevelObjectives(LATENCY_BUCKETS)
                                 .register(registry); // the registry returns the same timer for the
                 // same name and tags
                 byStatus.set(i, t);
@@ -73,16 +135,68 @@ final class GatewayMetrics {
         }
     }
 
-    /** A request refused, by reason (the error code: invalid_topic, broker_full ...). */
-    void refused(String code) {
+    /**
+     * A request refused, by cluster (a configured one, or {@code unknown}) and reason (the error
+     * code: invalid_topic, broker_full ...).
+     */
+    void refused(String cluster, String code) {
         refusals.computeIfAbsent(
-                        code,
+                        cluster + '/' + code,
                         k ->
                                 Counter.builder("ferry.http.errors")
-                                        .description("requests refused, by reason")
+                                        .description("requests refused, by cluster and reason")
+                                        .tag("cluster", cluster)
+                                        .tag("reason", code)
+                                        .register(registry))
+                .increment();
+    }
+
+    /**
+     * A connection the gateway closed, by reason: {@code over_limit} (gateway.max-connections),
+     * {@code header_timeout}, {@code body_timeout}.
+     */
+    void connectionClosed(String reason) {
+        closed.computeIfAbsent(
+                        reason,
+                        k ->
+                                Counter.builder("ferry.http.connections.closed")
+                                        .description(
+                                                "connections the gateway closed, by reason"
+                                                        + " (over_limit, header_timeout,"
+                                                        + " body_timeout)")
                                         .tag("reason", k)
                                         .register(registry))
                 .increment();
+    }
+
+    /** Registers the gauges of open connections and requests in progress. */
+    void connections(
+            java.util.concurrent.atomic.AtomicInteger main,
+            java.util.concurrent.atomic.AtomicInteger management,
+            HttpApi api) {
+        Gauge.builder(
+                        "ferry.http.connections",
+                        main,
+                        java.util.concurrent.atomic.AtomicInteger::get)
+                .description("open HTTP connections")
+                .tag("port", "main")
+                .register(registry);
+        Gauge.builder(
+                        "ferry.http.connections",
+                        management,
+                        java.util.concurrent.atomic.AtomicInteger::get)
+                .description("open HTTP connections")
+                .tag("port", "management")
+                .register(registry);
+        Gauge.builder("ferry.http.requests.in.flight", api, HttpApi::inFlight)
+                .description("HTTP requests in progress")
+                .register(registry);
+        Gauge.builder("ferry.http.body.in.flight", api, a -> a.bodies.used())
+                .description(
+                        "request-body bytes in progress (bounded by"
+                                + " gateway.max-in-flight-body-bytes)")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     /** Registers the cluster's gauges. */
@@ -130,6 +244,12 @@ final class GatewayMetrics {
                 .description("events dropped undelivered at shutdown")
                 .tag("cluster", c.name)
                 .register(registry);
+        Gauge.builder("ferry.kafka.ready", c, r -> r.kafka().status().ready() ? 1 : 0)
+                .description(
+                        "1 while the cluster is ready (metadata fetched, nothing refuses the"
+                                + " gateway, Kafka answers); /readyz says why not")
+                .tag("cluster", c.name)
+                .register(registry);
         Gauge.builder("ferry.kafka.executors", c, r -> r.pipeline.engine().executorsByNode().size())
                 .description("produce executors (one per Kafka node in use)")
                 .tag("cluster", c.name)
@@ -168,9 +288,20 @@ final class GatewayMetrics {
                 if (seen.add(c.name + "/failure/" + f.getKey())) {
                     FunctionCounter.builder(
                                     "ferry.kafka.delivery.failures", f.getValue(), LongAdder::sum)
-                            .description("records that failed for good, by reason")
+                            .description("records that failed for good, by DeliveryFailure code")
                             .tag("cluster", c.name)
                             .tag("reason", f.getKey())
+                            .register(registry);
+                }
+            }
+            for (Map.Entry<String, LongAdder> k : c.conditions.entrySet()) {
+                if (seen.add(c.name + "/refusal/" + k.getKey())) {
+                    FunctionCounter.builder("ferry.kafka.refusals", k.getValue(), LongAdder::sum)
+                            .description(
+                                    "times Kafka began refusing this gateway, by condition"
+                                            + " (authentication, authorization, ...)")
+                            .tag("cluster", c.name)
+                            .tag("kind", k.getKey())
                             .register(registry);
                 }
             }

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 // timers[] is indexed by Route.ordinal(): no map lookup per request
 @SuppressWarnings("EnumOrdinal")
-final class HttpApi implements Handler<HttpServerRequest> {
+final class HttpApi {
     /* Design notes
      * Dispatch is Ferry's own: a handful of fixed paths, matched by prefix and segment without a
      * regular expression or a routing context per request. Vert.x Web's Router took about a tenth
@@ -44,9 +44,16 @@ final class HttpApi implements Handler<HttpServerRequest> {
     /** The gateway's paths; the pattern names the route in metrics. */
     // HttpMethod is immutable; Vert.x does not annotate it
     @SuppressWarnings("ImmutableEnumChecker")
-    private enum Route {
-        MESSAGES(HttpMethod.POST, "/topics/:topic/messages"),
-        RECORDS(HttpMethod.POST, "/topics/:topic/records"),
+    enum Route {
+        MESSAGES(
+                HttpMethod.POST,
+                "/topics/:topic/messages",
+                "ack",
+                "key",
+                "keyEncoding",
+                "partition",
+                "timestamp"),
+        RECORDS(HttpMethod.POST, "/topics/:topic/records", "ack"),
         TOPIC(HttpMethod.GET, "/topics/:topic"),
         TOPIC_LIST(HttpMethod.GET, "/topics"),
         HEALTH(HttpMethod.GET, "/healthz"),
@@ -57,14 +64,22 @@ final class HttpApi implements Handler<HttpServerRequest> {
         final HttpMethod method;
         final String pattern;
 
-        Route(HttpMethod method, String pattern) {
+        /** The query parameters it takes; any other is refused (QueryCheck). */
+        final java.util.Set<String> params;
+
+        Route(HttpMethod method, String pattern, String... params) {
             this.method = method;
             this.pattern = pattern;
+            this.params = java.util.Set.of(params);
         }
 
-        /** Not limited nor refused while shutting down. */
+        /**
+         * Operations routes: not limited by gateway.max-concurrent-requests, not refused while
+         * shutting down (/readyz then answers 503 itself), and the only ones on the management
+         * port.
+         */
         boolean ops() {
-            return this == HEALTH || this == METRICS;
+            return this == HEALTH || this == READY || this == METRICS;
         }
     }
 
@@ -73,6 +88,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
     private final GatewayMetrics metrics;
     private final Produce produce;
     private final AtomicInteger inFlight = new AtomicInteger();
+
+    /** Request-body bytes in progress, bounded by gateway.max-in-flight-body-bytes. */
+    final BodyBudget bodies;
+
     private final byte[] openApi;
 
     /** Per route, the timers of its unprefixed [0] and /clusters/{cluster} [1] form. */
@@ -90,6 +109,12 @@ final class HttpApi implements Handler<HttpServerRequest> {
         this.config = config;
         this.metrics = metrics;
         this.produce = new Produce(this, config);
+        this.bodies =
+                new BodyBudget(
+                        config.limits().maxInFlightBodyBytes() > 0
+                                ? config.limits().maxInFlightBodyBytes()
+                                : MemoryBounds.inFlightBodyBytes(
+                                        Runtime.getRuntime().maxMemory(), config.maxBodyBytes()));
         this.otherTimers = metrics.route("other");
         for (Route r : Route.values()) {
             timers[r.ordinal()] =
@@ -112,9 +137,12 @@ final class HttpApi implements Handler<HttpServerRequest> {
         return inFlight.get();
     }
 
-    /** Every request: matches its path, admits it, reads its body (POST) and runs its route. */
-    @Override
-    public void handle(HttpServerRequest req) {
+    /**
+     * Every request: matches its path, admits it, reads its body (POST) and runs its route. {@code
+     * conn} is its connection's state (null when untracked); {@code management}: it came on the
+     * management port, which serves only the operations routes.
+     */
+    void handle(HttpServerRequest req, ConnectionGuard.Conn conn, boolean management) {
         long start = System.nanoTime();
         String path = req.path();
         String cluster = null;
@@ -161,7 +189,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
                         default -> null;
                     };
         }
-        Exchange ex = new Exchange(req, cluster, topic);
+        if (management && route != null && !route.ops()) {
+            route = null;
+        }
+        Exchange ex = new Exchange(req, cluster, topic, conn, start);
         GatewayMetrics.RouteTimers t =
                 route == null ? otherTimers : timers[route.ordinal()][cluster == null ? 0 : 1];
         int n = inFlight.incrementAndGet();
@@ -170,6 +201,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
         ex.response.closeHandler(finish);
         try {
             admit(ex, route, n);
+        } catch (ApiException e) {
+            error(ex, e);
+        } catch (IllegalArgumentException e) {
+            error(ex, ApiException.badRequest("invalid_request", e.getMessage()));
         } catch (RuntimeException e) {
             fail(ex, e);
         }
@@ -198,9 +233,32 @@ final class HttpApi implements Handler<HttpServerRequest> {
             }
             done = true;
             inFlight.decrementAndGet();
+            bodies.release(ex.reservedBytes);
             gateway.requestEnded();
-            timers.record(ex.response.getStatusCode(), System.nanoTime() - start);
+            long now = System.nanoTime();
+            timers.record(ex.response.getStatusCode(), now - start);
+            if (ex.conn != null) {
+                if (ex.closeAfterAnswer) {
+                    ex.conn.connection.close();
+                } else {
+                    ex.conn.answered(now);
+                }
+            }
         }
+    }
+
+    /** The body of {@code ex} did not arrive within gateway.body-timeout-ms: 408, then close. */
+    void bodyTimedOut(Exchange ex) {
+        ex.closeAfterAnswer = true;
+        ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+        error(
+                ex,
+                new ApiException(
+                        408,
+                        "request_timeout",
+                        "the request body did not arrive within gateway.body-timeout-ms="
+                                + config.limits().bodyTimeoutMs()
+                                + " ms of the request head; the connection is closed"));
     }
 
     /**
@@ -219,10 +277,24 @@ final class HttpApi implements Handler<HttpServerRequest> {
                                     + m
                                     + " "
                                     + ex.request.path()
-                                    + "; see /openapi.yaml"));
+                                    + (ex.conn != null && ex.conn.management
+                                            ? "; the management port serves only /healthz,"
+                                                    + " /readyz and /metrics"
+                                            : "; see /openapi.yaml")));
             return;
         }
         boolean ops = route.ops();
+        if (!ops && gateway.failure() != null) {
+            error(
+                    ex,
+                    new ApiException(
+                            503,
+                            "failed",
+                            "the gateway failed and is exiting ("
+                                    + gateway.failure()
+                                    + "); retry on another instance"));
+            return;
+        }
         if (gateway.shuttingDown() && !ops) {
             error(
                     ex,
@@ -247,7 +319,11 @@ final class HttpApi implements Handler<HttpServerRequest> {
                                     + " s"));
             return;
         }
-        if (!ex.request.method().equals(route.method)) {
+        HttpMethod method = ex.request.method();
+        if (!method.equals(route.method)
+                && !(method.equals(HttpMethod.HEAD) && route.method.equals(HttpMethod.GET))) {
+            ex.response.putHeader(
+                    HttpHeaders.ALLOW, route.method.equals(HttpMethod.GET) ? "GET, HEAD" : "POST");
             error(
                     ex,
                     new ApiException(
@@ -256,9 +332,28 @@ final class HttpApi implements Handler<HttpServerRequest> {
                             ex.request.method() + " is not allowed on " + ex.request.path()));
             return;
         }
+        QueryCheck.check(ex.request.query(), route.params);
         if (route.method.equals(HttpMethod.POST)) {
+            String encoding = ex.request.getHeader(HttpHeaders.CONTENT_ENCODING);
+            if (encoding != null && !encoding.trim().equalsIgnoreCase("identity")) {
+                ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+                error(
+                        ex,
+                        new ApiException(
+                                415,
+                                "unsupported_encoding",
+                                "Content-Encoding '"
+                                        + encoding
+                                        + "' is not accepted: send the body uncompressed"
+                                        + " (identity); Kafka batches are compressed per cluster"
+                                        + " (kafka.compression.type)"));
+                return;
+            }
             BodyReader.read(
-                    ex, config.maxBodyBytes(), route == Route.RECORDS ? recordsBody : messagesBody);
+                    ex,
+                    config.maxBodyBytes(),
+                    bodies,
+                    route == Route.RECORDS ? recordsBody : messagesBody);
         } else {
             run(ex, route);
         }
@@ -279,6 +374,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
 
         @Override
         public void refused(Exchange ex, ApiException why) {
+            if (why.status == 429) {
+                ex.response.putHeader(
+                        HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
+            }
             error(ex, why);
         }
     }
@@ -291,7 +390,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
                 case RECORDS -> produce.records(ex);
                 case TOPIC -> describeTopic(ex);
                 case TOPIC_LIST -> listTopics(ex);
-                case HEALTH -> json(ex, 200, new JsonObject().put("status", "alive"));
+                case HEALTH -> health(ex);
                 case READY -> ready(ex);
                 case METRICS ->
                         ex.response
@@ -314,13 +413,57 @@ final class HttpApi implements Handler<HttpServerRequest> {
         }
     }
 
+    private void health(Exchange ex) {
+        String failed = gateway.failure();
+        if (failed == null) {
+            json(ex, 200, new JsonObject().put("status", "alive"));
+        } else {
+            json(ex, 503, new JsonObject().put("status", "failed").put("reason", failed));
+        }
+    }
+
+    /**
+     * A request the HTTP decoder could not read (Vert.x's invalid-request handler): 414 for an
+     * over-long request line, 431 for over-long headers, else 400; in the JSON error shape, and the
+     * connection is closed (the decoder cannot go on with it).
+     */
+    void invalid(HttpServerRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        ApiException e;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            e =
+                    new ApiException(
+                            414,
+                            "uri_too_long",
+                            "the request line is over 8192 bytes; send long values in the body"
+                                    + " (POST /topics/{topic}/records)");
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            e =
+                    new ApiException(
+                            431,
+                            "headers_too_large",
+                            "the request headers are over 16384 bytes in all");
+        } else {
+            e =
+                    ApiException.badRequest(
+                            "invalid_request",
+                            "the request is not valid HTTP/1.1 (request line or headers)");
+        }
+        Exchange ex = new Exchange(req, null, null, null, System.nanoTime());
+        ex.response.putHeader(HttpHeaders.CONNECTION, "close");
+        ex.response.endHandler(v -> req.connection().close());
+        error(ex, e);
+    }
+
     /** A bug or an unexpected failure: logged, answered 500. */
     void fail(Exchange ex, Throwable t) {
         LOG.error("request {} {} failed", ex.request.method(), ex.request.path(), t);
         error(
                 ex,
                 new ApiException(
-                        500, "internal_error", "the gateway failed to handle the request: " + t));
+                        500,
+                        "internal_error",
+                        "the gateway failed to handle the request (logged on the gateway)"));
     }
 
     /** The cluster of the request's path; 404 when unknown. */
@@ -516,7 +659,9 @@ final class HttpApi implements Handler<HttpServerRequest> {
     /** Answers a refusal as {@code {"error":{"status":..,"code":..,"message":..}}}. */
     void error(Exchange ctx, ApiException e) {
         if (e.status != 404 || !"not_found".equals(e.code)) {
-            metrics.refused(e.code);
+            String c = ctx.cluster == null ? config.defaultCluster() : ctx.cluster;
+            // the label is a configured cluster, never a name taken from the request
+            metrics.refused(gateway.clusters().containsKey(c) ? c : "unknown", e.code);
         }
         json(
                 ctx,

@@ -40,18 +40,33 @@ final class Produce {
         return a;
     }
 
+    /**
+     * A record is refused (413) when its size as the broker and the engine count it (value, topic
+     * name, key, headers and {@code 24} bytes of record overhead) is over the cluster's
+     * max.request.size; the message says the largest value that would fit with the same key and
+     * headers.
+     */
     private static void checkSize(ClusterRuntime c, Event e, String at) {
         int max = c.maxRecordBytes;
         if (e.sizeBytes() > max) {
+            int value = e.value() == null ? 0 : e.value().length;
+            int rest = e.sizeBytes() - value;
             throw new ApiException(
                     413,
                     "record_too_large",
                     at
                             + " is "
                             + e.sizeBytes()
-                            + " bytes, over the cluster's "
-                            + "max.request.size="
-                            + max);
+                            + " bytes (a value of "
+                            + value
+                            + " and "
+                            + rest
+                            + " of topic, key, headers and record overhead), over the cluster's"
+                            + " max.request.size="
+                            + max
+                            + "; the largest value that fits with this key and these headers is "
+                            + Math.max(0, max - rest)
+                            + " bytes");
         }
     }
 

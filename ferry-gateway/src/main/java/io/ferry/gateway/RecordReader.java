@@ -4,7 +4,6 @@ import io.ferry.broker.Event;
 import io.ferry.broker.Header;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +34,21 @@ final class RecordReader {
         STRING,
         /** A JSON string holding base64, stored decoded. */
         BASE64;
+
+        /** A key's encoding: {@code string} or {@code base64} (a key is never JSON). */
+        static Encoding parseKey(String where, String s, Encoding def) {
+            if (s == null) {
+                return def;
+            }
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "string" -> STRING;
+                case "base64" -> BASE64;
+                default ->
+                        throw ApiException.badRequest(
+                                "invalid_encoding",
+                                where + " is '" + s + "'; expected string or base64");
+            };
+        }
 
         static Encoding parse(String where, String s, Encoding def) {
             if (s == null) {
@@ -96,13 +110,12 @@ final class RecordReader {
         if (raw == null || raw.isEmpty()) {
             return Event.NO_PARTITION;
         }
-        try {
-            int p = Integer.parseInt(raw.trim());
-            if (p >= 0) {
-                return p;
+        if (digits(raw)) {
+            try {
+                return Integer.parseInt(raw);
+            } catch (NumberFormatException e) {
+                // over 2^31-1: falls through to the error
             }
-        } catch (NumberFormatException e) {
-            // falls through to the error
         }
         throw ApiException.badRequest(
                 "invalid_partition",
@@ -112,18 +125,28 @@ final class RecordReader {
                         + "or no partition to let Ferry choose (by key hash, else sticky)");
     }
 
+    /** Only ASCII digits: no sign, no space ({@code Integer.parseInt} takes {@code +1}). */
+    private static boolean digits(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A timestamp in ms from a query parameter; {@link Event#NO_TIMESTAMP} when absent. */
     static long timestamp(String raw) {
         if (raw == null || raw.isEmpty()) {
             return Event.NO_TIMESTAMP;
         }
-        try {
-            long t = Long.parseLong(raw.trim());
-            if (t >= 0) {
-                return t;
+        if (digits(raw)) {
+            try {
+                return Long.parseLong(raw);
+            } catch (NumberFormatException e) {
+                // over 2^63-1: falls through to the error
             }
-        } catch (NumberFormatException e) {
-            // falls through to the error
         }
         throw ApiException.badRequest(
                 "invalid_timestamp",
@@ -140,27 +163,40 @@ final class RecordReader {
         if (raw == null) {
             return null;
         }
-        Encoding enc = Encoding.parse("keyEncoding", keyEncoding, Encoding.STRING);
+        Encoding enc = Encoding.parseKey("keyEncoding", keyEncoding, Encoding.STRING);
         if (enc == Encoding.BASE64) {
             return base64("key", raw);
         }
         return raw.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The record headers of the {@code X-Kafka-<name>} request headers, in order. */
+    /**
+     * The record headers of the {@code X-Kafka-<name>} request headers, in order, their values
+     * byte-exact: Netty decodes header bytes as ISO-8859-1 (one char per byte), so encoding the
+     * value back as ISO-8859-1 gives the bytes the client sent (UTF-8 or not). Names are HTTP
+     * tokens (ASCII). An empty name ({@code X-Kafka-:}) is refused.
+     */
     static List<Header> headers(MultiMap requestHeaders) {
         List<Header> out = null;
         for (Map.Entry<String, String> h : requestHeaders) {
             String name = h.getKey();
-            if (name.length() > HEADER_PREFIX.length()
+            if (name.length() >= HEADER_PREFIX.length()
                     && name.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())) {
+                if (name.length() == HEADER_PREFIX.length()) {
+                    throw ApiException.badRequest(
+                            "invalid_headers",
+                            "the request header '"
+                                    + name
+                                    + "' has no record header name after the prefix; send"
+                                    + " X-Kafka-<name>: <value>");
+                }
                 if (out == null) {
                     out = new ArrayList<>(4);
                 }
                 out.add(
                         new Header(
                                 name.substring(HEADER_PREFIX.length()),
-                                h.getValue().getBytes(StandardCharsets.UTF_8)));
+                                h.getValue().getBytes(StandardCharsets.ISO_8859_1)));
             }
         }
         return out == null ? List.of() : out;
@@ -189,17 +225,10 @@ final class RecordReader {
      */
     static List<Event> batch(String topic, Buffer body) {
         topic(topic);
-        JsonObject json;
-        try {
-            Object parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
-            if (!(parsed instanceof JsonObject o)) {
-                throw ApiException.badRequest(
-                        "invalid_body", "the body must be a JSON object {\"records\":[...]}");
-            }
-            json = o;
-        } catch (DecodeException e) {
+        Object parsed = body == null || body.length() == 0 ? null : StrictJson.parse(body);
+        if (!(parsed instanceof JsonObject json)) {
             throw ApiException.badRequest(
-                    "invalid_body", "the body is not valid JSON: " + e.getMessage());
+                    "invalid_body", "the body must be a JSON object {\"records\":[...]}");
         }
         for (String field : json.fieldNames()) {
             if (!field.equals("records")
@@ -215,12 +244,12 @@ final class RecordReader {
         Encoding valueEnc =
                 Encoding.parse(
                         "valueEncoding",
-                        stringField(json, "valueEncoding", "the body"),
+                        stringField(json, "valueEncoding", "the body", "json, string or base64"),
                         Encoding.JSON);
         Encoding keyEnc =
-                Encoding.parse(
+                Encoding.parseKey(
                         "keyEncoding",
-                        stringField(json, "keyEncoding", "the body"),
+                        stringField(json, "keyEncoding", "the body", "string or base64"),
                         Encoding.STRING);
         Object recs = json.getValue("records");
         if (!(recs instanceof JsonArray records) || records.isEmpty()) {
@@ -262,9 +291,14 @@ final class RecordReader {
         }
         Encoding ve =
                 Encoding.parse(
-                        at + ".valueEncoding", stringField(rec, "valueEncoding", at), valueEnc);
+                        at + ".valueEncoding",
+                        stringField(rec, "valueEncoding", at, "json, string or base64"),
+                        valueEnc);
         Encoding ke =
-                Encoding.parse(at + ".keyEncoding", stringField(rec, "keyEncoding", at), keyEnc);
+                Encoding.parseKey(
+                        at + ".keyEncoding",
+                        stringField(rec, "keyEncoding", at, "string or base64"),
+                        keyEnc);
         Event.Builder b = Event.builder(topic);
         Object key = rec.getValue("key");
         if (key != null) {
@@ -357,12 +391,11 @@ final class RecordReader {
         };
     }
 
-    private static String stringField(JsonObject o, String field, String where) {
+    private static String stringField(JsonObject o, String field, String where, String accepted) {
         Object v = o.getValue(field);
         if (v != null && !(v instanceof String)) {
             throw ApiException.badRequest(
-                    "invalid_encoding",
-                    where + ": " + field + " must be a string: json, string or base64");
+                    "invalid_encoding", where + ": " + field + " must be a string: " + accepted);
         }
         return (String) v;
     }

@@ -27,6 +27,12 @@ class GatewayConfigTest {
         assertThat(c.shutdownTimeoutMs()).isEqualTo(30_000);
         assertThat(c.retryAfterSeconds()).isEqualTo(1);
         assertThat(c.defaultCluster()).isEqualTo("default");
+        assertThat(c.limits()).isEqualTo(GatewayConfig.Limits.DEFAULT);
+        assertThat(c.limits().headerTimeoutMs()).isEqualTo(10_000);
+        assertThat(c.limits().bodyTimeoutMs()).isEqualTo(30_000);
+        assertThat(c.limits().idleTimeoutMs()).isEqualTo(60_000);
+        assertThat(c.limits().maxConnections()).as("derived at start").isZero();
+        assertThat(c.managementPort()).isEqualTo(GatewayConfig.MANAGEMENT_OFF);
         GatewayConfig.Cluster d = c.clusters().get("default");
         assertThat(d.kafka().bootstrapServers()).isEqualTo("localhost:9092");
         assertThat(d.kafka().lingerMs()).isEqualTo(5);
@@ -140,6 +146,114 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> GatewayConfig.parse("clusters: [\n"))
                 .hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> GatewayConfig.parse("")).hasMessageContaining("empty");
+    }
+
+    @Test
+    void timeoutsConnectionsAndManagementPort_areRead_andBadOnesFailNamingThem() {
+        GatewayConfig c =
+                GatewayConfig.parse(
+                        "gateway:\n  header-timeout-ms: 1000\n  body-timeout-ms: 2000\n"
+                                + "  idle-timeout-ms: 3000\n  max-connections: 500\n"
+                                + "  max-in-flight-body-bytes: 4096\n"
+                                + "  management-port: 9091\n"
+                                + MINIMAL);
+        assertThat(c.limits()).isEqualTo(new GatewayConfig.Limits(1000, 2000, 3000, 500, 4096));
+        assertThat(c.managementPort()).isEqualTo(9091);
+        assertThat(GatewayConfig.parse("gateway:\n  management-port: off\n" + MINIMAL))
+                .extracting(GatewayConfig::managementPort)
+                .isEqualTo(GatewayConfig.MANAGEMENT_OFF);
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  body-timeout-ms: 0\n" + MINIMAL))
+                .hasMessageContaining("gateway.body-timeout-ms is 0; expected 1..3600000");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        "gateway:\n  port: 9000\n  management-port: 9000\n"
+                                                + MINIMAL))
+                .hasMessageContaining("gateway.management-port is the same as gateway.port");
+        assertThatThrownBy(() -> GatewayConfig.parse("gateway:\n  management-port: on\n" + MINIMAL))
+                .hasMessageContaining("gateway.management-port");
+    }
+
+    @Test
+    void derivedConnectionLimit_leavesRoomBelowTheFdLimit() {
+        assertThat(FdLimits.derivedMaxConnections(256, 120)).isEqualTo(16);
+        assertThat(FdLimits.derivedMaxConnections(320, 123)).isEqualTo(69);
+        assertThat(FdLimits.derivedMaxConnections(1024, 124)).isEqualTo(675);
+        assertThat(FdLimits.derivedMaxConnections(2048, 124)).isEqualTo(1443);
+        assertThat(FdLimits.derivedMaxConnections(1 << 20, 200)).isEqualTo(65_536);
+        assertThat(FdLimits.derivedMaxConnections(FdLimits.UNKNOWN, 0)).isEqualTo(4096);
+    }
+
+    @Test
+    void environmentVariables_areSubstitutedInValues_withDefaults_andAnUnsetOneFailsNamingIt() {
+        java.util.Map<String, String> env =
+                java.util.Map.of("KAFKA", "k1:9092,k2:9092", "PORT", "9191", "EMPTY", "");
+        GatewayConfig c =
+                GatewayConfig.parse(
+                        """
+                        gateway:
+                          port: ${PORT}
+                          management-port: ${MGMT:-9192}
+                          host: "${HOST:-127.0.0.1}"
+                          default-cluster: ${EMPTY:-main}
+                        clusters:
+                          main:
+                            kafka:
+                              bootstrap.servers: ${KAFKA}
+                              client.id: "ferry-$${literal}"
+                            broker: {type: memory, events: "${EVENTS:-1024}"}
+                        """,
+                        env::get);
+        assertThat(c.port()).isEqualTo(9191);
+        assertThat(c.managementPort()).isEqualTo(9192);
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.defaultCluster()).as("empty counts as unset, as in a shell").isEqualTo("main");
+        assertThat(c.clusters().get("main").kafka().bootstrapServers())
+                .isEqualTo("k1:9092,k2:9092");
+        assertThat(c.clusters().get("main").kafka().passThrough())
+                .containsEntry("client.id", "ferry-${literal}");
+        assertThat(c.clusters().get("main").broker().settings()).containsEntry("events", "1024");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        "clusters:\n  a:\n    kafka: {bootstrap.servers: '${NOPE}'}\n",
+                                        env::get))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessage(
+                        "clusters.a.kafka.bootstrap.servers refers to the environment variable"
+                                + " NOPE, which is not set; set it, or give a default:"
+                                + " ${NOPE:-value}");
+    }
+
+    @Test
+    void brokerSettings_failWhenTheConfigurationIsLoaded_listingTheKnownOnes() {
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        MINIMAL + "    broker: {type: memory, evnts: 10}\n"))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessage(
+                        "clusters.default.broker: broker type 'memory': unknown setting [evnts];"
+                                + " known: [bytes, events, flush.min_events, flush.timeout]");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        MINIMAL + "    broker: {type: memory, bytes: lots}\n"))
+                .hasMessageContaining("clusters.default.broker")
+                .hasMessageContaining("'bytes' is 'lots'")
+                .hasMessageContaining("64MiB");
+        assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "    broker: {type: disk}\n"))
+                .hasMessageContaining("setting 'path' is required");
+        assertThatThrownBy(
+                        () ->
+                                GatewayConfig.parse(
+                                        MINIMAL
+                                                + "    broker: {type: disk, path: /x, fsynk: never}\n"))
+                .hasMessageContaining("unknown setting [fsynk]")
+                .hasMessageContaining("fsync.interval");
+        assertThatThrownBy(() -> GatewayConfig.parse(MINIMAL + "    broker: {type: tape}\n"))
+                .hasMessageContaining("'tape'")
+                .hasMessageContaining("disk, memory");
     }
 
     @Test

@@ -584,7 +584,7 @@ class GatewayIT {
                 .contains(
                         "ferry_http_requests_seconds_count{route=\"/topics/:topic/messages\",status=\"200\"}",
                         "ferry_http_requests_seconds_bucket",
-                        "ferry_http_errors_total{reason=\"invalid_topic\"}",
+                        "ferry_http_errors_total{cluster=\"default\",reason=\"invalid_topic\"}",
                         "ferry_broker_buffered_events{cluster=\"default\"}",
                         "ferry_broker_buffered_bytes{cluster=\"default\"}",
                         "ferry_broker_oldest_event_age_seconds{cluster=\"default\"}",

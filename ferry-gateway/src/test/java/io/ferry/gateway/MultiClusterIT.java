@@ -2,9 +2,7 @@ package io.ferry.gateway;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ferry.broker.BrokerConfigException;
 import io.ferry.testkafka.InProcessKafka;
 import io.ferry.testkafka.KafkaTest;
 import java.nio.file.Files;
@@ -103,38 +101,5 @@ class MultiClusterIT {
         } finally {
             assertThat(g.shutdown()).isTrue();
         }
-    }
-
-    @Test
-    void anUnknownBrokerSetting_failsAtStartNamingIt() {
-        GatewayConfig config =
-                GatewayConfig.parse(
-                        """
-                clusters:
-                  default:
-                    kafka: {bootstrap.servers: "%s"}
-                    broker: {type: memory, evnts: 10}
-                """
-                                .formatted(kafka.bootstrap()));
-        assertThatThrownBy(() -> Gateway.start(config))
-                .isInstanceOf(BrokerConfigException.class)
-                .hasMessageContaining("evnts");
-    }
-
-    @Test
-    void anUnknownBrokerType_failsAtStartListingTheKnownOnes() {
-        GatewayConfig config =
-                GatewayConfig.parse(
-                        """
-                clusters:
-                  default:
-                    kafka: {bootstrap.servers: "%s"}
-                    broker: {type: tape}
-                """
-                                .formatted(kafka.bootstrap()));
-        assertThatThrownBy(() -> Gateway.start(config))
-                .hasMessageContaining("tape")
-                .hasMessageContaining("memory")
-                .hasMessageContaining("disk");
     }
 }

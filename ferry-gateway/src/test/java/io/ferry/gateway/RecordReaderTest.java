@@ -52,8 +52,7 @@ class RecordReaderTest {
                 MultiMap.caseInsensitiveMultiMap()
                         .add("X-Kafka-Trace", "t1")
                         .add("x-kafka-other", "o")
-                        .add("Content-Type", "text/plain")
-                        .add("X-Kafka-", "empty name is not a header");
+                        .add("Content-Type", "text/plain");
         Event e = RecordReader.message("t", Buffer.buffer("v"), params::get, headers);
         assertThat(new String(e.key(), UTF_8)).isEqualTo("k");
         assertThat(new String(e.value(), UTF_8)).isEqualTo("v");
@@ -62,6 +61,77 @@ class RecordReaderTest {
                 .containsExactly(
                         new Header("Trace", "t1".getBytes(UTF_8)),
                         new Header("other", "o".getBytes(UTF_8)));
+    }
+
+    @Test
+    void anEmptyHeaderName_isRefused_notDropped() {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("X-Kafka-", "v");
+        ApiException e =
+                refusal(() -> RecordReader.message("t", Buffer.buffer("v"), n -> null, headers));
+        assertThat(e.code).isEqualTo("invalid_headers");
+        assertThat(e.getMessage()).contains("'X-Kafka-'");
+    }
+
+    @Test
+    void headerValues_areTheBytesSent_asNettyHandsThemOverInIso88591() {
+        byte[] sent = {(byte) 0xc3, (byte) 0xa9, (byte) 0xff};
+        MultiMap headers =
+                MultiMap.caseInsensitiveMultiMap()
+                        .add(
+                                "X-Kafka-v",
+                                new String(sent, java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(RecordReader.headers(headers).get(0).value()).isEqualTo(sent);
+    }
+
+    @Test
+    void partitionAndTimestamp_takeDigitsOnly() {
+        for (String bad : new String[] {"+1", " 1", "1 ", "0x1", "99999999999"}) {
+            assertThat(refusal(() -> RecordReader.partition(bad)).code)
+                    .as(bad)
+                    .isEqualTo("invalid_partition");
+        }
+        assertThat(refusal(() -> RecordReader.timestamp("+5")).code).isEqualTo("invalid_timestamp");
+        assertThat(RecordReader.partition("007")).isEqualTo(7);
+    }
+
+    @Test
+    void queryCheck_refusesUnknownAndRepeatedNames_perRoute() {
+        java.util.Set<String> known = java.util.Set.of("ack", "key");
+        QueryCheck.check(null, known);
+        QueryCheck.check("ack=none&key=a%26b&", known);
+        ApiException unknown = refusal(() -> QueryCheck.check("acks=kafka&x&key=1", known));
+        assertThat(unknown.code).isEqualTo("unknown_parameter");
+        assertThat(unknown.getMessage())
+                .isEqualTo("unknown query parameters 'acks', 'x'; known: ack, key");
+        assertThat(refusal(() -> QueryCheck.check("ack=none&a%63k=kafka", known)).code)
+                .as("a %-encoded name is the same name")
+                .isEqualTo("repeated_parameter");
+        assertThat(refusal(() -> QueryCheck.check("q=1", java.util.Set.of())).getMessage())
+                .contains("takes none");
+    }
+
+    @Test
+    void strictJson_describesErrorsInWords() {
+        assertThat(StrictJson.describe("Duplicate field 'records'\n at [Source: x]"))
+                .isEqualTo("the key 'records' appears twice in one object");
+        assertThat(
+                        StrictJson.describe(
+                                "Unexpected character ('/' (code 47)): maybe a (non-standard)"
+                                        + " comment? (not recognized as one since Feature"
+                                        + " 'ALLOW_COMMENTS' not enabled for parser)"))
+                .isEqualTo("comments are not allowed");
+        assertThat(
+                        StrictJson.describe(
+                                "Document nesting depth (1001) exceeds the maximum allowed"
+                                        + " (1000, from `StreamReadConstraints.getMaxNestingDepth()`)"))
+                .doesNotContain("StreamReadConstraints");
+        assertThat(
+                        StrictJson.describe(
+                                "Unexpected character ('}' (code 125)): was expecting"
+                                        + " double-quote to start field name"))
+                .isEqualTo(
+                        "Unexpected character ('}'): was expecting double-quote to start field"
+                                + " name");
     }
 
     @Test

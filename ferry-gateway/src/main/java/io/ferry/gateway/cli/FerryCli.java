@@ -60,6 +60,7 @@ public final class FerryCli {
     /** Serves until SIGTERM/SIGINT, then shuts down gracefully. */
     static int serveUntilSignalled(Gateway gateway, Runnable afterShutdown)
             throws InterruptedException {
+        gateway.failFast(System::exit); // an OutOfMemoryError or a dead engine thread: exit 70
         CountDownLatch done = new CountDownLatch(1);
         boolean[] clean = {true};
         Thread hook =
