@@ -306,25 +306,47 @@ final class Produce {
 
     private void answerBatch(Exchange ctx, String topic, AckLevel ack, JsonObject[] results) {
         int failed = 0;
+        int sameStatus = 0; // the status every failed record shares, -1 when they differ
         for (JsonObject r : results) {
-            if (r.containsKey("error")) {
+            JsonObject e = r.getJsonObject("error");
+            if (e != null) {
                 failed++;
+                int s = e.getInteger("status");
+                sameStatus = sameStatus == 0 || sameStatus == s ? s : -1;
             }
         }
         if (failed > 0) {
             ctx.response.putHeader(
                     HttpHeaders.RETRY_AFTER, Integer.toString(config.retryAfterSeconds()));
         }
-        int status = failed > 0 ? 207 : ack == AckLevel.KAFKA ? 200 : 202;
-        HttpApi.json(
-                ctx,
-                status,
+        // 207 only for a mix: when every record failed for one reason, that reason's status says
+        // what happened (every record refused 429 is a 429, not a "multi-status" success)
+        boolean allForOneReason = failed == results.length && sameStatus > 0;
+        int status =
+                failed == 0
+                        ? ack == AckLevel.KAFKA ? 200 : 202
+                        : allForOneReason ? sameStatus : 207;
+        JsonObject body =
                 new JsonObject()
                         .put("topic", topic)
                         .put("ack", ack.wireName())
                         .put("accepted", results.length - failed)
                         .put("failed", failed)
-                        .put("results", new JsonArray(List.of((Object[]) results))));
+                        .put("results", new JsonArray(List.of((Object[]) results)));
+        if (allForOneReason) {
+            // an error answer has the error shape; the per-record results stay beside it
+            JsonObject first = results[0].getJsonObject("error");
+            body.put(
+                    "error",
+                    new JsonObject()
+                            .put("status", sameStatus)
+                            .put("code", first.getString("code"))
+                            .put(
+                                    "message",
+                                    "every record failed; the first: "
+                                            + first.getString("message")));
+        }
+        HttpApi.json(ctx, status, body);
     }
 
     private static JsonObject errorJson(ApiException e) {

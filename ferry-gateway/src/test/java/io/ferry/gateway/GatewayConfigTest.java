@@ -210,8 +210,7 @@ class GatewayConfigTest {
         assertThat(c.defaultCluster()).as("empty counts as unset, as in a shell").isEqualTo("main");
         assertThat(c.clusters().get("main").kafka().bootstrapServers())
                 .isEqualTo("k1:9092,k2:9092");
-        assertThat(c.clusters().get("main").kafka().passThrough())
-                .containsEntry("client.id", "ferry-${literal}");
+        assertThat(c.clusters().get("main").kafka().clientId()).isEqualTo("ferry-${literal}");
         assertThat(c.clusters().get("main").broker().settings()).containsEntry("events", "1024");
         assertThatThrownBy(
                         () ->

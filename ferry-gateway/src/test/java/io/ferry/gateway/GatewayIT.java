@@ -280,6 +280,24 @@ class GatewayIT {
         assertThat(r.json().getInteger("failed")).isEqualTo(1);
     }
 
+    /** Regression (issue 16): a batch in which every record failed answered 207. */
+    @Test
+    void records_ackKafka_everyRecordRefusedForOneReason_answersThatStatus_notA207() {
+        kafka.createTopic("all-too-large", 1, Map.of("max.message.bytes", "2000"));
+        String big = "x".repeat(4000);
+        String req =
+                "{\"valueEncoding\":\"string\",\"records\":[{\"value\":\""
+                        + big
+                        + "\"},{\"value\":\""
+                        + big
+                        + "\"}]}";
+        Http.Response r = http.post("/topics/all-too-large/records?ack=kafka", req);
+        assertThat(r.status()).as(r.toString()).isEqualTo(413);
+        assertThat(r.json().getJsonObject("error").getString("code")).isEqualTo("record_too_large");
+        assertThat(r.json().getJsonArray("results")).hasSize(2);
+        assertThat(r.json().getInteger("failed")).isEqualTo(2);
+    }
+
     @Test
     void records_ackKafka_identicalRecords_eachGetTheirOwnOffset() {
         String rec = "{\"key\":\"same\",\"value\":\"dup\"}";

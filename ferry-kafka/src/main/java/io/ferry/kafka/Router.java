@@ -28,8 +28,10 @@ final class Router {
      * not known, or it names a partition beyond the known count, which may have been added) is
      * held in its route, in order, and every later event of that topic queues behind it; a
      * refresh is asked for. A metadata change (or the second-by-second sweep) releases what can
-     * go now. A topic Kafka says is missing is given UNKNOWN_TOPIC_WAIT_MS to appear (a topic
-     * created a moment ago may not have reached the node asked yet); then its events fail, and
+     * go now. A topic Kafka says is missing is given UNKNOWN_TOPIC_WAIT_MS from Kafka's first
+     * such answer to appear (a topic created a moment ago may not have reached the node asked yet;
+     * events held while Kafka could not be asked at all are not failed by the first answer); then
+     * its events fail, and
      * for MISSING_TOPIC_RECHECK_MS later events fail at once (a flood to a missing topic must not
      * hold the broker). A partition still beyond the count in metadata fetched after the event
      * came fails as UNKNOWN_PARTITION. Held events past delivery.timeout.ms fail as
@@ -55,7 +57,7 @@ final class Router {
         PartitionWorker[] workers = NONE;
         long usedMs = NEVER;
         final ArrayDeque<PartitionWorker.Pending> held = new ArrayDeque<>();
-        long holdSinceMs;
+        long missingSinceMs = NEVER; // when the cache first said the held route's topic is missing
         long failUntilMs = NEVER;
         long askedMs = NEVER;
 
@@ -170,9 +172,6 @@ final class Router {
     @SuppressWarnings("FutureReturnValueIgnored") // a refresh: its effect is the cache's update
     private void hold(Route r, PartitionWorker.Pending p, long nowMs) {
         boolean first = r.held.isEmpty();
-        if (first) {
-            r.holdSinceMs = nowMs;
-        }
         r.held.add(p);
         // the first event held asks at once (an earlier answer did not name what it needs); the
         // ones queued behind it do not, but for one ask per retry.backoff.ms
@@ -254,15 +253,21 @@ final class Router {
             return failed; // not asked yet
         }
         if (t.partitionCount() == 0) {
-            if (t.missing() && nowMs - r.holdSinceMs >= UNKNOWN_TOPIC_WAIT_MS) {
+            if (!t.missing()) {
+                r.missingSinceMs = NEVER;
+            } else if (r.missingSinceMs == NEVER) {
+                r.missingSinceMs = nowMs; // the grace counts from Kafka's first "missing"
+            } else if (nowMs - r.missingSinceMs >= UNKNOWN_TOPIC_WAIT_MS) {
                 DeliveryFailure f = missing(r.topic);
                 for (PartitionWorker.Pending p; (p = r.held.poll()) != null; ) {
                     failed = add(failed, p, f);
                 }
+                r.missingSinceMs = NEVER;
                 r.failUntilMs = nowMs + MISSING_TOPIC_RECHECK_MS;
             }
             return failed;
         }
+        r.missingSinceMs = NEVER;
         while (!r.held.isEmpty()) {
             PartitionWorker.Pending p = r.held.peek();
             if (appendLocked(r, p)) {
@@ -287,7 +292,6 @@ final class Router {
                 break; // wait for fresher metadata
             }
         }
-        r.holdSinceMs = nowMs;
         return failed;
     }
 

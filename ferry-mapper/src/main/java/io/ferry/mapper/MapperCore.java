@@ -59,7 +59,12 @@ final class MapperCore<N, E extends Executor<N>> {
     private final Resolver<N, E> resolver;
     private final CommandQueue<N, E> commands;
 
+    /** While passes keep failing, the failure line is logged again at most this often. */
+    static final long FAILURE_LOG_EVERY_NANOS = 60_000_000_000L;
+
     // Owner thread only.
+    private long failingPasses;
+    private long lastFailureLogNanos;
     private final IdentityHashMap<Worker<E>, WorkerState<N, E>> workers = new IdentityHashMap<>();
     private final Map<N, NodeExecutor<N, E>> executors = new HashMap<>();
     private final ReassignSchedule<N, E> schedule;
@@ -187,11 +192,35 @@ final class MapperCore<N, E extends Executor<N>> {
         passes++;
         assignments += report.assigned;
         if (report.failed() > 0) {
-            LOG.log(Level.INFO, report.failureLine(schedule.retryBackoffNanos()));
-        } else if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "mapper: reassigned {0} workers", report.assigned);
+            logFailingPass(nowNanos);
+        } else {
+            if (failingPasses > 0) {
+                LOG.log(
+                        Level.INFO,
+                        "mapper: every worker is assigned again (after {0} failing passes)",
+                        failingPasses);
+                failingPasses = 0;
+            }
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "mapper: reassigned {0} workers", report.assigned);
+            }
         }
         return report.attempts;
+    }
+
+    /**
+     * A pass left workers unassigned: logged when it starts, then at most once a minute with how
+     * many passes failed meanwhile (a partition without a leader is retried every backoff; one line
+     * each time flooded the log), and once when it clears.
+     */
+    private void logFailingPass(long nowNanos) {
+        failingPasses++;
+        if (failingPasses == 1 || nowNanos - lastFailureLogNanos >= FAILURE_LOG_EVERY_NANOS) {
+            lastFailureLogNanos = nowNanos;
+            String repeats =
+                    failingPasses == 1 ? "" : " [" + failingPasses + " failing passes so far]";
+            LOG.log(Level.INFO, report.failureLine(schedule.retryBackoffNanos()) + repeats);
+        }
     }
 
     private void attempt(WorkerState<N, E> s, long nowNanos) {

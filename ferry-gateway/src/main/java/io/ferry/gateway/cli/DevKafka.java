@@ -80,7 +80,7 @@ public final class DevKafka implements AutoCloseable {
      *
      * @throws IllegalStateException when it does not start (the message says why)
      */
-    static DevKafka start(Path data, int port) {
+    public static DevKafka start(Path data, int port) {
         return start(data, port, null);
     }
 
