@@ -26,7 +26,8 @@ import org.apache.kafka.common.utils.Time;
  * inside {@link #poll(long, long)} on that thread.
  *
  * <p>This package is the only place that touches kafka-clients' internal protocol classes (pinned
- * at 4.2.0); its contract tests run against a real cluster ({@code NetworkNodeChannelIT}).
+ * at 4.2.0); its contract tests run against a real cluster ({@code NetworkNodeChannelIT}, {@code
+ * GroupWireIT}).
  */
 public final class NetworkNodeChannel implements NodeChannel {
     /* Design notes
@@ -40,10 +41,11 @@ public final class NetworkNodeChannel implements NodeChannel {
      * Time: NetworkClient reads Time.SYSTEM for its own timers (connection setup, request
      * timeouts); the nowMs the engine passes must come from the system clock too. Unit tests of the
      * engine use a fake channel instead, with a fake clock.
-     * Translations: one package-private codec per request family (ProduceCodec, ControlCodec):
-     * request() builds Kafka's request, parse() turns the answer (of the version the request went
-     * out with) into Ferry's terms. A parse must not throw: NetworkClient logs and swallows an
-     * exception of a completion callback, and the engine would wait for that answer forever.
+     * Translations: one package-private codec per request family (ProduceCodec, ControlCodec,
+     * HeartbeatCodec, OffsetCommitCodec, OffsetFetchCodec): request() builds Kafka's request,
+     * parse() turns the answer (of the version the request went out with) into Ferry's terms. A
+     * parse must not throw: NetworkClient logs and swallows an exception of a completion callback,
+     * and the engine would wait for that answer forever.
      */
     private final NetworkClient client;
     private final Node node;
@@ -207,6 +209,22 @@ public final class NetworkNodeChannel implements NodeChannel {
                     nowMs,
                     callback,
                     ControlCodec::parseCoordinators);
+        } else if (request instanceof WireRequest.ConsumerGroupHeartbeat h) {
+            send(HeartbeatCodec.request(h), true, nowMs, callback, HeartbeatCodec::parse);
+        } else if (request instanceof WireRequest.OffsetCommit c) {
+            send(
+                    OffsetCommitCodec.request(c),
+                    true,
+                    nowMs,
+                    callback,
+                    r -> OffsetCommitCodec.parse(r, c));
+        } else if (request instanceof WireRequest.OffsetFetch f) {
+            send(
+                    OffsetFetchCodec.request(f),
+                    true,
+                    nowMs,
+                    callback,
+                    r -> OffsetFetchCodec.parse(r, f));
         } else {
             throw new IllegalArgumentException("unsupported request " + request.apiName());
         }
