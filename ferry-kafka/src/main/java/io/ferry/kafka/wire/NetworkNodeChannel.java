@@ -27,7 +27,7 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>This package is the only place that touches kafka-clients' internal protocol classes (pinned
  * at 4.2.0); its contract tests run against a real cluster ({@code NetworkNodeChannelIT}, {@code
- * GroupWireIT}).
+ * GroupWireIT}, {@code FetchWireIT}).
  */
 public final class NetworkNodeChannel implements NodeChannel {
     /* Design notes
@@ -42,10 +42,13 @@ public final class NetworkNodeChannel implements NodeChannel {
      * timeouts); the nowMs the engine passes must come from the system clock too. Unit tests of the
      * engine use a fake channel instead, with a fake clock.
      * Translations: one package-private codec per request family (ProduceCodec, ControlCodec,
-     * HeartbeatCodec, OffsetCommitCodec, OffsetFetchCodec): request() builds Kafka's request,
-     * parse() turns the answer (of the version the request went out with) into Ferry's terms. A
-     * parse must not throw: NetworkClient logs and swallows an exception of a completion callback,
-     * and the engine would wait for that answer forever.
+     * HeartbeatCodec, OffsetCommitCodec, OffsetFetchCodec, ListOffsetsCodec, FetchCodec): request()
+     * builds Kafka's request, parse() turns the answer (of the version the request went out with)
+     * into Ferry's terms. A parse must not throw: NetworkClient logs and swallows an exception of a
+     * completion callback, and the engine would wait for that answer forever.
+     * Channels are independent connections: a Fetch long-polling on one never delays a heartbeat or
+     * a commit on another to the same node. A Fetch's request timeout is request.timeout.ms plus its
+     * maxWaitMs, so a long poll is not taken for a dead connection.
      */
     private final NetworkClient client;
     private final Node node;
@@ -225,6 +228,22 @@ public final class NetworkNodeChannel implements NodeChannel {
                     nowMs,
                     callback,
                     r -> OffsetFetchCodec.parse(r, f));
+        } else if (request instanceof WireRequest.ListOffsets l) {
+            send(
+                    ListOffsetsCodec.request(l, requestTimeoutMs),
+                    true,
+                    nowMs,
+                    callback,
+                    ListOffsetsCodec::parse);
+        } else if (request instanceof WireRequest.Fetch f) {
+            // a long poll may take maxWaitMs before the broker even starts to answer
+            send(
+                    FetchCodec.request(f),
+                    true,
+                    requestTimeoutMs + Math.max(0, f.maxWaitMs()),
+                    nowMs,
+                    callback,
+                    (r, version) -> FetchCodec.parse(r, version, f));
         } else {
             throw new IllegalArgumentException("unsupported request " + request.apiName());
         }

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.BeforeAll;
@@ -250,6 +252,53 @@ class GroupWireIT {
             assertThat(got.partitions().get(p0).offset()).as("never committed").isEqualTo(-1);
             assertThat(got.partitions().get(p1).offset()).isEqualTo(4);
             assertThat(got.partitions().get(p1).metadata()).isEqualTo("y".repeat(4096));
+        }
+    }
+
+    @Test
+    void aLongPollFetch_doesNotHoldUpACommitOnAnotherChannelToTheSameNode(
+            @UniqueTopic String topic) {
+        String group = topic + "-group";
+        try (NetworkNodeChannel control = open(bootstrapNode(cluster), "control");
+                GroupChannel g = new GroupChannel(control, group)) {
+            Uuid id = topic(control, topic, 1);
+            PartitionLeader p = created(control, topic).partitions().get(0);
+            assertThat(p.leader().id())
+                    .as("one node: leader and coordinator")
+                    .isEqualTo(g.channel().node().id());
+            Member m = joinAll(g, group, topic, id);
+            try (NetworkNodeChannel fetchChannel = open(p.leader(), "fetch")) {
+                TopicPartition tp = new TopicPartition(topic, 0);
+                LiveChannels.awaitServed(fetchChannel, FetchPartition.of(tp, id, 0, -1, 1 << 20));
+                AtomicReference<Outcome<FetchResult>> fetched = new AtomicReference<>();
+                long sentMs = System.currentTimeMillis();
+                fetchChannel.send(
+                        WireRequest.Fetch.sessionless(
+                                List.of(FetchPartition.of(tp, id, 0, p.leaderEpoch(), 1 << 20)),
+                                8_000,
+                                1 << 20, // never reached: the broker waits the whole 8 s
+                                1 << 20,
+                                IsolationLevel.READ_UNCOMMITTED),
+                        sentMs,
+                        fetched::set);
+                fetchChannel.poll(100, System.currentTimeMillis()); // written to the socket
+
+                Map<TopicPartition, WireError> r =
+                        commit(
+                                g,
+                                m,
+                                m.epoch(),
+                                Map.of(tp, new OffsetToCommit(0, -1, "")),
+                                Map.of(topic, id));
+                assertThat(r.get(tp).isNone()).isTrue();
+                assertThat(fetched.get()).as("the long poll is still waiting").isNull();
+
+                Outcome<FetchResult> o = LiveChannels.await(fetchChannel, fetched, 30_000);
+                assertThat(o.succeeded()).as(String.valueOf(o.failure())).isTrue();
+                assertThat(System.currentTimeMillis() - sentMs)
+                        .as("the fetch did wait for its bytes")
+                        .isGreaterThanOrEqualTo(7_000);
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.Node;
 
 /**
@@ -79,6 +80,31 @@ final class LiveChannels {
             }
             assertThat(System.currentTimeMillis())
                     .as("%s online within 30 s", topic)
+                    .isLessThan(deadline);
+        }
+    }
+
+    /**
+     * Waits until the leader serves {@code p} without error (30 s at most): a broker's metadata
+     * names a new partition's leader a moment before that broker leads it, and a partition's error
+     * then recovery would otherwise look like news in an incremental fetch, or end a long poll.
+     */
+    static void awaitServed(NodeChannel leader, FetchPartition p) {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (true) {
+            FetchResult r =
+                    answer(
+                            leader,
+                            WireRequest.Fetch.sessionless(
+                                    List.of(p), 0, 0, 1 << 20, IsolationLevel.READ_UNCOMMITTED));
+            FetchedPartition got = r.partitions().get(p.partition());
+            WireError e = got == null ? r.error() : got.error();
+            if (e.isNone()) {
+                return;
+            }
+            assertThat(e.retriable()).as(e.toString()).isTrue();
+            assertThat(System.currentTimeMillis())
+                    .as("%s served within 30 s: %s", p.partition(), e)
                     .isLessThan(deadline);
         }
     }
