@@ -1,6 +1,5 @@
 package io.ferry.kafka.wire;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,26 +13,10 @@ import org.apache.kafka.clients.ManualMetadataUpdater;
 import org.apache.kafka.clients.NetworkClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
-import org.apache.kafka.common.message.InitProducerIdRequestData;
-import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.FindCoordinatorRequest;
-import org.apache.kafka.common.requests.FindCoordinatorResponse;
-import org.apache.kafka.common.requests.InitProducerIdRequest;
-import org.apache.kafka.common.requests.InitProducerIdResponse;
-import org.apache.kafka.common.requests.MetadataRequest;
-import org.apache.kafka.common.requests.MetadataResponse;
-import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.utils.LogContext;
 import org.apache.kafka.common.utils.Time;
 
@@ -43,7 +26,8 @@ import org.apache.kafka.common.utils.Time;
  * inside {@link #poll(long, long)} on that thread.
  *
  * <p>This package is the only place that touches kafka-clients' internal protocol classes (pinned
- * at 4.2.0); its contract tests run against a real cluster ({@code NetworkNodeChannelIT}).
+ * at 4.2.0); its contract tests run against a real cluster ({@code NetworkNodeChannelIT}, {@code
+ * GroupWireIT}, {@code FetchWireIT}).
  */
 public final class NetworkNodeChannel implements NodeChannel {
     /* Design notes
@@ -57,6 +41,14 @@ public final class NetworkNodeChannel implements NodeChannel {
      * Time: NetworkClient reads Time.SYSTEM for its own timers (connection setup, request
      * timeouts); the nowMs the engine passes must come from the system clock too. Unit tests of the
      * engine use a fake channel instead, with a fake clock.
+     * Translations: one package-private codec per request family (ProduceCodec, ControlCodec,
+     * HeartbeatCodec, OffsetCommitCodec, OffsetFetchCodec, ListOffsetsCodec, FetchCodec): request()
+     * builds Kafka's request, parse() turns the answer (of the version the request went out with)
+     * into Ferry's terms. A parse must not throw: NetworkClient logs and swallows an exception of a
+     * completion callback, and the engine would wait for that answer forever.
+     * Channels are independent connections: a Fetch long-polling on one never delays a heartbeat or
+     * a commit on another to the same node. A Fetch's request timeout is request.timeout.ms plus its
+     * maxWaitMs, so a long poll is not taken for a dead connection.
      */
     private final NetworkClient client;
     private final Node node;
@@ -190,184 +182,80 @@ public final class NetworkNodeChannel implements NodeChannel {
     }
 
     @Override
-    @SuppressWarnings("unchecked") // each case's answer is the R of its record type
     public <R> void send(WireRequest<R> request, long nowMs, Consumer<Outcome<R>> callback) {
         if (request instanceof WireRequest.Produce p) {
-            sendProduce(
-                    p,
+            // acks=0 has no answer: NetworkClient completes the request without a body once sent
+            send(
+                    ProduceCodec.request(p),
+                    p.acks() != 0,
                     nowMs,
-                    (Consumer<Outcome<Map<TopicPartition, PartitionResult>>>)
-                            (Consumer<?>) callback);
+                    callback,
+                    r -> ProduceCodec.parse(r, p));
         } else if (request instanceof WireRequest.Metadata m) {
-            MetadataRequestData data =
-                    new MetadataRequestData().setAllowAutoTopicCreation(m.allowAutoTopicCreation());
-            if (m.topics() == null) {
-                data.setTopics(null);
-            } else {
-                List<MetadataRequestData.MetadataRequestTopic> ts = new ArrayList<>();
-                for (String t : m.topics()) {
-                    ts.add(
-                            new MetadataRequestData.MetadataRequestTopic()
-                                    .setName(t)
-                                    .setTopicId(Uuid.ZERO_UUID));
-                }
-                data.setTopics(ts);
-            }
             send(
-                    new MetadataRequest.Builder(data),
+                    ControlCodec.metadata(m),
                     true,
                     nowMs,
                     callback,
-                    r -> parseMetadata((MetadataResponse) r, m.topics() == null));
+                    r -> ControlCodec.parseMetadata(r, m));
         } else if (request instanceof WireRequest.InitProducerId) {
-            InitProducerIdRequestData data =
-                    new InitProducerIdRequestData()
-                            .setTransactionalId(null)
-                            .setTransactionTimeoutMs(Integer.MAX_VALUE);
             send(
-                    new InitProducerIdRequest.Builder(data),
+                    ControlCodec.initProducerId(),
                     true,
                     nowMs,
                     callback,
-                    r -> {
-                        InitProducerIdResponse resp = (InitProducerIdResponse) r;
-                        return new ProducerIdAndEpoch(
-                                resp.data().producerId(),
-                                resp.data().producerEpoch(),
-                                WireError.of(resp.data().errorCode(), null));
-                    });
+                    ControlCodec::parseProducerId);
         } else if (request instanceof WireRequest.FindCoordinator f) {
-            FindCoordinatorRequestData data =
-                    new FindCoordinatorRequestData()
-                            .setKeyType(FindCoordinatorRequest.CoordinatorType.GROUP.id())
-                            .setCoordinatorKeys(f.groups());
             send(
-                    new FindCoordinatorRequest.Builder(data),
+                    ControlCodec.findCoordinator(f),
                     true,
                     nowMs,
                     callback,
-                    r -> parseCoordinators((FindCoordinatorResponse) r));
+                    ControlCodec::parseCoordinators);
+        } else if (request instanceof WireRequest.ConsumerGroupHeartbeat h) {
+            send(HeartbeatCodec.request(h), true, nowMs, callback, HeartbeatCodec::parse);
+        } else if (request instanceof WireRequest.OffsetCommit c) {
+            send(
+                    OffsetCommitCodec.request(c),
+                    true,
+                    nowMs,
+                    callback,
+                    r -> OffsetCommitCodec.parse(r, c));
+        } else if (request instanceof WireRequest.OffsetFetch f) {
+            send(
+                    OffsetFetchCodec.request(f),
+                    true,
+                    nowMs,
+                    callback,
+                    r -> OffsetFetchCodec.parse(r, f));
+        } else if (request instanceof WireRequest.ListOffsets l) {
+            send(
+                    ListOffsetsCodec.request(l, requestTimeoutMs),
+                    true,
+                    nowMs,
+                    callback,
+                    ListOffsetsCodec::parse);
+        } else if (request instanceof WireRequest.Fetch f) {
+            // a long poll may take maxWaitMs before the broker even starts to answer
+            send(
+                    FetchCodec.request(f),
+                    true,
+                    requestTimeoutMs + Math.max(0, f.maxWaitMs()),
+                    nowMs,
+                    callback,
+                    (r, version) -> FetchCodec.parse(r, version, f));
         } else {
             throw new IllegalArgumentException("unsupported request " + request.apiName());
         }
     }
 
-    // ---- produce ------------------------------------------------------------------------------
-
-    private void sendProduce(
-            WireRequest.Produce p,
-            long nowMs,
-            Consumer<Outcome<Map<TopicPartition, PartitionResult>>> callback) {
-        ProduceRequestData.TopicProduceDataCollection topics =
-                new ProduceRequestData.TopicProduceDataCollection();
-        Map<String, ProduceRequestData.TopicProduceData> byTopic = new HashMap<>();
-        Map<Uuid, String> names = new HashMap<>();
-        for (Map.Entry<TopicPartition, EncodedBatch> e : p.batches().entrySet()) {
-            String topic = e.getKey().topic();
-            ProduceRequestData.TopicProduceData t =
-                    byTopic.computeIfAbsent(
-                            topic,
-                            name -> {
-                                Uuid id = p.topicIds().getOrDefault(name, Uuid.ZERO_UUID);
-                                names.put(id, name);
-                                ProduceRequestData.TopicProduceData d =
-                                        new ProduceRequestData.TopicProduceData()
-                                                .setName(name)
-                                                .setTopicId(id);
-                                topics.add(d);
-                                return d;
-                            });
-            t.partitionData()
-                    .add(
-                            new ProduceRequestData.PartitionProduceData()
-                                    .setIndex(e.getKey().partition())
-                                    .setRecords(e.getValue().records));
-        }
-        ProduceRequestData data =
-                new ProduceRequestData()
-                        .setAcks(p.acks())
-                        .setTimeoutMs(p.timeoutMs())
-                        .setTopicData(topics);
-        // acks=0 has no answer: NetworkClient completes the request without a body once sent
-        send(
-                ProduceRequest.builder(data),
-                p.acks() != 0,
-                nowMs,
-                callback,
-                r -> r == null ? Map.of() : parseProduce((ProduceResponse) r, names));
-    }
-
-    private static Map<TopicPartition, PartitionResult> parseProduce(
-            ProduceResponse response, Map<Uuid, String> names) {
-        ProduceResponseData data = response.data();
-        Map<Integer, Node> endpoints = new HashMap<>();
-        for (ProduceResponseData.NodeEndpoint n : data.nodeEndpoints()) {
-            endpoints.put(n.nodeId(), new Node(n.nodeId(), n.host(), n.port(), n.rack()));
-        }
-        Map<TopicPartition, PartitionResult> out = new HashMap<>();
-        for (ProduceResponseData.TopicProduceResponse t : data.responses()) {
-            String topic =
-                    t.name() != null && !t.name().isEmpty() ? t.name() : names.get(t.topicId());
-            for (ProduceResponseData.PartitionProduceResponse p : t.partitionResponses()) {
-                WireError error = WireError.of(p.errorCode(), p.errorMessage());
-                Node hint = null;
-                int hintEpoch = -1;
-                if (p.currentLeader() != null && p.currentLeader().leaderId() >= 0) {
-                    hint = endpoints.get(p.currentLeader().leaderId());
-                    hintEpoch = p.currentLeader().leaderEpoch();
-                }
-                out.put(
-                        new TopicPartition(topic, p.index()),
-                        new PartitionResult(error, p.baseOffset(), hint, hintEpoch));
-            }
-        }
-        return out;
-    }
-
-    // ---- metadata and coordinators ------------------------------------------------------------
-
-    private static ClusterView parseMetadata(MetadataResponse response, boolean allTopics) {
-        Map<Integer, Node> nodes = new HashMap<>(response.brokersById());
-        Map<String, TopicView> topics = new HashMap<>();
-        for (MetadataResponse.TopicMetadata t : response.topicMetadata()) {
-            List<PartitionLeader> ps = new ArrayList<>();
-            for (MetadataResponse.PartitionMetadata p : t.partitionMetadata()) {
-                Node leader = p.leaderId.map(nodes::get).orElse(null);
-                ps.add(
-                        new PartitionLeader(
-                                t.topic(),
-                                t.topicId(),
-                                p.partition(),
-                                leader,
-                                p.leaderEpoch.orElse(-1),
-                                WireError.of(p.error.code(), null),
-                                p.replicaIds,
-                                p.inSyncReplicaIds));
-            }
-            ps.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-            topics.put(
-                    t.topic(),
-                    new TopicView(
-                            t.topic(),
-                            t.topicId() == null ? Uuid.ZERO_UUID : t.topicId(),
-                            t.isInternal(),
-                            WireError.of(t.error().code(), null),
-                            ps));
-        }
-        return new ClusterView(nodes, topics, allTopics);
-    }
-
-    private static Map<String, Coordinator> parseCoordinators(FindCoordinatorResponse response) {
-        Map<String, Coordinator> out = new HashMap<>();
-        for (FindCoordinatorResponseData.Coordinator c : response.data().coordinators()) {
-            WireError error = WireError.of(c.errorCode(), c.errorMessage());
-            Node node = error.isNone() ? new Node(c.nodeId(), c.host(), c.port()) : null;
-            out.put(c.key(), new Coordinator(c.key(), node, error));
-        }
-        return out;
-    }
-
     // ---- plumbing -----------------------------------------------------------------------------
+
+    /** Turns an answer (null for none) of the request's version into the request's R. */
+    @FunctionalInterface
+    private interface Parser {
+        Object parse(AbstractResponse response, short version);
+    }
 
     private <R> void send(
             AbstractRequest.Builder<?> builder,
@@ -375,20 +263,35 @@ public final class NetworkNodeChannel implements NodeChannel {
             long nowMs,
             Consumer<Outcome<R>> callback,
             java.util.function.Function<AbstractResponse, Object> parse) {
+        send(
+                builder,
+                expectResponse,
+                requestTimeoutMs,
+                nowMs,
+                callback,
+                (r, version) -> parse.apply(r));
+    }
+
+    private <R> void send(
+            AbstractRequest.Builder<?> builder,
+            boolean expectResponse,
+            int timeoutMs,
+            long nowMs,
+            Consumer<Outcome<R>> callback,
+            Parser parse) {
         ClientRequest request =
                 client.newClientRequest(
                         node.idString(),
                         builder,
                         nowMs,
                         expectResponse,
-                        requestTimeoutMs,
+                        timeoutMs,
                         response -> callback.accept(classify(response, parse)));
         client.send(request, nowMs);
     }
 
     @SuppressWarnings("unchecked") // parse returns the R of the request's record type
-    private static <R> Outcome<R> classify(
-            ClientResponse r, java.util.function.Function<AbstractResponse, Object> parse) {
+    private static <R> Outcome<R> classify(ClientResponse r, Parser parse) {
         if (r.wasTimedOut()) {
             return Outcome.failed(
                     new WireFailure(
@@ -407,7 +310,11 @@ public final class NetworkNodeChannel implements NodeChannel {
                             WireFailure.Kind.UNSUPPORTED_VERSION,
                             r.versionMismatch().getMessage()));
         }
-        return Outcome.ok((R) parse.apply(r.hasResponse() ? r.responseBody() : null));
+        return Outcome.ok(
+                (R)
+                        parse.parse(
+                                r.hasResponse() ? r.responseBody() : null,
+                                r.requestHeader().apiVersion()));
     }
 
     @Override

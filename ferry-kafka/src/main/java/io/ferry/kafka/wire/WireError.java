@@ -36,6 +36,16 @@ public record WireError(short code, String name, boolean retriable, String messa
                 || code == Errors.UNKNOWN_TOPIC_ID.code();
     }
 
+    /**
+     * NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS: the node cannot
+     * serve the group now (it moved, or is still loading it): find the coordinator again and retry.
+     */
+    public boolean isCoordinatorError() {
+        return code == Errors.NOT_COORDINATOR.code()
+                || code == Errors.COORDINATOR_NOT_AVAILABLE.code()
+                || code == Errors.COORDINATOR_LOAD_IN_PROGRESS.code();
+    }
+
     /** OUT_OF_ORDER_SEQUENCE_NUMBER: a gap in the idempotent sequence. */
     public boolean isOutOfOrderSequence() {
         return code == Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code();

@@ -1,5 +1,8 @@
 package io.ferry.kafka.wire;
 
+import static io.ferry.kafka.wire.LiveChannels.call;
+import static io.ferry.kafka.wire.LiveChannels.created;
+import static io.ferry.kafka.wire.LiveChannels.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.broker.Event;
@@ -11,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Node;
@@ -35,58 +37,11 @@ class NetworkNodeChannelIT {
     }
 
     private static Node bootstrapNode() {
-        String[] hp = cluster.bootstrap().split(",")[0].split(":");
-        return new Node(-1, hp[0], Integer.parseInt(hp[1]));
+        return LiveChannels.bootstrapNode(cluster);
     }
 
     private static NetworkNodeChannel open(Node node) {
-        return NetworkNodeChannel.open(Map.of(), "contract", "test", node, 30_000, 5);
-    }
-
-    private static void awaitReady(NodeChannel c) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!c.ready(System.currentTimeMillis())) {
-            assertThat(System.currentTimeMillis()).as("ready within 30 s").isLessThan(deadline);
-            c.poll(50, System.currentTimeMillis());
-        }
-    }
-
-    private static <R> Outcome<R> call(NodeChannel c, WireRequest<R> request) {
-        awaitReady(c);
-        AtomicReference<Outcome<R>> got = new AtomicReference<>();
-        c.send(request, System.currentTimeMillis(), got::set);
-        return await(c, got);
-    }
-
-    private static <T> T await(NodeChannel c, AtomicReference<T> slot) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (slot.get() == null) {
-            assertThat(System.currentTimeMillis()).as("answer within 30 s").isLessThan(deadline);
-            c.poll(100, System.currentTimeMillis());
-        }
-        return slot.get();
-    }
-
-    private static ClusterView metadata(NodeChannel c, String topic) {
-        Outcome<ClusterView> o =
-                call(c, new WireRequest.Metadata(topic == null ? null : List.of(topic), false));
-        assertThat(o.succeeded()).as(String.valueOf(o.failure())).isTrue();
-        return o.response();
-    }
-
-    /** The metadata of a topic created a moment ago, once its partitions have leaders. */
-    private static TopicView created(NodeChannel c, String topic) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (true) {
-            TopicView t = metadata(c, topic).topics().get(topic);
-            if (!t.partitions().isEmpty()
-                    && t.partitions().stream().allMatch(p -> p.leader() != null)) {
-                return t;
-            }
-            assertThat(System.currentTimeMillis())
-                    .as("%s online within 30 s", topic)
-                    .isLessThan(deadline);
-        }
+        return LiveChannels.open(node, "test");
     }
 
     @Test
