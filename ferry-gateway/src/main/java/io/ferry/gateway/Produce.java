@@ -1,6 +1,7 @@
 package io.ferry.gateway;
 
 import io.ferry.broker.Event;
+import io.ferry.kafka.ClusterCondition;
 import io.ferry.kafka.ClusterStatus;
 import io.ferry.kafka.DeliveryFailure;
 import io.vertx.core.Context;
@@ -82,10 +83,17 @@ final class Produce {
             List<Event> events,
             AckLevel ack,
             Runnable publish) {
-        ClusterStatus status = c.kafka().status();
-        if (ack == AckLevel.KAFKA && status.refusal() != null) {
-            throw refused(c, status);
+        if (ack == AckLevel.KAFKA) {
+            ClusterCondition refusal = c.kafka().refusal();
+            if (refusal != null) {
+                throw refused(c, refusal);
+            }
         }
+        if (c.kafka().covers(topic, maxPartition(events))) {
+            publish.run(); // the common case: the cache says yes, nothing allocated to know it
+            return;
+        }
+        ClusterStatus status = c.kafka().status();
         // Kafka can be asked while it is ready, or still connecting with nothing wrong seen yet
         // (the refresh is answered once connected); not when it is known not to answer
         boolean canAsk =
@@ -122,15 +130,23 @@ final class Produce {
                                         }));
     }
 
+    private static int maxPartition(List<Event> events) {
+        int max = -1;
+        for (int i = 0; i < events.size(); i++) {
+            max = Math.max(max, events.get(i).partition());
+        }
+        return max;
+    }
+
     /** The answer to an ack=kafka request while Kafka refuses this gateway: nothing accepted. */
-    private static ApiException refused(ClusterRuntime c, ClusterStatus status) {
+    private static ApiException refused(ClusterRuntime c, ClusterCondition refusal) {
         return new ApiException(
                 503,
                 "kafka_refused",
                 "Kafka of cluster '"
                         + c.name
                         + "' refuses this gateway: "
-                        + status.refusal().message()
+                        + refusal.message()
                         + "; nothing was accepted (ack=local would queue it)");
     }
 

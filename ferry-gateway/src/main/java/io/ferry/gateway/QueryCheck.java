@@ -1,7 +1,6 @@
 package io.ferry.gateway;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -29,7 +28,10 @@ final class QueryCheck {
         int len = q.length();
         int i = 0;
         List<String> unknown = null;
-        Set<String> seen = null;
+        // the names seen so far: a route knows a handful, so a linear scan of a small array beats
+        // a HashSet allocated per request (this runs for every produce request)
+        String[] seen = null;
+        int seenCount = 0;
         while (i < len) {
             int amp = q.indexOf('&', i);
             if (amp < 0) {
@@ -46,9 +48,15 @@ final class QueryCheck {
                     unknown.add(name);
                 } else {
                     if (seen == null) {
-                        seen = new HashSet<>(4);
+                        seen = new String[known.size()];
                     }
-                    if (!seen.add(name)) {
+                    boolean again = false;
+                    for (int s = 0; s < seenCount && !again; s++) {
+                        again = seen[s].equals(name);
+                    }
+                    if (!again) {
+                        seen[seenCount++] = name;
+                    } else {
                         throw ApiException.badRequest(
                                 "repeated_parameter",
                                 "query parameter '"

@@ -1,20 +1,14 @@
 package io.ferry.gateway;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ferry.gateway.cli.FerryCli;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,47 +30,26 @@ class DevModeIT {
             Pattern.compile("ferry dev is ready: Kafka at ([^,]+), gateway at http://[^:]+:(\\d+)");
 
     /** A running {@code ferry dev} child and its output. */
-    private record Dev(Process process, List<String> lines, String kafka, int httpPort) {}
+    private record Dev(ChildFerry child, String kafka, int httpPort) {
+        Process process() {
+            return child.process();
+        }
+
+        List<String> lines() {
+            return child.lines();
+        }
+    }
 
     private static Dev start(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(FerryCli.class.getName());
-        cmd.add("dev");
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Matcher> ready = new CompletableFuture<>();
-        Thread reader =
-                new Thread(
-                        () -> {
-                            try (BufferedReader r =
-                                    new BufferedReader(
-                                            new InputStreamReader(p.getInputStream(), UTF_8))) {
-                                for (String line; (line = r.readLine()) != null; ) {
-                                    lines.add(line);
-                                    Matcher m = READY.matcher(line);
-                                    if (m.find()) {
-                                        ready.complete(m);
-                                    }
-                                }
-                            } catch (java.io.IOException e) {
-                                ready.completeExceptionally(e);
-                            }
-                            ready.completeExceptionally(
-                                    new AssertionError("ferry dev exited before ready: " + lines));
-                        },
-                        "ferry-dev-output");
-        reader.setDaemon(true);
-        reader.start();
+        List<String> cli = new ArrayList<>();
+        cli.add("dev");
+        cli.addAll(List.of(args));
+        ChildFerry child = ChildFerry.start(List.of("-Xmx512m"), cli.toArray(String[]::new));
         try {
-            Matcher m = ready.get(90, TimeUnit.SECONDS);
-            return new Dev(p, lines, m.group(1), Integer.parseInt(m.group(2)));
-        } catch (Exception e) {
-            p.destroyForcibly();
+            Matcher m = child.await(READY, Duration.ofSeconds(90));
+            return new Dev(child, m.group(1), Integer.parseInt(m.group(2)));
+        } catch (AssertionError | InterruptedException e) {
+            child.close();
             throw e;
         }
     }
@@ -86,7 +59,7 @@ class DevModeIT {
         dev.process().toHandle().destroy();
         assertThat(dev.process().waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
         assertThat(dev.process().exitValue()).as("%s", dev.lines()).isEqualTo(143);
-        assertThat(dev.lines()).anyMatch(l -> l.contains("gateway stopped"));
+        dev.child().await(Pattern.compile("gateway stopped"), Duration.ofSeconds(10));
     }
 
     private static int freePort() throws Exception {

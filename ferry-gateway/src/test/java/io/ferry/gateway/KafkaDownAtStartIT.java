@@ -4,18 +4,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.gateway.cli.DevKafka;
-import io.ferry.gateway.cli.FerryCli;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -62,47 +57,18 @@ class KafkaDownAtStartIT {
                       path: %s
                 """
                         .formatted(kafkaPort, dir.resolve("spool")));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         long started = System.nanoTime();
-        Process p =
-                new ProcessBuilder(
-                                javaBin,
-                                // the product's logging configuration, not the tests' own
-                                "-Dlogback.configurationFile="
-                                        + KafkaDownAtStartIT.class.getResource("/logback.xml"),
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                FerryCli.class.getName(),
-                                "serve",
-                                "--config",
-                                config.toString())
-                        .redirectErrorStream(true)
-                        .start();
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader =
-                new Thread(
-                        () -> {
-                            try (BufferedReader r =
-                                    new BufferedReader(
-                                            new InputStreamReader(p.getInputStream(), UTF_8))) {
-                                for (String line; (line = r.readLine()) != null; ) {
-                                    lines.add(line);
-                                    Matcher m = LISTENING.matcher(line);
-                                    if (m.find()) {
-                                        port.complete(Integer.parseInt(m.group(1)));
-                                    }
-                                }
-                            } catch (java.io.IOException e) {
-                                port.completeExceptionally(e);
-                            }
-                        },
-                        "child-output");
-        reader.setDaemon(true);
-        reader.start();
         DevKafka kafka = null;
-        try {
-            Http http = new Http(port.get(30, TimeUnit.SECONDS));
+        try (ChildFerry child =
+                ChildFerry.start(
+                        List.of(ChildFerry.productLogging()),
+                        "serve",
+                        "--config",
+                        config.toString())) {
+            Http http =
+                    new Http(
+                            Integer.parseInt(
+                                    child.await(LISTENING, Duration.ofSeconds(30)).group(1)));
             assertThat(Duration.ofNanos(System.nanoTime() - started))
                     .as("bound at once, not after delivery.timeout.ms")
                     .isLessThan(Duration.ofSeconds(30));
@@ -123,16 +89,19 @@ class KafkaDownAtStartIT {
             Http.Response unverified = http.post("/topics/later/messages?ack=kafka", "x");
             assertThat(unverified.status()).as(unverified.toString()).isEqualTo(503);
 
-            int before = lines.size();
+            int before = child.lines().size();
             long quietFrom = System.nanoTime();
             Thread.sleep(10_000); // a window to count log lines in, not a synchronisation
-            List<String> during = List.copyOf(lines.subList(before, lines.size()));
+            List<String> all = child.lines();
+            List<String> during = all.subList(before, all.size());
             assertThat(during)
                     .as(
                             "a repeated condition logs once, then at most once a minute (%d s)",
                             (System.nanoTime() - quietFrom) / 1_000_000_000)
                     .hasSizeLessThan(5);
-            assertThat(p.isAlive()).as("never exits because Kafka is slow to appear").isTrue();
+            assertThat(child.process().isAlive())
+                    .as("never exits because Kafka is slow to appear")
+                    .isTrue();
 
             kafka = DevKafka.start(dir.resolve("kafka"), kafkaPort);
             kafka.createTopic("later", 1);
@@ -147,10 +116,6 @@ class KafkaDownAtStartIT {
                                     assertThat(readAll(k.bootstrapServers(), "later"))
                                             .contains("kept on disk"));
         } finally {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
             if (kafka != null) {
                 kafka.close();
             }

@@ -3,20 +3,15 @@ package io.ferry.gateway;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ferry.gateway.cli.FerryCli;
 import io.ferry.testkafka.InProcessKafka;
 import io.ferry.testkafka.KafkaTest;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,43 +54,12 @@ class ServeProcessIT {
                       batch.size: 1000000
                 """
                         .formatted(kafka.bootstrap()));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p =
-                new ProcessBuilder(
-                                javaBin,
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                FerryCli.class.getName(),
-                                "serve",
-                                "--config",
-                                config.toString())
-                        .redirectErrorStream(true)
-                        .start();
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader =
-                new Thread(
-                        () -> {
-                            try (BufferedReader r =
-                                    new BufferedReader(
-                                            new InputStreamReader(p.getInputStream(), UTF_8))) {
-                                for (String line; (line = r.readLine()) != null; ) {
-                                    lines.add(line);
-                                    Matcher m = LISTENING.matcher(line);
-                                    if (m.find()) {
-                                        port.complete(Integer.parseInt(m.group(1)));
-                                    }
-                                }
-                            } catch (java.io.IOException e) {
-                                port.completeExceptionally(e);
-                            }
-                            port.completeExceptionally(
-                                    new AssertionError(
-                                            "the gateway exited before listening: " + lines));
-                        });
-        reader.start();
-        try {
-            Http http = new Http(port.get(60, TimeUnit.SECONDS));
+        try (ChildFerry child =
+                ChildFerry.start(List.of(), "serve", "--config", config.toString())) {
+            Http http =
+                    new Http(
+                            Integer.parseInt(
+                                    child.await(LISTENING, Duration.ofSeconds(60)).group(1)));
             Set<String> accepted = new HashSet<>();
             for (int i = 0; i < 200; i++) {
                 Http.Response r =
@@ -105,10 +69,10 @@ class ServeProcessIT {
             }
             assertThat(kafka.readAll("served", 2)).as("lingering: nothing sent yet").isEmpty();
 
-            p.toHandle()
-                    .destroy(); // SIGTERM (Process.destroy would also close our end of its output)
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
-            reader.join(10_000);
+            child.sigterm();
+            assertThat(child.awaitExit(Duration.ofSeconds(60))).as("exited").isTrue();
+            child.await(Pattern.compile("gateway stopped"), Duration.ofSeconds(10));
+            List<String> lines = child.lines();
 
             Set<String> delivered = new HashSet<>();
             kafka.readAll("served", 2).forEach(r -> delivered.add(new String(r.value(), UTF_8)));
@@ -118,8 +82,6 @@ class ServeProcessIT {
                     .anyMatch(l -> l.contains("drained 200 buffered events into Kafka"))
                     .anyMatch(
                             l -> l.contains("gateway stopped; everything accepted was delivered"));
-        } finally {
-            p.destroyForcibly();
         }
     }
 }

@@ -28,7 +28,7 @@ final class ClusterHealth {
     // Guarded by this.
     private final Map<String, Raised> raised = new LinkedHashMap<>();
     private boolean connected;
-    private ClusterStatus status;
+    private volatile ClusterStatus status; // written under the monitor, read without it
 
     private static final class Raised {
         ClusterCondition condition;
@@ -52,8 +52,8 @@ final class ClusterHealth {
         listeners.add(l);
     }
 
-    /** The current status. */
-    synchronized ClusterStatus status() {
+    /** The current status; any thread, never blocks (read per produce request). */
+    ClusterStatus status() {
         return status;
     }
 

@@ -133,6 +133,22 @@ public final class KafkaCluster implements AutoCloseable {
         return metadata.snapshot().nodes().size();
     }
 
+    /**
+     * True when the cache knows {@code topic} with more than {@code maxPartition} partitions (an
+     * answer that needs nothing more); never asks Kafka, allocates nothing: the produce path's
+     * check per request.
+     */
+    public boolean covers(String topic, int maxPartition) {
+        MetadataCache.Topic t = metadata.snapshot().topic(topic);
+        int n = t == null ? 0 : t.partitionCount(); // 0: missing, failed or never asked
+        return n > 0 && n > maxPartition;
+    }
+
+    /** The condition by which Kafka refuses this client now, or null; cheap, any thread. */
+    public ClusterCondition refusal() {
+        return health.status().refusal();
+    }
+
     /** What the cache knows of {@code topic} now; never asks Kafka. */
     public TopicInfo topic(String topic) {
         MetadataCache.Topic t = metadata.snapshot().topic(topic);

@@ -1,25 +1,14 @@
 package io.ferry.kafka;
 
+import io.ferry.kafka.wire.PartitionLeader;
 import java.util.List;
 
 /**
- * What the engine's metadata cache knows of one topic; immutable.
- *
- * @param name the topic
- * @param state what is known
- * @param internal whether Kafka marks the topic internal ({@code __consumer_offsets} ...)
- * @param kafkaError Kafka's error for the topic when {@link State#FAILED} (e.g. {@code
- *     TOPIC_AUTHORIZATION_FAILED}), else null
- * @param partitions its partitions in order ({@link State#KNOWN} only)
- * @param ageMs how long ago the cache heard of it, or -1 when {@link State#UNKNOWN}
+ * What the engine's metadata cache knows of one topic; immutable, any thread. Cheap to get per
+ * request: the partitions are turned into {@link Partition}s only when {@link #partitions()} is
+ * called.
  */
-public record TopicInfo(
-        String name,
-        State state,
-        boolean internal,
-        String kafkaError,
-        List<Partition> partitions,
-        long ageMs) {
+public final class TopicInfo {
     /** What is known of a topic. */
     public enum State {
         /** The topic exists; its partitions are known. */
@@ -48,14 +37,26 @@ public record TopicInfo(
         }
     }
 
-    /** Copies the list. */
-    public TopicInfo {
-        partitions = List.copyOf(partitions);
-    }
+    private final String name;
+    private final State state;
+    private final boolean internal;
+    private final String kafkaError;
+    private final List<PartitionLeader> leaders;
+    private final long ageMs;
 
-    /** The number of partitions, 0 unless {@link State#KNOWN}. */
-    public int partitionCount() {
-        return partitions.size();
+    private TopicInfo(
+            String name,
+            State state,
+            boolean internal,
+            String kafkaError,
+            List<PartitionLeader> leaders,
+            long ageMs) {
+        this.name = name;
+        this.state = state;
+        this.internal = internal;
+        this.kafkaError = kafkaError;
+        this.leaders = leaders;
+        this.ageMs = ageMs;
     }
 
     static TopicInfo unknown(String name) {
@@ -69,22 +70,63 @@ public record TopicInfo(
                         : t.missing()
                                 ? State.MISSING
                                 : t.error().isNone() ? State.UNKNOWN : State.FAILED;
-        List<Partition> ps =
-                t.partitions().stream()
-                        .map(
-                                p ->
-                                        new Partition(
-                                                p.partition(),
-                                                p.leader() == null ? -1 : p.leader().id(),
-                                                p.replicas(),
-                                                p.isr()))
-                        .toList();
         return new TopicInfo(
                 t.name(),
                 state,
                 t.internal(),
                 t.error().isNone() ? null : t.error().name(),
-                ps,
+                t.partitions(),
                 Math.max(0, nowMs - t.updatedMs()));
+    }
+
+    /** The topic. */
+    public String name() {
+        return name;
+    }
+
+    /** What is known. */
+    public State state() {
+        return state;
+    }
+
+    /** Whether Kafka marks the topic internal ({@code __consumer_offsets} ...). */
+    public boolean internal() {
+        return internal;
+    }
+
+    /**
+     * Kafka's error for the topic when {@link State#FAILED} (e.g. {@code
+     * TOPIC_AUTHORIZATION_FAILED}) or kept beside known partitions, else null.
+     */
+    public String kafkaError() {
+        return kafkaError;
+    }
+
+    /** The number of partitions, 0 unless {@link State#KNOWN}. */
+    public int partitionCount() {
+        return leaders.size();
+    }
+
+    /** Its partitions in order ({@link State#KNOWN} only), built on each call. */
+    public List<Partition> partitions() {
+        return leaders.stream()
+                .map(
+                        p ->
+                                new Partition(
+                                        p.partition(),
+                                        p.leader() == null ? -1 : p.leader().id(),
+                                        p.replicas(),
+                                        p.isr()))
+                .toList();
+    }
+
+    /** How long ago the cache heard of it, or -1 when {@link State#UNKNOWN} and never asked. */
+    public long ageMs() {
+        return ageMs;
+    }
+
+    @Override
+    public String toString() {
+        return "TopicInfo{" + name + " " + state + " " + partitionCount() + " partitions}";
     }
 }
