@@ -54,7 +54,15 @@ class FetchWireIT {
     /** The created topic's partition leaders, one per partition. */
     private static TopicView topic(NodeChannel control, String topic, int partitions) {
         cluster.createTopic(topic, partitions, 1);
-        return created(control, topic);
+        TopicView t = created(control, topic);
+        // the metadata names a leader a moment before it leads: a produce then gets
+        // NOT_LEADER_OR_FOLLOWER (CI failure of fetchSession_sendsOnlyChanges...)
+        for (int p = 0; p < partitions; p++) {
+            try (NetworkNodeChannel leader = open(t.partitions().get(p).leader(), "control")) {
+                awaitServed(leader, at(t, p, 0));
+            }
+        }
+        return t;
     }
 
     /** Event {@code i}: key k{i} (none for i = 1), a long value, two headers (one null). */
