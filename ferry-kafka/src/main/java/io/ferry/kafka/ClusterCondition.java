@@ -22,7 +22,12 @@ public record ClusterCondition(Kind kind, String source, String message, long si
         /** The cluster does not support a request version the engine needs. */
         UNSUPPORTED_VERSION(true),
         /** Kafka refused the idempotent producer id for another reason. */
-        PRODUCER_ID_REFUSED(true);
+        PRODUCER_ID_REFUSED(true),
+        /**
+         * Kafka refuses the records of some partitions for a reason an operator can fix (a topic
+         * this client may not write to): they are kept and retried; other topics flow.
+         */
+        PARKED(false);
 
         private final boolean refuses;
 

@@ -6,7 +6,9 @@ import java.util.List;
  * What a cluster's engine can do now, for readiness checks; immutable.
  *
  * @param state the overall state
- * @param conditions the conditions raised now, oldest first (empty when {@link State#READY})
+ * @param conditions the conditions raised now, oldest first; when {@link State#READY} only
+ *     conditions that do not stop delivery as a whole ({@link ClusterCondition.Kind#PARKED}): the
+ *     cluster is then {@link #degraded()}
  */
 public record ClusterStatus(State state, List<ClusterCondition> conditions) {
     /** The overall states. */
@@ -31,6 +33,11 @@ public record ClusterStatus(State state, List<ClusterCondition> conditions) {
         return state == State.READY;
     }
 
+    /** True when {@link State#READY} with a condition that holds some records back. */
+    public boolean degraded() {
+        return state == State.READY && !conditions.isEmpty();
+    }
+
     /** The first refusing condition, or null: answers waiting for Kafka fail with it. */
     public ClusterCondition refusal() {
         for (ClusterCondition c : conditions) {
@@ -44,7 +51,8 @@ public record ClusterStatus(State state, List<ClusterCondition> conditions) {
     /** One line for people: the state and why (no exception class names). */
     public String reason() {
         return switch (state) {
-            case READY -> "ready";
+            case READY ->
+                    conditions.isEmpty() ? "ready" : "degraded: " + conditions.get(0).message();
             case CONNECTING ->
                     conditions.isEmpty()
                             ? "connecting to Kafka"

@@ -57,12 +57,25 @@ public final class FerryPipeline implements AutoCloseable {
             BrokerConfig brokerConfig,
             KafkaCluster.Builder kafka,
             DeliveryFailureListener failures) {
+        return start(brokerConfig, kafka, failures, DeadLetterSink.NONE);
+    }
+
+    /**
+     * As {@link #start(BrokerConfig, KafkaCluster.Builder, DeliveryFailureListener)}, with a dead
+     * letter: an event that fails for good leaves the broker only once {@code deadLetter} stored
+     * it.
+     */
+    public static FerryPipeline start(
+            BrokerConfig brokerConfig,
+            KafkaCluster.Builder kafka,
+            DeliveryFailureListener failures,
+            DeadLetterSink deadLetter) {
         Broker broker = Brokers.load(Eventer.NONE, brokerConfig);
         KafkaCluster cluster = null;
         ProduceEngine engine = null;
         try {
             cluster = kafka.start();
-            engine = ProduceEngine.start(cluster, failures);
+            engine = ProduceEngine.start(cluster, failures, deadLetter);
             KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
             return new FerryPipeline(broker, cluster, engine, output);
         } catch (RuntimeException e) {

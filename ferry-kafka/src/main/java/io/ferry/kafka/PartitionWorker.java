@@ -14,7 +14,7 @@ import org.apache.kafka.common.TopicPartition;
  * The worker of one topic-partition: queues its events, cuts them into record batches with
  * idempotent sequences, and settles their outcomes. The router {@link #append}s; the executor it is
  * assigned to calls {@link #next} and the outcome methods; the mapper calls {@link
- * #offerAssignment}; the engine's sweep calls {@link #expire}. State is guarded by the worker's
+ * #offerAssignment}; the engine's sweep calls {@link #failAll}. State is guarded by the worker's
  * monitor, taken once per event append and once per batch; listeners run outside it.
  */
 final class PartitionWorker implements Worker<ProduceExecutor> {
@@ -30,6 +30,12 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
      * a new producer id); an OUT_OF_ORDER or UNKNOWN_PRODUCER_ID for the batch the broker expects
      * next means the broker lost our producer state: the engine fetches a new producer id and
      * epoch (a new generation) and every worker renumbers from 0, as Kafka's producer does.
+     *
+     * A spool (docs/kafka-engine.md, "Delivery model"). Nothing expires: a failure that can heal
+     * (no leader, a node away, a timeout, TOPIC_AUTHORIZATION_FAILED) is retried with backoff for
+     * as long as it lasts; delivery.timeout.ms only bounds how long a caller waits for an answer.
+     * Only a failure that cannot heal settles a batch as failed (the engine dead-letters it), and
+     * a topic Kafka says is gone fails what waits here through failAll (the engine's sweep).
      */
     final TopicPartition tp;
     private final ProduceEngine engine;
@@ -46,6 +52,12 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     private final SequenceState seq = new SequenceState();
     private long retryAtMs;
     private ProduceExecutor executor;
+
+    /** Kafka refused this partition's records for a reason an operator can fix. */
+    private boolean parked;
+
+    /** How long a parked partition (an authorization failure) waits between attempts. */
+    static final long PARKED_RETRY_MS = 5_000;
 
     PartitionWorker(TopicPartition tp, ProduceEngine engine) {
         this.tp = tp;
@@ -69,6 +81,9 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         int seq;
         boolean sent;
         boolean failed;
+
+        /** How many requests carried it so far (for the dead letter). */
+        int attempts;
 
         /**
          * A request carrying it went unanswered (disconnect, timeout): Kafka may have written it.
@@ -138,52 +153,43 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
      * The batch to send now, at most {@code budgetBytes} (unless nothing was sent yet in the
      * request: {@code first}), or null. Marks it sent.
      */
-    InFlight next(long nowMs, int budgetBytes, boolean first) {
-        List<Pending> expired = new ArrayList<>(0);
-        InFlight b;
-        boolean reset;
-        int gen;
-        synchronized (this) {
-            reset = expireLocked(nowMs, expired);
-            gen = seq.generation();
-            b = nextLocked(nowMs, budgetBytes, first);
-        }
-        failExpired(expired, reset, gen);
-        return b;
+    synchronized InFlight next(long nowMs, int budgetBytes, boolean first) {
+        return nextLocked(nowMs, budgetBytes, first);
     }
 
     /**
-     * Fails what has waited longer than delivery.timeout.ms; the executor's thread, or the engine's
-     * sweep (also when no executor can send).
+     * Fails every event that waits here and is not in a request now (in flight ones fail when their
+     * answer comes): the topic is gone. The engine's sweep; outside the monitor for the failures.
      */
-    void expire(long nowMs) {
-        List<Pending> expired = new ArrayList<>(0);
-        boolean reset;
+    void failAll(DeliveryFailure failure) {
+        List<Pending> failed = new ArrayList<>();
+        boolean reset = false;
         int gen;
         synchronized (this) {
-            reset = expireLocked(nowMs, expired);
+            while (!pending.isEmpty()) {
+                Pending p = pending.pollFirst();
+                pendingBytes -= p.event.sizeBytes();
+                failed.add(p);
+            }
+            for (var it = batches.iterator(); it.hasNext(); ) {
+                InFlight b = it.next();
+                if (!b.sent) {
+                    it.remove();
+                    seq.requireResequence();
+                    if (b.maybeWritten && settings.idempotence()) {
+                        reset = true;
+                        seq.markStale();
+                    }
+                    failed.addAll(b.records);
+                }
+            }
             gen = seq.generation();
         }
-        failExpired(expired, reset, gen);
-    }
-
-    private void failExpired(List<Pending> expired, boolean reset, int gen) {
-        // Outside the monitor: failing settles broker batches, which runs user listeners.
         if (reset) {
-            engine.resetIdentity(gen, tp + ": a batch Kafka may have written expired");
+            engine.resetIdentity(gen, tp + ": a batch Kafka may have written failed for good");
         }
-        if (!expired.isEmpty()) {
-            DeliveryFailure f =
-                    DeliveryFailure.of(
-                            DeliveryFailure.Code.DELIVERY_TIMEOUT,
-                            "not acknowledged by Kafka within delivery.timeout.ms="
-                                    + settings.deliveryTimeoutMs()
-                                    + " ("
-                                    + tp
-                                    + ")");
-            for (Pending p : expired) {
-                engine.fail(p, f);
-            }
+        for (Pending p : failed) {
+            engine.fail(p, tp.partition(), failure, 0);
         }
     }
 
@@ -227,6 +233,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             return null;
         }
         b.sent = true;
+        b.attempts++;
         return b;
     }
 
@@ -292,39 +299,9 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     }
 
     /**
-     * Takes out pending events and unsent batches older than delivery.timeout.ms into {@code
-     * expired}; true when one of those batches may have been written by Kafka, so that renumbering
-     * the rest under the same producer id could duplicate or reorder: the identity must be reset
-     * instead.
-     */
-    private boolean expireLocked(long nowMs, List<Pending> expired) {
-        long deadline = nowMs - settings.deliveryTimeoutMs();
-        while (!pending.isEmpty() && pending.peekFirst().enqueuedMs < deadline) {
-            Pending p = pending.pollFirst();
-            pendingBytes -= p.event.sizeBytes();
-            expired.add(p);
-        }
-        boolean reset = false;
-        for (var it = batches.iterator(); it.hasNext(); ) {
-            InFlight b = it.next();
-            if (!b.sent && b.firstEnqueuedMs < deadline) {
-                it.remove();
-                seq.requireResequence();
-                if (b.maybeWritten && settings.idempotence()) {
-                    reset = true;
-                    seq.markStale();
-                }
-                expired.addAll(b.records);
-            }
-        }
-        return reset;
-    }
-
-    /**
      * When this worker next has something to do without new events or answers (linger, retry
-     * backoff, expiry), or Long.MAX_VALUE. A worker that must wait for answers first (in-flight
-     * limit, recovery, renumbering, a producer id) reports only its expiry, so the executor does
-     * not spin.
+     * backoff), or Long.MAX_VALUE. A worker that must wait for answers first (in-flight limit,
+     * recovery, renumbering, a producer id) reports nothing, so the executor does not spin.
      */
     synchronized long nextDeadlineMs(long nowMs) {
         long t = Long.MAX_VALUE;
@@ -347,15 +324,6 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
                 t = Math.min(t, Math.max(retryAtMs, nowMs));
             }
         }
-        long oldest = pending.isEmpty() ? Long.MAX_VALUE : pending.peekFirst().enqueuedMs;
-        for (InFlight b : batches) {
-            if (!b.sent) {
-                oldest = Math.min(oldest, b.firstEnqueuedMs);
-            }
-        }
-        if (oldest != Long.MAX_VALUE) {
-            t = Math.min(t, oldest + settings.deliveryTimeoutMs() + 1);
-        }
         return t;
     }
 
@@ -365,6 +333,9 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     void onResult(InFlight b, PartitionResult r, long nowMs) {
         WireError e = r.error();
         if (e.isNone() || e.isDuplicateSequence()) {
+            if (setParked(false)) {
+                engine.unparked(tp);
+            }
             settle(b, null, r.baseOffset());
             return;
         }
@@ -412,6 +383,13 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             retry(b, nowMs, true);
             return;
         }
+        if (DeliveryFailure.codeOf(e.name()) == DeliveryFailure.Code.AUTHORIZATION) {
+            // heals when an operator grants the ACL: kept, retried slowly, and said loudly
+            setParked(true);
+            engine.parked(tp, e);
+            retryAfter(b, nowMs, PARKED_RETRY_MS);
+            return;
+        }
         settle(
                 b,
                 DeliveryFailure.of(e, "topic '" + tp.topic() + "' partition " + tp.partition()),
@@ -427,12 +405,16 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     }
 
     private void retry(InFlight b, long nowMs, boolean backoff) {
+        retryAfter(b, nowMs, backoff ? settings.retryBackoffMs() : 0);
+    }
+
+    private void retryAfter(InFlight b, long nowMs, long backoffMs) {
         ProduceExecutor wake;
         synchronized (this) {
             b.sent = false;
             b.failed = true;
-            if (backoff) {
-                retryAtMs = nowMs + settings.retryBackoffMs();
+            if (backoffMs > 0) {
+                retryAtMs = nowMs + backoffMs;
             }
             wake = executor;
         }
@@ -496,7 +478,9 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
         if (failure == null) {
             engine.acked(b, tp.partition(), baseOffset);
         } else {
-            b.records.forEach(p -> engine.fail(p, failure));
+            for (Pending p : b.records) {
+                engine.fail(p, tp.partition(), failure, b.attempts);
+            }
         }
     }
 
@@ -530,6 +514,25 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
             }
         }
         return null;
+    }
+
+    /** Sets the parked flag; true when it changed. */
+    private synchronized boolean setParked(boolean now) {
+        boolean changed = parked != now;
+        parked = now;
+        return changed;
+    }
+
+    /** True while Kafka refuses this partition's records for a reason an operator can fix. */
+    synchronized boolean parked() {
+        return parked;
+    }
+
+    /** When the oldest event still waiting here reached the engine, or Long.MAX_VALUE. */
+    synchronized long oldestEnqueuedMs() {
+        long t = pending.isEmpty() ? Long.MAX_VALUE : pending.peekFirst().enqueuedMs;
+        InFlight first = batches.peekFirst();
+        return first == null ? t : Math.min(t, first.firstEnqueuedMs);
     }
 
     /** Events queued or in batches not yet settled. */

@@ -50,7 +50,20 @@ public final class ProduceEngine implements AutoCloseable {
     private final boolean ownsCluster;
     private final DeliveryListener deliveries; // null unless failures is one: no per-record cost
     private final MetadataCache.Listener leaderMoves = this::onMetadata;
-    private final Runnable sweep = this::expireAll;
+    private final Runnable sweep = this::sweep;
+    private final DeadLetterSink deadLetter;
+
+    /** Failed events the dead letter could not take yet, asked again by the sweep. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Undelivered> undelivered =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Topics Kafka says are missing while their workers hold events: since when (sweep). */
+    private final Map<String, Long> missingSinceMs = new ConcurrentHashMap<>();
+
+    /** Partitions whose records Kafka refuses for a reason an operator can fix. */
+    private final Set<TopicPartition> parked = ConcurrentHashMap.newKeySet();
+
+    private final LongAdder deadLettered = new LongAdder();
     private final java.util.function.LongUnaryOperator waiting = this::oldestWaitMs;
     private volatile boolean flushing;
     private final java.util.concurrent.CompletableFuture<Void> ready =
@@ -62,8 +75,12 @@ public final class ProduceEngine implements AutoCloseable {
             new EnumMap<>(DeliveryFailure.Code.class);
 
     private ProduceEngine(
-            KafkaCluster cluster, DeliveryFailureListener failures, boolean ownsCluster) {
+            KafkaCluster cluster,
+            DeliveryFailureListener failures,
+            DeadLetterSink deadLetter,
+            boolean ownsCluster) {
         this.cluster = cluster;
+        this.deadLetter = deadLetter == null ? DeadLetterSink.NONE : deadLetter;
         this.ownsCluster = ownsCluster;
         this.settings = cluster.settings();
         this.metadata = cluster.metadata();
@@ -96,8 +113,8 @@ public final class ProduceEngine implements AutoCloseable {
             this.mapper = b.start();
         }
         metadata.addListener(leaderMoves);
-        // A worker whose executor cannot send, or which has none (no leader known), still
-        // expires its events after delivery.timeout.ms: nothing waits forever.
+        // Once a second: fail what waits for a topic Kafka says is gone, and ask the dead letter
+        // again for what it could not take. Nothing else leaves: the engine is a spool.
         cluster.control().onTick(sweep);
         cluster.addWaitingRequests(waiting);
     }
@@ -110,7 +127,20 @@ public final class ProduceEngine implements AutoCloseable {
      * @return the engine; close it before the cluster
      */
     public static ProduceEngine start(KafkaCluster cluster, DeliveryFailureListener failures) {
-        ProduceEngine e = new ProduceEngine(cluster, failures, false);
+        return start(cluster, failures, DeadLetterSink.NONE);
+    }
+
+    /**
+     * Starts producing to {@code cluster}; returns at once.
+     *
+     * @param failures told of each event that fails for good; a {@link DeliveryListener} hears
+     *     every success too
+     * @param deadLetter where an event that fails for good goes before it leaves its broker
+     * @return the engine; close it before the cluster
+     */
+    public static ProduceEngine start(
+            KafkaCluster cluster, DeliveryFailureListener failures, DeadLetterSink deadLetter) {
+        ProduceEngine e = new ProduceEngine(cluster, failures, deadLetter, false);
         e.ids.start();
         return e;
     }
@@ -125,7 +155,7 @@ public final class ProduceEngine implements AutoCloseable {
     public static ProduceEngine start(KafkaSettings settings, DeliveryFailureListener failures) {
         KafkaCluster cluster = KafkaCluster.start(settings);
         try {
-            ProduceEngine e = new ProduceEngine(cluster, failures, true);
+            ProduceEngine e = new ProduceEngine(cluster, failures, DeadLetterSink.NONE, true);
             e.ids.start();
             return e;
         } catch (RuntimeException ex) {
@@ -183,9 +213,108 @@ public final class ProduceEngine implements AutoCloseable {
         return w;
     }
 
-    private void expireAll() {
+    /**
+     * The control thread, once a second: workers of a topic Kafka has said is missing for {@link
+     * Router#UNKNOWN_TOPIC_WAIT_MS} fail what they hold (it was deleted: the dead letter takes it),
+     * and failed events the dead letter could not take are offered again.
+     */
+    private void sweep() {
         long now = cluster.clockMs();
-        workers.values().forEach(w -> w.expire(now));
+        MetadataCache.Snapshot snap = metadata.snapshot();
+        Set<String> gone = new HashSet<>();
+        for (PartitionWorker w : workers.values()) {
+            String topic = w.tp.topic();
+            MetadataCache.Topic t = snap.topic(topic);
+            if (t == null || !t.missing() || w.outstanding() == 0) {
+                continue;
+            }
+            Long since = missingSinceMs.putIfAbsent(topic, now);
+            if (since != null && now - since >= Router.UNKNOWN_TOPIC_WAIT_MS) {
+                gone.add(topic);
+                w.failAll(
+                        new DeliveryFailure(
+                                DeliveryFailure.Code.UNKNOWN_TOPIC,
+                                t.error().isNone() ? null : t.error().name(),
+                                "topic '"
+                                        + topic
+                                        + "' no longer exists (deleted while its records waited)"));
+            }
+        }
+        missingSinceMs.keySet().removeIf(topic -> gone.contains(topic) || !missingIn(snap, topic));
+        for (int n = undelivered.size(); n > 0; n--) {
+            Undelivered u = undelivered.poll();
+            if (u == null) {
+                break;
+            }
+            settleFailed(u.pending(), u.partition(), u.failure(), u.attempts());
+        }
+    }
+
+    private static boolean missingIn(MetadataCache.Snapshot snap, String topic) {
+        MetadataCache.Topic t = snap.topic(topic);
+        return t != null && t.missing();
+    }
+
+    /** Kafka refuses {@code tp}'s records for a reason an operator can fix; its events stay. */
+    void parked(TopicPartition tp, io.ferry.kafka.wire.WireError e) {
+        parked.add(tp);
+        cluster.health()
+                .raise(
+                        ClusterCondition.Kind.PARKED,
+                        "produce:" + tp.topic(),
+                        "Kafka refuses writes to topic '"
+                                + tp.topic()
+                                + "' ("
+                                + e.name()
+                                + "); its records are kept and retried every "
+                                + PartitionWorker.PARKED_RETRY_MS / 1000
+                                + " s until an operator grants the ACL");
+    }
+
+    /** {@code tp} is written to again. */
+    void unparked(TopicPartition tp) {
+        parked.remove(tp);
+        String topic = tp.topic();
+        for (TopicPartition other : parked) {
+            if (other.topic().equals(topic)) {
+                return;
+            }
+        }
+        cluster.health().clear("produce:" + topic);
+    }
+
+    /** Partitions parked now (Kafka refuses their records until an operator acts). */
+    public int parkedPartitions() {
+        return parked.size();
+    }
+
+    /** Events parked now: waiting in partitions Kafka refuses until an operator acts. */
+    public long parkedEvents() {
+        long n = 0;
+        for (TopicPartition tp : parked) {
+            PartitionWorker w = workers.get(tp);
+            n += w == null ? 0 : w.outstanding();
+        }
+        return n;
+    }
+
+    /** When the oldest event the workers hold reached the engine (engine clock), or MAX_VALUE. */
+    long oldestEnqueuedMs() {
+        long t = Long.MAX_VALUE;
+        for (PartitionWorker w : workers.values()) {
+            t = Math.min(t, w.oldestEnqueuedMs());
+        }
+        return t;
+    }
+
+    /** Events dead-lettered so far. */
+    public long deadLettered() {
+        return deadLettered.sum();
+    }
+
+    /** Failed events the dead letter could not take yet (kept, asked again each second). */
+    public int awaitingDeadLetter() {
+        return undelivered.size();
     }
 
     // ---- routing ------------------------------------------------------------------------------
@@ -281,14 +410,48 @@ public final class ProduceEngine implements AutoCloseable {
     }
 
     void fail(PartitionWorker.Pending p, DeliveryFailure f) {
+        fail(p, -1, f, 0);
+    }
+
+    /**
+     * {@code p} failed for good: the listener is told, the dead letter stores it, and only then
+     * does it leave its broker batch.
+     */
+    void fail(PartitionWorker.Pending p, int partition, DeliveryFailure f, int attempts) {
         failuresByCode.get(f.code()).increment();
         try {
             failures.onFailure(p.event(), f);
         } catch (RuntimeException e) {
             LOG.warn("delivery failure listener failed", e);
         }
-        p.tracker().done(1);
+        settleFailed(p, partition, f, attempts);
     }
+
+    private void settleFailed(
+            PartitionWorker.Pending p, int partition, DeliveryFailure f, int attempts) {
+        boolean stored;
+        try {
+            stored = deadLetter.store(p.event(), partition, f, attempts);
+        } catch (RuntimeException e) {
+            LOG.error("the dead letter failed; the event is kept and offered again", e);
+            stored = false;
+        }
+        if (stored) {
+            if (deadLetter != DeadLetterSink.NONE) {
+                deadLettered.increment();
+            }
+            p.tracker().done(1);
+        } else {
+            undelivered.add(new Undelivered(p, partition, f, attempts));
+        }
+    }
+
+    /** A failed event waiting for the dead letter to take it. */
+    private record Undelivered(
+            PartitionWorker.Pending pending,
+            int partition,
+            DeliveryFailure failure,
+            int attempts) {}
 
     // ---- stats --------------------------------------------------------------------------------
 

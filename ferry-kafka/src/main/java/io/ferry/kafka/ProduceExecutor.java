@@ -209,11 +209,7 @@ final class ProduceExecutor implements Executor<Node>, Runnable {
             if (failure != null && now >= nextFailureReportMs) {
                 onConnectionFailure(failure, now);
             }
-            // Nothing can be sent, but time goes on: events past delivery.timeout.ms fail now,
-            // so an unreachable node cannot hold the broker's batches (and the router) forever.
-            for (PartitionWorker w : workers) {
-                w.expire(now);
-            }
+            // Nothing can be sent: the events wait (a spool), the connection is retried
             channel.poll(Math.min(100, engine.settings.retryBackoffMs() + 1), now);
             return;
         }

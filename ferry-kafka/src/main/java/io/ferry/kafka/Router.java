@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,8 +33,9 @@ final class Router {
      * its events fail, and
      * for MISSING_TOPIC_RECHECK_MS later events fail at once (a flood to a missing topic must not
      * hold the broker). A partition still beyond the count in metadata fetched after the event
-     * came fails as UNKNOWN_PARTITION. Held events past delivery.timeout.ms fail as
-     * DELIVERY_TIMEOUT.
+     * came fails as UNKNOWN_PARTITION. Held events never time out: while Kafka cannot be asked
+     * they wait (a spool), and only Kafka's answer that the topic or partition does not exist
+     * fails them (into the dead letter).
      */
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Router.class);
     static final long UNKNOWN_TOPIC_WAIT_MS = 5_000;
@@ -189,34 +189,14 @@ final class Router {
     }
 
     /**
-     * Once a second (the control thread): releases what can go, fails what waited too long, asks
-     * again for what still waits.
+     * Once a second (the control thread): releases what can go, asks again for what still waits
+     * (held events never time out: a spool keeps them until Kafka answers).
      */
     @SuppressWarnings("FutureReturnValueIgnored") // a refresh: its effect is the cache's update
     List<Failed> sweep(long nowMs) {
         synchronized (this) {
             List<Failed> failed = syncLocked(engine.metadata.snapshot(), nowMs, null);
-            long deadline = nowMs - settings.deliveryTimeoutMs();
             for (Route r : routes.values()) {
-                if (r.held.isEmpty()) {
-                    continue;
-                }
-                for (Iterator<PartitionWorker.Pending> it = r.held.iterator(); it.hasNext(); ) {
-                    PartitionWorker.Pending p = it.next();
-                    if (p.enqueuedMs() < deadline) {
-                        it.remove();
-                        failed =
-                                add(
-                                        failed,
-                                        p,
-                                        DeliveryFailure.of(
-                                                DeliveryFailure.Code.DELIVERY_TIMEOUT,
-                                                "no metadata for topic '"
-                                                        + r.topic
-                                                        + "' within delivery.timeout.ms="
-                                                        + settings.deliveryTimeoutMs()));
-                    }
-                }
                 if (!r.held.isEmpty() && nowMs - r.askedMs >= USE_EVERY_MS) {
                     r.askedMs = nowMs;
                     cluster.control().refresh(Set.of(r.topic));
@@ -306,6 +286,18 @@ final class Router {
                         + "' does not exist"
                         + (kafka == null ? "" : " (Kafka: " + kafka + ")")
                         + "; Ferry does not create topics");
+    }
+
+    /** When the oldest held event reached the router, or Long.MAX_VALUE. */
+    synchronized long oldestHeldMs() {
+        long t = Long.MAX_VALUE;
+        for (Route r : routes.values()) {
+            PartitionWorker.Pending p = r.held.peek();
+            if (p != null) {
+                t = Math.min(t, p.enqueuedMs());
+            }
+        }
+        return t;
     }
 
     /** Events held now (waiting for metadata). */

@@ -33,6 +33,12 @@ final class EngineRig implements AutoCloseable {
 
     final Map<String, DeliveryFailure> failures = new HashMap<>();
 
+    /** What the dead letter stored: "CODE value p=partition attempts=n". */
+    final List<String> deadLettered = new ArrayList<>();
+
+    /** Whether the dead letter takes what it is offered now. */
+    volatile boolean deadLetterAccepts = true;
+
     /** Settings for unit tests: no linger, small batches, short timeouts. */
     static KafkaSettings settings() {
         return KafkaSettings.from(
@@ -83,6 +89,20 @@ final class EngineRig implements AutoCloseable {
                                         "f " + failure.code() + " " + new String(event.value()));
                                 failures.put(new String(event.value()), failure);
                             }
+                        },
+                        (event, partition, failure, attempts) -> {
+                            if (!deadLetterAccepts) {
+                                return false;
+                            }
+                            deadLettered.add(
+                                    failure.code()
+                                            + " "
+                                            + new String(event.value())
+                                            + " p="
+                                            + partition
+                                            + " attempts="
+                                            + attempts);
+                            return true;
                         });
     }
 

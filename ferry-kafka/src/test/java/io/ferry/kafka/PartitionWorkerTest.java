@@ -134,15 +134,14 @@ class PartitionWorkerTest {
         rig.append(w, "maybe");
         rig.step();
         rig.channel(0).fail(rig.produce(0), WireFailure.disconnected("gone")); // outcome unknown
-        rig.channel(0).failConnection(WireFailure.disconnected("down"));
         rig.step();
-        rig.append(w, "after");
-        rig.advance(10_001); // both expire: "maybe" may be in the log
+        rig.advance(100);
+        rig.steps(2); // resent, now refused for good: "maybe" may be in the log
+        rig.answer(0, tp -> error(Errors.INVALID_RECORD));
         rig.steps(2);
-        assertThat(rig.outcomes).contains("f DELIVERY_TIMEOUT maybe");
+        assertThat(rig.outcomes).contains("f INVALID_RECORD maybe");
         rig.steps(3);
         assertThat(initProducerIdRequests()).as("a new producer id, not a renumber").isEqualTo(2);
-        rig.channel(0).connect();
         rig.append(w, "fresh");
         rig.advance(100);
         rig.steps(3);
