@@ -2,6 +2,8 @@ package io.ferry.gateway;
 
 import io.ferry.broker.BrokerCapability;
 import io.ferry.broker.BrokerConfig;
+import io.ferry.broker.BrokerStats;
+import io.ferry.broker.BufferConfig;
 import io.ferry.broker.Event;
 import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
@@ -83,6 +85,9 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
 
     /** Records failed for good, by DeliveryFailure.Code name. */
     final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+
+    /** Events stored in the dead letter, by DeliveryFailure.Code name. */
+    final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
 
     /** Refusing conditions raised by the cluster, by ClusterCondition.Kind name. */
     final Map<String, LongAdder> conditions = new ConcurrentHashMap<>();
@@ -237,6 +242,18 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
      */
     void whenStored(Runnable stored) {
         producers.get().whenStored(stored);
+    }
+
+    /**
+     * How full the broker is, 0..1: the larger of its events and bytes over their capacities (a
+     * capacity it cannot state counts as 0).
+     */
+    double fillRatio() {
+        BufferConfig cap = pipeline.broker().bufferConfig();
+        BrokerStats s = pipeline.broker().stats();
+        double events = cap.events() > 0 ? (double) s.bufferedEvents() / cap.events() : 0;
+        double bytes = cap.bytes() > 0 ? (double) s.bufferedBytes() / cap.bytes() : 0;
+        return Math.min(1, Math.max(events, bytes));
     }
 
     /** Events the broker holds now. */

@@ -250,6 +250,30 @@ final class GatewayMetrics implements AutoCloseable {
                                 + " gateway, Kafka answers); /readyz says why not")
                 .tag("cluster", c.name)
                 .register(registry);
+        Gauge.builder("ferry.spool.parked.events", c, r -> r.pipeline.engine().parkedEvents())
+                .description(
+                        "events kept in partitions Kafka refuses until an operator acts"
+                                + " (TOPIC_AUTHORIZATION_FAILED); retried every 5 s")
+                .tag("cluster", c.name)
+                .tag("reason", "authorization")
+                .register(registry);
+        Gauge.builder("ferry.spool.parked.events", c, r -> r.pipeline.output().heldEvents())
+                .description("events held until their topic's metadata is known")
+                .tag("cluster", c.name)
+                .tag("reason", "no_metadata")
+                .register(registry);
+        Gauge.builder("ferry.spool.fill.ratio", c, ClusterRuntime::fillRatio)
+                .description(
+                        "how full the broker is, 0..1 (the larger of events and bytes); /readyz"
+                                + " degrades at 0.8, produce requests get 429 at 1")
+                .tag("cluster", c.name)
+                .register(registry);
+        Gauge.builder("ferry.dead.letter.waiting", c, r -> r.pipeline.engine().awaitingDeadLetter())
+                .description(
+                        "failed events the dead letter could not store yet (kept in the broker,"
+                                + " offered again every second)")
+                .tag("cluster", c.name)
+                .register(registry);
         Gauge.builder("ferry.kafka.executors", c, r -> r.pipeline.engine().executorsByNode().size())
                 .description("produce executors (one per Kafka node in use)")
                 .tag("cluster", c.name)
@@ -291,6 +315,17 @@ final class GatewayMetrics implements AutoCloseable {
                             .description("records that failed for good, by DeliveryFailure code")
                             .tag("cluster", c.name)
                             .tag("reason", f.getKey())
+                            .register(registry);
+                }
+            }
+            for (Map.Entry<String, LongAdder> d : c.deadLettered.entrySet()) {
+                if (seen.add(c.name + "/dead-letter/" + d.getKey())) {
+                    FunctionCounter.builder(
+                                    "ferry.dead.letter.events", d.getValue(), LongAdder::sum)
+                            .description(
+                                    "events stored in the dead letter, by DeliveryFailure code")
+                            .tag("cluster", c.name)
+                            .tag("code", d.getKey())
                             .register(registry);
                 }
             }
