@@ -137,4 +137,14 @@ class DeadLetterCommandTest {
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("nothing to replay: none of the 3 records");
     }
+
+    @Test
+    void list_whileAnotherStoreHasTheDirectory_exits1_sayingItIsInUse() throws IOException {
+        try (LocalDeadLetter held = LocalDeadLetter.open(dir, 1 << 20)) {
+            CliRun r = CliRun.of("dead-letter", "list", "--dir", dir.toString());
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err().strip()).startsWith("ferry: dead letter: ").contains("in use");
+            assertThat(held.size()).isEqualTo(3);
+        }
+    }
 }

@@ -79,13 +79,42 @@ final class DeadLetterCommand implements Runnable {
                     && (topic == null || topic.equals(r.topic()));
         }
 
-        /** Opens the store; a missing directory is a usage error, not a new empty store. */
-        LocalDeadLetter open() throws IOException {
+        /**
+         * Opens the store; a missing directory is a usage error, not a new empty store.
+         *
+         * @throws StoreUnavailable when it cannot be opened (in use, unreadable)
+         */
+        LocalDeadLetter open() {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException(
                         "--dir is '" + dir + "'; expected the directory of a dead letter");
             }
-            return LocalDeadLetter.open(dir, Long.MAX_VALUE);
+            try {
+                return LocalDeadLetter.open(dir, Long.MAX_VALUE);
+            } catch (IOException e) {
+                throw new StoreUnavailable(e);
+            }
+        }
+    }
+
+    /** The store could not be opened or read: exit 1 with its reason. */
+    static final class StoreUnavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StoreUnavailable(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Runs {@code body}; an I/O failure of the store is one line on stderr and exit 1. */
+    static int reportingIoFailures(CommandSpec spec, Callable<Integer> body) throws Exception {
+        try {
+            return body.call();
+        } catch (StoreUnavailable | IOException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("ferry: dead letter: " + e.getMessage());
+            err.flush();
+            return 1;
         }
     }
 
@@ -100,7 +129,11 @@ final class DeadLetterCommand implements Runnable {
         @Mixin Selection selection;
 
         @Override
-        public Integer call() throws IOException {
+        public Integer call() throws Exception {
+            return reportingIoFailures(spec, this::list);
+        }
+
+        private int list() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             List<DeadLetterEntry> shown = new ArrayList<>();
             long total;
@@ -186,7 +219,11 @@ final class DeadLetterCommand implements Runnable {
         int timeoutSeconds;
 
         @Override
-        public Integer call() throws IOException, InterruptedException {
+        public Integer call() throws Exception {
+            return reportingIoFailures(spec, this::replay);
+        }
+
+        private int replay() throws IOException, InterruptedException {
             if (timeoutSeconds < 1) {
                 throw new IllegalArgumentException(
                         "--timeout is " + timeoutSeconds + "; expected at least 1 (seconds)");
