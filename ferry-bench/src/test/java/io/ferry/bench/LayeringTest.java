@@ -33,6 +33,7 @@ class LayeringTest {
                     "io.ferry.broker",
                     "io.ferry.broker.memory",
                     "io.ferry.broker.disk",
+                    "io.ferry.deadletter",
                     "io.ferry.mapper",
                     "io.ferry.kafka",
                     "io.ferry.kafka.wire",
@@ -84,6 +85,17 @@ class LayeringTest {
                 .dependOnClassesThat()
                 .resideInAnyPackage(
                         "io.ferry.broker.memory..", "io.ferry.mapper..", "io.ferry.bench..")
+                .check(classes);
+    }
+
+    @Test
+    void deadLetter_usesOnlyTheBrokerApiAndTheJdk() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.ferry.deadletter..")
+                .should()
+                .dependOnClassesThat()
+                .resideOutsideOfPackages("io.ferry.deadletter..", "io.ferry.broker", "java..")
                 .check(classes);
     }
 

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code ferry} command: {@code ferry serve --config ferry.yaml}, {@code ferry dev}, {@code
- * ferry topics create}. Main thread only.
+ * ferry topics create}, {@code ferry dead-letter list|replay}. Main thread only.
  */
 @Command(
         name = "ferry",
@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
             FerryCli.Serve.class,
             FerryCli.Dev.class,
             TopicsCommand.class,
+            DeadLetterCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FerryCli {
