@@ -9,6 +9,8 @@ import io.ferry.broker.Producer;
 import io.ferry.broker.ProducerConfig;
 import io.ferry.kafka.ClusterCondition;
 import io.ferry.kafka.ClusterStatus;
+import io.ferry.kafka.DeadLetterSink;
+import io.ferry.kafka.DeadLetters;
 import io.ferry.kafka.DeliveryFailure;
 import io.ferry.kafka.DeliveryListener;
 import io.ferry.kafka.FerryPipeline;
@@ -86,8 +88,11 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     /** Records failed for good, by DeliveryFailure.Code name. */
     final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
 
-    /** Events stored in the dead letter, by DeliveryFailure.Code name. */
-    final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
+    /** The dead letter; null when the configuration turned it off. */
+    private final DeadLetters deadLetters;
+
+    /** Events the memory broker still held at shutdown, kept in the local dead letter. */
+    final LongAdder undeliveredKept = new LongAdder();
 
     /** Refusing conditions raised by the cluster, by ClusterCondition.Kind name. */
     final Map<String, LongAdder> conditions = new ConcurrentHashMap<>();
@@ -104,11 +109,32 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
                 "cluster {}: connecting to Kafka at {} in the background",
                 name,
                 config.kafka().bootstrapServers());
+        GatewayConfig.DeadLetter dl = config.deadLetter();
+        if (dl.enabled()) {
+            this.deadLetters =
+                    DeadLetters.of(
+                            name,
+                            dl.directoryFor(name, config.broker()),
+                            dl.maxBytes(),
+                            dl.topic());
+            LOG.info(
+                    "cluster {}: events Kafka refuses for good go to the dead letter ({}{})",
+                    name,
+                    dl.topic() == null ? "" : "topic '" + dl.topic() + "', else ",
+                    deadLetters.directory());
+        } else {
+            this.deadLetters = null;
+            LOG.warn(
+                    "cluster {}: the dead letter is off (dead-letter.enabled: false): events Kafka"
+                            + " refuses for good are logged, counted and dropped",
+                    name);
+        }
         this.pipeline =
                 FerryPipeline.start(
                         withFlushDefaults(config.broker()),
                         KafkaCluster.builder(config.kafka()).name(name),
-                        this);
+                        this,
+                        deadLetters == null ? DeadLetterSink.NONE : deadLetters);
         this.durableAcks =
                 pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
         // a broker that acks on durable store reads events back: the engine gets copies (design
@@ -289,7 +315,16 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     }
 
     private void dropped(Event event) {
-        dropped.increment();
+        // the memory broker closed with Kafka away: the event goes to the local dead letter
+        DeliveryFailure why =
+                DeliveryFailure.of(
+                        DeliveryFailure.Code.NOT_DELIVERED,
+                        "the gateway shut down before the record reached Kafka");
+        if (deadLetters != null && deadLetters.storeLocally(event, why)) {
+            undeliveredKept.increment();
+        } else {
+            dropped.increment();
+        }
         AwaitingRecords w = waiting;
         RecordOutcome o = w == null ? null : w.take(event);
         if (o != null) {
@@ -320,6 +355,17 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         long buffered = bufferedEvents();
         long start = System.nanoTime();
         boolean settled = pipeline.close(timeout);
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
+        if (undeliveredKept.sum() > 0) {
+            LOG.warn(
+                    "cluster {}: {} events not delivered before the shutdown timeout are kept in the"
+                            + " dead letter in {} (ferry dead-letter replay sends them)",
+                    name,
+                    undeliveredKept.sum(),
+                    deadLetters.directory());
+        }
         long failed = failures.values().stream().mapToLong(LongAdder::sum).sum();
         if (settled && dropped.sum() == 0) {
             LOG.info(

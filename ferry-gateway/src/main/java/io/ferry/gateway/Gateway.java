@@ -104,8 +104,8 @@ public final class Gateway implements AutoCloseable {
                 GatewayConfig.Cluster bounded =
                         new GatewayConfig.Cluster(
                                 c.getValue().kafka(),
-                                MemoryBounds.withHeapBound(
-                                        c.getValue().broker(), maxHeap, sharers));
+                                MemoryBounds.withHeapBound(c.getValue().broker(), maxHeap, sharers),
+                                c.getValue().deadLetter());
                 MemoryBounds.warnIfOverHeap(c.getKey(), bounded.broker(), maxHeap);
                 clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), bounded));
                 LOG.info(

@@ -116,8 +116,45 @@ public record GatewayConfig(
         }
     }
 
-    /** One Kafka cluster: its client settings and the broker that buffers its events. */
-    public record Cluster(KafkaSettings kafka, BrokerConfig broker) {}
+    /**
+     * One Kafka cluster: its client settings, the broker that buffers its events, and where events
+     * that cannot be delivered go.
+     */
+    public record Cluster(KafkaSettings kafka, BrokerConfig broker, DeadLetter deadLetter) {
+        /** A cluster with the default dead letter (a local directory). */
+        public Cluster(KafkaSettings kafka, BrokerConfig broker) {
+            this(kafka, broker, DeadLetter.DEFAULT);
+        }
+    }
+
+    /**
+     * Where a cluster's events that cannot be delivered go (docs/configuration.md, "Dead letter").
+     *
+     * @param enabled false only when the configuration says so: failed events are then logged,
+     *     counted and dropped
+     * @param directory the local directory, or null: next to the disk broker's directory ({@code
+     *     <path>-dead-letter}), else {@code ferry-dead-letter/<cluster>} in the working directory
+     * @param topic a Kafka topic of the same cluster to write them to (the local directory is then
+     *     the fallback), or null
+     * @param maxBytes the local directory's bound
+     */
+    public record DeadLetter(boolean enabled, Path directory, String topic, long maxBytes) {
+        /** On, in the derived directory, 1 GiB, no topic. */
+        public static final DeadLetter DEFAULT = new DeadLetter(true, null, null, 1L << 30);
+
+        /** The directory for cluster {@code name} buffered by {@code broker}. */
+        public Path directoryFor(String name, BrokerConfig broker) {
+            if (directory != null) {
+                return directory;
+            }
+            Object path = broker.settings().get("path");
+            if (broker.type().equals("disk") && path != null) {
+                Path p = Path.of(path.toString()).toAbsolutePath().normalize();
+                return p.resolveSibling(p.getFileName() + "-dead-letter");
+            }
+            return Path.of("ferry-dead-letter", name).toAbsolutePath();
+        }
+    }
 
     /** A configuration that cannot be used; the message names the key and what is accepted. */
     public static final class ConfigException extends RuntimeException {
@@ -206,6 +243,24 @@ public record GatewayConfig(
                 retryAfterSeconds,
                 defaultCluster,
                 clusters,
+                limits,
+                managementPort);
+    }
+
+    /** This with other clusters (the default cluster's name unchanged). */
+    public GatewayConfig withClusters(Map<String, Cluster> c) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                c,
                 limits,
                 managementPort);
     }
@@ -391,7 +446,7 @@ public record GatewayConfig(
 
     private static Cluster cluster(String at, JsonNode c) {
         object(c, at);
-        onlyKeys(c, at + ".", Set.of("kafka", "broker"));
+        onlyKeys(c, at + ".", Set.of("kafka", "broker", "dead-letter"));
         JsonNode k = c.path("kafka");
         if (k.isMissingNode()) {
             throw new ConfigException(
@@ -434,7 +489,45 @@ public record GatewayConfig(
         } catch (io.ferry.broker.BrokerConfigException e) {
             throw new ConfigException(at + ".broker: " + e.getMessage());
         }
-        return new Cluster(settings, broker);
+        return new Cluster(
+                settings, broker, deadLetter(at + ".dead-letter", c.path("dead-letter")));
+    }
+
+    private static DeadLetter deadLetter(String at, JsonNode d) {
+        if (d.isMissingNode() || d.isNull()) {
+            return DeadLetter.DEFAULT;
+        }
+        object(d, at);
+        onlyKeys(d, at + ".", Set.of("enabled", "directory", "topic", "max-bytes"));
+        Map<String, Object> m = scalars(d, at);
+        Object enabled = m.getOrDefault("enabled", true);
+        if (!(enabled instanceof Boolean)
+                && !enabled.toString().equals("true")
+                && !enabled.toString().equals("false")) {
+            throw new ConfigException(at + ".enabled is '" + enabled + "'; expected true or false");
+        }
+        Object dir = m.get("directory");
+        Object topic = m.get("topic");
+        if (topic != null && topic.toString().isBlank()) {
+            throw new ConfigException(at + ".topic is empty; leave it out for none");
+        }
+        long maxBytes;
+        try {
+            maxBytes =
+                    BrokerConfig.of("dead-letter", m)
+                            .getBytes(
+                                    "max-bytes",
+                                    DeadLetter.DEFAULT.maxBytes(),
+                                    1 << 20,
+                                    Long.MAX_VALUE);
+        } catch (io.ferry.broker.BrokerConfigException e) {
+            throw new ConfigException(at + ": " + e.getMessage());
+        }
+        return new DeadLetter(
+                Boolean.parseBoolean(enabled.toString()),
+                dir == null ? null : Path.of(dir.toString()),
+                topic == null ? null : topic.toString(),
+                maxBytes);
     }
 
     private static Map<String, Object> scalars(JsonNode node, String at) {

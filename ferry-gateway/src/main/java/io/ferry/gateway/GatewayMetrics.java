@@ -318,14 +318,18 @@ final class GatewayMetrics implements AutoCloseable {
                             .register(registry);
                 }
             }
-            for (Map.Entry<String, LongAdder> d : c.deadLettered.entrySet()) {
-                if (seen.add(c.name + "/dead-letter/" + d.getKey())) {
+            for (io.ferry.kafka.DeliveryFailure.Code code :
+                    io.ferry.kafka.DeliveryFailure.Code.values()) {
+                if (c.pipeline.engine().deadLettered(code) > 0
+                        && seen.add(c.name + "/dead-letter/" + code)) {
                     FunctionCounter.builder(
-                                    "ferry.dead.letter.events", d.getValue(), LongAdder::sum)
+                                    "ferry.dead.letter.events",
+                                    c.pipeline.engine(),
+                                    e -> e.deadLettered(code))
                             .description(
                                     "events stored in the dead letter, by DeliveryFailure code")
                             .tag("cluster", c.name)
-                            .tag("code", d.getKey())
+                            .tag("code", code.name())
                             .register(registry);
                 }
             }

@@ -26,4 +26,14 @@ public interface DeadLetterSink {
      * @return true once stored (the event may leave the broker); false when it cannot be stored now
      */
     boolean store(Event event, int partition, DeliveryFailure failure, int attempts);
+
+    /**
+     * A Kafka topic of the same cluster that the engine writes dead-letter records to first
+     * (original key, value and headers plus {@code ferry.dlq.*} headers, {@code
+     * docs/dead-letter.md}); this sink is then the fallback for what that topic refuses for good.
+     * Null (the default): this sink only.
+     */
+    default String topic() {
+        return null;
+    }
 }

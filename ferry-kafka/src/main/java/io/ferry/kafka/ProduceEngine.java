@@ -64,6 +64,14 @@ public final class ProduceEngine implements AutoCloseable {
     private final Set<TopicPartition> parked = ConcurrentHashMap.newKeySet();
 
     private final LongAdder deadLettered = new LongAdder();
+    private final Map<DeliveryFailure.Code, LongAdder> deadLetteredByCode =
+            new EnumMap<>(DeliveryFailure.Code.class);
+
+    /** Routes dead-letter records to the dead-letter topic; null without one. */
+    private final Router deadLetterRouter;
+
+    private final MetadataCache.Listener deadLetterMetadata;
+    private final Runnable deadLetterSweep;
     private final java.util.function.LongUnaryOperator waiting = this::oldestWaitMs;
     private volatile boolean flushing;
     private final java.util.concurrent.CompletableFuture<Void> ready =
@@ -89,6 +97,7 @@ public final class ProduceEngine implements AutoCloseable {
         this.encoder = new RecordBatchEncoder(settings.compressionType());
         for (DeliveryFailure.Code c : DeliveryFailure.Code.values()) {
             failuresByCode.put(c, new LongAdder());
+            deadLetteredByCode.put(c, new LongAdder());
         }
         this.ids = new ProducerIdManager(cluster, this::identityObtained);
         if (!settings.idempotence()) {
@@ -113,6 +122,17 @@ public final class ProduceEngine implements AutoCloseable {
             this.mapper = b.start();
         }
         metadata.addListener(leaderMoves);
+        if (this.deadLetter.topic() != null) {
+            this.deadLetterRouter = new Router(this);
+            this.deadLetterMetadata = (before, after) -> report(deadLetterRouter.onMetadata(after));
+            this.deadLetterSweep = () -> report(deadLetterRouter.sweep(cluster.clockMs()));
+            metadata.addListener(deadLetterMetadata);
+            cluster.control().onTick(deadLetterSweep);
+        } else {
+            this.deadLetterRouter = null;
+            this.deadLetterMetadata = null;
+            this.deadLetterSweep = null;
+        }
         // Once a second: fail what waits for a topic Kafka says is gone, and ask the dead letter
         // again for what it could not take. Nothing else leaves: the engine is a spool.
         cluster.control().onTick(sweep);
@@ -246,7 +266,7 @@ public final class ProduceEngine implements AutoCloseable {
             if (u == null) {
                 break;
             }
-            settleFailed(u.pending(), u.partition(), u.failure(), u.attempts());
+            settleLocally(u.pending(), u.partition(), u.failure(), u.attempts(), u.through());
         }
     }
 
@@ -385,8 +405,12 @@ public final class ProduceEngine implements AutoCloseable {
             // a batch's records sit at consecutive offsets from its base offset, in batch order
             long offset = baseOffset;
             for (PartitionWorker.Pending p : b.records) {
+                long at = baseOffset < 0 ? -1 : offset++;
+                if (p.tracker().deadLetterOf != null) {
+                    continue; // a dead-letter record: nobody published it
+                }
                 try {
-                    deliveries.onDelivered(p.event(), partition, baseOffset < 0 ? -1 : offset++);
+                    deliveries.onDelivered(p.event(), partition, at);
                 } catch (RuntimeException e) {
                     LOG.warn("delivery listener failed", e);
                 }
@@ -418,6 +442,18 @@ public final class ProduceEngine implements AutoCloseable {
      * does it leave its broker batch.
      */
     void fail(PartitionWorker.Pending p, int partition, DeliveryFailure f, int attempts) {
+        DeliveryTracker.DeadLetterOf of = p.tracker().deadLetterOf;
+        if (of != null) {
+            // the dead-letter topic refused a dead-letter record for good: the local fallback
+            LOG.warn(
+                    "cluster {}: the dead-letter topic '{}' refused a record ({}); it goes to the"
+                            + " local dead letter",
+                    cluster.name(),
+                    deadLetter.topic(),
+                    f);
+            settleLocally(of.original(), of.partition(), of.failure(), of.attempts(), p);
+            return;
+        }
         failuresByCode.get(f.code()).increment();
         try {
             failures.onFailure(p.event(), f);
@@ -427,8 +463,56 @@ public final class ProduceEngine implements AutoCloseable {
         settleFailed(p, partition, f, attempts);
     }
 
+    /** Puts failed {@code p} into the dead letter; it leaves its broker batch once stored. */
     private void settleFailed(
             PartitionWorker.Pending p, int partition, DeliveryFailure f, int attempts) {
+        if (deadLetterRouter == null) {
+            settleLocally(p, partition, f, attempts, null);
+            return;
+        }
+        DeliveryTracker.DeadLetterOf of =
+                new DeliveryTracker.DeadLetterOf(p, partition, f, attempts);
+        io.ferry.broker.Event record;
+        try {
+            record =
+                    io.ferry.deadletter.DeadLetterHeaders.toDeadLetterEvent(
+                            deadLetter.topic(),
+                            io.ferry.deadletter.DeadLetterRecord.forProduce(
+                                    p.event(),
+                                    cluster.name(),
+                                    partition,
+                                    f.code().name(),
+                                    f.kafkaError(),
+                                    f.message(),
+                                    System.currentTimeMillis(),
+                                    attempts));
+        } catch (RuntimeException e) {
+            LOG.error("cannot build the dead-letter record; it goes to the local dead letter", e);
+            settleLocally(p, partition, f, attempts, null);
+            return;
+        }
+        DeliveryTracker t =
+                DeliveryTracker.forDeadLetter(
+                        of,
+                        () -> {
+                            deadLettered.increment();
+                            deadLetteredByCode.get(f.code()).increment();
+                            p.tracker().done(1);
+                        });
+        report(deadLetterRouter.route(List.of(record), t, cluster.clockMs()));
+    }
+
+    /**
+     * Stores {@code p} in the local dead letter; then settles {@code through} (a dead-letter
+     * record's tracker, which settles {@code p}) or {@code p} itself. Kept and offered again when
+     * it cannot be stored now.
+     */
+    private void settleLocally(
+            PartitionWorker.Pending p,
+            int partition,
+            DeliveryFailure f,
+            int attempts,
+            PartitionWorker.Pending through) {
         boolean stored;
         try {
             stored = deadLetter.store(p.event(), partition, f, attempts);
@@ -436,14 +520,30 @@ public final class ProduceEngine implements AutoCloseable {
             LOG.error("the dead letter failed; the event is kept and offered again", e);
             stored = false;
         }
-        if (stored) {
-            if (deadLetter != DeadLetterSink.NONE) {
-                deadLettered.increment();
-            }
-            p.tracker().done(1);
-        } else {
-            undelivered.add(new Undelivered(p, partition, f, attempts));
+        if (!stored) {
+            undelivered.add(new Undelivered(p, partition, f, attempts, through));
+            return;
         }
+        if (through != null) {
+            through.tracker().done(1); // its runnable counts and settles p
+            return;
+        }
+        if (deadLetter != DeadLetterSink.NONE) {
+            deadLettered.increment();
+            deadLetteredByCode.get(f.code()).increment();
+        }
+        p.tracker().done(1);
+    }
+
+    private void report(List<Router.Failed> failed) {
+        for (Router.Failed x : failed) {
+            fail(x.pending(), x.failure());
+        }
+    }
+
+    /** Events dead-lettered so far with {@code code}. */
+    public long deadLettered(DeliveryFailure.Code code) {
+        return deadLetteredByCode.get(code).sum();
     }
 
     /** A failed event waiting for the dead letter to take it. */
@@ -451,7 +551,8 @@ public final class ProduceEngine implements AutoCloseable {
             PartitionWorker.Pending pending,
             int partition,
             DeliveryFailure failure,
-            int attempts) {}
+            int attempts,
+            PartitionWorker.Pending through) {}
 
     // ---- stats --------------------------------------------------------------------------------
 
@@ -564,6 +665,10 @@ public final class ProduceEngine implements AutoCloseable {
 
     private void stopAll() {
         metadata.removeListener(leaderMoves);
+        if (deadLetterRouter != null) {
+            metadata.removeListener(deadLetterMetadata);
+            cluster.control().removeTick(deadLetterSweep);
+        }
         cluster.control().removeTick(sweep);
         cluster.removeWaitingRequests(waiting);
         workers.values().forEach(mapper::onWorkerStopped);
