@@ -22,6 +22,15 @@ public interface Batch {
     int size();
 
     /**
+     * The sequence of {@code events().get(index)}: the value its producer learned from {@link
+     * Producer#publishSeq} or {@link Producer#tryPublishSeq} (rule 2.6). Increasing with the index
+     * (events are in publish order); still valid after {@link #ack()}; allocates nothing.
+     *
+     * @throws IndexOutOfBoundsException when {@code index} is not in {@code [0, size())}
+     */
+    long sequence(int index);
+
+    /**
      * Acknowledges every event of this batch; never blocks (rule 2.3). The broker releases space
      * and reports acks only for the contiguous acknowledged prefix, so acking out of order is
      * allowed. Acking after the broker closed is ignored.

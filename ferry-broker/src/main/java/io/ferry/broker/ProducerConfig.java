@@ -10,7 +10,7 @@ package io.ferry.broker;
  * @param ackListener told the counts of this producer's events acknowledged, in publish order; null
  *     for none (then the producer costs no per-event ack bookkeeping, rule 1.5)
  * @param dropListener told of each event the broker accepted and then dropped without delivering,
- *     exactly once (rule 1.7); null for none
+ *     with its sequence, exactly once (rule 1.7); null for none
  * @param dropOnCancel whether {@link Producer#cancel()} removes this producer's events not yet
  *     handed out
  */
@@ -52,7 +52,10 @@ public record ProducerConfig(
     /** Told of an event the broker accepted and dropped without delivering. */
     @FunctionalInterface
     public interface DropListener {
-        /** The broker dropped {@code event}. */
-        void onDrop(Event event);
+        /**
+         * The broker dropped {@code event}, whose sequence is {@code sequence}: the value the
+         * producer learned when it published the event (rules 1.7, 1.8).
+         */
+        void onDrop(Event event, long sequence);
     }
 }

@@ -16,7 +16,7 @@ public final class AckRecorder
         implements ProducerConfig.AckListener, ProducerConfig.DropListener, Eventer {
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong calls = new AtomicLong();
-    private final Queue<Event> dropped = new ConcurrentLinkedQueue<>();
+    private final Queue<Drop> dropped = new ConcurrentLinkedQueue<>();
     private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
     private volatile Runnable onEachAck = () -> {};
 
@@ -34,8 +34,8 @@ public final class AckRecorder
     }
 
     @Override
-    public void onDrop(Event event) {
-        dropped.add(event);
+    public void onDrop(Event event, long sequence) {
+        dropped.add(new Drop(event, sequence));
     }
 
     /** Runs {@code check} inside every ack call, after counting it. */
@@ -56,8 +56,21 @@ public final class AckRecorder
 
     /** The dropped events so far, in the order reported. */
     public List<Event> dropped() {
+        return dropped.stream().map(Drop::event).toList();
+    }
+
+    /** The drops so far, each event with the sequence the listener was told, in report order. */
+    public List<Drop> drops() {
         return List.copyOf(dropped);
     }
+
+    /**
+     * One report to the drop listener.
+     *
+     * @param event the dropped event
+     * @param sequence the sequence the broker reported with it
+     */
+    public record Drop(Event event, long sequence) {}
 
     /** The threads ack calls came from. */
     public List<Thread> threads() {

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * sizes per run (events 32..1023, batch below the event count, buffer below the batch), seed
  * logged. Run by the JUnit thread.
  */
-public abstract class LibbeatCases extends BrokerRules {
+public abstract class LibbeatCases extends SequenceRules {
 
     @ParameterizedTest(name = "1 producer, 1 consumer, acks={0}, whole batches={1}")
     @CsvSource({"true,true", "true,false", "false,true", "false,false"})

@@ -56,6 +56,9 @@ public abstract class StressCase extends LibbeatCases {
 
         AckRecorder[] recs = new AckRecorder[producers];
         AtomicLong[] attempted = new AtomicLong[producers];
+        // learned[pid][i]: the sequence publishSeq gave event i of producer pid, or CLOSED (rule
+        // 1.8)
+        long[][] learned = new long[producers][each];
         List<Async<Integer>> publishing = new ArrayList<>();
         for (int id = 0; id < producers; id++) {
             recs[id] = new AckRecorder();
@@ -81,7 +84,9 @@ public abstract class StressCase extends LibbeatCases {
                                         p.cancel();
                                     }
                                     tries.incrementAndGet();
-                                    if (p.publish(TestEvents.event(pid, i))) {
+                                    long seq = p.publishSeq(TestEvents.event(pid, i));
+                                    learned[pid][i] = seq;
+                                    if (seq >= 0) {
                                         accepted++;
                                     }
                                 }
@@ -106,7 +111,7 @@ public abstract class StressCase extends LibbeatCases {
                         });
 
         AtomicLong taken = new AtomicLong();
-        Queue<List<Event>> streams = new ConcurrentLinkedQueue<>();
+        Queue<ConsumerStream> streams = new ConcurrentLinkedQueue<>();
         List<Consumer> handles = new ArrayList<>();
         List<Async<Boolean>> consuming = new ArrayList<>();
         for (int i = 0; i < consumers; i++) {
@@ -145,11 +150,15 @@ public abstract class StressCase extends LibbeatCases {
                             "stress-consumer-" + i,
                             () -> {
                                 List<Event> mine = new ArrayList<>();
-                                streams.add(mine);
+                                List<Long> mySeqs = new ArrayList<>();
+                                streams.add(new ConsumerStream(mine, mySeqs));
                                 try {
                                     while (true) {
                                         Batch got = c.get(1 + crnd.nextInt(maxBatch));
                                         mine.addAll(got.events());
+                                        for (int k = 0; k < got.size(); k++) {
+                                            mySeqs.add(got.sequence(k));
+                                        }
                                         taken.addAndGet(got.size());
                                         toAck.add(got);
                                     }
@@ -177,19 +186,48 @@ public abstract class StressCase extends LibbeatCases {
 
         assertThat(taken.get()).as("delivered = accepted - dropped").isEqualTo(expected);
         Set<Long> seen = new HashSet<>();
-        for (List<Event> stream : streams) {
+        Set<Long> seenSequences = new HashSet<>();
+        for (ConsumerStream cs : streams) {
+            List<Event> stream = cs.events();
+            List<Long> seqs = cs.sequences();
             assertOrderPerProducer(stream);
-            for (Event e : stream) {
+            assertThat(seqs).hasSameSizeAs(stream);
+            for (int k = 0; k < stream.size(); k++) {
+                Event e = stream.get(k);
                 assertThat(seen.add(key(e))).as("duplicate %s", e).isTrue();
+                long seq = seqs.get(k);
+                assertThat(seq)
+                        .as("rule 2.6: the batch's sequence of %s is the one learned on publish", e)
+                        .isEqualTo(learned[TestEvents.producerOf(e)][TestEvents.seqOf(e)]);
+                assertThat(seenSequences.add(seq)).as("sequence %d delivered twice", seq).isTrue();
             }
         }
         for (int id = 0; id < producers; id++) {
-            for (Event e : recs[id].dropped()) {
+            for (AckRecorder.Drop d : recs[id].drops()) {
+                Event e = d.event();
                 assertThat(seen.add(key(e)))
                         .as("dropped and delivered, or dropped twice: %s", e)
                         .isTrue();
+                assertThat(d.sequence())
+                        .as("rule 1.7: the drop of %s names the sequence learned on publish", e)
+                        .isEqualTo(learned[TestEvents.producerOf(e)][TestEvents.seqOf(e)]);
+                assertThat(seenSequences.add(d.sequence())).isTrue();
             }
         }
+        Set<Long> learnedSequences = new HashSet<>();
+        for (int id = 0; id < producers; id++) {
+            for (long seq : learned[id]) {
+                if (seq != Producer.CLOSED) {
+                    assertThat(seq).as("rule 1.8: a sequence or CLOSED").isNotNegative();
+                    assertThat(learnedSequences.add(seq))
+                            .as("rule 1.8: sequence %d given out twice", seq)
+                            .isTrue();
+                }
+            }
+        }
+        assertThat(seenSequences)
+                .as("every learned sequence was delivered or dropped")
+                .isEqualTo(learnedSequences);
         for (int id = 0; id < producers; id++) {
             AckRecorder rec = recs[id];
             long want = (long) accepted[id] - rec.dropped().size();
@@ -202,6 +240,11 @@ public abstract class StressCase extends LibbeatCases {
         }
     }
 
+    /**
+     * What one consumer took, in order: the events and, at the same index, their batch sequences.
+     */
+    private record ConsumerStream(List<Event> events, List<Long> sequences) {}
+
     /** Tells an acker thread that its consumer has stopped. */
     private static final class EndMark implements Batch {
         @Override
@@ -212,6 +255,11 @@ public abstract class StressCase extends LibbeatCases {
         @Override
         public int size() {
             return 0;
+        }
+
+        @Override
+        public long sequence(int index) {
+            return java.util.Objects.checkIndex(index, 0);
         }
 
         @Override

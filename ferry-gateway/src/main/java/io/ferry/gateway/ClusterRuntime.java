@@ -143,7 +143,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         this.waiting = new AwaitingRecords(handsOutCopies);
         this.producers =
                 ThreadLocal.withInitial(
-                        () -> new LoopProducer(pipeline, this::dropped, durableAcks));
+                        () -> new LoopProducer(pipeline, (e, seq) -> dropped(e), durableAcks));
         pipeline.cluster().addStatusListener(this::onStatus);
     }
 

@@ -216,6 +216,11 @@ final class EngineRig implements AutoCloseable {
         }
 
         @Override
+        public long sequence(int index) {
+            return index;
+        }
+
+        @Override
         public void ack() {
             if (acked) {
                 throw new IllegalStateException("acked twice");

@@ -26,6 +26,8 @@ final class DiskBatch extends AbstractList<Event> implements Batch, RandomAccess
 
     private final DiskBroker broker;
     private final Event[] events;
+    // seqs[i] is the sequence of events[i], read from its frame; both arrays are this batch's own.
+    private final long[] seqs;
     private final int size;
     final long startSeq;
     final long endSeq;
@@ -39,6 +41,7 @@ final class DiskBatch extends AbstractList<Event> implements Batch, RandomAccess
     DiskBatch(
             DiskBroker broker,
             Event[] events,
+            long[] seqs,
             int size,
             long startSeq,
             long endSeq,
@@ -47,6 +50,7 @@ final class DiskBatch extends AbstractList<Event> implements Batch, RandomAccess
             long liveBytes) {
         this.broker = broker;
         this.events = events;
+        this.seqs = seqs;
         this.size = size;
         this.startSeq = startSeq;
         this.endSeq = endSeq;
@@ -71,6 +75,12 @@ final class DiskBatch extends AbstractList<Event> implements Batch, RandomAccess
     @Override
     public int size() {
         return size;
+    }
+
+    @Override
+    public long sequence(int index) {
+        Objects.checkIndex(index, size);
+        return seqs[index];
     }
 
     @Override

@@ -333,6 +333,7 @@ public final class DiskBroker implements Broker {
                 for (int i = 0; i < n; i++) {
                     if (events[i] != null) {
                         events[k] = events[i];
+                        seqs[k] = seqs[i];
                         liveBytes += sizes[i];
                         k++;
                     }
@@ -348,6 +349,7 @@ public final class DiskBroker implements Broker {
                     new DiskBatch(
                             this,
                             events,
+                            seqs,
                             live,
                             startSeq,
                             newReadSeq,

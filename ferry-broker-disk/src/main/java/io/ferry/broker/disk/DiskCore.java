@@ -17,8 +17,13 @@ final class DiskCore {
     /* Design notes
      * Sequences. Every accepted event gets the next sequence (nextSeq) under the lock, so sequence
      * order is publish order across producers. Sequences are persisted in frames and continue across
-     * restarts. Ranges: [writeSeq, nextSeq) waits in the write queue; [readSeq, durableSeq) is forced
-     * and not yet handed out; [headSeq, readSeq) is handed out, not all acknowledged.
+     * restarts. The same sequence is the event's public identity (Producer.publishSeq,
+     * Batch.sequence, rules 1.8, 2.6, 3.6): publishSeq returns what accept() took, and a batch
+     * carries the sequences read from the frames. Recovery starts nextSeq above every frame on disk
+     * and at or above the checkpoint's sequence; every accepted event gets a frame (a cancelled one
+     * too, followed by a skip), so after a clean close nothing given out is given out again.
+     * Ranges: [writeSeq, nextSeq) waits in the write queue; [readSeq, durableSeq) is forced and not
+     * yet handed out; [headSeq, readSeq) is handed out, not all acknowledged.
      *
      * Durability. Consumers only see forced data (durableSeq), so the persisted read position, which
      * only moves over handed-out events, can never point past the forced data.
@@ -130,9 +135,12 @@ final class DiskCore {
         return b == 0 || b + sizeBytes <= capacityBytes;
     }
 
-    /** Accepts {@code e} from {@code owner}; under lock, after {@link #fits}. */
+    /**
+     * Accepts {@code e} from {@code owner} and returns its sequence; under lock, after {@link
+     * #fits}.
+     */
     @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
-    void accept(Event e, DiskProducer owner) {
+    long accept(Event e, DiskProducer owner) {
         long seq = nextSeq++;
         if (queueSize == queueEvents.length) {
             queueEvents = Arrays.copyOf(queueEvents, queueSize * 2);
@@ -151,6 +159,7 @@ final class DiskCore {
             writerWaiting = false;
             writerWake.signal();
         }
+        return seq;
     }
 
     /** Releases a dropped or acknowledged event's space; under lock. */

@@ -38,7 +38,7 @@ final class DiskProducer implements Producer {
     }
 
     @Override
-    public boolean publish(Event event) throws InterruptedException {
+    public long publishSeq(Event event) throws InterruptedException {
         checkEvent(event);
         core.lock.lockInterruptibly();
         try {
@@ -47,11 +47,10 @@ final class DiskProducer implements Producer {
                     broker.checkWriter();
                 }
                 if (cancelled || core.closing) {
-                    return false;
+                    return CLOSED;
                 }
                 if (core.fits(event.sizeBytes())) {
-                    core.accept(event, this);
-                    return true;
+                    return core.accept(event, this);
                 }
                 core.notFull.await();
             }
@@ -61,18 +60,20 @@ final class DiskProducer implements Producer {
     }
 
     @Override
-    public boolean tryPublish(Event event) {
+    public long tryPublishSeq(Event event) {
         checkEvent(event);
         core.lock.lock();
         try {
             if (core.writerFailure != null) {
                 broker.checkWriter();
             }
-            if (cancelled || core.closing || !core.fits(event.sizeBytes())) {
-                return false;
+            if (cancelled || core.closing) {
+                return CLOSED;
             }
-            core.accept(event, this);
-            return true;
+            if (!core.fits(event.sizeBytes())) {
+                return FULL;
+            }
+            return core.accept(event, this);
         } finally {
             core.lock.unlock();
         }
@@ -122,6 +123,7 @@ final class DiskProducer implements Producer {
     @SuppressWarnings("NonAtomicVolatileUpdate") // written under core.lock, read without it
     public int cancel() {
         List<Event> removed = new ArrayList<>();
+        List<Long> removedSeqs = new ArrayList<>();
         core.lock.lock();
         try {
             if (cancelled) {
@@ -137,6 +139,7 @@ final class DiskProducer implements Producer {
                 if (u.owner == this && !u.dropped && u.seq >= core.readSeq) {
                     u.dropped = true;
                     removed.add(u.event);
+                    removedSeqs.add(u.seq);
                     bytes += u.event.sizeBytes();
                     core.skips.add(new long[] {u.seq, u.event.sizeBytes()});
                 }
@@ -149,16 +152,16 @@ final class DiskProducer implements Producer {
         } finally {
             core.lock.unlock();
         }
-        for (Event e : removed) {
-            reportDrop(e);
+        for (int i = 0; i < removed.size(); i++) {
+            reportDrop(removed.get(i), removedSeqs.get(i));
         }
         return removed.size();
     }
 
-    void reportDrop(Event event) {
+    void reportDrop(Event event, long seq) {
         if (dropListener != null) {
             try {
-                dropListener.onDrop(event);
+                dropListener.onDrop(event, seq);
             } catch (RuntimeException e) {
                 DiskBroker.LOG.log(
                         System.Logger.Level.WARNING,

@@ -435,11 +435,13 @@ final class Writer implements Runnable {
         }
         List<Event> events = new ArrayList<>();
         List<DiskProducer> owners = new ArrayList<>();
+        List<Long> seqs = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < groupSize; i++) {
             if (!cancelled.contains(groupFirstSeq + i)) {
                 events.add(groupEvents[i]);
                 owners.add(groupOwners[i]);
+                seqs.add(groupFirstSeq + i);
                 bytes += groupEvents[i].sizeBytes();
             }
         }
@@ -447,6 +449,7 @@ final class Writer implements Runnable {
             if (!cancelled.contains(core.writeSeq + i)) {
                 events.add(core.queueEvents[i]);
                 owners.add(core.queueOwners[i]);
+                seqs.add(core.writeSeq + i);
                 bytes += core.queueEvents[i].sizeBytes();
             }
         }
@@ -485,7 +488,7 @@ final class Writer implements Runnable {
         core.lock.unlock();
         try {
             for (int i = 0; i < events.size(); i++) {
-                owners.get(i).reportDrop(events.get(i));
+                owners.get(i).reportDrop(events.get(i), seqs.get(i));
             }
         } finally {
             core.lock.lock();

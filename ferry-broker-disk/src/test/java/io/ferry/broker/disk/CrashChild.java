@@ -19,10 +19,10 @@ import java.util.Random;
  * The child JVM of {@link CrashRecoveryTest}: {@code CrashChild <dir> <seed> <round> [hold]}. Opens
  * a disk broker on {@code dir}, then producers publish with acks and a consumer takes and acks
  * batches until the parent kills the process. Prints, flushed, one line per fact: {@code READY},
- * {@code P <producer> <seq> ;} (acked up to seq), {@code H <producer> <seq> ;} (handed out), {@code
- * C <producer> <seq> ;} (its consumer ack is persisted). The closing {@code ;} tells a complete
- * line from one the kill cut short. With {@code hold} it only opens the broker, prints READY and
- * waits to be killed.
+ * {@code P <producer> <seq> ;} (acked up to seq), {@code H <producer> <seq> <sequence> ;} (handed
+ * out, with the broker's sequence of the event, {@code Batch.sequence}), {@code C <producer> <seq>
+ * ;} (its consumer ack is persisted). The closing {@code ;} tells a complete line from one the kill
+ * cut short. With {@code hold} it only opens the broker, prints READY and waits to be killed.
  */
 public final class CrashChild {
     static final int PRODUCERS = 3;
@@ -121,11 +121,14 @@ public final class CrashChild {
             for (; ; ) {
                 DiskBatch b = (DiskBatch) c.get(1 + rnd.nextInt(64));
                 StringBuilder sb = new StringBuilder();
-                for (Event e : b.events()) {
+                for (int k = 0; k < b.size(); k++) {
+                    Event e = b.events().get(k);
                     sb.append("H ")
                             .append(producerOf(e))
                             .append(' ')
                             .append(seqOf(e))
+                            .append(' ')
+                            .append(b.sequence(k))
                             .append(" ;\n");
                 }
                 synchronized (out) {

@@ -49,13 +49,19 @@ class CrashRecoveryTest {
         Map<Integer, Integer> maxAcked = new HashMap<>();
         Set<Long> handed = new HashSet<>();
         Set<Long> consumed = new HashSet<>();
+        // The broker's sequence of each event handed out (rules 2.6, 3.6): kept across crashes.
+        Map<Long, Long> brokerSeqs = new HashMap<>();
+        long maxSeqHanded = -1;
         for (int round = 0; round < ROUNDS; round++) {
             int killAfterLines = 200 + rnd.nextInt(40_000);
             List<String> lines = runChild(round, childSeed, killAfterLines);
             int acks = 0;
+            long handedBefore = maxSeqHanded;
+            long lastSeqThisRound = -1;
             for (String line : lines) {
                 String[] f = line.split(" ");
-                if (f.length != 4 || f[0].length() != 1 || !f[3].equals(";")) {
+                int fields = f.length > 0 && f[0].equals("H") ? 5 : 4;
+                if (f.length != fields || f[0].length() != 1 || !f[fields - 1].equals(";")) {
                     continue; // READY, or the last line, cut short by the kill ("C 0 10" of "C 0
                     // 1024 ;")
                 }
@@ -75,6 +81,26 @@ class CrashRecoveryTest {
                                         round, pid, seq)
                                 .isFalse();
                         handed.add(key);
+                        long brokerSeq = Long.parseLong(f[3]);
+                        Long before = brokerSeqs.putIfAbsent(key, brokerSeq);
+                        assertThat(before == null ? brokerSeq : before)
+                                .as(
+                                        "round %d: event %d/%d handed out again keeps its sequence",
+                                        round, pid, seq)
+                                .isEqualTo(brokerSeq);
+                        if (pid / 10 == round) {
+                            assertThat(brokerSeq)
+                                    .as(
+                                            "round %d: new event %d/%d gets a sequence above every "
+                                                    + "one handed out before the crash",
+                                            round, pid, seq)
+                                    .isGreaterThan(handedBefore);
+                        }
+                        assertThat(brokerSeq)
+                                .as("round %d: one consumer sees sequences increase", round)
+                                .isGreaterThan(lastSeqThisRound);
+                        lastSeqThisRound = brokerSeq;
+                        maxSeqHanded = Math.max(maxSeqHanded, brokerSeq);
                     }
                     case "C" ->
                             assertThat(consumed.add(key))
@@ -95,11 +121,28 @@ class CrashRecoveryTest {
             long expected = report.eventsRecovered();
             List<Event> drained = new ArrayList<>();
             Consumer c = broker.consumer();
+            long maxRecovered = -1;
             while (drained.size() < expected) {
                 Batch b = c.get(1000);
+                for (int k = 0; k < b.size(); k++) {
+                    Event e = b.events().get(k);
+                    Long known = brokerSeqs.get(key(CrashChild.producerOf(e), CrashChild.seqOf(e)));
+                    if (known != null) {
+                        assertThat(b.sequence(k))
+                                .as("recovered event keeps the sequence it was handed out with")
+                                .isEqualTo(known);
+                    }
+                    maxRecovered = Math.max(maxRecovered, b.sequence(k));
+                }
                 drained.addAll(b.events());
                 b.ack();
             }
+            long next =
+                    broker.producer(io.ferry.broker.ProducerConfig.DEFAULT)
+                            .publishSeq(CrashChild.event(99, 0));
+            assertThat(next)
+                    .as("after the crashes, a new sequence is above every one seen")
+                    .isGreaterThan(Math.max(maxRecovered, maxSeqHanded));
             assertThat(drained).hasSize((int) expected);
             Map<Integer, Integer> last = new HashMap<>();
             Set<Long> seen = new HashSet<>();
@@ -136,6 +179,7 @@ class CrashRecoveryTest {
                     "[crash] %d acked events checked, %d drained after the last crash, %d consumed before%n",
                     checked, drained.size(), consumed.size());
             assertThat(checked).as("the children acked something").isPositive();
+            assertThat(brokerSeqs).as("events handed out with their sequences").isNotEmpty();
         }
     }
 

@@ -380,6 +380,7 @@ class DiskBrokerFaultsTest {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger failures = new AtomicInteger();
+        long[] learned = new long[16];
         try (DiskBroker b =
                 DiskBroker.open(
                         Eventer.NONE, settings().withGroupCommit(2, Duration.ZERO), channels)) {
@@ -403,7 +404,8 @@ class DiskBrokerFaultsTest {
                         }
                     };
             for (int i = 10; i < 16; i++) {
-                assertThat(p.publish(TestEvents.event(0, i, 100))).isTrue();
+                learned[i] = p.publishSeq(TestEvents.event(0, i, 100));
+                assertThat(learned[i]).isNotNegative();
             }
             assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
             Future<?> closing = pool.submit(b::close);
@@ -414,6 +416,12 @@ class DiskBrokerFaultsTest {
         channels.beforeSegmentWrite = null;
         long acked = acks.acked();
         assertThat(acked + acks.dropped().size()).isEqualTo(16);
+        assertThat(acks.drops()).as("the broker gave up a group").isNotEmpty();
+        for (AckRecorder.Drop d : acks.drops()) {
+            assertThat(d.sequence())
+                    .as("rule 1.7: a given-up event is reported with its sequence")
+                    .isEqualTo(learned[TestEvents.seqOf(d.event())]);
+        }
         try (DiskBroker again = DiskBroker.open(Eventer.NONE, settings(), ChannelFactory.DEFAULT)) {
             assertThat(again.recoveryReport().clean()).as("%s", again.recoveryReport()).isTrue();
             assertThat(again.recoveryReport().eventsRecovered()).isEqualTo(acked);

@@ -11,7 +11,9 @@ import java.util.RandomAccess;
 
 /**
  * A batch of a {@link MemoryBroker}: a range of ring slots, read by one thread at a time, acked
- * once from any thread. Without removed events it is a view of the ring, not a copy.
+ * once from any thread. Without removed events it is a view of the ring, not a copy, and the
+ * sequence of event {@code i} is {@code start + i}; with removed events the live events and their
+ * sequences are copied once, when the batch is made.
  */
 final class MemoryBatch extends AbstractList<Event> implements Batch, RandomAccess {
     private static final VarHandle ACKED;
@@ -30,16 +32,23 @@ final class MemoryBatch extends AbstractList<Event> implements Batch, RandomAcce
     private final long start;
     private final long end;
     private final Event[] compacted;
+    private final long[] compactedSeqs;
     private final int size;
     private volatile boolean acked;
 
-    MemoryBatch(MemoryBroker broker, long start, long end, Event[] compacted) {
+    /**
+     * The range [start, end); {@code compacted} and {@code compactedSeqs}, both null or both of the
+     * same length, are its live events and their sequences when some were removed.
+     */
+    MemoryBatch(
+            MemoryBroker broker, long start, long end, Event[] compacted, long[] compactedSeqs) {
         this.broker = broker;
         this.slots = broker.ring.events;
         this.mask = broker.ring.mask;
         this.start = start;
         this.end = end;
         this.compacted = compacted;
+        this.compactedSeqs = compactedSeqs;
         this.size = compacted == null ? (int) (end - start) : compacted.length;
     }
 
@@ -59,6 +68,13 @@ final class MemoryBatch extends AbstractList<Event> implements Batch, RandomAcce
     @Override
     public int size() {
         return size;
+    }
+
+    @Override
+    public long sequence(int index) {
+        Objects.checkIndex(index, size);
+        // No acked check: the sequence is the batch's own data, not a slot of the ring.
+        return compactedSeqs != null ? compactedSeqs[index] : start + index;
     }
 
     @Override

@@ -145,6 +145,7 @@ public final class MemoryBroker implements Broker {
     /** Removes {@code owner}'s events not yet handed out; returns how many. Any thread. */
     int dropUnread(MemoryProducer owner) {
         List<Event> removed = new ArrayList<>();
+        LongList removedSeqs = new LongList();
         ring.consumerLock.lock();
         try {
             if (closed) {
@@ -153,12 +154,12 @@ public final class MemoryBroker implements Broker {
             long end = ring.claimed();
             for (long s = ring.read; s < end; s++) {
                 ring.awaitPublished(s);
-                tombstone(s, owner, removed);
+                tombstone(s, owner, removed, removedSeqs);
             }
         } finally {
             ring.consumerLock.unlock();
         }
-        report(owner, removed);
+        report(owner, removed, removedSeqs);
         return removed.size();
     }
 
@@ -167,33 +168,59 @@ public final class MemoryBroker implements Broker {
      * gone.
      */
     void dropIfUnread(long seq, MemoryProducer owner) {
-        List<Event> removed = new ArrayList<>(1);
+        Event removed;
         ring.consumerLock.lock();
         try {
             if (closed || seq < ring.read) {
                 return;
             }
-            tombstone(seq, owner, removed);
+            int slot = (int) seq & ring.mask;
+            if (ring.owners[slot] != owner) {
+                return;
+            }
+            removed = ring.events[slot];
+            ring.owners[slot] = Ring.TOMBSTONE;
+            ring.unreadTombstones++;
         } finally {
             ring.consumerLock.unlock();
         }
-        report(owner, removed);
+        dropped.incrementAndGet();
+        owner.reportDrop(removed, seq);
     }
 
     /** Under consumerLock. */
-    private void tombstone(long seq, MemoryProducer owner, List<Event> removed) {
+    private void tombstone(
+            long seq, MemoryProducer owner, List<Event> removed, LongList removedSeqs) {
         int slot = (int) seq & ring.mask;
         if (ring.owners[slot] == owner) {
             removed.add(ring.events[slot]);
+            removedSeqs.add(seq);
             ring.owners[slot] = Ring.TOMBSTONE;
             ring.unreadTombstones++;
         }
     }
 
-    private void report(MemoryProducer owner, List<Event> removed) {
+    private void report(MemoryProducer owner, List<Event> removed, LongList removedSeqs) {
         dropped.addAndGet(removed.size());
-        for (Event e : removed) {
-            owner.reportDrop(e);
+        for (int i = 0; i < removed.size(); i++) {
+            owner.reportDrop(removed.get(i), removedSeqs.get(i));
+        }
+    }
+
+    /** A growable list of primitive longs; confined to the thread that made it. */
+    private static final class LongList {
+        private long[] values = new long[8];
+        private int size;
+
+        void add(long v) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        long get(int i) {
+            return values[i];
         }
     }
 
@@ -242,7 +269,7 @@ public final class MemoryBroker implements Broker {
                 Object owner = ring.owners[slot];
                 if (owner != Ring.TOMBSTONE) {
                     count++;
-                    ((MemoryProducer) owner).reportDrop(ring.events[slot]);
+                    ((MemoryProducer) owner).reportDrop(ring.events[slot], s);
                 }
                 ring.owners[slot] = Ring.TOMBSTONE;
                 ring.events[slot] = null;

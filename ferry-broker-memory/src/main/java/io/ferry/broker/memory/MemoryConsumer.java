@@ -134,15 +134,17 @@ final class MemoryConsumer implements Consumer {
         ring.read = end;
         if (ring.unreadTombstones == 0) {
             broker.outstandingBatches.incrementAndGet();
-            return new MemoryBatch(broker, from, end, null);
+            return new MemoryBatch(broker, from, end, null, null);
         }
         int live = 0;
         Event[] copy = new Event[(int) (end - from)];
+        long[] seqs = new long[copy.length];
         for (long s = from; s < end; s++) {
             int slot = (int) s & ring.mask;
             if (ring.owners[slot] == Ring.TOMBSTONE) {
                 ring.unreadTombstones--;
             } else {
+                seqs[live] = s;
                 copy[live++] = ring.events[slot];
             }
         }
@@ -152,11 +154,13 @@ final class MemoryConsumer implements Consumer {
             return null;
         }
         broker.outstandingBatches.incrementAndGet();
+        boolean whole = live == copy.length;
         return new MemoryBatch(
                 broker,
                 from,
                 end,
-                live == copy.length ? null : java.util.Arrays.copyOf(copy, live));
+                whole ? null : java.util.Arrays.copyOf(copy, live),
+                whole ? null : java.util.Arrays.copyOf(seqs, live));
     }
 
     private void ensureOpen() {

@@ -14,8 +14,10 @@ import java.util.Objects;
 final class MemoryProducer implements Producer {
     /* Design notes
      * A publish claims a sequence (a CAS), fills the slot and publishes it; nothing else is shared
-     * per event. Once a claim succeeded the event is accepted: publish returns true. If a cancel
-     * (with dropOnCancel) or a close raced it, whoever tombstones the slot first under consumerLock
+     * per event. The claimed sequence is the event's identity (rule 1.8): the claim counter starts
+     * at 0 per broker instance and only grows, so it is unique and in acceptance order for free.
+     * Once a claim succeeded the event is accepted: publish returns its sequence. If a cancel (with
+     * dropOnCancel) or a close raced it, whoever tombstones the slot first under consumerLock
      * reports the drop, so the drop listener hears of it exactly once (rule 1.7).
      */
     private static final int OPEN = 0;
@@ -52,34 +54,36 @@ final class MemoryProducer implements Producer {
     }
 
     @Override
-    public boolean tryPublish(Event event) {
+    public long tryPublishSeq(Event event) {
         checkEvent(event);
         if (state != OPEN) {
-            return false;
+            return CLOSED;
         }
+        // The ring's claimed position is the event's sequence (rule 1.8): FULL and SHUT are the
+        // Producer statuses, so the result is returned as it is.
         long seq = ring.tryClaim(this, event.sizeBytes());
         if (seq < 0) {
-            return false;
+            return seq;
         }
         commit(seq, event);
-        return true;
+        return seq;
     }
 
     @Override
-    public boolean publish(Event event) throws InterruptedException {
+    public long publishSeq(Event event) throws InterruptedException {
         checkEvent(event);
         if (state != OPEN) {
-            return false;
+            return CLOSED;
         }
         long seq = ring.tryClaim(this, event.sizeBytes());
         if (seq == Ring.FULL) {
             seq = awaitClaim(event.sizeBytes());
         }
         if (seq < 0) {
-            return false;
+            return CLOSED;
         }
         commit(seq, event);
-        return true;
+        return seq;
     }
 
     private void checkEvent(Event event) {
@@ -139,10 +143,10 @@ final class MemoryProducer implements Producer {
         return dropOnCancel ? broker.dropUnread(this) : 0;
     }
 
-    void reportDrop(Event event) {
+    void reportDrop(Event event, long seq) {
         if (dropListener != null) {
             try {
-                dropListener.onDrop(event);
+                dropListener.onDrop(event, seq);
             } catch (RuntimeException e) {
                 MemoryBroker.LOG.log(
                         System.Logger.Level.WARNING,

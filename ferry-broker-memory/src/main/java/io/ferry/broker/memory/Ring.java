@@ -17,8 +17,10 @@ import java.util.function.LongSupplier;
 final class Ring {
     /* Design notes (for maintainers)
      *
-     * Sequences. Every accepted event gets a sequence s; its slot is s & mask. Four cursors order the
-     * life of a slot:   released <= read <= claim,   claim - released <= capacity.
+     * Sequences. Every accepted event gets a sequence s; its slot is s & mask. s is also the
+     * event's public identity (Producer.publishSeq, Batch.sequence, rule 1.8): claim starts at 0 per
+     * broker and the CLOSED bit (2^62) is far above any sequence a broker reaches. Four cursors order
+     * the life of a slot:   released <= read <= claim,   claim - released <= capacity.
      *   claim     next sequence to claim; producers CAS it (the CLOSED bit stops all claims at once).
      *   rounds[]  a slot is published when rounds[slot] == s >>> shift (release store by its producer).
      *   read      next sequence to hand to a consumer; advanced under consumerLock.
@@ -50,8 +52,8 @@ final class Ring {
     static final long CLOSED = 1L << 62;
     static final Object TOMBSTONE = new Object();
     static final long STALE = Long.MIN_VALUE;
-    static final long FULL = -1L;
-    static final long SHUT = -2L;
+    static final long FULL = io.ferry.broker.Producer.FULL;
+    static final long SHUT = io.ferry.broker.Producer.CLOSED;
 
     private static final VarHandle ROUNDS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle ACK_ENDS = MethodHandles.arrayElementVarHandle(long[].class);
