@@ -13,4 +13,13 @@ public interface DeliveryFailureListener {
 
     /** {@code event} will not reach Kafka because of {@code failure}. */
     void onFailure(Event event, DeliveryFailure failure);
+
+    /**
+     * {@code event}, which its broker numbered {@code sequence} (broker-spec rule 1.8; -1 when
+     * unknown), will not reach Kafka because of {@code failure}; the engine calls this one. By
+     * default it calls {@link #onFailure(Event, DeliveryFailure)}.
+     */
+    default void onFailure(Event event, long sequence, DeliveryFailure failure) {
+        onFailure(event, failure);
+    }
 }

@@ -14,4 +14,13 @@ public interface DeliveryListener extends DeliveryFailureListener {
      * when Kafka does not say ({@code acks=0}).
      */
     void onDelivered(Event event, int partition, long offset);
+
+    /**
+     * Kafka acknowledged {@code event}, which its broker numbered {@code sequence} (broker-spec
+     * rule 1.8; -1 when unknown); the engine calls this one. By default it calls {@link
+     * #onDelivered(Event, int, long)}.
+     */
+    default void onDelivered(Event event, long sequence, int partition, long offset) {
+        onDelivered(event, partition, offset);
+    }
 }

@@ -62,6 +62,11 @@ final class DeliveryTracker {
                 }
 
                 @Override
+                public long sequence(int index) {
+                    return -1;
+                }
+
+                @Override
                 public void ack() {
                     // nothing upstream: the tracker's runnable settles the original
                 }

@@ -90,7 +90,7 @@ public final class KafkaOutput implements AutoCloseable {
                 DeliveryTracker tracker = new DeliveryTracker(batch, outstanding::release);
                 List<Router.Failed> failed;
                 try {
-                    failed = router.route(batch.events(), tracker, engine.clockMs());
+                    failed = router.route(batch.events(), batch, tracker, engine.clockMs());
                 } catch (RuntimeException ex) {
                     // the router handles each event's failure itself; this is a bug outside that
                     LOG.error("routing a broker batch failed; the output goes on", ex);

@@ -66,13 +66,16 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     }
 
     /**
-     * One event on its way: the broker batch it belongs to and when it reached the engine.
+     * One event on its way: its identity, the broker batch it belongs to and when it reached the
+     * engine.
      *
      * @param event the event
+     * @param sequence the sequence its broker gave it (broker-spec rule 1.8), or -1 when it has
+     *     none (a dead-letter record)
      * @param tracker its broker batch's tracker
      * @param enqueuedMs when the router took it
      */
-    record Pending(Event event, DeliveryTracker tracker, long enqueuedMs) {}
+    record Pending(Event event, long sequence, DeliveryTracker tracker, long enqueuedMs) {}
 
     /** A batch of this partition, from its first encoding until it is settled. */
     static final class InFlight {
@@ -125,7 +128,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
 
     /** Queues one event for this partition; any thread. */
     void append(Event event, DeliveryTracker tracker, long nowMs) {
-        append(new Pending(event, tracker, nowMs));
+        append(new Pending(event, -1, tracker, nowMs));
     }
 
     /** Queues one event for this partition; any thread. */

@@ -410,7 +410,7 @@ public final class ProduceEngine implements AutoCloseable {
                     continue; // a dead-letter record: nobody published it
                 }
                 try {
-                    deliveries.onDelivered(p.event(), partition, at);
+                    deliveries.onDelivered(p.event(), p.sequence(), partition, at);
                 } catch (RuntimeException e) {
                     LOG.warn("delivery listener failed", e);
                 }
@@ -456,7 +456,7 @@ public final class ProduceEngine implements AutoCloseable {
         }
         failuresByCode.get(f.code()).increment();
         try {
-            failures.onFailure(p.event(), f);
+            failures.onFailure(p.event(), p.sequence(), f);
         } catch (RuntimeException e) {
             LOG.warn("delivery failure listener failed", e);
         }

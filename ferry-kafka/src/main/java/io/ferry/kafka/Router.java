@@ -1,5 +1,6 @@
 package io.ferry.kafka;
 
+import io.ferry.broker.Batch;
 import io.ferry.broker.Event;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -82,8 +83,18 @@ final class Router {
         this.partitioner = new Partitioner(settings.batchSizeBytes());
     }
 
-    /** Routes {@code events} of one broker batch; output thread. */
-    synchronized List<Failed> route(List<Event> events, DeliveryTracker tracker, long nowMs) {
+    /** Routes {@code events} without broker sequences (dead-letter records, tests). */
+    List<Failed> route(List<Event> events, DeliveryTracker tracker, long nowMs) {
+        return route(events, null, tracker, nowMs);
+    }
+
+    /**
+     * Routes {@code events} of one broker batch; output thread.
+     *
+     * @param batch where each event's sequence is read ({@link Batch#sequence}), or null: -1
+     */
+    synchronized List<Failed> route(
+            List<Event> events, Batch batch, DeliveryTracker tracker, long nowMs) {
         List<Failed> failed = null;
         MetadataCache.Snapshot snap = engine.metadata.snapshot();
         if (snap.version() != version) {
@@ -91,8 +102,11 @@ final class Router {
         }
         String lastTopic = null;
         Route r = null;
-        for (Event e : events) {
-            PartitionWorker.Pending p = new PartitionWorker.Pending(e, tracker, nowMs);
+        for (int i = 0, n = events.size(); i < n; i++) {
+            Event e = events.get(i);
+            PartitionWorker.Pending p =
+                    new PartitionWorker.Pending(
+                            e, batch == null ? -1 : batch.sequence(i), tracker, nowMs);
             if (e.sizeBytes() > settings.maxRequestSizeBytes()) {
                 failed =
                         add(

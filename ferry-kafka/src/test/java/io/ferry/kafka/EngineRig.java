@@ -33,6 +33,9 @@ final class EngineRig implements AutoCloseable {
 
     final Map<String, DeliveryFailure> failures = new HashMap<>();
 
+    /** Every outcome with the event's broker sequence: "d value#sequence" or "f value#sequence". */
+    final List<String> sequenced = new ArrayList<>();
+
     /** What the dead letter stored: "CODE value p=partition attempts=n". */
     final List<String> deadLettered = new ArrayList<>();
 
@@ -81,6 +84,20 @@ final class EngineRig implements AutoCloseable {
                                                 + offset
                                                 + " "
                                                 + new String(event.value()));
+                            }
+
+                            @Override
+                            public void onDelivered(
+                                    Event event, long sequence, int partition, long offset) {
+                                sequenced.add("d " + new String(event.value()) + "#" + sequence);
+                                onDelivered(event, partition, offset);
+                            }
+
+                            @Override
+                            public void onFailure(
+                                    Event event, long sequence, DeliveryFailure failure) {
+                                sequenced.add("f " + new String(event.value()) + "#" + sequence);
+                                onFailure(event, failure);
                             }
 
                             @Override
@@ -215,9 +232,12 @@ final class EngineRig implements AutoCloseable {
             return size;
         }
 
+        /** The first event's sequence; the others follow. */
+        long baseSequence;
+
         @Override
         public long sequence(int index) {
-            return index;
+            return baseSequence + index;
         }
 
         @Override

@@ -180,4 +180,32 @@ class RouterTest {
             assertThat(b.acked).isFalse();
         }
     }
+
+    /** Issue 12: outcomes name each event by its broker sequence, delivered or failed. */
+    @Test
+    void outcomes_carryEachEventsBrokerSequence() {
+        EngineRig.FakeBatch b = new EngineRig.FakeBatch(3);
+        b.baseSequence = 100;
+        report(
+                router.route(
+                        List.of(
+                                Event.of("t", "a".getBytes()),
+                                Event.of("t", new byte[rig.settings.maxRequestSizeBytes() + 1]),
+                                Event.of("t", "c".getBytes())),
+                        b,
+                        new DeliveryTracker(b, () -> {}),
+                        rig.clock.get()));
+        assertThat(rig.sequenced).hasSize(1).first().asString().endsWith("#101");
+        for (int i = 0; i < 30 && rig.sequenced.size() < 3; i++) {
+            refreshed();
+            rig.advance(100);
+            for (int node = 0; node < 2; node++) {
+                if (rig.channel(node) != null && rig.produce(node) != null) {
+                    rig.answer(node, tp -> EngineRig.ok(0));
+                }
+            }
+        }
+        assertThat(rig.sequenced.subList(1, 3)).containsExactlyInAnyOrder("d a#100", "d c#102");
+        assertThat(b.acked).isTrue();
+    }
 }
