@@ -18,8 +18,10 @@ import io.ferry.kafka.KafkaCluster;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * answer. {@link #publish} is called on Vert.x event-loop threads (each gets its own broker
  * producer); the delivery callbacks come from engine threads.
  */
-final class ClusterRuntime implements DeliveryListener, AutoCloseable {
+final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoCloseable {
     /* Design notes
      * Producers: a broker Producer is used by one thread at a time, so each event-loop thread gets
      * its own (a ThreadLocal; event-loop threads live as long as the gateway). ack=kafka is the
@@ -66,6 +68,9 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
 
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
+
+    /** Kafka's delivery.timeout.ms: the longest an ack=kafka answer waits. */
+    private final long deliveryTimeoutMs;
 
     /**
      * The ack=kafka records waiting for Kafka's answer. Null until the pipeline has started (its
@@ -105,6 +110,7 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     ClusterRuntime(String name, GatewayConfig.Cluster config) {
         this.name = name;
         this.maxRecordBytes = config.kafka().maxRequestSizeBytes();
+        this.deliveryTimeoutMs = config.kafka().deliveryTimeoutMs();
         LOG.info(
                 "cluster {}: connecting to Kafka at {} in the background",
                 name,
@@ -210,16 +216,86 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         return BrokerConfig.of(broker.type(), settings);
     }
 
+    // ---- ClusterBackend: what the services use -------------------------------------------------
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    @Override
+    public long deliveryTimeoutMs() {
+        return deliveryTimeoutMs;
+    }
+
+    @Override
+    public boolean durableAcks() {
+        return durableAcks;
+    }
+
+    @Override
+    public ClusterStatus status() {
+        return kafka().status();
+    }
+
+    @Override
+    public ClusterCondition refusal() {
+        return kafka().refusal();
+    }
+
+    @Override
+    public boolean covers(String topic, int maxPartition) {
+        return kafka().covers(topic, maxPartition);
+    }
+
+    @Override
+    public TopicMeta topic(String topic) {
+        return TopicMeta.of(kafka().topic(topic));
+    }
+
+    @Override
+    public CompletableFuture<TopicMeta> refreshTopic(String topic) {
+        return kafka().refreshTopic(topic).thenApply(TopicMeta::of);
+    }
+
+    @Override
+    public CompletableFuture<List<String>> listTopics() {
+        return kafka().listTopics();
+    }
+
+    @Override
+    public List<String> lastTopicListing() {
+        return kafka().lastTopicListing();
+    }
+
+    @Override
+    public int nodeCount() {
+        return kafka().nodeCount();
+    }
+
     /**
-     * Hands {@code e} to the broker without blocking; with {@code outcome} the caller hears the
-     * record's fate in Kafka. Event-loop threads only.
+     * Hands {@code e} to the broker without blocking (ack none/local). Event-loop threads only.
      *
-     * @return false when the broker is full (or closed): nothing was accepted, outcome not called
+     * @return false when the broker is full (or closed): nothing was accepted
      */
-    boolean publish(Event e, RecordOutcome outcome) {
-        if (outcome == null) {
-            return waiting.publish(e, null, producers.get());
-        }
+    @Override
+    public boolean publish(Event e) {
+        return waiting.publish(e, null, producers.get());
+    }
+
+    /**
+     * Hands {@code e} to the broker without blocking; {@code outcome} hears the record's fate in
+     * Kafka once (unless the returned waiter expires first). Event-loop threads only.
+     *
+     * @return null when the broker is full (or closed): nothing was accepted, outcome not called
+     */
+    @Override
+    public Awaiting publish(Event e, RecordOutcome outcome) {
         Waiter w = new Waiter(outcome);
         live.add(w);
         boolean ok = false;
@@ -230,15 +306,19 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
                 live.remove(w); // nothing was accepted: nobody answers w
             }
         }
-        return ok;
+        return ok ? w : null;
     }
 
     /**
      * An answer waiting for Kafka: answered once, by the engine's outcome or by a refusal of the
-     * cluster, whichever comes first; tracked while it waits.
+     * cluster, whichever comes first, or given up by {@link #expire}; tracked while it waits. An
+     * expired waiter stays in {@code waiting} (so a copying broker's matching keeps its order)
+     * until the engine reports its record, then answers nobody.
      */
-    private final class Waiter implements RecordOutcome {
-        private final RecordOutcome outcome;
+    private final class Waiter implements RecordOutcome, Awaiting {
+        /** Read and cleared only by whoever wins {@code done} (the CAS orders it). */
+        private RecordOutcome outcome;
+
         private final AtomicBoolean done = new AtomicBoolean();
 
         Waiter(RecordOutcome outcome) {
@@ -249,7 +329,9 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         public void delivered(int partition, long offset) {
             if (done.compareAndSet(false, true)) {
                 live.remove(this);
-                outcome.delivered(partition, offset);
+                RecordOutcome o = outcome;
+                outcome = null;
+                o.delivered(partition, offset);
             }
         }
 
@@ -257,16 +339,34 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
         public void failed(DeliveryFailure failure) {
             if (done.compareAndSet(false, true)) {
                 live.remove(this);
-                outcome.failed(failure);
+                RecordOutcome o = outcome;
+                outcome = null;
+                o.failed(failure);
             }
         }
+
+        @Override
+        public boolean expire() {
+            if (done.compareAndSet(false, true)) {
+                live.remove(this);
+                outcome = null; // the request it answered is free now; a late answer is ignored
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** The waiters answered neither by the engine nor expired; for tests. */
+    int liveWaiters() {
+        return live.size();
     }
 
     /**
      * Runs {@code stored} (on the broker's ack thread) once the broker has durably stored every
      * event this thread published so far; only when {@link #durableAcks}. Event-loop threads only.
      */
-    void whenStored(Runnable stored) {
+    @Override
+    public void whenStored(Runnable stored) {
         producers.get().whenStored(stored);
     }
 
@@ -283,7 +383,8 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
     }
 
     /** Events the broker holds now. */
-    long bufferedEvents() {
+    @Override
+    public long bufferedEvents() {
         return pipeline.broker().stats().bufferedEvents();
     }
 
@@ -333,6 +434,11 @@ final class ClusterRuntime implements DeliveryListener, AutoCloseable {
                             DeliveryFailure.Code.NOT_DELIVERED,
                             "the gateway shut down before the record reached Kafka"));
         }
+    }
+
+    @Override
+    public void warnLimited(String code, String format, Object... args) {
+        logLimited(code, format, args);
     }
 
     /** Logs at most one line per code every 5 s, so a flood of failures stays readable. */

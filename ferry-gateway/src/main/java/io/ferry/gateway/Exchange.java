@@ -37,6 +37,9 @@ final class Exchange {
     /** Body bytes taken from the gateway's {@link BodyBudget}; given back when it ends. */
     long reservedBytes;
 
+    /** Who calls, for the services: set by the dispatch (null for an undecodable request). */
+    CallContext caller;
+
     /** Close the connection once the answer is written (a body that timed out). */
     boolean closeAfterAnswer;
 

@@ -44,6 +44,11 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final Vertx vertx;
     private final HttpApi api;
+
+    /** The transport-neutral services the front ends adapt (HttpApi today, gRPC later). */
+    private final ProduceService produceService;
+
+    private final ClusterQueries queries;
     private final AtomicInteger port = new AtomicInteger();
     private final AtomicInteger managementPort = new AtomicInteger(GatewayConfig.MANAGEMENT_OFF);
 
@@ -70,7 +75,22 @@ public final class Gateway implements AutoCloseable {
                         new VertxOptions()
                                 .setEventLoopPoolSize(config.eventLoops())
                                 .setPreferNativeTransport(config.nativeTransport()));
-        this.api = new HttpApi(this, config, metrics);
+        Timers timers =
+                new Timers() {
+                    @Override
+                    public long schedule(long delayMs, Runnable task) {
+                        // on an event loop: the timer fires on the caller's own context
+                        return vertx.setTimer(Math.max(1, delayMs), id -> task.run());
+                    }
+
+                    @Override
+                    public void cancel(long id) {
+                        vertx.cancelTimer(id);
+                    }
+                };
+        this.produceService = new ProduceService(clusters, Authorizer.ALLOW_ALL, timers);
+        this.queries = new ClusterQueries(clusters, this::shuttingDown);
+        this.api = new HttpApi(this, config, metrics, produceService, queries);
         this.maxConnections =
                 config.limits().maxConnections() > 0
                         ? config.limits().maxConnections()
@@ -221,6 +241,12 @@ public final class Gateway implements AutoCloseable {
                                                         api::bodyTimedOut,
                                                         metrics);
                                         vertx.setPeriodic(sweepMs, id -> guard.sweep());
+                                        // anonymous until the gateway authenticates; the
+                                        // services continue on this server's own context
+                                        io.vertx.core.Context here = context;
+                                        CallContext caller =
+                                                CallContext.anonymous(
+                                                        r -> here.runOnContext(v -> r.run()));
                                         return vertx.createHttpServer(options)
                                                 .connectionHandler(guard)
                                                 .invalidRequestHandler(api::invalid)
@@ -229,7 +255,8 @@ public final class Gateway implements AutoCloseable {
                                                                 api.handle(
                                                                         req,
                                                                         guard.onRequest(req),
-                                                                        management))
+                                                                        management,
+                                                                        caller))
                                                 .listen();
                                     }
                                 },

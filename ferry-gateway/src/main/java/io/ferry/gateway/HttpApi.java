@@ -2,9 +2,7 @@ package io.ferry.gateway;
 
 import io.ferry.kafka.ClusterStatus;
 import io.ferry.kafka.TopicInfo;
-import io.vertx.core.Context;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -12,10 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Locale;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,6 +82,7 @@ final class HttpApi {
     private final GatewayConfig config;
     private final GatewayMetrics metrics;
     private final Produce produce;
+    private final ClusterQueries queries;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     /** Request-body bytes in progress, bounded by gateway.max-in-flight-body-bytes. */
@@ -104,11 +100,17 @@ final class HttpApi {
     private final BodyReader.Then messagesBody = new RunAfterBody(Route.MESSAGES);
     private final BodyReader.Then recordsBody = new RunAfterBody(Route.RECORDS);
 
-    HttpApi(Gateway gateway, GatewayConfig config, GatewayMetrics metrics) {
+    HttpApi(
+            Gateway gateway,
+            GatewayConfig config,
+            GatewayMetrics metrics,
+            ProduceService service,
+            ClusterQueries queries) {
         this.gateway = gateway;
         this.config = config;
         this.metrics = metrics;
-        this.produce = new Produce(this, config);
+        this.produce = new Produce(this, config, service);
+        this.queries = queries;
         this.bodies =
                 new BodyBudget(
                         config.limits().maxInFlightBodyBytes() > 0
@@ -140,9 +142,14 @@ final class HttpApi {
     /**
      * Every request: matches its path, admits it, reads its body (POST) and runs its route. {@code
      * conn} is its connection's state (null when untracked); {@code management}: it came on the
-     * management port, which serves only the operations routes.
+     * management port, which serves only the operations routes; {@code caller} is the caller the
+     * services hear of (anonymous, on the server's event-loop context).
      */
-    void handle(HttpServerRequest req, ConnectionGuard.Conn conn, boolean management) {
+    void handle(
+            HttpServerRequest req,
+            ConnectionGuard.Conn conn,
+            boolean management,
+            CallContext caller) {
         long start = System.nanoTime();
         String path = req.path();
         String cluster = null;
@@ -193,6 +200,7 @@ final class HttpApi {
             route = null;
         }
         Exchange ex = new Exchange(req, cluster, topic, conn, start);
+        ex.caller = caller;
         GatewayMetrics.RouteTimers t =
                 route == null ? otherTimers : timers[route.ordinal()][cluster == null ? 0 : 1];
         int n = inFlight.incrementAndGet();
@@ -466,140 +474,89 @@ final class HttpApi {
                         "the gateway failed to handle the request (logged on the gateway)"));
     }
 
-    /** The cluster of the request's path; 404 when unknown. */
-    ClusterRuntime cluster(Exchange ctx) {
-        String name = ctx.cluster;
-        ClusterRuntime c = gateway.clusters().get(name == null ? config.defaultCluster() : name);
-        if (c == null) {
-            throw new ApiException(
-                    404,
-                    "unknown_cluster",
-                    "no cluster '"
-                            + name
-                            + "'; configured: "
-                            + new TreeMap<>(gateway.clusters()).keySet());
-        }
-        return c;
+    /** The cluster a request names: its {@code /clusters/{cluster}} prefix, else the default. */
+    String clusterName(Exchange ctx) {
+        return ctx.cluster == null ? config.defaultCluster() : ctx.cluster;
     }
 
     /**
      * Lists the cluster's topics from Kafka; while Kafka does not answer (within {@link
      * TopicCheck#TIMEOUT_MS}), from the last listing, saying so ({@code "stale": true}).
      */
-    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void listTopics(Exchange ctx) {
-        ClusterRuntime c = cluster(ctx);
-        Context vctx = Vertx.currentContext();
-        c.kafka()
-                .listTopics()
-                .orTimeout(TopicCheck.TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                .whenComplete(
-                        (names, err) ->
-                                vctx.runOnContext(
-                                        v -> {
-                                            List<String> got =
-                                                    err == null
-                                                            ? names
-                                                            : c.kafka().lastTopicListing();
-                                            if (got == null) {
-                                                error(ctx, kafkaUnavailable(c, "listing topics"));
-                                                return;
-                                            }
-                                            JsonObject body =
-                                                    new JsonObject()
-                                                            .put("cluster", c.name)
-                                                            .put("topics", new JsonArray(got));
-                                            if (err != null) {
-                                                body.put("stale", true);
-                                            }
-                                            json(ctx, 200, body);
-                                        }));
-    }
-
-    private static ApiException kafkaUnavailable(ClusterRuntime c, String what) {
-        return new ApiException(
-                503,
-                "kafka_unavailable",
-                what
-                        + " needs Kafka of cluster '"
-                        + c.name
-                        + "', which does not answer now: "
-                        + c.kafka().status().reason());
+        answer(
+                ctx,
+                queries.listTopics(ctx.caller, clusterName(ctx)),
+                a -> {
+                    ClusterQueries.TopicListing l = a.value();
+                    JsonObject body =
+                            new JsonObject()
+                                    .put("cluster", l.cluster())
+                                    .put("topics", new JsonArray(l.topics()));
+                    if (l.stale()) {
+                        body.put("stale", true);
+                    }
+                    json(ctx, 200, body);
+                });
     }
 
     /**
      * Describes a topic from Kafka (one bounded refresh); while Kafka does not answer, from the
      * engine's cache, saying how old it is.
      */
-    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void describeTopic(Exchange ctx) {
-        ClusterRuntime c = cluster(ctx);
-        String topic = RecordReader.topic(ctx.topic);
-        Context vctx = Vertx.currentContext();
-        c.kafka()
-                .refreshTopic(topic)
-                .orTimeout(TopicCheck.TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                .whenComplete(
-                        (fresh, err) ->
-                                vctx.runOnContext(
-                                        v ->
-                                                describe(
-                                                        ctx,
-                                                        c,
-                                                        err == null
-                                                                ? fresh
-                                                                : c.kafka().topic(topic),
-                                                        err != null)));
+        answer(
+                ctx,
+                queries.describeTopic(ctx.caller, clusterName(ctx), ctx.topic),
+                a -> {
+                    ClusterQueries.TopicDescription d = a.value();
+                    TopicMeta info = d.topic();
+                    JsonArray parts = new JsonArray();
+                    for (TopicInfo.Partition p : info.partitions()) {
+                        parts.add(
+                                new JsonObject()
+                                        .put("partition", p.partition())
+                                        .put("leader", p.leader() < 0 ? null : p.leader())
+                                        .put("replicas", new JsonArray(p.replicas()))
+                                        .put("isr", new JsonArray(p.isr())));
+                    }
+                    JsonObject body =
+                            new JsonObject()
+                                    .put("cluster", d.cluster())
+                                    .put("topic", info.name())
+                                    .put("internal", info.internal())
+                                    .put("partitions", parts);
+                    if (d.stale()) {
+                        body.put("stale", true).put("ageMs", info.ageMs());
+                    }
+                    json(ctx, 200, body);
+                });
     }
 
-    private void describe(Exchange ctx, ClusterRuntime c, TopicInfo info, boolean stale) {
-        String topic = info.name();
-        switch (info.state()) {
-            case MISSING ->
-                    error(
-                            ctx,
-                            new ApiException(
-                                    404,
-                                    "topic_not_found",
-                                    "topic '"
-                                            + topic
-                                            + "' does not exist in cluster '"
-                                            + c.name
-                                            + "'"));
-            case UNKNOWN -> error(ctx, kafkaUnavailable(c, "describing topic '" + topic + "'"));
-            case FAILED ->
-                    error(
-                            ctx,
-                            new ApiException(
-                                    502,
-                                    "kafka_error",
-                                    "Kafka answered "
-                                            + info.kafkaError()
-                                            + " for topic '"
-                                            + topic
-                                            + "'"));
-            case KNOWN -> {
-                JsonArray parts = new JsonArray();
-                for (TopicInfo.Partition p : info.partitions()) {
-                    parts.add(
-                            new JsonObject()
-                                    .put("partition", p.partition())
-                                    .put("leader", p.leader() < 0 ? null : p.leader())
-                                    .put("replicas", new JsonArray(p.replicas()))
-                                    .put("isr", new JsonArray(p.isr())));
-                }
-                JsonObject body =
-                        new JsonObject()
-                                .put("cluster", c.name)
-                                .put("topic", topic)
-                                .put("internal", info.internal())
-                                .put("partitions", parts);
-                if (stale) {
-                    body.put("stale", true).put("ageMs", info.ageMs());
-                }
-                json(ctx, 200, body);
-            }
-        }
+    /**
+     * Runs {@code then} with the answer of {@code stage} (which completes on the request's event
+     * loop); a failure of either is answered 500, never left unanswered.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
+    private <T> void answer(
+            Exchange ctx,
+            java.util.concurrent.CompletionStage<ClusterQueries.Answer<T>> stage,
+            java.util.function.Consumer<ClusterQueries.Answer<T>> then) {
+        stage.whenComplete(
+                (a, err) -> {
+                    try {
+                        if (err != null) {
+                            throw new IllegalStateException(err);
+                        }
+                        if (a.refusal() != null) {
+                            error(ctx, Produce.http(a.refusal()));
+                        } else {
+                            then.accept(a);
+                        }
+                    } catch (RuntimeException e) {
+                        fail(ctx, e);
+                    }
+                });
     }
 
     /**
@@ -608,27 +565,29 @@ final class HttpApi {
      * engines' status at once, never waiting for Kafka.
      */
     private void ready(Exchange ctx) {
-        String name = ctx.cluster;
-        List<ClusterRuntime> check =
-                name == null ? List.copyOf(gateway.clusters().values()) : List.of(cluster(ctx));
-        if (gateway.shuttingDown()) {
+        ClusterQueries.Answer<ClusterQueries.Readiness> a = queries.readiness(ctx.cluster);
+        if (a.refusal() != null) {
+            error(ctx, Produce.http(a.refusal()));
+            return;
+        }
+        ClusterQueries.Readiness r = a.value();
+        if (r.shuttingDown()) {
             error(ctx, new ApiException(503, "shutting_down", "the gateway is shutting down"));
             return;
         }
         JsonObject clusters = new JsonObject();
-        boolean ok = true;
-        for (ClusterRuntime c : check) {
-            ClusterStatus s = c.kafka().status();
-            ok &= s.ready();
+        for (ClusterQueries.ClusterReadiness c : r.clusters()) {
+            ClusterStatus s = c.status();
             JsonObject one =
                     new JsonObject()
                             .put("state", s.state().name().toLowerCase(Locale.ROOT))
-                            .put("nodes", c.kafka().nodeCount());
+                            .put("nodes", c.nodes());
             if (!s.ready()) {
                 one.put("reason", s.reason());
             }
-            clusters.put(c.name, one);
+            clusters.put(c.cluster(), one);
         }
+        boolean ok = r.ready();
         json(
                 ctx,
                 ok ? 200 : 503,

@@ -205,17 +205,18 @@ final class RecordReader {
     /** The event of {@code POST /topics/{topic}/messages}: body = value. */
     static Event message(
             String topic, Buffer body, UnaryOperator<String> param, MultiMap requestHeaders) {
-        Event.Builder b =
-                Event.builder(topic(topic))
-                        .partition(partition(param.apply("partition")))
-                        .key(key(param.apply("key"), param.apply("keyEncoding")))
-                        .value(body == null ? new byte[0] : body.getBytes())
-                        .timestampMs(timestamp(param.apply("timestamp")));
-        List<Header> headers = headers(requestHeaders);
-        if (!headers.isEmpty()) {
-            b.headers(headers);
-        }
-        return b.build();
+        return messageRecord(topic, body, param, requestHeaders).toEvent(topic);
+    }
+
+    /** The record of {@code POST /topics/{topic}/messages}: body = value. */
+    static ProduceRecord messageRecord(
+            String topic, Buffer body, UnaryOperator<String> param, MultiMap requestHeaders) {
+        topic(topic);
+        int partition = partition(param.apply("partition"));
+        byte[] key = key(param.apply("key"), param.apply("keyEncoding"));
+        byte[] value = body == null ? new byte[0] : body.getBytes();
+        long timestampMs = timestamp(param.apply("timestamp"));
+        return new ProduceRecord(partition, key, value, headers(requestHeaders), timestampMs);
     }
 
     /**
@@ -224,6 +225,16 @@ final class RecordReader {
      * all or nothing: one bad record refuses the request, naming its index.
      */
     static List<Event> batch(String topic, Buffer body) {
+        List<ProduceRecord> records = records(topic, body);
+        List<Event> events = new ArrayList<>(records.size());
+        for (ProduceRecord r : records) {
+            events.add(r.toEvent(topic));
+        }
+        return events;
+    }
+
+    /** The records of {@code POST /topics/{topic}/records}; see {@link #batch}. */
+    static List<ProduceRecord> records(String topic, Buffer body) {
         topic(topic);
         Object parsed = body == null || body.length() == 0 ? null : StrictJson.parse(body);
         if (!(parsed instanceof JsonObject json)) {
@@ -256,20 +267,19 @@ final class RecordReader {
             throw ApiException.badRequest(
                     "invalid_body", "the body needs \"records\": a non-empty array of records");
         }
-        List<Event> events = new ArrayList<>(records.size());
+        List<ProduceRecord> events = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             Object r = records.getValue(i);
             if (!(r instanceof JsonObject rec)) {
                 throw ApiException.badRequest(
                         "invalid_record", "records[" + i + "] is not a JSON object");
             }
-            events.add(record(topic, rec, i, valueEnc, keyEnc));
+            events.add(record(rec, i, valueEnc, keyEnc));
         }
         return events;
     }
 
-    private static Event record(
-            String topic, JsonObject rec, int i, Encoding valueEnc, Encoding keyEnc) {
+    private static ProduceRecord record(JsonObject rec, int i, Encoding valueEnc, Encoding keyEnc) {
         String at = "records[" + i + "]";
         for (String field : rec.fieldNames()) {
             switch (field) {
@@ -299,7 +309,10 @@ final class RecordReader {
                         at + ".keyEncoding",
                         stringField(rec, "keyEncoding", at, "string or base64"),
                         keyEnc);
-        Event.Builder b = Event.builder(topic);
+        byte[] keyBytes = null;
+        int partition = Event.NO_PARTITION;
+        long timestampMs = Event.NO_TIMESTAMP;
+        List<Header> headerList = List.of();
         Object key = rec.getValue("key");
         if (key != null) {
             if (!(key instanceof String k)) {
@@ -307,12 +320,12 @@ final class RecordReader {
                         "invalid_key",
                         at + ".key must be a string (or base64 with keyEncoding=base64)");
             }
-            b.key(
+            keyBytes =
                     ke == Encoding.BASE64
                             ? base64(at + ".key", k)
-                            : k.getBytes(StandardCharsets.UTF_8));
+                            : k.getBytes(StandardCharsets.UTF_8);
         }
-        b.value(value(rec, at, ve));
+        byte[] valueBytes = value(rec, at, ve);
         Object p = rec.getValue("partition");
         if (p != null) {
             if (!(p instanceof Integer || p instanceof Long)
@@ -322,7 +335,7 @@ final class RecordReader {
                         "invalid_partition",
                         at + ".partition is " + p + "; expected an integer >= 0");
             }
-            b.partition(((Number) p).intValue());
+            partition = ((Number) p).intValue();
         }
         Object ts = rec.getValue("timestamp");
         if (ts != null) {
@@ -334,7 +347,7 @@ final class RecordReader {
                                 + ts
                                 + "; expected milliseconds since the epoch (an integer >= 0)");
             }
-            b.timestampMs(((Number) ts).longValue());
+            timestampMs = ((Number) ts).longValue();
         }
         Object hs = rec.getValue("headers");
         if (hs != null) {
@@ -356,9 +369,9 @@ final class RecordReader {
                                 h.getKey(),
                                 v == null ? null : ((String) v).getBytes(StandardCharsets.UTF_8)));
             }
-            b.headers(list);
+            headerList = list;
         }
-        return b.build();
+        return new ProduceRecord(partition, keyBytes, valueBytes, headerList, timestampMs);
     }
 
     private static byte[] value(JsonObject rec, String at, Encoding enc) {

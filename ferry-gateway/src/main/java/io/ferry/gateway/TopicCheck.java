@@ -1,7 +1,5 @@
 package io.ferry.gateway;
 
-import io.ferry.broker.Event;
-import io.ferry.kafka.TopicInfo;
 import java.util.List;
 
 /**
@@ -36,8 +34,8 @@ final class TopicCheck {
     private TopicCheck() {}
 
     /**
-     * The verdict for {@code events} of {@code topic}, or a refusal thrown as an {@link
-     * ApiException}.
+     * The verdict for {@code records} of {@code topic}, or a refusal thrown as a {@link
+     * ProduceService.Refused} (on the service's slow path only: the fast path never gets here).
      *
      * @param info what the cache knows now
      * @param refreshed true after the one refresh was answered
@@ -45,8 +43,8 @@ final class TopicCheck {
      */
     static Verdict decide(
             String cluster,
-            TopicInfo info,
-            List<Event> events,
+            TopicMeta info,
+            List<ProduceRecord> events,
             AckLevel ack,
             boolean refreshed,
             boolean canAsk) {
@@ -54,6 +52,9 @@ final class TopicCheck {
         boolean ask = canAsk && !refreshed;
         switch (info.state()) {
             case KNOWN -> {
+                if (info.internal()) {
+                    throw internal(topic);
+                }
                 int n = info.partitionCount();
                 int bad = firstBeyond(events, n);
                 if (bad < 0) {
@@ -63,8 +64,8 @@ final class TopicCheck {
                     return Verdict.ASK; // it may have been added since the cache heard
                 }
                 if (refreshed) {
-                    throw ApiException.badRequest(
-                            "invalid_partition",
+                    throw new ProduceService.Refused(
+                            ProduceRefusal.Code.UNKNOWN_PARTITION,
                             (events.size() > 1 ? "records[" + bad + "]: " : "")
                                     + "partition "
                                     + events.get(bad).partition()
@@ -80,9 +81,8 @@ final class TopicCheck {
             }
             case MISSING -> {
                 if (refreshed || info.ageMs() <= MISSING_TRUST_MS) {
-                    throw new ApiException(
-                            404,
-                            "topic_not_found",
+                    throw new ProduceService.Refused(
+                            ProduceRefusal.Code.UNKNOWN_TOPIC,
                             "topic '"
                                     + topic
                                     + "' does not exist in cluster '"
@@ -93,15 +93,14 @@ final class TopicCheck {
             }
             case FAILED -> {
                 if ("INVALID_TOPIC_EXCEPTION".equals(info.kafkaError())) {
-                    throw ApiException.badRequest(
-                            "invalid_topic",
+                    throw new ProduceService.Refused(
+                            ProduceRefusal.Code.INVALID_TOPIC,
                             "Kafka says topic '" + topic + "' is not a valid name");
                 }
                 if ("TOPIC_AUTHORIZATION_FAILED".equals(info.kafkaError())
                         && ack == AckLevel.KAFKA) {
-                    throw new ApiException(
-                            403,
-                            "not_authorized",
+                    throw new ProduceService.Refused(
+                            ProduceRefusal.Code.KAFKA_NOT_AUTHORIZED,
                             "Kafka does not authorize this gateway to write topic '"
                                     + topic
                                     + "' (TOPIC_AUTHORIZATION_FAILED)");
@@ -119,9 +118,8 @@ final class TopicCheck {
         if (ack != AckLevel.KAFKA) {
             return Verdict.ACCEPT;
         }
-        throw new ApiException(
-                503,
-                "cannot_verify",
+        throw new ProduceService.Refused(
+                ProduceRefusal.Code.CANNOT_VERIFY,
                 "cannot verify topic '"
                         + topic
                         + "' now: Kafka of cluster '"
@@ -129,8 +127,22 @@ final class TopicCheck {
                         + "' does not answer; nothing was accepted (ack=local would queue it)");
     }
 
-    /** The index of the first event naming a partition at or beyond {@code n}, or -1. */
-    private static int firstBeyond(List<Event> events, int n) {
+    /**
+     * The refusal of a write to {@code topic}, internal to Kafka: at every ack level, before
+     * anything is accepted.
+     */
+    static ProduceService.Refused internal(String topic) {
+        return new ProduceService.Refused(
+                ProduceRefusal.Code.INTERNAL_TOPIC,
+                "topic '"
+                        + topic
+                        + "' is internal to Kafka (its own bookkeeping: group offsets,"
+                        + " transactions, share-group state); Ferry does not write internal"
+                        + " topics");
+    }
+
+    /** The index of the first record naming a partition at or beyond {@code n}, or -1. */
+    private static int firstBeyond(List<ProduceRecord> events, int n) {
         for (int i = 0; i < events.size(); i++) {
             if (events.get(i).partition() >= n) {
                 return i;

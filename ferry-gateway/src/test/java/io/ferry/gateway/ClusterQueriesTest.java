@@ -1,0 +1,92 @@
+package io.ferry.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.kafka.ClusterCondition;
+import io.ferry.kafka.ClusterStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** {@link ClusterQueries} through fake clusters and a stepped caller's thread. */
+class ClusterQueriesTest {
+    private final FakeCluster a = new FakeCluster("a").known("orders", 2, false);
+    private final FakeCluster b = new FakeCluster("b");
+    private final FakeCluster.Loop loop = new FakeCluster.Loop();
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final ClusterQueries queries;
+
+    ClusterQueriesTest() {
+        Map<String, FakeCluster> clusters = new LinkedHashMap<>();
+        clusters.put("a", a);
+        clusters.put("b", b);
+        queries = new ClusterQueries(clusters, shuttingDown::get);
+    }
+
+    private <T> ClusterQueries.Answer<T> get(
+            java.util.concurrent.CompletionStage<ClusterQueries.Answer<T>> s) {
+        loop.runAll();
+        return s.toCompletableFuture().getNow(null);
+    }
+
+    @Test
+    void readiness_isEveryClustersStatus_andNotReadyWhileShuttingDown() {
+        b.status =
+                new ClusterStatus(
+                        ClusterStatus.State.UNAVAILABLE,
+                        List.of(
+                                new ClusterCondition(
+                                        ClusterCondition.Kind.UNREACHABLE, "control", "gone", 0)));
+        ClusterQueries.Readiness all = queries.readiness(null).value();
+        assertThat(all.ready()).isFalse();
+        assertThat(all.clusters())
+                .extracting(ClusterQueries.ClusterReadiness::cluster)
+                .containsExactly("a", "b");
+        assertThat(queries.readiness("a").value().ready()).isTrue();
+        assertThat(queries.readiness("zz").refusal().code())
+                .isEqualTo(ProduceRefusal.Code.UNKNOWN_CLUSTER);
+        shuttingDown.set(true);
+        assertThat(queries.readiness("a").value().ready()).isFalse();
+        assertThat(queries.readiness("a").value().shuttingDown()).isTrue();
+    }
+
+    @Test
+    void describe_answersKnownTopics_andRefusesMissingInvalidAndUnknownClusters() {
+        ClusterQueries.Answer<ClusterQueries.TopicDescription> d =
+                get(queries.describeTopic(loop.caller, "a", "orders"));
+        assertThat(d.value().topic().partitions()).hasSize(2);
+        assertThat(d.value().stale()).isFalse();
+        a.missing("gone", 0);
+        assertThat(get(queries.describeTopic(loop.caller, "a", "gone")).refusal().code())
+                .isEqualTo(ProduceRefusal.Code.UNKNOWN_TOPIC);
+        assertThat(get(queries.describeTopic(loop.caller, "a", "no/pe")).refusal().code())
+                .isEqualTo(ProduceRefusal.Code.INVALID_TOPIC);
+        assertThat(get(queries.describeTopic(loop.caller, "zz", "orders")).refusal().code())
+                .isEqualTo(ProduceRefusal.Code.UNKNOWN_CLUSTER);
+        assertThat(get(queries.describeTopic(loop.caller, "b", "never")).refusal().code())
+                .isEqualTo(ProduceRefusal.Code.KAFKA_UNAVAILABLE);
+    }
+
+    @Test
+    void describe_whenKafkaDoesNotAnswer_isFromTheCache_markedStale() {
+        a.refresh = CompletableFuture.failedFuture(new IllegalStateException("frozen"));
+        ClusterQueries.Answer<ClusterQueries.TopicDescription> d =
+                get(queries.describeTopic(loop.caller, "a", "orders"));
+        assertThat(d.value().stale()).isTrue();
+        assertThat(d.value().topic().name()).isEqualTo("orders");
+    }
+
+    @Test
+    void listTopics_isKafkasListing_onTheCallersThread() {
+        var stage = queries.listTopics(loop.caller, "a");
+        assertThat(stage.toCompletableFuture().isDone())
+                .as("completes on the caller's thread")
+                .isFalse();
+        ClusterQueries.Answer<ClusterQueries.TopicListing> l = get(stage);
+        assertThat(l.value().topics()).containsExactly("orders");
+        assertThat(l.value().stale()).isFalse();
+    }
+}
