@@ -1,270 +1,213 @@
 package io.ferry.gateway;
 
 import io.ferry.broker.Event;
-import java.util.ArrayDeque;
+import io.ferry.broker.Producer;
+import io.ferry.kafka.DeliveryFailure;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
- * The records published at ack level {@code kafka} that wait for Kafka's answer, and the matching
- * of the engine's per-record callbacks (delivered, failed, dropped) to them. Thread-safe: {@link
- * #publish} runs on several event-loop threads at once, {@link #take} on engine threads.
+ * The records published at ack level {@code kafka} that wait for Kafka's answer, matched to the
+ * engine's per-record outcomes by the sequence the broker gave each event (broker-spec rule 1.8),
+ * for every broker alike. Thread-safe: {@link #publish} runs on several event-loop threads at once,
+ * {@link #delivered}/{@link #failed} on engine threads.
  */
 final class AwaitingRecords {
     /* Design notes
-     * The engine reports EVERY record it was handed (delivered, failed or dropped), including those
-     * published at ack none/local, which nobody waits for; it reports the Event the broker handed
-     * it, which is all we have to find the waiter. A waiter is registered BEFORE the broker accepts
-     * its event, because the engine may answer before tryPublish returns.
-     *
-     * Same instances (handsOutCopies false; the memory broker): the engine gets the very Event
-     * that was published, so waiters are matched by IDENTITY (key: Same, identityHashCode and ==).
-     * A none/local record equal in content to a waiting one never answers it; a delivered event
-     * that was not registered is a none/local record and answers nobody. Publishes at none/local
-     * do not touch the map at all.
-     *
-     * Copies (handsOutCopies true; the disk broker hands the engine a copy decoded from disk):
-     * identity is lost, so waiters are matched by CONTENT (Event.equals), and every record equal
-     * to one being tracked must be tracked too, in broker order, or a none/local record delivered
-     * first would answer the waiter with its own partition/offset. So while the map holds an entry
-     * for an event (a waiter, or a placeholder still in flight), a none/local publish of an equal
-     * event enqueues a PLACEHOLDER, which answers nobody when taken. For the deque's order to be
-     * the broker's order, registration and tryPublish happen together inside the map's compute for
-     * that key (tryPublish never blocks; it takes the broker's short lock); a refused publish
-     * enqueues nothing. Equal events with a key or an explicit partition go to one partition, and
-     * Kafka delivers a partition in order, so each is answered with its own partition and offset.
-     * Fast path: while nothing waits at all (entries == 0) a none/local publish does not hash the
-     * event, and take does not either; this is what leaves the limits below. "Nothing waits" is
-     * our own counter, raised BEFORE the compute that registers: ConcurrentHashMap.isEmpty() only
-     * counts a new key once compute has returned, and copy mode publishes inside compute, so the
-     * engine could deliver the record while the map still looked empty and skip its waiter.
-     * Remaining limits of the copy case (not of the same-instance case):
-     * - equal KEYLESS records (no key, no explicit partition) may land on different partitions and
-     *   be delivered in another order than published, so a waiter may be answered with the
-     *   partition/offset of an equal record (stored, but not its own); its own record's outcome
-     *   then goes to the next equal entry (another waiter, or a placeholder: nobody), so a waiter
-     *   can be told success while its own record later fails.
-     * - a none/local record published while NO equal record was tracked (before, or concurrently
-     *   with, the waiter's registration) is not tracked: if it is delivered after an equal waiter
-     *   registered, it answers that waiter, as before this class existed.
-     * The flag is the caller's assumption about its broker (ClusterRuntime: ACKS_ON_DURABLE_STORE);
-     * identity matching with a broker that does hand out copies would answer no waiter at all.
-     *
-     * Failures and drops are matched like deliveries: the matched outcome gets failed(reason).
-     * Several waiters for one key (the same instance published twice, or equal events) queue in
-     * one ArrayDeque, guarded by the map's compute for that key.
+     * Identity: the broker numbers every event it accepts, broker-wide and never twice; the engine
+     * reports every record it was handed by that number (delivered, failed, dropped), including
+     * those published at ack none/local, which nobody waits for. So a waiter is found by its own
+     * record's sequence alone: an equal record, or the same instance published twice, can never
+     * answer it (issue 12: the content matching of the disk broker could answer a request with
+     * another record's offset).
+     * The race: the sequence is known only once tryPublishSeq returns, and the engine may answer
+     * before that (a fast Kafka, a descheduled event loop). An outcome that finds no waiter while
+     * a registration is in flight (`registering` > 0, raised BEFORE tryPublishSeq, lowered only
+     * after the waiter is in the map) is parked as an EARLY answer under its sequence; the
+     * registration finds it in the same compute and answers at once. Per-key compute makes the
+     * two sides meet exactly once. An early answer nobody claims (a none/local record reported
+     * while some ack=kafka registration was in flight) is removed after EARLY_TTL_MS by a sweep
+     * run from publish at most once a second: the map holds at most the records answered in
+     * those microsecond windows.
+     * Fast paths: a none/local publish touches nothing here; an outcome while nothing waits and
+     * nothing registers returns after two volatile reads.
      */
 
-    /** Publishes one event into the broker without blocking ({@code Producer.tryPublish}). */
+    /** How long an early answer is kept for a registration that may still claim it. */
+    static final long EARLY_TTL_MS = 10_000;
+
+    /** Publishes one event into the broker without blocking ({@code Producer.tryPublishSeq}). */
     interface Publisher {
-        /** True when the broker accepted {@code e}; false when full or closed. */
-        boolean tryPublish(Event e);
+        /** The event's sequence; or {@link Producer#FULL} / {@link Producer#CLOSED}. */
+        long tryPublishSeq(Event e);
     }
 
-    /** Stands for a none/local record in a copy-mode deque: answers nobody when taken. */
-    private static final RecordOutcome PLACEHOLDER =
-            new RecordOutcome() {
-                @Override
-                public void delivered(int partition, long offset) {
-                    throw new IllegalStateException("placeholder answered");
-                }
+    /** An outcome that arrived before its waiter was registered. */
+    private record Early(int partition, long offset, DeliveryFailure failure, long atMs) {
+        void answer(RecordOutcome o) {
+            if (failure == null) {
+                o.delivered(partition, offset);
+            } else {
+                o.failed(failure);
+            }
+        }
+    }
 
-                @Override
-                public void failed(io.ferry.kafka.DeliveryFailure reason) {
-                    throw new IllegalStateException("placeholder answered");
-                }
+    /** Sequence to RecordOutcome (a waiter) or Early. */
+    private final ConcurrentHashMap<Long, Object> bySequence = new ConcurrentHashMap<>();
 
-                @Override
-                public String toString() {
-                    return "PLACEHOLDER";
-                }
-            };
+    /** Publishes with a waiter between "about to publish" and "waiter in the map". */
+    private final AtomicInteger registering = new AtomicInteger();
 
-    private final boolean handsOutCopies;
+    /** Waiters in the map. */
+    private final AtomicInteger waiters = new AtomicInteger();
 
-    /** Key: Same (identity) or Event (copies); deques guarded by compute on their key. */
-    private final ConcurrentHashMap<Object, ArrayDeque<RecordOutcome>> waiting =
-            new ConcurrentHashMap<>();
+    /** Early answers in the map. */
+    private final AtomicInteger early = new AtomicInteger();
 
-    /** Waiters and placeholders held or being registered; raised before they enter the map. */
-    private final AtomicInteger entries = new AtomicInteger();
+    private final AtomicLong sweptMs = new AtomicLong();
+    private final LongSupplier clockMs;
 
-    /**
-     * @param handsOutCopies true when the broker hands the engine copies of the published events
-     *     (equal, not the same instance), false when it hands out the very instances published
-     */
-    AwaitingRecords(boolean handsOutCopies) {
-        this.handsOutCopies = handsOutCopies;
+    AwaitingRecords() {
+        this(System::currentTimeMillis);
+    }
+
+    AwaitingRecords(LongSupplier clockMs) {
+        this.clockMs = clockMs;
     }
 
     /**
-     * Publishes {@code e} through {@code broker}; with {@code outcome} (ack=kafka) registers it so
-     * that {@link #take} finds it. When the broker refuses (false) or throws, nothing stays
-     * registered and {@code outcome} is never answered.
+     * Publishes {@code e} through {@code broker}; with {@code outcome} (ack=kafka) registers it
+     * under the sequence the broker gave it. When the broker refuses (a negative status) or throws,
+     * nothing stays registered and {@code outcome} is never answered.
      *
-     * @return what {@code broker.tryPublish} returned
+     * @return what {@code broker.tryPublishSeq} returned
      */
-    boolean publish(Event e, RecordOutcome outcome, Publisher broker) {
+    long publish(Event e, RecordOutcome outcome, Publisher broker) {
         if (outcome == null) {
-            if (!handsOutCopies || entries.get() == 0) {
-                return broker.tryPublish(e); // the fast path: no hashing
-            }
-            return publishAmongEqual(e, broker);
+            return broker.tryPublishSeq(e); // the fast path: nothing to match
         }
-        return handsOutCopies
-                ? registerInOrder(e, outcome, broker)
-                : registerSame(e, outcome, broker);
-    }
-
-    /** Same instances: register, then publish; unregister if refused. */
-    private boolean registerSame(Event e, RecordOutcome outcome, Publisher broker) {
-        Same key = new Same(e);
-        entries.incrementAndGet();
-        waiting.compute(
-                key,
-                (k, q) -> {
-                    ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(1) : q;
-                    d.addLast(outcome);
-                    return d;
-                });
-        boolean ok = false;
+        registering.incrementAndGet(); // before the engine can see the event
         try {
-            ok = broker.tryPublish(e);
-        } finally {
-            if (!ok) {
-                waiting.computeIfPresent(
-                        key,
-                        (k, q) -> {
-                            q.removeLastOccurrence(outcome);
-                            return q.isEmpty() ? null : q;
-                        });
-                entries.decrementAndGet();
+            long seq = broker.tryPublishSeq(e);
+            if (seq < 0) {
+                return seq;
             }
-        }
-        return ok;
-    }
-
-    /**
-     * Copies: register and publish atomically with respect to every other publish of an equal
-     * event.
-     */
-    private boolean registerInOrder(Event e, RecordOutcome outcome, Publisher broker) {
-        boolean[] ok = new boolean[1];
-        entries.incrementAndGet(); // before the engine can see the event: take must not skip the
-        // map
-        try {
-            waiting.compute(
-                    e,
-                    (k, q) -> {
-                        ArrayDeque<RecordOutcome> d = q == null ? new ArrayDeque<>(2) : q;
-                        d.addLast(outcome);
-                        try {
-                            ok[0] = broker.tryPublish(e);
-                        } finally {
-                            if (!ok[0]) {
-                                d.removeLast(); // ours: the deque only changes under this
-                                // key's compute
-                            }
+            Early[] came = new Early[1];
+            bySequence.compute(
+                    seq,
+                    (k, v) -> {
+                        if (v instanceof Early x) {
+                            came[0] = x;
+                            return null;
                         }
-                        return d.isEmpty() ? null : d;
+                        if (v != null) {
+                            throw new IllegalStateException(
+                                    "the broker gave sequence " + seq + " twice");
+                        }
+                        return outcome;
                     });
-        } finally {
-            if (!ok[0]) {
-                entries.decrementAndGet();
+            if (came[0] != null) {
+                early.decrementAndGet();
+                came[0].answer(outcome);
+            } else {
+                waiters.incrementAndGet(); // before registering drops: see delivered
             }
+            sweepEarly();
+            return seq;
+        } finally {
+            registering.decrementAndGet();
         }
-        return ok[0];
     }
 
-    /**
-     * Copies, a none/local record while something waits: a placeholder if an equal record is
-     * tracked.
-     */
-    private boolean publishAmongEqual(Event e, Publisher broker) {
-        int[] result = new int[1]; // 0: nothing equal tracked, 1: accepted, 2: refused
-        waiting.computeIfPresent(
-                e,
-                (k, q) -> {
-                    entries.incrementAndGet();
-                    boolean ok = false;
-                    try {
-                        ok = broker.tryPublish(e);
-                    } finally {
-                        if (ok) {
-                            q.addLast(PLACEHOLDER);
-                        } else {
-                            entries.decrementAndGet();
-                        }
-                    }
-                    result[0] = ok ? 1 : 2;
-                    return q;
-                });
-        if (result[0] == 0) {
-            return broker.tryPublish(e);
+    /** Kafka stored the record of {@code sequence}; any thread. */
+    void delivered(long sequence, int partition, long offset) {
+        RecordOutcome o = take(sequence, partition, offset, null);
+        if (o != null) {
+            o.delivered(partition, offset);
         }
-        return result[0] == 1;
     }
 
-    /**
-     * The outcome waiting for {@code event} (as the engine reported it), removed: the first one
-     * registered for it; null when nobody waits for this record (published at none/local).
-     */
-    RecordOutcome take(Event event) {
-        if (entries.get() == 0) {
+    /** The record of {@code sequence} failed for good (or was dropped); any thread. */
+    void failed(long sequence, DeliveryFailure failure) {
+        RecordOutcome o = take(sequence, -1, -1, failure);
+        if (o != null) {
+            o.failed(failure);
+        }
+    }
+
+    private RecordOutcome take(long sequence, int partition, long offset, DeliveryFailure f) {
+        // Read `registering` FIRST: the registration of this record raised it before the event
+        // existed and lowers it only after `waiters` counts its waiter. So registering == 0 here
+        // means that registration is over (or never was), and then a waiter it left is counted.
+        // (Reading waiters first could see 0 just before the count and registering 0 just after.)
+        if (sequence < 0 || (registering.get() == 0 && waiters.get() == 0)) {
             return null;
         }
         RecordOutcome[] out = new RecordOutcome[1];
-        waiting.computeIfPresent(
-                handsOutCopies ? event : new Same(event),
-                (k, q) -> {
-                    out[0] = q.poll();
-                    return q.isEmpty() ? null : q;
+        bySequence.compute(
+                sequence,
+                (k, v) -> {
+                    if (v instanceof RecordOutcome o) {
+                        out[0] = o;
+                        return null;
+                    }
+                    if (v == null && registering.get() > 0) {
+                        early.incrementAndGet();
+                        return new Early(partition, offset, f, clockMs.getAsLong());
+                    }
+                    return v;
                 });
-        if (out[0] == null) {
-            return null;
+        if (out[0] != null) {
+            waiters.decrementAndGet();
         }
-        entries.decrementAndGet();
-        return out[0] == PLACEHOLDER ? null : out[0];
+        return out[0];
     }
 
-    /** True when no record is waiting or tracked; for tests. */
+    /** Removes early answers nobody claimed within EARLY_TTL_MS; at most once a second. */
+    private void sweepEarly() {
+        if (early.get() == 0) {
+            return;
+        }
+        long now = clockMs.getAsLong();
+        long last = sweptMs.get();
+        if (now - last < 1_000 || !sweptMs.compareAndSet(last, now)) {
+            return;
+        }
+        bySequence.forEach(
+                (k, v) -> {
+                    if (v instanceof Early x && now - x.atMs() >= EARLY_TTL_MS) {
+                        if (bySequence.remove(k, v)) {
+                            early.decrementAndGet();
+                        }
+                    }
+                });
+    }
+
+    /**
+     * Forgets the waiter {@code outcome} of {@code sequence} (its request was answered without
+     * Kafka's outcome, e.g. after delivery.timeout.ms); the record's outcome then answers nobody.
+     */
+    void forget(long sequence, RecordOutcome outcome) {
+        if (bySequence.remove(sequence, outcome)) {
+            waiters.decrementAndGet();
+        }
+    }
+
+    /** True when no record is waiting; for tests. */
     boolean isEmpty() {
-        return entries.get() == 0;
+        return waiters.get() == 0;
     }
 
-    /** Waiters and placeholders held now; for tests. */
+    /** Waiters held now; for tests. */
     int tracked() {
-        int[] n = new int[1];
-        for (Object k : waiting.keySet()) {
-            waiting.computeIfPresent(
-                    k,
-                    (kk, q) -> {
-                        n[0] += q.size();
-                        return q;
-                    });
-        }
-        return n[0];
+        return waiters.get();
     }
 
-    /** A map key comparing its event by identity. */
-    private static final class Same {
-        final Event event;
-        final int hash;
-
-        Same(Event event) {
-            this.event = event;
-            this.hash = System.identityHashCode(event);
-        }
-
-        @Override
-        @SuppressWarnings("ReferenceEquality") // matching by identity is the point of this key
-        public boolean equals(Object o) {
-            return o instanceof Same s && s.event == event; // identity is the point
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
+    /** Early answers held now; for tests. */
+    int earlyAnswers() {
+        return early.get();
     }
 }

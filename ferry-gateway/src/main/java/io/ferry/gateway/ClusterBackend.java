@@ -36,6 +36,14 @@ interface ClusterBackend {
     /** The broker acknowledges producers once it stored events durably (ack=local waits). */
     boolean durableAcks();
 
+    /**
+     * How full the broker is, 0..1 (the larger of events and bytes over their capacities); {@code
+     * /readyz} says "degraded" from {@link ClusterQueries#DEGRADED_FILL}.
+     */
+    default double fillRatio() {
+        return 0;
+    }
+
     /** What the engine can do now (never waits for Kafka). */
     ClusterStatus status();
 

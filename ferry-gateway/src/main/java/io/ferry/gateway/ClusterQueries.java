@@ -60,7 +60,30 @@ final class ClusterQueries {
      * @param status the engine's status
      * @param nodes the number of nodes its metadata names
      */
-    record ClusterReadiness(String cluster, ClusterStatus status, int nodes) {}
+    record ClusterReadiness(String cluster, ClusterStatus status, int nodes, double fill) {
+        /**
+         * Why the cluster is ready but holding some events back, or null: a condition such as a
+         * topic Kafka refuses (parked), or a broker at least {@link #DEGRADED_FILL} full.
+         */
+        String degraded() {
+            if (!status.ready()) {
+                return null;
+            }
+            if (status.degraded()) {
+                return status.reason();
+            }
+            if (fill >= DEGRADED_FILL) {
+                return "the broker is "
+                        + Math.round(fill * 100)
+                        + "% full: Kafka is not taking events as fast as they arrive; requests get"
+                        + " 429 when it is full";
+            }
+            return null;
+        }
+    }
+
+    /** A broker at least this full makes {@code /readyz} say "degraded" (still 200). */
+    static final double DEGRADED_FILL = 0.8;
 
     /**
      * Readiness of the clusters asked about.
@@ -228,7 +251,7 @@ final class ClusterQueries {
         }
         List<ClusterReadiness> out = new ArrayList<>(check.size());
         for (ClusterBackend c : check) {
-            out.add(new ClusterReadiness(c.name(), c.status(), c.nodeCount()));
+            out.add(new ClusterReadiness(c.name(), c.status(), c.nodeCount(), c.fillRatio()));
         }
         return Answer.of(new Readiness(false, List.copyOf(out)));
     }

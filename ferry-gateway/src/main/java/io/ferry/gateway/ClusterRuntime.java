@@ -44,17 +44,11 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
      * waits for the producer's ack count to pass the request's last event (acks come in publish
      * order). Only then do producers have an ack listener, so the memory broker keeps no per-event
      * ack bookkeeping for the gateway.
-     * Waiting records: AwaitingRecords registers an ack=kafka event BEFORE (or atomically with)
-     * tryPublish, because the engine may answer before tryPublish returns; the engine calls
-     * onDelivered/onFailure (and the drop listener) for every record, and a lookup that finds
-     * nobody is a record published at ack none/local. With a broker that hands the engine the very
-     * instance published (memory), records are matched by identity: an equal record sent at
-     * none/local cannot answer a waiter. With one that hands out copies (disk), they are matched
-     * by content, keeping equal records in publish order; see AwaitingRecords for what is left.
-     * Assumption: a broker hands out copies exactly when it acks on durable store
-     * (ACKS_ON_DURABLE_STORE: it writes events down and reads them back); the memory broker hands
-     * out the published instances. A new broker that copies without that capability would leave
-     * every ack=kafka request unanswered: set handsOutCopies accordingly.
+     * Waiting records: AwaitingRecords registers an ack=kafka waiter under the sequence the
+     * broker gives its event (tryPublishSeq; broker-spec rule 1.8), and the engine reports every
+     * record by that sequence (onDelivered/onFailure and the drop listener), for both brokers
+     * alike: a waiter is answered by its own record's outcome only, never by an equal record's
+     * (issue 12). An outcome that comes before the registration is kept for it (AwaitingRecords).
      * Refusal: when the cluster's status says Kafka refuses this gateway (authentication, ACLs,
      * versions), every waiting ack=kafka answer fails at once with the reason (Waiter answers
      * once, whichever comes first); the records stay queued.
@@ -143,13 +137,10 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
                         deadLetters == null ? DeadLetterSink.NONE : deadLetters);
         this.durableAcks =
                 pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
-        // a broker that acks on durable store reads events back: the engine gets copies (design
-        // notes)
-        boolean handsOutCopies = durableAcks;
-        this.waiting = new AwaitingRecords(handsOutCopies);
+        this.waiting = new AwaitingRecords();
         this.producers =
                 ThreadLocal.withInitial(
-                        () -> new LoopProducer(pipeline, (e, seq) -> dropped(e), durableAcks));
+                        () -> new LoopProducer(pipeline, this::dropped, durableAcks));
         pipeline.cluster().addStatusListener(this::onStatus);
     }
 
@@ -285,7 +276,7 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
      */
     @Override
     public boolean publish(Event e) {
-        return waiting.publish(e, null, producers.get());
+        return waiting.publish(e, null, producers.get()) >= 0;
     }
 
     /**
@@ -300,7 +291,9 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
         live.add(w);
         boolean ok = false;
         try {
-            ok = waiting.publish(e, w, producers.get());
+            long seq = waiting.publish(e, w, producers.get());
+            ok = seq >= 0;
+            w.sequence = seq;
         } finally {
             if (!ok) {
                 live.remove(w); // nothing was accepted: nobody answers w
@@ -312,14 +305,16 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
     /**
      * An answer waiting for Kafka: answered once, by the engine's outcome or by a refusal of the
      * cluster, whichever comes first, or given up by {@link #expire}; tracked while it waits. An
-     * expired waiter stays in {@code waiting} (so a copying broker's matching keeps its order)
-     * until the engine reports its record, then answers nobody.
+     * expired waiter leaves {@code waiting} at once; its record's outcome then answers nobody.
      */
     private final class Waiter implements RecordOutcome, Awaiting {
         /** Read and cleared only by whoever wins {@code done} (the CAS orders it). */
         private RecordOutcome outcome;
 
         private final AtomicBoolean done = new AtomicBoolean();
+
+        /** Its record's broker sequence, set once published (before expire can run). */
+        volatile long sequence = -1;
 
         Waiter(RecordOutcome outcome) {
             this.outcome = outcome;
@@ -350,6 +345,7 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
             if (done.compareAndSet(false, true)) {
                 live.remove(this);
                 outcome = null; // the request it answered is free now; a late answer is ignored
+                waiting.forget(sequence, this);
                 return true;
             }
             return false;
@@ -374,7 +370,8 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
      * How full the broker is, 0..1: the larger of its events and bytes over their capacities (a
      * capacity it cannot state counts as 0).
      */
-    double fillRatio() {
+    @Override
+    public double fillRatio() {
         BufferConfig cap = pipeline.broker().bufferConfig();
         BrokerStats s = pipeline.broker().stats();
         double events = cap.events() > 0 ? (double) s.bufferedEvents() / cap.events() : 0;
@@ -390,22 +387,30 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
 
     @Override
     public void onDelivered(Event event, int partition, long offset) {
+        onDelivered(event, -1, partition, offset);
+    }
+
+    @Override
+    public void onDelivered(Event event, long sequence, int partition, long offset) {
         bytesSent.add(event.sizeBytes());
         AwaitingRecords w = waiting;
-        RecordOutcome o = w == null ? null : w.take(event);
-        if (o != null) {
-            o.delivered(partition, offset);
+        if (w != null) {
+            w.delivered(sequence, partition, offset);
         }
     }
 
     @Override
     public void onFailure(Event event, DeliveryFailure reason) {
+        onFailure(event, -1, reason);
+    }
+
+    @Override
+    public void onFailure(Event event, long sequence, DeliveryFailure reason) {
         String code = reason.code().name();
         failures.computeIfAbsent(code, k -> new LongAdder()).increment();
         AwaitingRecords w = waiting;
-        RecordOutcome o = w == null ? null : w.take(event);
-        if (o != null) {
-            o.failed(reason);
+        if (w != null) {
+            w.failed(sequence, reason);
         }
         logLimited(
                 code,
@@ -415,7 +420,7 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
                 reason);
     }
 
-    private void dropped(Event event) {
+    private void dropped(Event event, long sequence) {
         // the memory broker closed with Kafka away: the event goes to the local dead letter
         DeliveryFailure why =
                 DeliveryFailure.of(
@@ -427,12 +432,8 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
             dropped.increment();
         }
         AwaitingRecords w = waiting;
-        RecordOutcome o = w == null ? null : w.take(event);
-        if (o != null) {
-            o.failed(
-                    DeliveryFailure.of(
-                            DeliveryFailure.Code.NOT_DELIVERED,
-                            "the gateway shut down before the record reached Kafka"));
+        if (w != null) {
+            w.failed(sequence, why);
         }
     }
 
@@ -519,12 +520,12 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
         }
 
         @Override
-        public boolean tryPublish(Event e) {
-            boolean ok = producer.tryPublish(e);
-            if (ok) {
+        public long tryPublishSeq(Event e) {
+            long seq = producer.tryPublishSeq(e);
+            if (seq >= 0) {
                 published++;
             }
-            return ok;
+            return seq;
         }
 
         void whenStored(Runnable r) {

@@ -576,14 +576,19 @@ final class HttpApi {
             return;
         }
         JsonObject clusters = new JsonObject();
+        boolean anyDegraded = false;
         for (ClusterQueries.ClusterReadiness c : r.clusters()) {
             ClusterStatus s = c.status();
             JsonObject one =
                     new JsonObject()
                             .put("state", s.state().name().toLowerCase(Locale.ROOT))
                             .put("nodes", c.nodes());
+            String degraded = c.degraded();
             if (!s.ready()) {
                 one.put("reason", s.reason());
+            } else if (degraded != null) {
+                anyDegraded = true;
+                one.put("degraded", true).put("reason", degraded);
             }
             clusters.put(c.cluster(), one);
         }
@@ -592,7 +597,9 @@ final class HttpApi {
                 ctx,
                 ok ? 200 : 503,
                 new JsonObject()
-                        .put("status", ok ? "ready" : "kafka_unavailable")
+                        .put(
+                                "status",
+                                ok ? (anyDegraded ? "degraded" : "ready") : "kafka_unavailable")
                         .put("clusters", clusters));
     }
 

@@ -1,488 +1,245 @@
 package io.ferry.gateway;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.broker.Event;
+import io.ferry.broker.Producer;
 import io.ferry.kafka.DeliveryFailure;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+/**
+ * ack=kafka waiters matched by their record's broker sequence alone (issue 12). Regressions: with
+ * the disk broker, waiters were matched by content, so an equal record could answer a request with
+ * another record's partition and offset, and tell it success while its own record later failed.
+ */
+@Timeout(60)
 class AwaitingRecordsTest {
-    private static final boolean SAME_INSTANCES = false;
-    private static final boolean COPIES = true;
-
-    private static Event event(String key, String value) {
-        return Event.of("t", key.getBytes(UTF_8), value.getBytes(UTF_8));
-    }
-
-    /** What a copying broker (disk) hands the engine: equal content, another instance. */
-    private static Event copy(Event e) {
-        return Event.builder(e.topic())
-                .partition(e.partition())
-                .key(e.key() == null ? null : e.key().clone())
-                .value(e.value() == null ? null : e.value().clone())
-                .headers(e.headers())
-                .timestampMs(e.timestampMs())
-                .build();
-    }
-
-    /** One waiter; remembers every answer it got. */
+    /** A waiter that records what it was told. */
     private static final class Waiter implements RecordOutcome {
-        final Event event;
-        final List<String> answers = new ArrayList<>(); // guarded by this
-
-        Waiter(Event event) {
-            this.event = event;
-        }
+        final List<String> answers = new CopyOnWriteArrayList<>();
 
         @Override
-        public synchronized void delivered(int partition, long offset) {
+        public void delivered(int partition, long offset) {
             answers.add(partition + "@" + offset);
         }
 
         @Override
-        public synchronized void failed(DeliveryFailure failure) {
-            answers.add("failed " + failure.code() + ": " + failure.message());
-        }
-
-        synchronized List<String> answers() {
-            return new ArrayList<>(answers);
+        public void failed(DeliveryFailure failure) {
+            answers.add("failed " + failure.code());
         }
     }
 
-    /** A broker that accepts everything in one order (its lock), unless full. */
+    /** A broker numbering what it accepts; optionally full; optionally answering at once. */
     private static final class Broker implements AwaitingRecords.Publisher {
-        final List<Event> accepted = new ArrayList<>(); // guarded by this
-        boolean full; // guarded by this
+        final AtomicLong next = new AtomicLong();
+        volatile boolean full;
+        volatile LongConsumer duringPublish = s -> {};
 
         @Override
-        public synchronized boolean tryPublish(Event e) {
+        public long tryPublishSeq(Event e) {
             if (full) {
-                return false;
+                return Producer.FULL;
             }
-            accepted.add(e);
-            return true;
-        }
-
-        synchronized void full(boolean f) {
-            full = f;
+            long s = next.getAndIncrement();
+            duringPublish.accept(s); // the engine may answer before tryPublishSeq returns
+            return s;
         }
     }
 
-    /**
-     * The engine delivered {@code e} at {@code offset} of partition 0: answers whoever it matched.
-     */
-    private static RecordOutcome deliver(AwaitingRecords a, Event e, long offset) {
-        RecordOutcome o = a.take(e);
-        if (o != null) {
-            o.delivered(0, offset);
-        }
-        return o;
-    }
+    private static final Event SAME = Event.of("t", "k".getBytes(), "v".getBytes());
 
-    // ---- same instances (memory broker) ---------------------------------------------------------
+    private static DeliveryFailure fail() {
+        return DeliveryFailure.of(DeliveryFailure.Code.RECORD_TOO_LARGE, "too large");
+    }
 
     @Test
-    void sameInstances_anEqualNoneRecordDeliveredFirst_doesNotAnswerTheWaiter() {
-        AwaitingRecords a = new AwaitingRecords(SAME_INSTANCES);
-        Broker broker = new Broker();
-        Event none = event("k", "v");
-        Event mine = event("k", "v");
-        Waiter w = new Waiter(mine);
-
-        assertThat(a.publish(none, null, broker)).isTrue();
-        assertThat(a.publish(mine, w, broker)).isTrue();
-
-        assertThat(deliver(a, none, 10)).isNull();
-        assertThat(w.answers()).isEmpty();
-        assertThat(deliver(a, mine, 11)).isSameAs(w);
-        assertThat(w.answers()).containsExactly("0@11");
+    void anEqualRecordAtAckNone_deliveredFirst_doesNotAnswerTheWaiter_andItsOwnFailureDoes() {
+        AwaitingRecords a = new AwaitingRecords();
+        Broker b = new Broker();
+        long none = a.publish(SAME, null, b);
+        Waiter w = new Waiter();
+        long mine = a.publish(Event.of("t", "k".getBytes(), "v".getBytes()), w, b);
+        a.delivered(none, 0, 7);
+        assertThat(w.answers).as("an equal record's offset is not its answer").isEmpty();
+        a.failed(mine, fail());
+        assertThat(w.answers).containsExactly("failed RECORD_TOO_LARGE");
         assertThat(a.isEmpty()).isTrue();
     }
 
     @Test
-    void sameInstances_theWaitersOwnFailure_reachesIt_evenAfterAnEqualRecordWasDelivered() {
-        // the bug of docs/gateway.md: an equal none-record delivered first told the client success,
-        // then its own record failed
-        AwaitingRecords a = new AwaitingRecords(SAME_INSTANCES);
-        Broker broker = new Broker();
-        Event mine = event("k", "v");
-        Event none = event("k", "v");
-        Waiter w = new Waiter(mine);
+    void theSameInstancePublishedTwice_eachWaiterGetsItsOwnRecordsOffset() {
+        AwaitingRecords a = new AwaitingRecords();
+        Broker b = new Broker();
+        Waiter first = new Waiter();
+        Waiter second = new Waiter();
+        long s1 = a.publish(SAME, first, b);
+        long s2 = a.publish(SAME, second, b);
+        a.delivered(s2, 1, 20);
+        a.delivered(s1, 0, 10);
+        assertThat(first.answers).containsExactly("0@10");
+        assertThat(second.answers).containsExactly("1@20");
+    }
 
-        assertThat(a.publish(mine, w, broker)).isTrue();
-        assertThat(a.publish(none, null, broker)).isTrue();
-        assertThat(deliver(a, none, 5)).isNull();
-
-        RecordOutcome o = a.take(mine);
-        assertThat(o).isSameAs(w);
-        o.failed(DeliveryFailure.of(DeliveryFailure.Code.RECORD_TOO_LARGE, "no"));
-        assertThat(w.answers()).containsExactly("failed RECORD_TOO_LARGE: no");
+    @Test
+    void anOutcomeBeforeTheRegistration_isKept_andAnswersTheWaiter() {
+        AwaitingRecords a = new AwaitingRecords();
+        Broker b = new Broker();
+        b.duringPublish = s -> a.delivered(s, 2, 99);
+        Waiter w = new Waiter();
+        a.publish(SAME, w, b);
+        assertThat(w.answers).containsExactly("2@99");
+        assertThat(a.earlyAnswers()).isZero();
         assertThat(a.isEmpty()).isTrue();
     }
 
     @Test
-    void sameInstances_noneRecords_areNotTracked() {
-        AwaitingRecords a = new AwaitingRecords(SAME_INSTANCES);
-        Broker broker = new Broker();
-        Event mine = event("k", "v");
-        assertThat(a.publish(mine, new Waiter(mine), broker)).isTrue();
-        for (int i = 0; i < 3; i++) {
-            assertThat(a.publish(event("k", "v"), null, broker)).isTrue();
-        }
-        assertThat(a.tracked()).isEqualTo(1);
-        assertThat(broker.accepted).hasSize(4);
+    void anEarlyAnswerNobodyClaims_isSweptAfterItsTtl() {
+        long[] now = {1_000};
+        AwaitingRecords a = new AwaitingRecords(() -> now[0]);
+        Broker b = new Broker();
+        // a none/local record answered while an ack=kafka registration is in flight
+        b.duringPublish = s -> a.delivered(s + 1000, 0, 1);
+        a.publish(SAME, new Waiter(), b);
+        assertThat(a.earlyAnswers()).isEqualTo(1);
+        b.duringPublish = s -> {};
+        now[0] += AwaitingRecords.EARLY_TTL_MS;
+        a.publish(SAME, new Waiter(), b);
+        assertThat(a.earlyAnswers()).isZero();
     }
 
     @Test
-    void sameInstances_oneInstancePublishedTwice_answersBothInOrder() {
-        AwaitingRecords a = new AwaitingRecords(SAME_INSTANCES);
-        Broker broker = new Broker();
-        Event e = event("k", "v");
-        Waiter first = new Waiter(e);
-        Waiter second = new Waiter(e);
-        a.publish(e, first, broker);
-        a.publish(e, second, broker);
-        deliver(a, e, 1);
-        deliver(a, e, 2);
-        assertThat(first.answers()).containsExactly("0@1");
-        assertThat(second.answers()).containsExactly("0@2");
-        assertThat(a.isEmpty()).isTrue();
-    }
-
-    // ---- copies (disk broker) -------------------------------------------------------------------
-
-    @Test
-    void copies_aNoneRecordPublishedWhileAnEqualOneWaits_isAPlaceholderInOrder() {
-        AwaitingRecords a = new AwaitingRecords(COPIES);
-        Broker broker = new Broker();
-        Event e1 = event("k", "v");
-        Event none = event("k", "v");
-        Event e2 = event("k", "v");
-        Waiter w1 = new Waiter(e1);
-        Waiter w2 = new Waiter(e2);
-
-        assertThat(a.publish(e1, w1, broker)).isTrue();
-        assertThat(a.publish(none, null, broker)).isTrue();
-        assertThat(a.publish(e2, w2, broker)).isTrue();
-        assertThat(a.tracked()).isEqualTo(3);
-        assertThat(broker.accepted).containsExactly(e1, none, e2);
-
-        // the engine gets copies, in broker order (one key: one partition)
-        assertThat(deliver(a, copy(e1), 0)).isSameAs(w1);
-        assertThat(deliver(a, copy(none), 1))
-                .isNull(); // the none-record, published before w2: skipped
-        assertThat(deliver(a, copy(e2), 2)).isSameAs(w2);
-        assertThat(w1.answers()).containsExactly("0@0");
-        assertThat(w2.answers()).containsExactly("0@2");
-        assertThat(a.isEmpty()).isTrue();
-    }
-
-    @Test
-    void copies_placeholdersKeepTheirPlace_afterTheWaiterWasAnswered() {
-        AwaitingRecords a = new AwaitingRecords(COPIES);
-        Broker broker = new Broker();
-        Event e1 = event("k", "v");
-        Waiter w1 = new Waiter(e1);
-        a.publish(e1, w1, broker);
-        a.publish(event("k", "v"), null, broker); // placeholder 1
-        assertThat(deliver(a, copy(e1), 0)).isSameAs(w1);
-        // only a placeholder is left, and still tracks the order
-        assertThat(a.tracked()).isEqualTo(1);
-        a.publish(event("k", "v"), null, broker); // placeholder 2
-        Event e2 = event("k", "v");
-        Waiter w2 = new Waiter(e2);
-        a.publish(e2, w2, broker);
-
-        assertThat(deliver(a, copy(e2), 1)).isNull();
-        assertThat(deliver(a, copy(e2), 2)).isNull();
-        assertThat(w2.answers()).isEmpty();
-        assertThat(deliver(a, copy(e2), 3)).isSameAs(w2);
-        assertThat(w2.answers()).containsExactly("0@3");
-        assertThat(a.isEmpty()).isTrue();
-    }
-
-    @Test
-    void copies_theWaitersFailure_reachesIt_andTheNoneRecordAfterItAnswersNobody() {
-        AwaitingRecords a = new AwaitingRecords(COPIES);
-        Broker broker = new Broker();
-        Event mine = event("k", "v");
-        Waiter w = new Waiter(mine);
-        a.publish(mine, w, broker);
-        a.publish(event("k", "v"), null, broker);
-
-        RecordOutcome o = a.take(copy(mine));
-        assertThat(o).isSameAs(w);
-        o.failed(DeliveryFailure.of(DeliveryFailure.Code.KAFKA_ERROR, "gone"));
-        assertThat(deliver(a, copy(mine), 7)).isNull();
-        assertThat(w.answers()).containsExactly("failed KAFKA_ERROR: gone");
-        assertThat(a.isEmpty()).isTrue();
-    }
-
-    @Test
-    void copies_noneRecordsEqualToNothingTracked_areNotTracked() {
-        AwaitingRecords a = new AwaitingRecords(COPIES);
-        Broker broker = new Broker();
-        assertThat(a.publish(event("x", "1"), null, broker)).isTrue(); // nothing waits: fast path
-        assertThat(a.isEmpty()).isTrue();
-        Event mine = event("k", "v");
-        a.publish(mine, new Waiter(mine), broker);
-        assertThat(a.publish(event("y", "2"), null, broker)).isTrue(); // something waits, not equal
-        assertThat(a.tracked()).isEqualTo(1);
-        assertThat(deliver(a, copy(event("y", "2")), 0)).isNull();
-        assertThat(a.tracked()).isEqualTo(1);
-    }
-
-    @Test
-    void copies_documentedLimit_aNoneRecordPublishedBeforeAnyoneWaited_isNotTracked() {
-        // The limit documented in AwaitingRecords and docs/gateway.md: while nothing waits, a
-        // none/local publish is not hashed, so an equal waiter registered while it is in flight is
-        // answered by it. Pinned here so that closing the limit updates the docs.
-        AwaitingRecords a = new AwaitingRecords(COPIES);
-        Broker broker = new Broker();
-        Event none = event("k", "v");
-        Event mine = event("k", "v");
-        Waiter w = new Waiter(mine);
-        a.publish(none, null, broker);
-        a.publish(mine, w, broker);
-        assertThat(deliver(a, copy(none), 0)).isSameAs(w);
-    }
-
-    // ---- refused publishes ----------------------------------------------------------------------
-
-    @Test
-    void refusedPublishes_leaveNothingBehind() {
-        for (boolean copies : new boolean[] {SAME_INSTANCES, COPIES}) {
-            AwaitingRecords a = new AwaitingRecords(copies);
-            Broker broker = new Broker();
-            Event e = event("k", "v");
-            broker.full(true);
-            Waiter refused = new Waiter(e);
-            assertThat(a.publish(e, refused, broker)).isFalse();
-            assertThat(a.isEmpty()).as("copies=%s", copies).isTrue();
-
-            broker.full(false);
-            Waiter w = new Waiter(e);
-            assertThat(a.publish(e, w, broker)).isTrue();
-            broker.full(true);
-            assertThat(a.publish(e, new Waiter(e), broker)).isFalse();
-            assertThat(a.publish(event("k", "v"), new Waiter(e), broker)).isFalse();
-            assertThat(a.publish(event("k", "v"), null, broker)).isFalse(); // no placeholder either
-            assertThat(a.tracked()).as("copies=%s", copies).isEqualTo(1);
-
-            assertThat(deliver(a, copies ? copy(e) : e, 0)).isSameAs(w);
-            assertThat(a.isEmpty()).isTrue();
-            assertThat(refused.answers()).isEmpty();
-            assertThat(broker.accepted).containsExactly(e);
-        }
-    }
-
-    @Test
-    void aBrokerThatThrows_leavesNothingBehind() {
-        for (boolean copies : new boolean[] {SAME_INSTANCES, COPIES}) {
-            AwaitingRecords a = new AwaitingRecords(copies);
-            Broker broker = new Broker();
-            Event e = event("k", "v");
-            Waiter w = new Waiter(e);
-            a.publish(e, w, broker);
-            AwaitingRecords.Publisher throwing =
-                    ev -> {
-                        throw new IllegalArgumentException("event too large");
-                    };
-            assertThatThrownBy(() -> a.publish(e, new Waiter(e), throwing))
-                    .isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> a.publish(event("k", "v"), null, throwing))
-                    .isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> a.publish(event("n", "v"), new Waiter(e), throwing))
-                    .isInstanceOf(IllegalArgumentException.class);
-            assertThat(a.tracked()).as("copies=%s", copies).isEqualTo(1);
-            assertThat(deliver(a, copies ? copy(e) : e, 0)).isSameAs(w);
-            assertThat(a.isEmpty()).isTrue();
-        }
-    }
-
-    // ---- concurrency ----------------------------------------------------------------------------
-
-    @RepeatedTest(5)
-    void sameInstances_concurrentPublishersAndEngines_everyWaiterGetsItsOwnRecord()
-            throws Exception {
-        Run r = concurrentRun(SAME_INSTANCES);
-        for (Waiter w : r.accepted) {
-            long own = r.offsets.get(w.event);
-            assertThat(w.answers())
-                    .containsExactly(
-                            r.failing(own)
-                                    ? "failed KAFKA_ERROR: FAIL: " + own
-                                    : r.partition(w.event) + "@" + own);
-        }
-    }
-
-    @RepeatedTest(5)
-    void copies_concurrentPublishersAndEngines_loseNoOutcome() throws Exception {
-        Run r = concurrentRun(COPIES);
-        // each waiter is answered exactly once (concurrentRun), by a distinct record equal to its
-        // own
-        Map<Long, Event> byOffset = new HashMap<>();
-        r.offsets.forEach((e, offset) -> byOffset.put(offset, e));
-        Set<Long> answered = new HashSet<>();
-        for (Waiter w : r.accepted) {
-            String got = w.answers().get(0);
-            long offset =
-                    Long.parseLong(
-                            got.substring(
-                                    Math.max(got.lastIndexOf(' '), got.lastIndexOf('@')) + 1));
-            assertThat(answered.add(offset)).as("offset %s answered twice", offset).isTrue();
-            assertThat(byOffset.get(offset)).isEqualTo(w.event);
-        }
-    }
-
-    private static final int PUBLISHERS = 6;
-    private static final int PER_PUBLISHER = 3_000;
-    private static final int PARTITIONS = 2;
-    private static final Event END = event("end", "end");
-
-    /** The outcome of one concurrent run; every check of both modes done. */
-    private static final class Run {
-        final List<Waiter> accepted = new ArrayList<>();
-        final List<Waiter> refused = new ArrayList<>();
-        final Map<Event, Long> offsets = new IdentityHashMap<>();
-
-        boolean failing(long offset) {
-            return offset % 11 == 3;
-        }
-
-        int partition(Event e) {
-            return Math.floorMod(new String(e.key(), UTF_8).hashCode(), PARTITIONS);
-        }
-    }
-
-    /**
-     * PUBLISHERS threads publish equal events (a few keys) and distinct ones, at ack kafka and
-     * none, into a broker that refuses now and then; one engine thread per partition delivers (or
-     * fails) in broker order meanwhile, copies when {@code copies}. No outcome may be lost.
-     */
-    private static Run concurrentRun(boolean copies) throws Exception {
-        AwaitingRecords a = new AwaitingRecords(copies);
-        Run run = new Run();
-        List<LinkedBlockingQueue<Event>> partitions = new ArrayList<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            partitions.add(new LinkedBlockingQueue<>());
-        }
-        long[] nextOffset = new long[1];
-        long[] calls = new long[1];
-        AwaitingRecords.Publisher broker =
+    void noneRecords_refusedAndThrowingPublishes_leaveNothingBehind() {
+        AwaitingRecords a = new AwaitingRecords();
+        Broker b = new Broker();
+        long none = a.publish(SAME, null, b);
+        a.delivered(none, 0, 0);
+        b.full = true;
+        Waiter refused = new Waiter();
+        assertThat(a.publish(SAME, refused, b)).isEqualTo(Producer.FULL);
+        AwaitingRecords.Publisher throwing =
                 e -> {
-                    synchronized (run) {
-                        if (++calls[0] % 13 == 0) {
-                            return false; // full now and then
-                        }
-                        run.offsets.put(e, nextOffset[0]++);
-                        partitions.get(run.partition(e)).add(e);
-                        return true;
+                    throw new IllegalArgumentException("event too large");
+                };
+        assertThatThrownBy(() -> a.publish(SAME, new Waiter(), throwing))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(a.isEmpty()).isTrue();
+        assertThat(a.earlyAnswers()).isZero();
+        a.delivered(0, 0, 0);
+        assertThat(refused.answers).isEmpty();
+    }
+
+    @Test
+    void aForgottenWaiter_isNotAnswered_andLeaves() {
+        AwaitingRecords a = new AwaitingRecords();
+        Broker b = new Broker();
+        Waiter w = new Waiter();
+        long s = a.publish(SAME, w, b);
+        a.forget(s, w);
+        assertThat(a.isEmpty()).isTrue();
+        a.delivered(s, 0, 1);
+        assertThat(w.answers).isEmpty();
+    }
+
+    /**
+     * Identical records from four publishers at mixed ack levels, outcomes from three engine
+     * threads in a shuffled order, some failing, some answered before tryPublishSeq returns: every
+     * waiter gets exactly its own record's outcome.
+     */
+    @RepeatedTest(5)
+    void concurrentPublishersAndEngines_everyWaiterGetsItsOwnRecordsOutcome() throws Exception {
+        AwaitingRecords a = new AwaitingRecords();
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        int perThread = 2_000;
+        Broker b = new Broker();
+        Map<Long, Waiter> waiterOf = new ConcurrentHashMap<>();
+        List<Long> published = Collections.synchronizedList(new ArrayList<>());
+        b.duringPublish =
+                s -> {
+                    if (s % 17 == 0) {
+                        a.delivered(s, (int) (s % 3), s); // before the registration
                     }
                 };
-
-        CountDownLatch start = new CountDownLatch(1);
-        CountDownLatch published = new CountDownLatch(PUBLISHERS);
-        CountDownLatch delivered = new CountDownLatch(PARTITIONS);
-        ConcurrentLinkedQueue<Waiter> accepted = new ConcurrentLinkedQueue<>();
-        ConcurrentLinkedQueue<Waiter> refused = new ConcurrentLinkedQueue<>();
-        AtomicReference<Throwable> error = new AtomicReference<>();
-
-        for (int p = 0; p < PARTITIONS; p++) {
-            int partition = p;
-            Thread engine =
-                    new Thread(
-                            () -> {
-                                try {
-                                    for (Event e; (e = partitions.get(partition).take()) != END; ) {
-                                        long offset;
-                                        synchronized (run) {
-                                            offset = run.offsets.get(e);
-                                        }
-                                        RecordOutcome o = a.take(copies ? copy(e) : e);
-                                        if (o != null) {
-                                            if (run.failing(offset)) {
-                                                o.failed(
-                                                        DeliveryFailure.of(
-                                                                DeliveryFailure.Code.KAFKA_ERROR,
-                                                                "FAIL: " + offset));
-                                            } else {
-                                                o.delivered(partition, offset);
-                                            }
-                                        }
-                                    }
-                                } catch (Throwable t) {
-                                    error.compareAndSet(null, t);
-                                } finally {
-                                    delivered.countDown();
-                                }
-                            },
-                            "engine-" + p);
-            engine.start();
-        }
-        for (int t = 0; t < PUBLISHERS; t++) {
-            int thread = t;
-            Thread publisher =
-                    new Thread(
-                            () -> {
-                                try {
-                                    start.await();
-                                    for (int i = 0; i < PER_PUBLISHER; i++) {
-                                        // a third equal across threads (5 keys), the rest distinct
-                                        Event e =
-                                                i % 3 == 0
-                                                        ? event("k" + (i % 5), "same")
-                                                        : event("d" + thread + "-" + i, "v");
-                                        Waiter w = i % 2 == 0 ? new Waiter(e) : null;
-                                        boolean ok = a.publish(e, w, broker);
+        ExecutorService pool = Executors.newFixedThreadPool(7);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                boolean[] kafka = new boolean[perThread];
+                for (int i = 0; i < perThread; i++) {
+                    kafka[i] = rnd.nextBoolean();
+                }
+                fs.add(
+                        pool.submit(
+                                () -> {
+                                    go.await();
+                                    for (int i = 0; i < perThread; i++) {
+                                        Waiter w = kafka[i] ? new Waiter() : null;
+                                        long s = a.publish(SAME, w, b);
                                         if (w != null) {
-                                            (ok ? accepted : refused).add(w);
+                                            waiterOf.put(s, w);
+                                        }
+                                        published.add(s);
+                                    }
+                                    return null;
+                                }));
+            }
+            go.countDown();
+            for (Future<?> f : fs) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            List<Long> order = new ArrayList<>(published);
+            order.removeIf(s -> s % 17 == 0); // answered already
+            Collections.shuffle(order, rnd);
+            List<Future<?>> engines = new ArrayList<>();
+            for (int e = 0; e < 3; e++) {
+                int me = e;
+                engines.add(
+                        pool.submit(
+                                () -> {
+                                    for (int i = me; i < order.size(); i += 3) {
+                                        long s = order.get(i);
+                                        if (s % 5 == 0) {
+                                            a.failed(s, fail());
+                                        } else {
+                                            a.delivered(s, (int) (s % 3), s);
                                         }
                                     }
-                                } catch (Throwable x) {
-                                    error.compareAndSet(null, x);
-                                } finally {
-                                    published.countDown();
-                                }
-                            },
-                            "publisher-" + t);
-            publisher.start();
+                                    return null;
+                                }));
+            }
+            for (Future<?> f : engines) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        start.countDown();
-        assertThat(published.await(60, TimeUnit.SECONDS)).isTrue();
-        for (LinkedBlockingQueue<Event> q : partitions) {
-            q.add(END);
-        }
-        assertThat(delivered.await(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(error.get()).isNull();
-
-        run.accepted.addAll(accepted);
-        assertThat(run.accepted).hasSizeGreaterThan(PUBLISHERS * PER_PUBLISHER / 3);
-        run.refused.addAll(refused);
-        assertThat(run.refused).isNotEmpty();
-        for (Waiter w : run.accepted) {
-            assertThat(w.answers()).as("answers of %s", w.event).hasSize(1);
-        }
-        for (Waiter w : run.refused) {
-            assertThat(w.answers()).isEmpty();
-        }
+        assertThat(waiterOf).as("seed %d", seed).isNotEmpty();
+        waiterOf.forEach(
+                (s, w) ->
+                        assertThat(w.answers)
+                                .as("seed %d, sequence %d", seed, s)
+                                .containsExactly(
+                                        s % 5 == 0 && s % 17 != 0
+                                                ? "failed RECORD_TOO_LARGE"
+                                                : (s % 3) + "@" + s));
         assertThat(a.isEmpty()).isTrue();
-        assertThat(a.tracked()).isZero();
-        return run;
     }
 }

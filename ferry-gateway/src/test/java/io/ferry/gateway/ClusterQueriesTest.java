@@ -53,6 +53,29 @@ class ClusterQueriesTest {
         assertThat(queries.readiness("a").value().shuttingDown()).isTrue();
     }
 
+    /** Issue 12: /readyz degrades before the broker is full, and while a topic is parked. */
+    @Test
+    void readiness_degradesWhileEventsAreHeldBack_butStaysReady() {
+        assertThat(queries.readiness("a").value().clusters().get(0).degraded()).isNull();
+        a.fill = 0.85;
+        ClusterQueries.ClusterReadiness r = queries.readiness("a").value().clusters().get(0);
+        assertThat(queries.readiness("a").value().ready()).isTrue();
+        assertThat(r.degraded()).contains("85% full");
+        a.fill = 0.1;
+        a.status =
+                new ClusterStatus(
+                        ClusterStatus.State.READY,
+                        List.of(
+                                new ClusterCondition(
+                                        ClusterCondition.Kind.PARKED,
+                                        "produce:t",
+                                        "Kafka refuses writes to topic 't'",
+                                        0)));
+        assertThat(queries.readiness("a").value().ready()).isTrue();
+        assertThat(queries.readiness("a").value().clusters().get(0).degraded())
+                .contains("topic 't'");
+    }
+
     @Test
     void describe_answersKnownTopics_andRefusesMissingInvalidAndUnknownClusters() {
         ClusterQueries.Answer<ClusterQueries.TopicDescription> d =

@@ -26,6 +26,15 @@ final class FakeCluster implements ClusterBackend {
     long deliveryTimeoutMs = 1_000;
     boolean durableAcks;
     ClusterStatus status = new ClusterStatus(ClusterStatus.State.READY, List.of());
+
+    /** What {@link #fillRatio} answers. */
+    double fill;
+
+    @Override
+    public double fillRatio() {
+        return fill;
+    }
+
     final Map<String, TopicMeta> topics = new HashMap<>();
 
     /** Events the broker takes before it is full. */
