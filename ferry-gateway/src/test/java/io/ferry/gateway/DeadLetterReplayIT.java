@@ -163,6 +163,24 @@ class DeadLetterReplayIT {
         List<DeadLetterEntry> left = left();
         assertThat(left).extracting(DeadLetterEntry::id).containsExactly(ids.get(1));
         assertThat(left.get(0).record().topic()).isEqualTo(missing);
+
+        // the cause fixed (issue 12: replay after the cause is fixed): the topic now exists
+        kafka.createTopic(missing, 1);
+        CliRun again =
+                CliRun.of(
+                        "dead-letter",
+                        "replay",
+                        "--dir",
+                        dir.toString(),
+                        "--bootstrap",
+                        kafka.bootstrap(),
+                        "--timeout",
+                        "20");
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(kafka.readAll(missing, 1))
+                .extracting(rec -> new String(rec.value(), java.nio.charset.StandardCharsets.UTF_8))
+                .containsExactly("value of lost");
+        assertThat(left()).isEmpty();
     }
 
     @Test

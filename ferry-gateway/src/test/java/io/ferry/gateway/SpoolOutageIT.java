@@ -238,4 +238,44 @@ class SpoolOutageIT {
             assertThat(arrived.keySet()).containsAll(accepted);
         }
     }
+
+    /**
+     * Shutdown with Kafka away (issue 12): a memory broker's events still held when the drain times
+     * out go to the local dead letter, not away; before, they were dropped.
+     */
+    @Test
+    void memoryBroker_shutdownWithKafkaAway_keepsTheUndeliveredInTheLocalDeadLetter(
+            @TempDir Path dir) throws Exception {
+        kafka.createTopic("outage-shutdown", 1);
+        Path dl = dir.resolve("dlq");
+        GatewayConfig c =
+                GatewayConfig.of(
+                        KafkaSettings.from(kafkaSettings()),
+                        BrokerConfig.of("memory", Map.of("events", 1024)));
+        GatewayConfig.Cluster d = c.clusters().get("default");
+        gateway =
+                Gateway.start(
+                        c.withClusters(
+                                Map.of(
+                                        "default",
+                                        new GatewayConfig.Cluster(
+                                                d.kafka(),
+                                                d.broker(),
+                                                new GatewayConfig.DeadLetter(
+                                                        true, dl, null, 1L << 30)))));
+        Http http = new Http(gateway.port());
+        stopKafka();
+        List<String> accepted = postLocal(http, "outage-shutdown", "s", 50);
+        gateway.shutdown(); // drains for shutdown-timeout-ms, Kafka stays away
+        gateway = null;
+        List<String> kept = new java.util.ArrayList<>();
+        try (io.ferry.deadletter.LocalDeadLetter store =
+                io.ferry.deadletter.LocalDeadLetter.open(dl, 1L << 30)) {
+            for (io.ferry.deadletter.DeadLetterEntry e : store.list()) {
+                assertThat(e.record().code()).isEqualTo("NOT_DELIVERED");
+                kept.add(new String(e.record().value(), UTF_8));
+            }
+        }
+        assertThat(kept).containsExactlyInAnyOrderElementsOf(accepted);
+    }
 }
