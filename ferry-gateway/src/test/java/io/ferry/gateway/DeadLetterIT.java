@@ -166,16 +166,7 @@ class DeadLetterIT {
                         BrokerConfig.of("disk", Map.of("path", dir.resolve("spool").toString())),
                         new GatewayConfig.DeadLetter(true, dl, null, 1L << 30),
                         Map.of());
-        List<String> refused = postMix(http, "d-");
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(60))
-                .until(
-                        () ->
-                                gateway.clusters().get("default").pipeline.engine().deadLettered()
-                                        >= refused.size());
-        gateway.shutdown();
-        gateway = null;
-        assertThat(local(dl)).containsExactlyInAnyOrderElementsOf(refused);
+        refusedEndInTheDirectory(http, "d-", dl);
     }
 
     @Test
@@ -187,16 +178,7 @@ class DeadLetterIT {
                         BrokerConfig.of("memory", Map.of("events", 1024)),
                         new GatewayConfig.DeadLetter(true, dl, "no-such-dlq", 1L << 30),
                         Map.of());
-        List<String> refused = postMix(http, "f-");
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(60))
-                .until(
-                        () ->
-                                gateway.clusters().get("default").pipeline.engine().deadLettered()
-                                        >= refused.size());
-        gateway.shutdown();
-        gateway = null;
-        assertThat(local(dl)).containsExactlyInAnyOrderElementsOf(refused);
+        refusedEndInTheDirectory(http, "f-", dl);
     }
 
     @Test
@@ -221,15 +203,28 @@ class DeadLetterIT {
         try (var admin = kafka.admin()) {
             admin.deleteTopics(List.of("dl-deleted")).all().get(30, TimeUnit.SECONDS);
         }
+        awaitDeadLettered(2);
+        gateway.shutdown();
+        gateway = null;
+        assertThat(local(dl)).containsExactlyInAnyOrder("w0", "w1");
+    }
+
+    /** Posts the mix; the refused records end in the local dead letter of {@code dl}. */
+    private void refusedEndInTheDirectory(Http http, String tag, Path dl) throws Exception {
+        List<String> refused = postMix(http, tag);
+        awaitDeadLettered(refused.size());
+        gateway.shutdown();
+        gateway = null;
+        assertThat(local(dl)).containsExactlyInAnyOrderElementsOf(refused);
+    }
+
+    private void awaitDeadLettered(long n) {
         Awaitility.await()
                 .atMost(Duration.ofSeconds(60))
                 .until(
                         () ->
                                 gateway.clusters().get("default").pipeline.engine().deadLettered()
-                                        >= 2);
-        gateway.shutdown();
-        gateway = null;
-        assertThat(local(dl)).containsExactlyInAnyOrder("w0", "w1");
+                                        >= n);
     }
 
     /** The values in the local dead letter of {@code dir}. */

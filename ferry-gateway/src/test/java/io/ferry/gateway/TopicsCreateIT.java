@@ -2,14 +2,10 @@ package io.ferry.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ferry.gateway.cli.FerryCli;
 import io.ferry.testkafka.InProcessKafka;
 import io.ferry.testkafka.KafkaTest;
 import io.ferry.testkafka.UniqueTopic;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,32 +29,14 @@ class TopicsCreateIT {
         kafka = cluster;
     }
 
-    /** The exit code, stdout and stderr of one command line. */
-    private record Run(int code, String out, String err) {}
-
-    private static synchronized Run ferry(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = FerryCli.run(args);
-            return new Run(
-                    code,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun ferry(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void create_makesTheTopic_withItsPartitionsAndConfig(@UniqueTopic String topic)
             throws Exception {
-        Run r =
+        CliRun r =
                 ferry(
                         "topics",
                         "create",
@@ -89,7 +67,7 @@ class TopicsCreateIT {
     @Test
     void create_ofAnExistingTopic_exits1_sayingSo(@UniqueTopic String topic) {
         kafka.createTopic(topic, 1);
-        Run r =
+        CliRun r =
                 ferry(
                         "topics",
                         "create",
@@ -105,7 +83,7 @@ class TopicsCreateIT {
 
     @Test
     void create_refusedByKafka_exits1_withKafkasReason(@UniqueTopic String topic) {
-        Run r =
+        CliRun r =
                 ferry(
                         "topics",
                         "create",
@@ -129,7 +107,7 @@ class TopicsCreateIT {
             closed = s.getLocalPort();
         }
         long start = System.nanoTime();
-        Run r =
+        CliRun r =
                 ferry(
                         "topics",
                         "create",
@@ -165,7 +143,7 @@ class TopicsCreateIT {
                     kafka: {bootstrap.servers: '%s', linger.ms: 5}
                 """
                         .formatted(kafka.bootstrap()));
-        Run r =
+        CliRun r =
                 ferry(
                         "topics",
                         "create",
@@ -177,7 +155,7 @@ class TopicsCreateIT {
                         "--cluster",
                         "main");
         assertThat(r.code()).as(r.toString()).isZero();
-        Run unknown =
+        CliRun unknown =
                 ferry(
                         "topics",
                         "create",
