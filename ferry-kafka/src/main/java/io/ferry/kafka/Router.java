@@ -56,6 +56,10 @@ final class Router {
     private static final class Route {
         final String topic;
         PartitionWorker[] workers = NONE;
+
+        /** Per partition: a leader is known (null-key records go only there); null: all. */
+        boolean[] available;
+
         long usedMs = NEVER;
         final ArrayDeque<PartitionWorker.Pending> held = new ArrayDeque<>();
         long missingSinceMs = NEVER; // when the cache first said the held route's topic is missing
@@ -170,7 +174,7 @@ final class Router {
         if (n == 0) {
             return false;
         }
-        int partition = partitioner.partition(p.event(), n);
+        int partition = partitioner.partition(p.event(), n, r.available);
         if (partition >= n) {
             return false; // an explicit partition beyond the count: it may have been added
         }
@@ -231,13 +235,27 @@ final class Router {
         return failed;
     }
 
-    /** Grows the route's table to the topic's partition count (partitions are only ever added). */
+    /**
+     * Grows the route's table to the topic's partition count (partitions are only ever added) and
+     * notes which partitions have a leader.
+     */
     private static void sizeLocked(Route r, MetadataCache.Snapshot snap) {
         MetadataCache.Topic t = snap.topic(r.topic);
         int n = t == null ? 0 : t.partitionCount();
         if (n > r.workers.length) {
             r.workers = Arrays.copyOf(r.workers, n);
         }
+        boolean[] available = null;
+        for (int p = 0; p < n; p++) {
+            if (t.partitions().get(p).leader() == null) {
+                if (available == null) {
+                    available = new boolean[n];
+                    Arrays.fill(available, true);
+                }
+                available[p] = false;
+            }
+        }
+        r.available = available; // null while every partition has a leader: the common case
     }
 
     private List<Failed> releaseLocked(

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** The router: its table follows the metadata, and nothing waits for Kafka. */
 class RouterTest {
-    private final FakeKafka kafka = FakeKafka.withNodes(2).topic("t", 0, 1).topic("other", 0);
+    private final FakeKafka kafka =
+            FakeKafka.withNodes(2).topic("t", 0, 1).topic("other", 0).topic("half", 0, -1, 1);
     private final EngineRig rig = new EngineRig(kafka);
     private final Router router = new Router(rig.engine);
 
@@ -207,5 +208,29 @@ class RouterTest {
         }
         assertThat(rig.sequenced.subList(1, 3)).containsExactlyInAnyOrder("d a#100", "d c#102");
         assertThat(b.acked).isTrue();
+    }
+
+    /**
+     * Issue 12 (head-of-line blocking): null-key records went to a partition without a leader as
+     * often as to any other, and waited there with their broker batch for the outage; now they go
+     * only where a leader is, while there is one. Keyed records keep their partition.
+     */
+    @Test
+    void nullKeyRecords_avoidAPartitionWithoutALeader_keyedOnesKeepTheirs() {
+        route(Event.of("half", "warm".getBytes()));
+        refreshed();
+        for (int i = 0; i < 200; i++) {
+            route(Event.of("half", ("v" + i).getBytes())); // batch.size 64: sticky moves often
+        }
+        assertThat(queuedPartitions("half")).doesNotContain(1).contains(0, 2);
+        String key = null;
+        for (int i = 0; key == null; i++) {
+            String k = "key-" + i;
+            if (Utils.toPositive(Utils.murmur2(k.getBytes())) % 3 == 1) {
+                key = k;
+            }
+        }
+        route(keyed("half", key));
+        assertThat(queuedPartitions("half")).contains(1);
     }
 }
