@@ -135,11 +135,12 @@ class DevModeIT {
     void withoutDataDir_theTemporaryDirectoryIsGoneAfterTheExit() throws Exception {
         Dev dev = start("--port", "0");
         try {
+            // the banner's lines arrive one by one: wait for this one (CI once read the lines
+            // between the ready line and it)
             String line =
-                    dev.lines().stream()
-                            .filter(l -> l.startsWith("Kafka's data: "))
-                            .findFirst()
-                            .orElseThrow();
+                    dev.child()
+                            .await(Pattern.compile("^Kafka's data: .*"), Duration.ofSeconds(10))
+                            .group();
             Path tmp = Path.of(line.substring("Kafka's data: ".length(), line.indexOf(" (")));
             assertThat(tmp).isDirectory();
             assertThat(line).contains("(temporary: removed at exit; --data-dir keeps it)");

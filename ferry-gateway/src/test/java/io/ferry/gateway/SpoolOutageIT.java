@@ -278,4 +278,35 @@ class SpoolOutageIT {
         }
         assertThat(kept).containsExactlyInAnyOrderElementsOf(accepted);
     }
+
+    /**
+     * {@code ack=kafka} during an outage (issue 12): the request gets 504 "outcome not known yet"
+     * after about delivery.timeout.ms, and the record, still queued, arrives once Kafka is back.
+     * Before, the engine failed the record itself as DELIVERY_TIMEOUT: the 504 meant it was lost.
+     */
+    @Test
+    void ackKafka_duringTheOutage_answers504_andTheRecordStillArrives() {
+        kafka.createTopic("outage-504", 1);
+        gateway =
+                Gateway.start(
+                        GatewayConfig.of(
+                                KafkaSettings.from(kafkaSettings()),
+                                BrokerConfig.of("memory", Map.of("events", 1024))));
+        Http http = new Http(gateway.port());
+        assertThat(http.post("/topics/outage-504/messages?ack=kafka", "warm").status())
+                .isEqualTo(200);
+        stopKafka();
+        long start = System.nanoTime();
+        Http.Response r = http.post("/topics/outage-504/messages?ack=kafka", "waited");
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.status()).as(r.toString()).isEqualTo(504);
+        assertThat(r.json().getJsonObject("error").getString("code")).isEqualTo("delivery_timeout");
+        assertThat(r.json().getJsonObject("error").getString("message")).contains("still queued");
+        assertThat(tookMs)
+                .as("bounded by delivery.timeout.ms")
+                .isBetween((long) DELIVERY_TIMEOUT_MS - 100, (long) DELIVERY_TIMEOUT_MS + 10_000);
+        startKafka();
+        awaitArrived("outage-504", 1, List.of("waited"));
+        assertThat(gateway.clusters().get("default").failures).isEmpty();
+    }
 }
