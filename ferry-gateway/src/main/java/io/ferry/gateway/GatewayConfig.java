@@ -139,6 +139,13 @@ public record GatewayConfig(
      * @param maxBytes the local directory's bound
      */
     public record DeadLetter(boolean enabled, Path directory, String topic, long maxBytes) {
+        /**
+         * A JVM property naming the folder that holds the derived directories of memory-broker
+         * clusters instead of {@code ferry-dead-letter} in the working directory (the build sets it
+         * for tests, so they write under {@code target/}).
+         */
+        public static final String ROOT_PROPERTY = "ferry.dead-letter.root";
+
         /** On, in the derived directory, 1 GiB, no topic. */
         public static final DeadLetter DEFAULT = new DeadLetter(true, null, null, 1L << 30);
 
@@ -152,7 +159,8 @@ public record GatewayConfig(
                 Path p = Path.of(path.toString()).toAbsolutePath().normalize();
                 return p.resolveSibling(p.getFileName() + "-dead-letter");
             }
-            return Path.of("ferry-dead-letter", name).toAbsolutePath();
+            return Path.of(System.getProperty(ROOT_PROPERTY, "ferry-dead-letter"), name)
+                    .toAbsolutePath();
         }
     }
 

@@ -67,6 +67,10 @@ final class ChildFerry implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
+        String root = System.getProperty(GatewayConfig.DeadLetter.ROOT_PROPERTY);
+        if (root != null) { // the child's dead letters go where this JVM's do (target/)
+            cmd.add("-D" + GatewayConfig.DeadLetter.ROOT_PROPERTY + "=" + root);
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(FerryCli.class.getName());
