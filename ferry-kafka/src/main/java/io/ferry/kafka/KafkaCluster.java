@@ -11,9 +11,9 @@ import java.util.function.LongSupplier;
 /**
  * One Kafka cluster as the engine sees it: its settings and client id, the channel factory, one
  * metadata cache with listeners, the control loop (metadata, coordinator lookups, requests any node
- * may answer), the topics in use and the cluster's health. The produce engine and, beside it, the
- * consume engine sit on one of these. Every public method is safe from any thread and never blocks
- * on Kafka.
+ * may answer), the topics' configs, the topics in use and the cluster's health. The produce engine
+ * and, beside it, the consume engine sit on one of these. Every public method is safe from any
+ * thread and never blocks on Kafka.
  *
  * <pre>{@code
  * try (KafkaCluster cluster = KafkaCluster.start(KafkaSettings.defaults("localhost:9092"));
@@ -37,6 +37,7 @@ public final class KafkaCluster implements AutoCloseable {
     private final TopicInterest interest = new TopicInterest();
     private final ClusterHealth health;
     private final ControlLoop control;
+    private final TopicConfigCache topicConfigs;
     private final Thread controlThread; // null in step mode
     private final List<java.util.function.LongUnaryOperator> waitingRequests =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -54,6 +55,9 @@ public final class KafkaCluster implements AutoCloseable {
                                 b.settings.requestTimeoutMs());
         this.health = new ClusterHealth(name, clockMs);
         this.control = new ControlLoop(settings, metadata, health, channels, interest, clockMs);
+        this.topicConfigs =
+                new TopicConfigCache(
+                        control, clockMs, settings.metadataMaxAgeMs(), CONFIGS_RETRY_MS);
         if (b.stepped) {
             controlThread = null;
         } else {
@@ -163,6 +167,26 @@ public final class KafkaCluster implements AutoCloseable {
     public CompletableFuture<TopicInfo> refreshTopic(String topic) {
         interest.use(topic, clockMs.getAsLong());
         return control.refresh(Set.of(topic)).thenApply(v -> topic(topic));
+    }
+
+    /**
+     * A topic whose configs could not be described is asked about again after this long (or after
+     * {@code metadata.max.age.ms} when that is shorter).
+     */
+    static final long CONFIGS_RETRY_MS = 5_000;
+
+    /**
+     * What is known of {@code topic}'s configs ({@code max.message.bytes}, the timestamp rules), or
+     * null when nothing is: not fetched yet, Kafka away, or not authorized to describe them. Never
+     * blocks: for a topic the metadata knows to exist, the first call asks Kafka in the background
+     * and later ones refresh at most every {@code metadata.max.age.ms}; any thread.
+     */
+    public TopicConfigs topicConfigs(String topic) {
+        MetadataCache.Topic t = metadata.snapshot().topic(topic);
+        if (t == null || t.partitionCount() == 0) {
+            return topicConfigs.peek(topic); // never asks about a topic not known to exist
+        }
+        return topicConfigs.get(topic);
     }
 
     /** The names of every topic of the cluster (not internal ones), from Kafka. */

@@ -42,7 +42,8 @@ public final class NetworkNodeChannel implements NodeChannel {
      * timeouts); the nowMs the engine passes must come from the system clock too. Unit tests of the
      * engine use a fake channel instead, with a fake clock.
      * Translations: one package-private codec per request family (ProduceCodec, ControlCodec,
-     * HeartbeatCodec, OffsetCommitCodec, OffsetFetchCodec, ListOffsetsCodec, FetchCodec): request()
+     * HeartbeatCodec, OffsetCommitCodec, OffsetFetchCodec, ListOffsetsCodec, FetchCodec,
+     * DescribeConfigsCodec): request()
      * builds Kafka's request, parse() turns the answer (of the version the request went out with)
      * into Ferry's terms. A parse must not throw: NetworkClient logs and swallows an exception of a
      * completion callback, and the engine would wait for that answer forever.
@@ -228,6 +229,13 @@ public final class NetworkNodeChannel implements NodeChannel {
                     nowMs,
                     callback,
                     r -> OffsetFetchCodec.parse(r, f));
+        } else if (request instanceof WireRequest.DescribeConfigs d) {
+            send(
+                    DescribeConfigsCodec.request(d),
+                    true,
+                    nowMs,
+                    callback,
+                    r -> DescribeConfigsCodec.parse(r, d));
         } else if (request instanceof WireRequest.ListOffsets l) {
             send(
                     ListOffsetsCodec.request(l, requestTimeoutMs),

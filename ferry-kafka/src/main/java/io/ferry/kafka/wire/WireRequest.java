@@ -19,12 +19,12 @@ import org.apache.kafka.common.Uuid;
  * terms.
  *
  * <p>Which channel a request is meant for: Produce on a leader's {@code produce} channel; Metadata,
- * InitProducerId and FindCoordinator on the {@code control} channel; ConsumerGroupHeartbeat,
- * OffsetCommit and OffsetFetch on a {@code group} channel to the group's coordinator; ListOffsets
- * on the control channel of the partitions' leader or a {@code group} one; Fetch on a leader's
- * {@code fetch} channel (one per node and lane), because a broker answers one request per
- * connection at a time and a long-poll fetch would hold a heartbeat or a commit behind it for up to
- * its {@code maxWaitMs}.
+ * InitProducerId, FindCoordinator and DescribeConfigs on the {@code control} channel;
+ * ConsumerGroupHeartbeat, OffsetCommit and OffsetFetch on a {@code group} channel to the group's
+ * coordinator; ListOffsets on the control channel of the partitions' leader or a {@code group} one;
+ * Fetch on a leader's {@code fetch} channel (one per node and lane), because a broker answers one
+ * request per connection at a time and a long-poll fetch would hold a heartbeat or a commit behind
+ * it for up to its {@code maxWaitMs}.
  *
  * @param <R> what the answer is turned into
  */
@@ -201,6 +201,30 @@ public sealed interface WireRequest<R> {
         @Override
         public String apiName() {
             return "OffsetFetch";
+        }
+    }
+
+    /**
+     * A DescribeConfigs of topics (only {@code keys} of each), which any node answers; meant for
+     * the {@code control} channel.
+     *
+     * @param topics the topics
+     * @param keys the config names asked for (Kafka's names, e.g. {@code max.message.bytes})
+     */
+    record DescribeConfigs(List<String> topics, List<String> keys)
+            implements WireRequest<Map<String, DescribedConfigs>> {
+        /** Validates; copies the lists. */
+        public DescribeConfigs {
+            topics = List.copyOf(topics);
+            keys = List.copyOf(keys);
+            if (keys.isEmpty()) {
+                throw new IllegalArgumentException("keys: name the configs (none means all)");
+            }
+        }
+
+        @Override
+        public String apiName() {
+            return "DescribeConfigs";
         }
     }
 

@@ -11,8 +11,9 @@ import org.apache.kafka.common.Uuid;
 /**
  * A model of a Kafka cluster for unit tests, and the {@link ChannelFactory} of {@link
  * FakeNodeChannel}s over it: the control channels answer Metadata from the model, InitProducerId
- * with the next producer id, FindCoordinator with node 0; produce channels answer nothing by
- * themselves (the test answers each request). One thread (the test's) uses it.
+ * with the next producer id, FindCoordinator with node 0, DescribeConfigs from the model; produce
+ * channels answer nothing by themselves (the test answers each request). One thread (the test's)
+ * uses it.
  */
 public final class FakeKafka implements ChannelFactory {
     private final Map<Integer, Node> nodes = new LinkedHashMap<>();
@@ -27,7 +28,17 @@ public final class FakeKafka implements ChannelFactory {
         final List<Integer> leaders = new ArrayList<>();
         final List<Integer> epochs = new ArrayList<>();
         WireError error = WireError.NONE;
+        final Map<String, String> configs = new HashMap<>(DEFAULT_CONFIGS);
+        WireError configsError = WireError.NONE;
     }
+
+    /** The configs DescribeConfigs answers for a topic that set none (Kafka 4's defaults). */
+    public static final Map<String, String> DEFAULT_CONFIGS =
+            Map.of(
+                    "max.message.bytes", "1048588",
+                    "message.timestamp.type", "CreateTime",
+                    "message.timestamp.before.max.ms", String.valueOf(Long.MAX_VALUE),
+                    "message.timestamp.after.max.ms", "3600000");
 
     /** A cluster of nodes 0 .. {@code n - 1} on localhost ports 9000 + id. */
     public static FakeKafka withNodes(int n) {
@@ -90,6 +101,41 @@ public final class FakeKafka implements ChannelFactory {
         return this;
     }
 
+    /** Sets a config of {@code name}, as DescribeConfigs answers it from now on. */
+    public FakeKafka topicConfig(String name, String key, String value) {
+        topics.get(name).configs.put(key, value);
+        return this;
+    }
+
+    /** DescribeConfigs answers {@code errorName} for {@code name} from now on ({@code NONE}). */
+    public FakeKafka describeConfigsAnswers(String name, String errorName) {
+        topics.get(name).configsError =
+                WireError.of(
+                        org.apache.kafka.common.protocol.Errors.valueOf(errorName).code(), null);
+        return this;
+    }
+
+    /** What DescribeConfigs answers now for {@code d}. */
+    public Map<String, DescribedConfigs> configs(WireRequest.DescribeConfigs d) {
+        Map<String, DescribedConfigs> out = new HashMap<>();
+        for (String name : d.topics()) {
+            Topic t = topics.get(name);
+            if (t == null || !t.configsError.isNone()) {
+                WireError e = t == null ? WireError.of((short) 3, null) : t.configsError;
+                out.put(name, new DescribedConfigs(name, e, Map.of()));
+                continue;
+            }
+            Map<String, String> asked = new HashMap<>();
+            for (String k : d.keys()) {
+                if (t.configs.containsKey(k)) {
+                    asked.put(k, t.configs.get(k));
+                }
+            }
+            out.put(name, new DescribedConfigs(name, WireError.NONE, asked));
+        }
+        return out;
+    }
+
     /** InitProducerId answers {@code errorName} from now on ({@code NONE}: a new id). */
     public FakeKafka producerIdAnswers(String errorName) {
         producerIdError =
@@ -149,6 +195,7 @@ public final class FakeKafka implements ChannelFactory {
         FakeNodeChannel c = new FakeNodeChannel(node, purpose, maxInFlight, connectOnOpen);
         if (purpose.equals("control")) {
             c.autoRespond(WireRequest.Metadata.class, m -> view(m.topics()));
+            c.autoRespond(WireRequest.DescribeConfigs.class, this::configs);
             c.autoRespond(
                     WireRequest.InitProducerId.class,
                     r ->
