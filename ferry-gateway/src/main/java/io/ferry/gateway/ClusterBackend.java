@@ -3,6 +3,7 @@ package io.ferry.gateway;
 import io.ferry.broker.Event;
 import io.ferry.kafka.ClusterCondition;
 import io.ferry.kafka.ClusterStatus;
+import io.ferry.kafka.TopicConfigs;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,6 +44,21 @@ interface ClusterBackend {
     default double fillRatio() {
         return 0;
     }
+
+    /**
+     * What the engine knows of {@code topic}'s configs, or null when nothing is (then no record is
+     * checked against them); never waits for Kafka.
+     */
+    TopicConfigs topicConfigs(String topic);
+
+    /**
+     * True when the engine sends batches uncompressed ({@code compression.type=none}): only then is
+     * a record's size at the broker certain before it is sent.
+     */
+    boolean uncompressed();
+
+    /** The engine's clock, in milliseconds since the epoch (the time records are checked at). */
+    long nowMs();
 
     /** What the engine can do now (never waits for Kafka). */
     ClusterStatus status();

@@ -15,6 +15,7 @@ import io.ferry.kafka.DeliveryFailure;
 import io.ferry.kafka.DeliveryListener;
 import io.ferry.kafka.FerryPipeline;
 import io.ferry.kafka.KafkaCluster;
+import io.ferry.kafka.TopicConfigs;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
@@ -63,6 +64,8 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
     /** Kafka's max.request.size: a larger record is refused with 413 before it is accepted. */
     final int maxRecordBytes;
 
+    private final boolean uncompressed;
+
     /** Kafka's delivery.timeout.ms: the longest an ack=kafka answer waits. */
     private final long deliveryTimeoutMs;
 
@@ -104,6 +107,7 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
     ClusterRuntime(String name, GatewayConfig.Cluster config) {
         this.name = name;
         this.maxRecordBytes = config.kafka().maxRequestSizeBytes();
+        this.uncompressed = "none".equalsIgnoreCase(config.kafka().compressionType().trim());
         this.deliveryTimeoutMs = config.kafka().deliveryTimeoutMs();
         LOG.info(
                 "cluster {}: connecting to Kafka at {} in the background",
@@ -237,6 +241,21 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
     @Override
     public ClusterCondition refusal() {
         return kafka().refusal();
+    }
+
+    @Override
+    public TopicConfigs topicConfigs(String topic) {
+        return kafka().topicConfigs(topic);
+    }
+
+    @Override
+    public boolean uncompressed() {
+        return uncompressed;
+    }
+
+    @Override
+    public long nowMs() {
+        return kafka().nowMs();
     }
 
     @Override

@@ -228,6 +228,7 @@ final class Produce {
             case UNKNOWN_PARTITION -> new ApiException(400, "invalid_partition", m);
             case RECORD_TOO_LARGE -> new ApiException(413, "record_too_large", m);
             case INVALID_RECORD -> new ApiException(400, "invalid_record", m);
+            case INVALID_TIMESTAMP -> new ApiException(400, "invalid_timestamp", m);
             case BROKER_FULL -> new ApiException(429, "broker_full", m);
             case KAFKA_REFUSED -> new ApiException(503, "kafka_refused", m);
             case CANNOT_VERIFY -> new ApiException(503, "cannot_verify", m);

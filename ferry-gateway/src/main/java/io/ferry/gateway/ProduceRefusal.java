@@ -27,10 +27,15 @@ record ProduceRefusal(Code code, String message) {
         UNKNOWN_TOPIC,
         /** The topic has no such partition. */
         UNKNOWN_PARTITION,
-        /** A record is over the cluster's max.request.size, or Kafka says it is too large. */
+        /**
+         * A record is over the cluster's max.request.size or, uncompressed, over the topic's
+         * max.message.bytes, or Kafka says it is too large.
+         */
         RECORD_TOO_LARGE,
         /** A record's fields are out of range, or Kafka refused the record itself. */
         INVALID_RECORD,
+        /** A record's explicit timestamp is outside the window the topic accepts (CreateTime). */
+        INVALID_TIMESTAMP,
         /** The broker is full: Kafka is not keeping up; retry later. */
         BROKER_FULL,
         /** Kafka refuses this gateway (credentials, TLS, versions): nothing accepted at kafka. */

@@ -4,6 +4,7 @@ import io.ferry.broker.Event;
 import io.ferry.kafka.ClusterCondition;
 import io.ferry.kafka.ClusterStatus;
 import io.ferry.kafka.DeliveryFailure;
+import io.ferry.kafka.TopicConfigs;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +37,9 @@ final class ProduceService {
      *   4. the topic is not internal to Kafka               INTERNAL_TOPIC (Kafka's fixed names,
      *      or a "__" name the cache marks internal; after a refresh any name it marks internal)
      *   5. every record is valid and fits max.request.size INVALID_RECORD, RECORD_TOO_LARGE
+     *      and, when the engine knows the topic's configs (TopicCheck.checkConfigs), where
+     *      Kafka would certainly refuse it: max.message.bytes   RECORD_TOO_LARGE, the
+     *      CreateTime window                                 INVALID_TIMESTAMP
      *   6. ack=kafka: Kafka does not refuse the gateway     KAFKA_REFUSED
      *   7. the topic and its partitions exist (TopicCheck) UNKNOWN_TOPIC, UNKNOWN_PARTITION,
      *      from the cache at once, or after one refresh of at most TopicCheck.TIMEOUT_MS whose
@@ -156,13 +160,21 @@ final class ProduceService {
                 throw new Refused(
                         ProduceRefusal.Code.INVALID_RECORD, "a produce request needs a record");
             }
+            TopicConfigs configs = c.topicConfigs(topic); // null until the engine knows them
+            long nowMs = configs == null ? 0 : c.nowMs();
             if (n == 1) {
                 Event e = event(c, topic, records.get(0), n, 0);
+                if (configs != null) {
+                    TopicCheck.checkConfigs(c, topic, configs, e, n, 0, nowMs);
+                }
                 check(caller, c, topic, records, e, null, ack, done);
             } else {
                 Event[] events = new Event[n];
                 for (int i = 0; i < n; i++) {
                     events[i] = event(c, topic, records.get(i), n, i);
+                    if (configs != null) {
+                        TopicCheck.checkConfigs(c, topic, configs, events[i], n, i, nowMs);
+                    }
                 }
                 check(caller, c, topic, records, null, events, ack, done);
             }

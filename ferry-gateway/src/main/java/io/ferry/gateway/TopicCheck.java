@@ -1,5 +1,8 @@
 package io.ferry.gateway;
 
+import io.ferry.broker.Event;
+import io.ferry.kafka.TopicConfigs;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -16,7 +19,15 @@ final class TopicCheck {
      * yet). When Kafka cannot be asked (the cluster is unavailable or refuses the gateway, or the
      * refresh did not answer in time), ack=none/local accept into the broker (the engine holds the records
      * until Kafka answers, then delivers or fails them) and ack=kafka answers 503 "cannot verify".
+     * Topic configs (issue 12, checkConfigs): only when the engine knows them (fetched in the
+     * background; unknown means accept, never a wait) and only what is certain: the size of a
+     * record alone in a batch (no batch holding it is smaller) when batches go uncompressed, and
+     * an explicit CreateTime timestamp outside the topic's window by more than TIMESTAMP_MARGIN_MS
+     * (the gateway's clock and the broker's may differ by that much in the record's favour).
      */
+    /** How far outside the topic's timestamp window a record must be to be refused here. */
+    static final long TIMESTAMP_MARGIN_MS = 60_000;
+
     /** How long a request waits for one metadata refresh before it is decided without it. */
     static final long TIMEOUT_MS = 2_000;
 
@@ -111,6 +122,82 @@ final class TopicCheck {
                 return ask ? Verdict.ASK : unverified(cluster, topic, ack);
             }
         }
+    }
+
+    /**
+     * Refuses record {@code i} of {@code n} (thrown as a {@link ProduceService.Refused}) when the
+     * topic's {@code configs} say Kafka would certainly refuse it: RECORD_TOO_LARGE over {@code
+     * max.message.bytes} (only with uncompressed batches), INVALID_TIMESTAMP outside the CreateTime
+     * window by more than {@link #TIMESTAMP_MARGIN_MS}. Allocates nothing unless the record is near
+     * the size limit or refused.
+     */
+    static void checkConfigs(
+            ClusterBackend c,
+            String topic,
+            TopicConfigs configs,
+            Event e,
+            int n,
+            int i,
+            long nowMs) {
+        int max = configs.maxMessageBytes();
+        if (max != TopicConfigs.UNKNOWN_BYTES
+                && c.uncompressed()
+                && TopicConfigs.batchBytesUpperBound(e) > max) {
+            int bytes = TopicConfigs.batchBytesOfOne(e);
+            if (bytes > max) {
+                throw new ProduceService.Refused(
+                        ProduceRefusal.Code.RECORD_TOO_LARGE,
+                        (n > 1 ? "records[" + i + "]" : "the record")
+                                + " is "
+                                + bytes
+                                + " bytes in a record batch of its own, over topic '"
+                                + topic
+                                + "''s max.message.bytes="
+                                + max
+                                + "; Kafka would refuse it: make it at least "
+                                + (bytes - max)
+                                + " bytes smaller");
+            }
+        }
+        long ts = e.timestampMs();
+        if (!configs.createTime() || ts == Event.NO_TIMESTAMP) {
+            return; // stamped now (or by the broker): never refused
+        }
+        long before = configs.timestampBeforeMaxMs();
+        long after = configs.timestampAfterMaxMs();
+        // nowMs and ts are >= 0: their differences cannot overflow; the windows plus the margin may
+        boolean tooOld =
+                before <= Long.MAX_VALUE - TIMESTAMP_MARGIN_MS
+                        && nowMs - ts > before + TIMESTAMP_MARGIN_MS;
+        boolean tooNew =
+                after <= Long.MAX_VALUE - TIMESTAMP_MARGIN_MS
+                        && ts - nowMs > after + TIMESTAMP_MARGIN_MS;
+        if (tooOld || tooNew) {
+            throw new ProduceService.Refused(
+                    ProduceRefusal.Code.INVALID_TIMESTAMP,
+                    (n > 1 ? "records[" + i + "]: " : "")
+                            + "timestamp "
+                            + ts
+                            + " ("
+                            + Instant.ofEpochMilli(ts)
+                            + ") is "
+                            + (tooOld
+                                    ? (nowMs - ts) + " ms in the past"
+                                    : (ts - nowMs) + " ms ahead")
+                            + "; topic '"
+                            + topic
+                            + "' accepts CreateTime timestamps from now - "
+                            + window("message.timestamp.before.max.ms", before)
+                            + " to now + "
+                            + window("message.timestamp.after.max.ms", after)
+                            + " (refused here only when outside by more than "
+                            + TIMESTAMP_MARGIN_MS / 1000
+                            + " s); leave the timestamp out to have the record stamped now");
+        }
+    }
+
+    private static String window(String key, long ms) {
+        return ms == Long.MAX_VALUE ? key + " (no limit)" : key + "=" + ms + " ms";
     }
 
     /** Kafka cannot be asked: accept what the broker may hold, refuse to promise an answer. */

@@ -4,6 +4,7 @@ import io.ferry.broker.Event;
 import io.ferry.kafka.ClusterCondition;
 import io.ferry.kafka.ClusterStatus;
 import io.ferry.kafka.DeliveryFailure;
+import io.ferry.kafka.TopicConfigs;
 import io.ferry.kafka.TopicInfo;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -168,6 +169,30 @@ final class FakeCluster implements ClusterBackend {
     @Override
     public ClusterCondition refusal() {
         return status.refusal();
+    }
+
+    /** What topicConfigs answers, by topic (absent: not known). */
+    final Map<String, TopicConfigs> configs = new HashMap<>();
+
+    /** What uncompressed answers: the engine's compression.type is none. */
+    boolean uncompressed = true;
+
+    /** The engine's clock. */
+    long nowMs = 1_700_000_000_000L;
+
+    @Override
+    public TopicConfigs topicConfigs(String topic) {
+        return configs.get(topic);
+    }
+
+    @Override
+    public boolean uncompressed() {
+        return uncompressed;
+    }
+
+    @Override
+    public long nowMs() {
+        return nowMs;
     }
 
     @Override

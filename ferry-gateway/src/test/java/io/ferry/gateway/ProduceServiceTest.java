@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ferry.kafka.ClusterCondition;
 import io.ferry.kafka.ClusterStatus;
 import io.ferry.kafka.DeliveryFailure;
+import io.ferry.kafka.TopicConfigs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -401,5 +402,135 @@ class ProduceServiceTest {
         }
         assertThat(Produce.http(new ProduceRefusal(ProduceRefusal.Code.INTERNAL_TOPIC, "m")).code)
                 .isEqualTo("internal_topic");
+    }
+
+    // ---- issue 12: refusal at the door where the topic's configs make it certain -------------
+
+    private static final long HOUR_MS = 3_600_000;
+
+    private void configs(int maxMessageBytes, boolean createTime, long beforeMs, long afterMs) {
+        cluster.configs.put(
+                "orders",
+                new TopicConfigs(maxMessageBytes, createTime, beforeMs, afterMs, cluster.nowMs));
+    }
+
+    private static ProduceRecord sized(int valueBytes) {
+        return ProduceRecord.of(null, new byte[valueBytes]);
+    }
+
+    private static ProduceRecord stamped(long timestampMs) {
+        return new ProduceRecord(
+                ProduceRecord.NO_PARTITION, null, "v".getBytes(UTF_8), List.of(), timestampMs);
+    }
+
+    private ProduceResult produceOnce(AckLevel ack, ProduceRecord... records) {
+        answers.clear();
+        cluster.published.clear();
+        produce("orders", ack, records);
+        return answer();
+    }
+
+    /** A value of 1930 bytes, without key or headers, is a batch of exactly 2000 bytes. */
+    private static final int FITS_2000 = 1930;
+
+    @Test
+    void theSizeOfOneRecordInABatch_isWhatTheEngineEncodes() {
+        assertThat(TopicConfigs.batchBytesOfOne(sized(FITS_2000).toEvent("orders")))
+                .isEqualTo(2000);
+    }
+
+    @Test
+    void aRecordOverTheTopicsMaxMessageBytes_isRefused_atEveryAckLevel_namingTheLimit() {
+        configs(2000, true, Long.MAX_VALUE, HOUR_MS);
+        for (AckLevel ack : AckLevel.values()) {
+            ProduceResult r = produceOnce(ack, sized(FITS_2000 + 1));
+            assertThat(r.refusal()).as("%s: %s", ack, r).isNotNull();
+            assertThat(r.refusal().code()).isEqualTo(ProduceRefusal.Code.RECORD_TOO_LARGE);
+            assertThat(r.refusal().message())
+                    .contains("2001 bytes", "topic 'orders'", "max.message.bytes=2000");
+            assertThat(cluster.published).as("nothing accepted").isEmpty();
+        }
+        assertThat(Produce.http(answers.get(0).refusal()).status).isEqualTo(413);
+    }
+
+    @Test
+    void aRecordThatFitsTheTopicsMaxMessageBytes_exactly_isAccepted() {
+        configs(2000, true, Long.MAX_VALUE, HOUR_MS);
+        assertThat(produceOnce(AckLevel.LOCAL, sized(FITS_2000)).refusal()).isNull();
+        assertThat(cluster.published).hasSize(1);
+    }
+
+    @Test
+    void withCompression_theSizeAtTheBrokerIsNotCertain_soNothingIsRefusedForIt() {
+        cluster.uncompressed = false;
+        configs(2000, true, Long.MAX_VALUE, HOUR_MS);
+        assertThat(produceOnce(AckLevel.LOCAL, sized(5000)).refusal()).isNull();
+        assertThat(cluster.published).hasSize(1);
+    }
+
+    @Test
+    void withTheConfigsNotKnown_nothingIsRefusedForThem() {
+        assertThat(cluster.topicConfigs("orders")).isNull();
+        assertThat(produceOnce(AckLevel.LOCAL, sized(5000), stamped(0)).refusal()).isNull();
+        assertThat(cluster.published).hasSize(2);
+    }
+
+    @Test
+    void aTimestampOlderThanTheWindow_byMoreThanTheMargin_isRefused_namingTheWindow() {
+        configs(1_000_000, true, 60_000, HOUR_MS);
+        long margin = TopicCheck.TIMESTAMP_MARGIN_MS;
+        ProduceResult r = produceOnce(AckLevel.LOCAL, stamped(cluster.nowMs - 60_000 - margin - 1));
+        assertThat(r.refusal()).as(r.toString()).isNotNull();
+        assertThat(r.refusal().code()).isEqualTo(ProduceRefusal.Code.INVALID_TIMESTAMP);
+        assertThat(r.refusal().message())
+                .contains(
+                        "in the past",
+                        "message.timestamp.before.max.ms=60000 ms",
+                        "message.timestamp.after.max.ms=3600000 ms");
+        assertThat(cluster.published).isEmpty();
+        ApiException http = Produce.http(r.refusal());
+        assertThat(http.status).isEqualTo(400);
+        assertThat(http.code).isEqualTo("invalid_timestamp");
+
+        assertThat(produceOnce(AckLevel.LOCAL, stamped(cluster.nowMs - 60_000 - margin)).refusal())
+                .as("within the margin: Kafka's clock may say it fits")
+                .isNull();
+    }
+
+    @Test
+    void aTimestampAheadOfTheWindow_byMoreThanTheMargin_isRefused_atAckKafkaToo() {
+        configs(1_000_000, true, Long.MAX_VALUE, HOUR_MS);
+        long margin = TopicCheck.TIMESTAMP_MARGIN_MS;
+        ProduceResult r =
+                produceOnce(AckLevel.KAFKA, stamped(cluster.nowMs + HOUR_MS + margin + 1));
+        assertThat(r.refusal()).as(r.toString()).isNotNull();
+        assertThat(r.refusal().code()).isEqualTo(ProduceRefusal.Code.INVALID_TIMESTAMP);
+        assertThat(r.refusal().message()).contains("ahead", "(no limit)");
+        assertThat(cluster.published).isEmpty();
+        assertThat(produceOnce(AckLevel.NONE, stamped(cluster.nowMs + HOUR_MS + margin)).refusal())
+                .isNull();
+        assertThat(produceOnce(AckLevel.NONE, stamped(0)).refusal()).as("no lower limit").isNull();
+    }
+
+    @Test
+    void recordsWithoutATimestamp_orWithLogAppendTime_areNeverRefusedForIt() {
+        configs(1_000_000, true, 0, 0);
+        assertThat(produceOnce(AckLevel.LOCAL, record("v")).refusal()).isNull();
+        configs(1_000_000, false, 0, 0);
+        assertThat(produceOnce(AckLevel.LOCAL, stamped(0)).refusal()).isNull();
+    }
+
+    @Test
+    void inABatch_oneRecordOutsideTheConfigs_failsTheWholeRequest_namingItsIndex() {
+        configs(2000, true, 60_000, HOUR_MS);
+        ProduceResult r =
+                produceOnce(AckLevel.LOCAL, record("a"), stamped(cluster.nowMs - 10 * HOUR_MS));
+        assertThat(r.refusal()).as(r.toString()).isNotNull();
+        assertThat(r.refusal().code()).isEqualTo(ProduceRefusal.Code.INVALID_TIMESTAMP);
+        assertThat(r.refusal().message()).startsWith("records[1]: ");
+        r = produceOnce(AckLevel.LOCAL, record("a"), record("b"), sized(FITS_2000 + 1));
+        assertThat(r.refusal().code()).isEqualTo(ProduceRefusal.Code.RECORD_TOO_LARGE);
+        assertThat(r.refusal().message()).startsWith("records[2] is 2001 bytes");
+        assertThat(cluster.published).isEmpty();
     }
 }

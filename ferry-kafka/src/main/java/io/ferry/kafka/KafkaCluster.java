@@ -92,6 +92,11 @@ public final class KafkaCluster implements AutoCloseable {
         return settings;
     }
 
+    /** The engine's clock, in milliseconds since the epoch; any thread. */
+    public long nowMs() {
+        return clockMs.getAsLong();
+    }
+
     /** The {@code client.id} every connection presents. */
     public String clientId() {
         return settings.clientId();
