@@ -15,6 +15,7 @@ import io.ferry.kafka.DeliveryFailure;
 import io.ferry.kafka.DeliveryListener;
 import io.ferry.kafka.FerryPipeline;
 import io.ferry.kafka.KafkaCluster;
+import io.ferry.kafka.KafkaOutput;
 import io.ferry.kafka.TopicConfigs;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -138,7 +139,8 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
                         withFlushDefaults(config.broker()),
                         KafkaCluster.builder(config.kafka()).name(name),
                         this,
-                        deadLetters == null ? DeadLetterSink.NONE : deadLetters);
+                        deadLetters == null ? DeadLetterSink.NONE : deadLetters,
+                        this::dropped);
         this.durableAcks =
                 pipeline.broker().capabilities().contains(BrokerCapability.ACKS_ON_DURABLE_STORE);
         this.waiting = new AwaitingRecords();
@@ -295,7 +297,19 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
      */
     @Override
     public boolean publish(Event e) {
+        if (overBound()) {
+            return false;
+        }
         return waiting.publish(e, null, producers.get()) >= 0;
+    }
+
+    /**
+     * True while events are parked aside and the broker and the lanes together hold its capacity:
+     * the bound counts what is parked (docs/kafka-engine.md, "Parking"). Cheap while nothing is
+     * parked, the common case.
+     */
+    private boolean overBound() {
+        return pipeline.output().anyParked() && fillRatio() >= 1;
     }
 
     /**
@@ -306,6 +320,9 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
      */
     @Override
     public Awaiting publish(Event e, RecordOutcome outcome) {
+        if (overBound()) {
+            return null;
+        }
         Waiter w = new Waiter(outcome);
         live.add(w);
         boolean ok = false;
@@ -386,16 +403,20 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
     }
 
     /**
-     * How full the broker is, 0..1: the larger of its events and bytes over their capacities (a
-     * capacity it cannot state counts as 0).
+     * How full the broker is, 0..1: the larger of its events and bytes, with what is parked aside,
+     * over their capacities (a capacity it cannot state counts as 0).
      */
     @Override
     public double fillRatio() {
         BufferConfig cap = pipeline.broker().bufferConfig();
         BrokerStats s = pipeline.broker().stats();
-        double events = cap.events() > 0 ? (double) s.bufferedEvents() / cap.events() : 0;
-        double bytes = cap.bytes() > 0 ? (double) s.bufferedBytes() / cap.bytes() : 0;
-        return Math.min(1, Math.max(events, bytes));
+        KafkaOutput out = pipeline.output();
+        boolean parked = out.anyParked();
+        long events = s.bufferedEvents() + (parked ? out.parkedEvents() : 0);
+        long bytes = s.bufferedBytes() + (parked ? out.parkedBytes() : 0);
+        double ev = cap.events() > 0 ? (double) events / cap.events() : 0;
+        double by = cap.bytes() > 0 ? (double) bytes / cap.bytes() : 0;
+        return Math.min(1, Math.max(ev, by));
     }
 
     /** Events the broker holds now. */

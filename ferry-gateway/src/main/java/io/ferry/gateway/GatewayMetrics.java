@@ -257,6 +257,13 @@ final class GatewayMetrics implements AutoCloseable {
                 .tag("cluster", c.name)
                 .tag("reason", "authorization")
                 .register(registry);
+        Gauge.builder("ferry.spool.parked.events", c, r -> r.pipeline.output().parkedEvents())
+                .description(
+                        "events parked aside in the lane of a partition that cannot be written"
+                                + " (refused, no leader, no progress), so the rest flows")
+                .tag("cluster", c.name)
+                .tag("reason", "lane")
+                .register(registry);
         Gauge.builder("ferry.spool.parked.events", c, r -> r.pipeline.output().heldEvents())
                 .description("events held until their topic's metadata is known")
                 .tag("cluster", c.name)

@@ -70,13 +70,34 @@ public final class FerryPipeline implements AutoCloseable {
             KafkaCluster.Builder kafka,
             DeliveryFailureListener failures,
             DeadLetterSink deadLetter) {
+        return start(brokerConfig, kafka, failures, deadLetter, null);
+    }
+
+    /**
+     * As {@link #start(BrokerConfig, KafkaCluster.Builder, DeliveryFailureListener,
+     * DeadLetterSink)}; a partition that cannot be written now has its events parked aside in
+     * brokers like the main one ({@link ParkingSpace#like}), and {@code parkedDropped} hears of
+     * memory-parked events still undelivered at close.
+     */
+    public static FerryPipeline start(
+            BrokerConfig brokerConfig,
+            KafkaCluster.Builder kafka,
+            DeliveryFailureListener failures,
+            DeadLetterSink deadLetter,
+            ProducerConfig.DropListener parkedDropped) {
         Broker broker = Brokers.load(Eventer.NONE, brokerConfig);
         KafkaCluster cluster = null;
         ProduceEngine engine = null;
         try {
             cluster = kafka.start();
             engine = ProduceEngine.start(cluster, failures, deadLetter);
-            KafkaOutput output = KafkaOutput.start(broker, engine, 2048, 64);
+            KafkaOutput output =
+                    KafkaOutput.start(
+                            broker,
+                            engine,
+                            2048,
+                            64,
+                            ParkingSpace.like(brokerConfig, parkedDropped));
             return new FerryPipeline(broker, cluster, engine, output);
         } catch (RuntimeException e) {
             if (engine != null) {

@@ -39,16 +39,32 @@ public final class KafkaOutput implements AutoCloseable {
     private final int maxOutstanding;
     private final MetadataCache.Listener onMetadata;
     private final Runnable sweep;
+    private final ParkingLot lot;
     private volatile boolean closing;
 
     private KafkaOutput(
-            Broker broker, ProduceEngine engine, int maxBatchEvents, int maxOutstandingBatches) {
+            Broker broker,
+            ProduceEngine engine,
+            int maxBatchEvents,
+            int maxOutstandingBatches,
+            ParkingSpace parking) {
         this.engine = engine;
         this.router = new Router(engine);
         this.maxOutstanding = maxOutstandingBatches;
         this.outstanding = new Semaphore(maxOutstanding);
+        this.lot = parking == null ? null : new ParkingLot(engine, router, parking);
+        if (lot != null) {
+            lot.recover();
+        }
         this.onMetadata = (before, after) -> report(router.onMetadata(after));
-        this.sweep = () -> report(router.sweep(engine.clockMs()));
+        this.sweep =
+                () -> {
+                    long now = engine.clockMs();
+                    report(router.sweep(now));
+                    if (lot != null) {
+                        lot.tick(now);
+                    }
+                };
         engine.metadata.addListener(onMetadata);
         engine.cluster.control().onTick(sweep);
         this.consumer = broker.consumer();
@@ -65,6 +81,23 @@ public final class KafkaOutput implements AutoCloseable {
      */
     public static KafkaOutput start(
             Broker broker, ProduceEngine engine, int maxBatchEvents, int maxOutstandingBatches) {
+        return start(broker, engine, maxBatchEvents, maxOutstandingBatches, null);
+    }
+
+    /**
+     * Starts draining {@code broker} into Kafka, parking aside in {@code parking} the events of a
+     * partition that cannot be written now ({@link ParkingLot}), so the rest keeps flowing.
+     *
+     * @param maxBatchEvents the most events per {@code get}
+     * @param maxOutstandingBatches the most broker batches on their way to Kafka
+     * @param parking where blocked partitions' events wait, or null: they wait in place
+     */
+    public static KafkaOutput start(
+            Broker broker,
+            ProduceEngine engine,
+            int maxBatchEvents,
+            int maxOutstandingBatches,
+            ParkingSpace parking) {
         if (maxBatchEvents < 1) {
             throw new IllegalArgumentException(
                     "maxBatchEvents must be at least 1, was " + maxBatchEvents);
@@ -73,7 +106,7 @@ public final class KafkaOutput implements AutoCloseable {
             throw new IllegalArgumentException(
                     "maxOutstandingBatches must be at least 1, was " + maxOutstandingBatches);
         }
-        return new KafkaOutput(broker, engine, maxBatchEvents, maxOutstandingBatches);
+        return new KafkaOutput(broker, engine, maxBatchEvents, maxOutstandingBatches, parking);
     }
 
     private void loop(int maxBatchEvents) {
@@ -109,6 +142,34 @@ public final class KafkaOutput implements AutoCloseable {
         }
     }
 
+    /** True while some partition has events parked aside; cheap. */
+    public boolean anyParked() {
+        return lot != null && lot.any();
+    }
+
+    /** Events parked aside now, in the lanes of partitions that cannot be written. */
+    public long parkedEvents() {
+        return lot == null ? 0 : lot.parkedEvents();
+    }
+
+    /** Bytes parked aside now ({@link io.ferry.broker.Event#sizeBytes()}). */
+    public long parkedBytes() {
+        return lot == null ? 0 : lot.parkedBytes();
+    }
+
+    /** Parked events per partition now. */
+    public java.util.Map<org.apache.kafka.common.TopicPartition, Long> parkedByPartition() {
+        return lot == null ? java.util.Map.of() : lot.parkedByPartition();
+    }
+
+    /** Parks what is due and feeds the lanes once; step mode (tests). */
+    void stepParking() {
+        if (lot != null) {
+            lot.tick(engine.clockMs());
+            lot.step();
+        }
+    }
+
     /** Events held by the router until their topic's metadata is known. */
     public int heldEvents() {
         return router.held();
@@ -138,6 +199,9 @@ public final class KafkaOutput implements AutoCloseable {
         thread.interrupt();
         engine.metadata.removeListener(onMetadata);
         engine.cluster.control().removeTick(sweep);
+        if (lot != null) {
+            lot.close();
+        }
         if (!settled) {
             LOG.warn(
                     "Kafka output closed with {} events not yet acknowledged by Kafka",

@@ -52,6 +52,7 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
     private final SequenceState seq = new SequenceState();
     private long retryAtMs;
     private ProduceExecutor executor;
+    private long lastProgressMs;
 
     /** Kafka refused this partition's records for a reason an operator can fix. */
     private boolean parked;
@@ -165,14 +166,32 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
      * answer comes): the topic is gone. The engine's sweep; outside the monitor for the failures.
      */
     void failAll(DeliveryFailure failure) {
-        List<Pending> failed = new ArrayList<>();
+        List<Pending> failed = takeUnsent(false);
+        for (Pending p : failed) {
+            engine.fail(p, tp.partition(), failure, 0);
+        }
+    }
+
+    /**
+     * Takes every event out of this worker to park it aside ({@link ParkingLot}), in order; null
+     * (and nothing taken) while a request carries one of its batches, so that nothing older can
+     * come back here after the rest was parked. Any thread but the executor's monitor holder.
+     */
+    List<Pending> takeForParking() {
+        return takeUnsent(true);
+    }
+
+    /**
+     * Takes the events not in a request now, batches first (they are older), then the queue. With
+     * {@code allOrNothing}, takes nothing (null) while any batch is in a request.
+     */
+    private List<Pending> takeUnsent(boolean allOrNothing) {
+        List<Pending> taken = new ArrayList<>();
         boolean reset = false;
         int gen;
         synchronized (this) {
-            while (!pending.isEmpty()) {
-                Pending p = pending.pollFirst();
-                pendingBytes -= p.event.sizeBytes();
-                failed.add(p);
+            if (allOrNothing && anySent()) {
+                return null;
             }
             for (var it = batches.iterator(); it.hasNext(); ) {
                 InFlight b = it.next();
@@ -183,17 +202,44 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
                         reset = true;
                         seq.markStale();
                     }
-                    failed.addAll(b.records);
+                    taken.addAll(b.records);
                 }
+            }
+            while (!pending.isEmpty()) {
+                Pending p = pending.pollFirst();
+                pendingBytes -= p.event.sizeBytes();
+                taken.add(p);
             }
             gen = seq.generation();
         }
         if (reset) {
-            engine.resetIdentity(gen, tp + ": a batch Kafka may have written failed for good");
+            engine.resetIdentity(gen, tp + ": a batch Kafka may have written was taken out");
         }
-        for (Pending p : failed) {
-            engine.fail(p, tp.partition(), failure, 0);
+        return taken;
+    }
+
+    /**
+     * Puts back, ahead of everything queued, events {@link #takeForParking} took that could not be
+     * parked; they are older than anything appended since.
+     */
+    void putBack(List<Pending> events) {
+        ProduceExecutor wake;
+        synchronized (this) {
+            for (int i = events.size() - 1; i >= 0; i--) {
+                Pending p = events.get(i);
+                pending.addFirst(p);
+                pendingBytes += p.event.sizeBytes();
+            }
+            wake = executor;
         }
+        if (wake != null) {
+            wake.wakeup();
+        }
+    }
+
+    /** When Kafka last acknowledged a batch of this partition (engine clock), or 0. */
+    synchronized long lastProgressMs() {
+        return lastProgressMs;
     }
 
     private InFlight nextLocked(long nowMs, int budgetBytes, boolean first) {
@@ -471,8 +517,11 @@ final class PartitionWorker implements Worker<ProduceExecutor> {
                 if (reset) {
                     seq.markStale();
                 }
-            } else if (b.seq >= 0) {
-                seq.acked(b.seq, b.records.size());
+            } else {
+                lastProgressMs = engine.clockMs();
+                if (b.seq >= 0) {
+                    seq.acked(b.seq, b.records.size());
+                }
             }
         }
         if (reset) {

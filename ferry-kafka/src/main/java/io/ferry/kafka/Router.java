@@ -66,6 +66,9 @@ final class Router {
         long failUntilMs = NEVER;
         long askedMs = NEVER;
 
+        /** Per partition: its parking lane while it has one (ParkingLot); null: none at all. */
+        ParkingLot.Lane[] lanes;
+
         Route(String topic) {
             this.topic = topic;
         }
@@ -142,7 +145,7 @@ final class Router {
                 continue;
             }
             try {
-                if (!r.held.isEmpty() || !appendLocked(r, p)) {
+                if (!r.held.isEmpty() || appendLocked(r, p) != APPENDED) {
                     hold(r, p, nowMs);
                 }
             } catch (io.ferry.mapper.MapperStoppedException ex) {
@@ -168,15 +171,33 @@ final class Router {
         return failed == null ? List.of() : failed;
     }
 
-    /** Routes {@code p} if its partition is known; false when it must be held. */
-    private boolean appendLocked(Route r, PartitionWorker.Pending p) {
+    private static final int APPENDED = 0;
+    private static final int NO_PARTITION = 1;
+    private static final int LANE_FULL = 2;
+
+    /**
+     * Routes {@code p} if its partition is known: to its worker, or behind what the partition's
+     * parking lane holds. {@link #NO_PARTITION} or {@link #LANE_FULL} when it must be held.
+     */
+    private int appendLocked(Route r, PartitionWorker.Pending p) {
         int n = r.workers.length;
         if (n == 0) {
-            return false;
+            return NO_PARTITION;
         }
         int partition = partitioner.partition(p.event(), n, r.available);
         if (partition >= n) {
-            return false; // an explicit partition beyond the count: it may have been added
+            return NO_PARTITION; // an explicit partition beyond the count: it may have been added
+        }
+        ParkingLot.Lane[] lanes = r.lanes;
+        if (lanes != null && partition < lanes.length && lanes[partition] != null) {
+            ParkingLot.Parked how = lanes[partition].tryPark(p);
+            if (how == ParkingLot.Parked.PARKED) {
+                return APPENDED;
+            }
+            if (how == ParkingLot.Parked.FULL) {
+                return LANE_FULL; // held, in order, until the lane has room
+            }
+            lanes[partition] = null; // drained: the partition is written directly again
         }
         PartitionWorker w = r.workers[partition];
         if (w == null) {
@@ -184,7 +205,24 @@ final class Router {
             r.workers[partition] = w;
         }
         w.append(p); // the one allocation per event: the worker queues this Pending
-        return true;
+        return APPENDED;
+    }
+
+    /** From now on {@code tp}'s events are parked in {@code lane} (ParkingLot, its thread). */
+    synchronized void setLane(TopicPartition tp, ParkingLot.Lane lane) {
+        Route r = routes.get(tp.topic());
+        if (r == null) {
+            r = new Route(tp.topic());
+            routes.put(tp.topic(), r);
+            sizeLocked(r, engine.metadata.snapshot());
+        }
+        if (r.lanes == null || r.lanes.length <= tp.partition()) {
+            r.lanes =
+                    r.lanes == null
+                            ? new ParkingLot.Lane[tp.partition() + 1]
+                            : Arrays.copyOf(r.lanes, tp.partition() + 1);
+        }
+        r.lanes[tp.partition()] = lane;
     }
 
     @SuppressWarnings("FutureReturnValueIgnored") // a refresh: its effect is the cache's update
@@ -282,8 +320,11 @@ final class Router {
         r.missingSinceMs = NEVER;
         while (!r.held.isEmpty()) {
             PartitionWorker.Pending p = r.held.peek();
-            if (appendLocked(r, p)) {
+            int how = appendLocked(r, p);
+            if (how == APPENDED) {
                 r.held.poll();
+            } else if (how == LANE_FULL) {
+                break; // the lane has no room yet
             } else if (t.updatedMs() > p.enqueuedMs()) {
                 // metadata fetched after the event came still lacks its partition
                 r.held.poll();
