@@ -9,7 +9,10 @@ import io.ferry.kafka.consume.PartitionAcks.Offer;
 import io.ferry.kafka.consume.PartitionAcks.ReleaseResult;
 import io.ferry.kafka.consume.SparseAcks.Range;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -565,5 +568,437 @@ class PartitionAcksTest {
                 .hasMessageContaining("max-pending must be at least 1, got 0");
         assertThatThrownBy(() -> new AckSettings(1, 1, -2))
                 .hasMessageContaining("max-retries must be -1 (no limit) or at least 0, got -2");
+    }
+
+    // ------------------------------------------------------------ the randomized model test
+
+    /**
+     * A reference model: one state per offset of a finite log, every rule applied by scanning. Slow
+     * and obvious; the tracker must agree with it on every result, offer and counter, and its
+     * commit point must be safe (no loss) and complete (no false redelivery) against it.
+     */
+    static final class Model {
+        enum S {
+            UNREAD,
+            HELD,
+            OUT,
+            READY,
+            DUE,
+            SETTLED
+        }
+
+        final int n;
+        final boolean[] record;
+        final boolean[] skip;
+        final long start;
+        final AckSettings settings;
+        final S[] state;
+        final int[] deliveries;
+        final int[] attempts;
+        final long[] deadline;
+        final Map<Long, Integer> deadLetterCalls = new HashMap<>();
+        long position;
+        long offered;
+        long redelivered;
+        long acked;
+        long deadLettered;
+        long skipped;
+
+        Model(boolean[] record, boolean[] skip, long start, AckSettings settings) {
+            this.n = record.length;
+            this.record = record;
+            this.skip = skip;
+            this.start = start;
+            this.settings = settings;
+            state = new S[n];
+            for (int o = 0; o < n; o++) {
+                state[o] = o < start ? S.SETTLED : S.UNREAD;
+            }
+            deliveries = new int[n];
+            attempts = new int[n];
+            deadline = new long[n];
+            position = start;
+            stepOverSkips();
+        }
+
+        private void stepOverSkips() {
+            while (position < n && skip[(int) position]) {
+                position++;
+            }
+        }
+
+        /** The dead letter refuses the first hand-over of every fifth offset. */
+        static boolean stores(long offset, int call) {
+            return offset % 5 != 0 || call >= 2;
+        }
+
+        List<Msg> fetch(long nextOffset, long from) {
+            List<Msg> records = new ArrayList<>();
+            for (long o = from; o < nextOffset; o++) {
+                if (record[(int) o]) {
+                    records.add(new Msg(o));
+                }
+            }
+            for (long o = position; o < nextOffset; o++) {
+                if (record[(int) o]) {
+                    if (skip[(int) o]) {
+                        state[(int) o] = S.SETTLED;
+                        skipped++;
+                    } else {
+                        state[(int) o] = S.HELD;
+                    }
+                }
+            }
+            position = nextOffset;
+            stepOverSkips();
+            return records;
+        }
+
+        boolean unsettled(long o) {
+            return o >= 0
+                    && o < n
+                    && (state[(int) o] == S.OUT
+                            || state[(int) o] == S.READY
+                            || state[(int) o] == S.DUE);
+        }
+
+        int unsettledCount() {
+            int c = 0;
+            for (int o = 0; o < n; o++) {
+                c += unsettled(o) ? 1 : 0;
+            }
+            return c;
+        }
+
+        int heldCount() {
+            int c = 0;
+            for (int o = 0; o < n; o++) {
+                c += state[o] == S.HELD ? 1 : 0;
+            }
+            return c;
+        }
+
+        long regionEnd() {
+            for (int o = 0; o < position; o++) {
+                if (state[o] == S.HELD) {
+                    return o;
+                }
+            }
+            return position;
+        }
+
+        boolean settledForAck(long o) {
+            return o < regionEnd() || (o < n && skip[(int) o]);
+        }
+
+        void deadLetter(int o) {
+            int call = deadLetterCalls.merge((long) o, 1, Integer::sum);
+            if (stores(o, call)) {
+                state[o] = S.SETTLED;
+                deadLettered++;
+            } else {
+                state[o] = S.DUE;
+            }
+        }
+
+        boolean fail(int o) {
+            attempts[o]++;
+            if (settings.retriesLimited() && attempts[o] > settings.maxRetries()) {
+                deadLetter(o);
+                return true;
+            }
+            state[o] = S.READY;
+            return false;
+        }
+
+        int expire(long now) {
+            List<Integer> due = new ArrayList<>();
+            for (int o = 0; o < n; o++) {
+                if (state[o] == S.DUE) {
+                    due.add(o);
+                }
+            }
+            due.forEach(this::deadLetter);
+            int expired = 0;
+            for (int o = 0; o < n; o++) {
+                if (state[o] == S.OUT && deadline[o] <= now) {
+                    fail(o);
+                    expired++;
+                }
+            }
+            return expired;
+        }
+
+        long[] next(long now) {
+            expire(now);
+            int pick = -1;
+            for (int o = 0; o < n && pick < 0; o++) {
+                if (state[o] == S.READY) {
+                    pick = o;
+                    redelivered++;
+                }
+            }
+            if (pick < 0 && unsettledCount() < settings.maxPending()) {
+                for (int o = 0; o < n && pick < 0; o++) {
+                    if (state[o] == S.HELD) {
+                        pick = o;
+                    }
+                }
+            }
+            if (pick < 0) {
+                return null;
+            }
+            state[pick] = S.OUT;
+            deliveries[pick]++;
+            deadline[pick] = now + settings.ackTimeoutMs();
+            offered++;
+            return new long[] {pick, deliveries[pick]};
+        }
+
+        AckResult ack(long o) {
+            if (unsettled(o)) {
+                state[(int) o] = S.SETTLED;
+                acked++;
+                return AckResult.OK;
+            }
+            return settledForAck(o) ? AckResult.ALREADY : AckResult.NEVER_OFFERED;
+        }
+
+        int ackRange(long from, long to) {
+            int c = 0;
+            for (long o = from; o < to; o++) {
+                if (unsettled(o)) {
+                    state[(int) o] = S.SETTLED;
+                    c++;
+                }
+            }
+            acked += c;
+            return c;
+        }
+
+        ReleaseResult release(long o, boolean attempt) {
+            if (!unsettled(o)) {
+                return settledForAck(o) ? ReleaseResult.SETTLED : ReleaseResult.NEVER_OFFERED;
+            }
+            if (state[(int) o] != S.OUT) {
+                return ReleaseResult.NOT_OUT;
+            }
+            if (!attempt) {
+                state[(int) o] = S.READY;
+                return ReleaseResult.RELEASED;
+            }
+            return fail((int) o) ? ReleaseResult.DEAD_LETTERED : ReleaseResult.RELEASED;
+        }
+
+        int takeBackAll() {
+            int c = 0;
+            for (int o = 0; o < n; o++) {
+                if (state[o] == S.OUT) {
+                    state[o] = S.READY;
+                    c++;
+                }
+            }
+            return c;
+        }
+
+        /** Whether a new owner may skip the offset: nothing there will ever need delivering. */
+        boolean settled(long o) {
+            if (o >= n) {
+                return false;
+            }
+            int i = (int) o;
+            return skip[i] || (o < position && (state[i] == S.SETTLED || !record[i]));
+        }
+
+        long low() {
+            long o = start;
+            while (settled(o)) {
+                o++;
+            }
+            return o;
+        }
+    }
+
+    @Test
+    void randomizedAgainstAReferenceModel_resultsOffersCountersAndCommitPoints_agree() {
+        long seed = Long.getLong("ferry.seed", System.nanoTime()); // replay: -Dferry.seed=N
+        Random rnd = new Random(seed);
+        for (int run = 0; run < 80; run++) {
+            modelRun(new Random(rnd.nextLong()), seed, run);
+        }
+    }
+
+    private void modelRun(Random rnd, long seed, int run) {
+        String where = "seed " + seed + " run " + run;
+        int n = 50 + rnd.nextInt(250);
+        boolean[] record = new boolean[n];
+        for (int o = 0; o < n; o++) {
+            record[o] = rnd.nextInt(5) != 0;
+        }
+        long startAt = rnd.nextInt(20);
+        boolean[] skip = new boolean[n];
+        List<Range> skipRanges = new ArrayList<>();
+        for (int o = (int) startAt; o < n; ) {
+            if (rnd.nextInt(12) == 0) {
+                int len = 1 + rnd.nextInt(6);
+                int to = Math.min(n, o + len);
+                skipRanges.add(new Range(o, to));
+                for (int k = o; k < to; k++) {
+                    skip[k] = true;
+                }
+                o = to + 1; // never adjacent
+            } else {
+                o++;
+            }
+        }
+        String metadata = SparseAcks.encode(startAt, skipRanges);
+        AckSettings settings =
+                new AckSettings(1 + rnd.nextInt(50), 1 + rnd.nextInt(20), rnd.nextInt(5) - 1);
+        Model model = new Model(record, skip, startAt, settings);
+        Map<Long, Integer> calls = new HashMap<>();
+        acks =
+                new PartitionAcks<>(
+                        startAt,
+                        metadata,
+                        settings,
+                        Msg::offset,
+                        (offset, r, deliveryCount) -> {
+                            assertThat(deliveryCount)
+                                    .as(where)
+                                    .isEqualTo(model.deliveries[(int) offset]);
+                            return Model.stores(offset, calls.merge(offset, 1, Integer::sum));
+                        });
+        assertThat(acks.position()).as(where).isEqualTo(model.position);
+        long now = 0;
+        for (int step = 0; step < 400; step++) {
+            String at = where + " step " + step;
+            int op = rnd.nextInt(100);
+            long target = pickOffset(rnd, model);
+            if (op < 15) {
+                if (model.position < n) {
+                    long next = Math.min(n, model.position + 1 + rnd.nextInt(15));
+                    long from = Math.max(0, model.position - rnd.nextInt(3));
+                    List<Msg> records = model.fetch(next, from);
+                    acks.addFetched(records, next);
+                }
+            } else if (op < 30) {
+                now += rnd.nextInt(30);
+            } else if (op < 55) {
+                Offer<Msg> o = acks.next(now);
+                long[] m = model.next(now);
+                if (m == null) {
+                    assertThat(o).as(at).isNull();
+                } else {
+                    assertThat(o).as(at).isNotNull();
+                    assertThat(new long[] {o.offset(), o.deliveryCount()}).as(at).isEqualTo(m);
+                }
+            } else if (op < 75) {
+                assertThat(acks.ack(target)).as(at + " ack " + target).isEqualTo(model.ack(target));
+            } else if (op < 80) {
+                long to = target + rnd.nextInt(8);
+                assertThat(acks.ackRange(target, to)).as(at).isEqualTo(model.ackRange(target, to));
+            } else if (op < 87) {
+                assertThat(acks.release(target))
+                        .as(at + " release " + target)
+                        .isEqualTo(model.release(target, true));
+            } else if (op < 94) {
+                assertThat(acks.takeBack(target))
+                        .as(at + " take back " + target)
+                        .isEqualTo(model.release(target, false));
+            } else if (op < 95) {
+                assertThat(acks.takeBackAll()).as(at).isEqualTo(model.takeBackAll());
+            } else {
+                assertThat(acks.expire(now)).as(at).isEqualTo(model.expire(now));
+            }
+            checkAgainst(model, at, rnd);
+        }
+        checkRestart(model, where);
+    }
+
+    /** Mostly offsets near the action: offered, held, just past the position. */
+    private static long pickOffset(Random rnd, Model model) {
+        List<Long> unsettled = new ArrayList<>();
+        for (int o = 0; o < model.n; o++) {
+            if (model.unsettled(o)) {
+                unsettled.add((long) o);
+            }
+        }
+        if (!unsettled.isEmpty() && rnd.nextInt(3) != 0) {
+            return unsettled.get(rnd.nextInt(unsettled.size()));
+        }
+        return rnd.nextInt(model.n + 5);
+    }
+
+    private void checkAgainst(Model model, String at, Random rnd) {
+        assertThat(acks.invariantViolations()).as(at).isEmpty();
+        assertThat(acks.counters())
+                .as(at)
+                .isEqualTo(
+                        new PartitionAcks.Counters(
+                                model.offered,
+                                model.redelivered,
+                                model.acked,
+                                model.deadLettered,
+                                model.skipped,
+                                model.unsettledCount(),
+                                model.heldCount()));
+        assertThat(acks.position()).as(at).isEqualTo(model.position);
+        CommitPoint p = acks.commitPoint(NO_CAP);
+        long low = model.low();
+        assertThat(p.offset()).as(at).isEqualTo(low);
+        assertThat(acks.committableOffset()).as(at).isEqualTo(low);
+        SparseAcks.Decoded d = SparseAcks.decode(p.offset(), p.metadata());
+        assertThat(d.isOk()).as(at).isTrue();
+        for (Range r : d.ranges()) {
+            assertThat(r.from()).as(at + ": canonical").isGreaterThan(low);
+            for (long o = r.from(); o < r.to(); o++) {
+                assertThat(model.settled(o)).as(at + ": no loss at " + o).isTrue();
+            }
+        }
+        for (long o = low; o < model.n; o++) {
+            boolean mustSkip =
+                    model.skip[(int) o]
+                            || (model.record[(int) o] && model.state[(int) o] == Model.S.SETTLED);
+            if (mustSkip) {
+                long off = o;
+                assertThat(d.ranges().stream().anyMatch(r -> r.contains(off)))
+                        .as(at + ": no false redelivery at " + o)
+                        .isTrue();
+            }
+        }
+        int cap = rnd.nextInt(12);
+        CommitPoint capped = acks.commitPoint(cap);
+        assertThat(capped.metadata().length()).as(at).isLessThanOrEqualTo(cap);
+        assertThat(capped.rangesKept() + capped.rangesDropped()).isEqualTo(p.rangesKept());
+        assertThat(SparseAcks.decode(low, capped.metadata()).ranges())
+                .as(at + ": the lowest ranges")
+                .isEqualTo(d.ranges().subList(0, capped.rangesKept()));
+    }
+
+    /** A new owner from the commit point is offered exactly the unsettled records. */
+    private void checkRestart(Model model, String where) {
+        CommitPoint p = acks.commitPoint(NO_CAP);
+        PartitionAcks<Msg> first = acks;
+        start(p.offset(), p.metadata(), new AckSettings(1_000, 1, -1));
+        List<Msg> log = new ArrayList<>();
+        for (long o = 0; o < model.n; o++) {
+            if (model.record[(int) o]) {
+                log.add(new Msg(o));
+            }
+        }
+        acks.addFetched(log, model.n);
+        List<Long> offeredAgain = new ArrayList<>();
+        for (Offer<Msg> o = acks.next(0); o != null; o = acks.next(0)) {
+            offeredAgain.add(o.offset());
+            acks.ack(o.offset());
+        }
+        List<Long> expected = new ArrayList<>();
+        for (long o = p.offset(); o < model.n; o++) {
+            if (model.record[(int) o] && !model.settled(o)) {
+                expected.add(o);
+            }
+        }
+        assertThat(offeredAgain).as(where + ": restart").isEqualTo(expected);
+        assertThat(first.invariantViolations()).isEmpty();
     }
 }
