@@ -82,6 +82,8 @@ public final class GroupMember {
     private final Set<TopicIdPartition> owned = new LinkedHashSet<>();
     private Set<TopicIdPartition> revoking = Set.of();
     private int revocationId;
+    private long revocationStartMs;
+    private boolean revocationWarned;
     private Map<Uuid, Set<Integer>> target; // the last assignment, null before the first
     private final Set<Uuid> unresolved = new HashSet<>();
     private final Set<Uuid> loggedUnresolved = new HashSet<>(); // logged once each
@@ -177,6 +179,33 @@ public final class GroupMember {
         return terminated;
     }
 
+    /**
+     * What is wrong with the member's state now (empty when nothing is); loop thread (tests check
+     * it after every step).
+     */
+    List<String> invariantViolations() {
+        List<String> out = new java.util.ArrayList<>();
+        if (!owned.containsAll(revoking)) {
+            out.add("revoking " + names(revoking) + " is not within owned " + names(owned));
+        }
+        if (!ownedView.equals(names(owned))) {
+            out.add("owned() " + ownedView + " differs from the owned set " + names(owned));
+        }
+        if (state.terminal() && !owned.isEmpty()) {
+            out.add(state + " but still owns " + names(owned));
+        }
+        if (state == MemberState.JOINING && !owned.isEmpty()) {
+            out.add("JOINING (epoch 0) but owns " + names(owned));
+        }
+        if (state == MemberState.STABLE && (!unresolved.isEmpty() || !revoking.isEmpty())) {
+            out.add("STABLE with pending topic ids " + unresolved + " or revoking " + revoking);
+        }
+        if (inFlight && state.terminal()) {
+            out.add(state + " with a heartbeat in flight");
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return "member "
@@ -270,6 +299,17 @@ public final class GroupMember {
     long step(long nowMs) {
         if (!revoking.isEmpty() && revocationDone.get() == revocationId) {
             revocationDone(nowMs);
+        } else if (!revoking.isEmpty()
+                && !revocationWarned
+                && nowMs - revocationStartMs > settings.rebalanceTimeoutMs() / 2) {
+            revocationWarned = true;
+            LOG.warn(
+                    "{}: the listener has not finished revoking {} after {} ms; past"
+                            + " rebalanceTimeoutMs ({}) the coordinator fences the member",
+                    this,
+                    names(revoking),
+                    nowMs - revocationStartMs,
+                    settings.rebalanceTimeoutMs());
         }
         boolean leaving = state == MemberState.PREPARE_LEAVING || state == MemberState.LEAVING;
         if (!unresolved.isEmpty()
@@ -471,9 +511,9 @@ public final class GroupMember {
         target = null;
         lastReported = null;
         publishOwned();
+        boolean rejoinRefused = state == MemberState.JOINING;
         memberEpoch = 0;
         sendAllFields = true;
-        failures = 0;
         boolean leaving = state == MemberState.PREPARE_LEAVING || state == MemberState.LEAVING;
         transition(MemberState.FENCED);
         if (!lostNow.isEmpty()) {
@@ -484,7 +524,12 @@ public final class GroupMember {
             return;
         }
         transition(MemberState.JOINING);
-        nextHeartbeatMs = nowMs;
+        if (rejoinRefused) {
+            backOff(nowMs, "fenced while joining: " + e.name()); // no hot loop of refused joins
+        } else {
+            failures = 0;
+            nextHeartbeatMs = nowMs;
+        }
     }
 
     private void reconcile(long nowMs) {
@@ -523,7 +568,7 @@ public final class GroupMember {
         }
         if (!revoke.isEmpty()) {
             revoking = Collections.unmodifiableSet(revoke);
-            int id = ++revocationId;
+            int id = startRevocation(nowMs);
             transition(MemberState.RECONCILING);
             Set<TopicPartition> names = names(revoke);
             LOG.info("{}: revoking {}", this, names);
@@ -547,6 +592,12 @@ public final class GroupMember {
         }
     }
 
+    private int startRevocation(long nowMs) {
+        revocationStartMs = nowMs;
+        revocationWarned = false;
+        return ++revocationId;
+    }
+
     private void revocationDone(long nowMs) {
         owned.removeAll(revoking);
         LOG.info("{}: revoked {}", this, names(revoking));
@@ -565,7 +616,7 @@ public final class GroupMember {
         }
         if (!owned.isEmpty()) {
             revoking = Collections.unmodifiableSet(new LinkedHashSet<>(owned));
-            int id = ++revocationId;
+            int id = startRevocation(nowMs);
             listener.revoked(names(revoking), new RevocationHandle(id, settings.revokeGraceMs()));
             return;
         }

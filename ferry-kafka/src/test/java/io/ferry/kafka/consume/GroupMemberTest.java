@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,6 +39,11 @@ class GroupMemberTest {
                     "g", List.of("t"), settings, listener, names::get, wakeups::incrementAndGet);
     private long now = 1_000;
 
+    @AfterEach
+    void invariantsHold() {
+        assertThat(m.invariantViolations()).isEmpty();
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     /** Starts the member and marks its coordinator found, as the loop does. */
@@ -49,6 +55,7 @@ class GroupMemberTest {
     /** The heartbeat due now (fails the test when none is). */
     private WireRequest.ConsumerGroupHeartbeat send() {
         m.step(now);
+        assertThat(m.invariantViolations()).isEmpty();
         assertThat(m.heartbeatDue(now)).as("a heartbeat is due at %d (%s)", now, m).isTrue();
         return m.heartbeat(now);
     }
@@ -62,6 +69,7 @@ class GroupMemberTest {
                                 WireError.NONE, m.memberId(), epoch, 1_000, assignment)),
                 now);
         m.step(now);
+        assertThat(m.invariantViolations()).isEmpty();
     }
 
     private void answerError(WireRequest.ConsumerGroupHeartbeat h, Errors e) {
@@ -70,6 +78,7 @@ class GroupMemberTest {
                 Outcome.ok(new HeartbeatResult(WireError.of(e.code(), null), null, -1, 0, null)),
                 now);
         m.step(now);
+        assertThat(m.invariantViolations()).isEmpty();
     }
 
     /** Joins and gets {@code t-0..t-(n-1)}, acknowledged: STABLE at epoch 1. */
@@ -229,6 +238,20 @@ class GroupMemberTest {
         assertThat(m.owned()).isEqualTo(tps("t", 1));
     }
 
+    @Test
+    void revocationDone_fromAnotherThread_isTakenByTheNextStep() throws InterruptedException {
+        stableWith(1);
+        now += 1_000;
+        answer(send(), 2, Map.of());
+        Thread consumer = new Thread(listener::completeRevocation, "consumer");
+        consumer.start();
+        consumer.join();
+        assertThat(m.owned()).as("the loop thread applies it, not the caller").hasSize(1);
+        m.step(now);
+        assertThat(m.owned()).isEmpty();
+        assertThat(m.state()).isEqualTo(MemberState.ACKNOWLEDGING);
+    }
+
     // ---- fencing -------------------------------------------------------------------------------
 
     @ParameterizedTest
@@ -266,6 +289,16 @@ class GroupMemberTest {
         m.step(now);
         assertThat(m.owned()).as("the late done() changed nothing").isEqualTo(tps("t", 0, 1));
         assertThat(listener.events).last().isEqualTo("assigned t-0,t-1");
+    }
+
+    @Test
+    void fencedAgainWhileJoining_backsOff_insteadOfRejoiningInALoop() {
+        started();
+        answerError(send(), Errors.UNKNOWN_MEMBER_ID);
+        assertThat(m.state()).isEqualTo(MemberState.JOINING);
+        assertThat(m.heartbeatDue(now)).as("a refused join waits a backoff").isFalse();
+        now += settings.retryBackoffMs();
+        assertThat(send().memberEpoch()).isZero();
     }
 
     // ---- lost answers, coordinator errors ------------------------------------------------------

@@ -56,6 +56,12 @@ class MembershipLoopTest {
     private void steps() {
         for (int i = 0; i < 4; i++) {
             loop.step(now);
+            for (String g : listeners.keySet()) {
+                GroupMember m = loop.member(g);
+                if (m != null) {
+                    assertThat(m.invariantViolations()).as(g).isEmpty();
+                }
+            }
         }
     }
 
