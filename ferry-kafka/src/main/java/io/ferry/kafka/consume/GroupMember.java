@@ -248,6 +248,30 @@ public final class GroupMember {
         prepareLeaving(nowMs);
     }
 
+    /**
+     * The loop closes without this member leaving: its partitions are lost (the coordinator gives
+     * them away after the session timeout) and it ends as LEFT.
+     */
+    void abandon() {
+        if (state.terminal()) {
+            return;
+        }
+        Set<TopicPartition> lostNow = names(owned);
+        owned.clear();
+        revoking = Set.of();
+        revocationId++;
+        publishOwned();
+        inFlight = false;
+        if (!lostNow.isEmpty()) {
+            listener.lost(lostNow);
+        }
+        LOG.warn(
+                "{}: closed without leaving; the coordinator gives its partitions away after the"
+                        + " session timeout",
+                this);
+        finish(MemberState.LEFT);
+    }
+
     /** True while the member needs its coordinator found. */
     boolean needsCoordinator() {
         return needsCoordinator && !state.terminal() && state != MemberState.UNSUBSCRIBED;

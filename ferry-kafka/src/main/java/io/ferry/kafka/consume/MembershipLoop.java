@@ -446,8 +446,19 @@ public final class MembershipLoop implements AutoCloseable {
         closeChannels();
     }
 
+    /** After the loop stopped, on its thread (or the stepping one): closes everything. */
     private void closeChannels() {
         long now = clockMs.getAsLong();
+        for (Command c; (c = commands.poll()) != null; ) {
+            if (c instanceof Join j) {
+                members.put(j.member().groupId(), j.member());
+            }
+        }
+        for (GroupMember m : members.values()) {
+            m.abandon();
+            byGroup.remove(m.groupId(), m);
+        }
+        members.clear();
         if (control != null) {
             control.close();
             control = null;
@@ -458,8 +469,9 @@ public final class MembershipLoop implements AutoCloseable {
     }
 
     /**
-     * Stops the loop and closes its connections; members that did not {@link #leave} are removed by
-     * the coordinator after their session timeout. Leave first for a clean handover.
+     * Stops the loop and closes its connections; members that did not {@link #leave} are told their
+     * partitions are lost and end as LEFT, and the coordinator removes them after their session
+     * timeout. Leave first for a clean handover.
      */
     @Override
     public void close() {

@@ -263,6 +263,24 @@ class MembershipLoopTest {
     }
 
     @Test
+    void close_withoutLeaving_losesThePartitions_andEndsTheMembers() {
+        GroupMember m = stable("g", Set.of(0, 1));
+        GroupMember pending = join("h", "t"); // joined, not yet stepped
+        FakeNodeChannel coordinator = group(0);
+        loop.close();
+        assertThat(listeners.get("g").events).last().isEqualTo("lost t-0,t-1");
+        assertThat(m.terminated()).isCompletedWithValue(MemberState.LEFT);
+        assertThat(pending.terminated()).isCompletedWithValue(MemberState.LEFT);
+        assertThat(coordinator.closed()).isTrue();
+        assertThat(coordinator.history())
+                .as("no leave heartbeat: a close is not a leave")
+                .noneMatch(
+                        r ->
+                                r instanceof WireRequest.ConsumerGroupHeartbeat h
+                                        && h.memberEpoch() == -1);
+    }
+
+    @Test
     void aFencedMember_rejoinsThroughTheLoop_withTheSameId() {
         GroupMember m = stable("g", Set.of(0));
         now += 1_000;
