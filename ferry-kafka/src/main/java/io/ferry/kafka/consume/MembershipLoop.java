@@ -141,7 +141,9 @@ public final class MembershipLoop implements AutoCloseable {
     public GroupMember join(String group, List<String> topics, MembershipListener listener) {
         GroupMember m =
                 new GroupMember(group, topics, settings, listener, this::topicName, this::wakeup);
-        if (byGroup.putIfAbsent(group, m) != null) {
+        // A member that just ended (leave() completed) may not be removed yet: it is replaced.
+        GroupMember now = byGroup.merge(group, m, (old, neu) -> old.state().terminal() ? neu : old);
+        if (now != m) {
             throw new IllegalStateException(
                     "group " + group + " already has a member in this process; leave it first");
         }

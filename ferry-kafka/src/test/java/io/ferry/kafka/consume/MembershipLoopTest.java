@@ -1,6 +1,7 @@
 package io.ferry.kafka.consume;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.kafka.wire.Coordinator;
 import io.ferry.kafka.wire.FakeKafka;
@@ -260,6 +261,21 @@ class MembershipLoopTest {
         assertThat(loop.leave("g"))
                 .as("leaving again: nothing to do")
                 .isCompletedWithValue(MemberState.LEFT);
+    }
+
+    @Test
+    void join_rightAfterALeaveCompleted_isANewMember_butASecondLiveOneIsRefused() {
+        GroupMember first = join("g", "t");
+        assertThatThrownBy(() -> join("g", "t"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("group g already has a member in this process");
+        CompletableFuture<MemberState> left = loop.leave("g");
+        loop.step(now); // never joined: LEFT at once
+        assertThat(left).isCompletedWithValue(MemberState.LEFT);
+        GroupMember second = join("g", "t");
+        assertThat(second.memberId()).isNotEqualTo(first.memberId());
+        steps();
+        assertThat(request(heartbeat(group(0), "g")).memberId()).isEqualTo(second.memberId());
     }
 
     @Test
