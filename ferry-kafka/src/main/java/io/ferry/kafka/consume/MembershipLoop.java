@@ -3,12 +3,9 @@ package io.ferry.kafka.consume;
 import io.ferry.kafka.KafkaCluster;
 import io.ferry.kafka.KafkaSettings;
 import io.ferry.kafka.wire.ChannelFactory;
-import io.ferry.kafka.wire.ClusterView;
 import io.ferry.kafka.wire.Coordinator;
 import io.ferry.kafka.wire.NetworkNodeChannel;
 import io.ferry.kafka.wire.NodeChannel;
-import io.ferry.kafka.wire.Outcome;
-import io.ferry.kafka.wire.TopicView;
 import io.ferry.kafka.wire.WireFailure;
 import io.ferry.kafka.wire.WireRequest;
 import java.util.ArrayList;
@@ -49,9 +46,7 @@ public final class MembershipLoop implements AutoCloseable {
      * The idle strategy is outside step(): park until the next due time, at most IDLE_MS, or
      * BUSY_MS while a request is in flight (one thread polls several channels, so it cannot block
      * in one channel's poll).
-     * Control channel: one, to a bootstrap node (rotated on failure with exponential backoff), for
-     * FindCoordinator (batched: every group that needs a coordinator in one request, v4+) and
-     * Metadata of the subscribed topics (for topic ids). One request in flight at a time.
+     * Control channel: GroupLookups (batched FindCoordinator, Metadata for topic ids).
      * Coordinator channels: one per coordinator node, opened on first use, closed when no group
      * uses the node and nothing is in flight. A connection failure sends every group on the node
      * back to FindCoordinator. A channel is disconnected (its in-flight requests then complete as
@@ -74,7 +69,6 @@ public final class MembershipLoop implements AutoCloseable {
     private final String name;
     private final MembershipSettings settings;
     private final ChannelFactory channels;
-    private final List<Node> controlNodes;
     private final LongSupplier clockMs;
     private final ConcurrentLinkedQueue<Command> commands = new ConcurrentLinkedQueue<>();
     private final Map<String, GroupMember> byGroup = new ConcurrentHashMap<>(); // any thread reads
@@ -85,24 +79,14 @@ public final class MembershipLoop implements AutoCloseable {
     private final Map<String, GroupMember> members = new LinkedHashMap<>();
     private final Map<String, Node> coordinators = new HashMap<>();
     private final Map<Integer, NodeChannel> groupChannels = new HashMap<>();
-    private final Map<Uuid, String> topicNames = new HashMap<>();
-    private NodeChannel control;
-    private int controlIndex;
-    private boolean controlInFlight;
-    private int controlFailures;
-    private long controlRetryMs;
-    private long metadataRetryMs;
-    private int findCoordinatorRequests;
+    private final GroupLookups lookups;
 
     private MembershipLoop(Builder b) {
         this.name = b.name;
         this.settings = b.settings;
         this.channels = Objects.requireNonNull(b.channels, "channels");
-        this.controlNodes = new ArrayList<>(b.bootstrap);
-        if (controlNodes.isEmpty()) {
-            throw new IllegalArgumentException("bootstrap: no node to find coordinators on");
-        }
         this.clockMs = b.clockMs;
+        this.lookups = new GroupLookups(name, settings, channels, b.bootstrap);
         if (b.stepped) {
             thread = null;
         } else {
@@ -171,7 +155,7 @@ public final class MembershipLoop implements AutoCloseable {
 
     /** FindCoordinator requests sent so far (each asks for every group waiting); for tests. */
     int findCoordinatorRequests() {
-        return findCoordinatorRequests;
+        return lookups.findCoordinatorRequests();
     }
 
     private void post(Command c) {
@@ -187,7 +171,7 @@ public final class MembershipLoop implements AutoCloseable {
     }
 
     private String topicName(Uuid id) {
-        return topicNames.get(id); // called by members, on the loop thread
+        return lookups.topicName(id); // called by members, on the loop thread
     }
 
     // ---- the duty cycle ------------------------------------------------------------------------
@@ -233,9 +217,7 @@ public final class MembershipLoop implements AutoCloseable {
     }
 
     private void pollAll(long nowMs) {
-        if (control != null) {
-            control.poll(0, nowMs);
-        }
+        lookups.poll(nowMs);
         for (NodeChannel c : List.copyOf(groupChannels.values())) {
             c.poll(0, nowMs);
         }
@@ -301,7 +283,7 @@ public final class MembershipLoop implements AutoCloseable {
     }
 
     /** Disconnects (in-flight requests then complete as disconnected), delivers, closes. */
-    private static void shut(NodeChannel c, long nowMs) {
+    static void shut(NodeChannel c, long nowMs) {
         c.disconnect();
         c.poll(0, nowMs);
         c.close();
@@ -310,85 +292,22 @@ public final class MembershipLoop implements AutoCloseable {
     // ---- control: FindCoordinator, Metadata ----------------------------------------------------
 
     private long controlRound(long nowMs) {
-        List<String> lookups = new ArrayList<>();
+        List<String> groups = new ArrayList<>();
         Set<String> metadataTopics = new TreeSet<>();
-        long next = Long.MAX_VALUE;
         for (GroupMember m : members.values()) {
             if (m.coordinatorLookupDue(nowMs)) {
-                lookups.add(m.groupId());
+                groups.add(m.groupId());
             }
             if (!m.unresolvedTopicIds().isEmpty()) {
                 metadataTopics.addAll(m.topics());
             }
         }
-        boolean metadataDue = !metadataTopics.isEmpty() && nowMs >= metadataRetryMs;
-        if (!metadataTopics.isEmpty()) {
-            next = Math.max(metadataRetryMs, nowMs + BUSY_MS);
-        }
-        if (controlInFlight || (lookups.isEmpty() && !metadataDue)) {
-            return next;
-        }
-        if (nowMs < controlRetryMs) {
-            return Math.min(next, controlRetryMs);
-        }
-        if (control == null) {
-            control = channels.open(controlNodes.get(controlIndex), "control", 1);
-        }
-        if (!control.ready(nowMs)) {
-            WireFailure f = control.connectionFailure();
-            if (f != null) {
-                controlFailed(f, nowMs);
-            }
-            return Math.min(next, nowMs + BUSY_MS);
-        }
-        if (!control.canSend(nowMs)) {
-            return next;
-        }
-        controlInFlight = true;
-        if (!lookups.isEmpty()) {
-            findCoordinatorRequests++;
-            control.send(new WireRequest.FindCoordinator(lookups), nowMs, this::onCoordinators);
-        } else {
-            metadataRetryMs = nowMs + settings.retryBackoffMaxMs();
-            control.send(
-                    new WireRequest.Metadata(List.copyOf(metadataTopics), false),
-                    nowMs,
-                    this::onMetadata);
-        }
-        return next;
+        return lookups.round(nowMs, groups, metadataTopics, this::onCoordinators);
     }
 
-    private void controlFailed(WireFailure f, long nowMs) {
-        controlFailures++;
-        long backoff =
-                Math.min(
-                        settings.retryBackoffMs() << Math.min(controlFailures - 1, 20),
-                        settings.retryBackoffMaxMs());
-        controlRetryMs = nowMs + backoff;
-        Node was = control.node();
-        shut(control, nowMs);
-        control = null;
-        controlIndex = (controlIndex + 1) % controlNodes.size();
-        LOG.warn(
-                "cluster {}: control connection to {}:{} failed ({}); trying {}:{} in {} ms",
-                name,
-                was.host(),
-                was.port(),
-                f,
-                controlNodes.get(controlIndex).host(),
-                controlNodes.get(controlIndex).port(),
-                backoff);
-    }
-
-    private void onCoordinators(Outcome<Map<String, Coordinator>> o) {
-        controlInFlight = false;
+    private void onCoordinators(Map<String, Coordinator> found) {
         long now = clockMs.getAsLong();
-        if (!o.succeeded()) {
-            controlFailed(o.failure(), now);
-            return;
-        }
-        controlFailures = 0;
-        for (Coordinator c : o.response().values()) {
+        for (Coordinator c : found.values()) {
             GroupMember m = members.get(c.group());
             if (m == null || m.state().terminal()) {
                 continue;
@@ -411,21 +330,6 @@ public final class MembershipLoop implements AutoCloseable {
         }
     }
 
-    private void onMetadata(Outcome<ClusterView> o) {
-        controlInFlight = false;
-        long now = clockMs.getAsLong();
-        if (!o.succeeded()) {
-            controlFailed(o.failure(), now);
-            return;
-        }
-        controlFailures = 0;
-        for (TopicView t : o.response().topics().values()) {
-            if (!Uuid.ZERO_UUID.equals(t.topicId()) && t.error().isNone()) {
-                topicNames.put(t.topicId(), t.name());
-            }
-        }
-    }
-
     // ---- the thread ----------------------------------------------------------------------------
 
     private void run() {
@@ -434,7 +338,7 @@ public final class MembershipLoop implements AutoCloseable {
                 long now = clockMs.getAsLong();
                 long next = step(now);
                 boolean busy =
-                        controlInFlight
+                        lookups.inFlight()
                                 || groupChannels.values().stream().anyMatch(c -> c.inFlight() > 0);
                 long waitMs = Math.min(next - clockMs.getAsLong(), busy ? BUSY_MS : IDLE_MS);
                 if (waitMs > 0 && commands.isEmpty()) {
@@ -461,10 +365,7 @@ public final class MembershipLoop implements AutoCloseable {
             byGroup.remove(m.groupId(), m);
         }
         members.clear();
-        if (control != null) {
-            control.close();
-            control = null;
-        }
+        lookups.close();
         groupChannels.values().forEach(NodeChannel::close);
         groupChannels.clear();
         LOG.debug("cluster {}: membership loop stopped at {}", name, now);

@@ -243,6 +243,28 @@ class MembershipLoopTest {
     }
 
     @Test
+    void aFindCoordinatorWithoutAnswer_closesTheControlChannelAfterItsPoll_andTriesTheNextNode() {
+        kafka.connectOnOpen(false);
+        join("g", "t");
+        loop.step(now); // opens the control channel, not connected yet
+        FakeNodeChannel first = kafka.control();
+        first.stopAutoResponding(WireRequest.FindCoordinator.class).connect();
+        kafka.connectOnOpen(true);
+        steps();
+        FakeNodeChannel.Sent<Map<String, Coordinator>> lookup =
+                first.next(WireRequest.FindCoordinator.class);
+        first.fail(lookup, WireFailure.disconnected("connection reset"));
+        steps();
+        assertThat(first.closed()).isTrue();
+        now += 100;
+        steps();
+        assertThat(kafka.control()).isNotSameAs(first);
+        assertThat(kafka.control().node().port()).isEqualTo(9001);
+        assertThat(findCoordinators()).isEqualTo(2);
+        assertThat(group(0).inFlightRequests()).as("the join went out").hasSize(1);
+    }
+
+    @Test
     void leave_revokesEverything_sendsTheLeave_thenForgetsTheMember_andClosesItsChannel() {
         GroupMember m = stable("g", Set.of(0, 1));
         CompletableFuture<MemberState> left = loop.leave("g");
