@@ -6,7 +6,6 @@ import io.ferry.kafka.wire.WireError;
 import io.ferry.kafka.wire.WireFailure;
 import io.ferry.kafka.wire.WireRequest;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,7 +40,7 @@ public final class GroupMember {
      * The protocol (CONSUME-NOTES section 1):
      * - Join: epoch 0, every field, owned = an EMPTY list (null is INVALID_REQUEST). The member id
      *   is a UUID made once per member and kept across rejoins.
-     * - Every field again after any error or lost answer (sendAllFields), else null = unchanged.
+     * - Every field again after any error or lost answer, else null = unchanged (HeartbeatFields).
      * - Owned partitions: explicit whenever they differ from what the coordinator last received,
      *   and in every heartbeat while reconciling or acknowledging; null only when stable and
      *   unchanged (null means "I still own everything", so it is never used to report a revocation).
@@ -87,9 +86,7 @@ public final class GroupMember {
     private Map<Uuid, Set<Integer>> target; // the last assignment, null before the first
     private final Set<Uuid> unresolved = new HashSet<>();
     private final Set<Uuid> loggedUnresolved = new HashSet<>(); // logged once each
-    private Set<TopicIdPartition> lastReported; // what the coordinator last received, null: unknown
-    private Set<TopicIdPartition> sentOwned; // the owned set of the heartbeat in flight, or null
-    private boolean sendAllFields = true;
+    private final HeartbeatFields fields;
     private boolean inFlight;
     private boolean needsCoordinator = true;
     private long heartbeatIntervalMs;
@@ -129,6 +126,7 @@ public final class GroupMember {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.topicNames = Objects.requireNonNull(topicNames, "topicNames");
         this.wakeup = Objects.requireNonNull(wakeup, "wakeup");
+        this.fields = new HeartbeatFields(groupId, memberId, this.topics, settings);
     }
 
     // ---- reads, any thread ----------------------------------------------------------------------
@@ -285,7 +283,7 @@ public final class GroupMember {
     /** The loop found (or moved to) the group's coordinator: next heartbeat sends every field. */
     void coordinatorFound() {
         needsCoordinator = false;
-        sendAllFields = true;
+        fields.resendAll();
     }
 
     /** FindCoordinator answered {@code error} for this group. */
@@ -294,7 +292,10 @@ public final class GroupMember {
             backOff(nowMs, "FindCoordinator: " + error);
             return;
         }
-        fail(classify(error), error.name(), "FindCoordinator refused: " + error.message());
+        fail(
+                MembershipFailure.codeOf(error),
+                error.name(),
+                "FindCoordinator refused: " + error.message());
     }
 
     /** The connection to the coordinator failed (the loop finds it again). */
@@ -307,7 +308,7 @@ public final class GroupMember {
             return;
         }
         needsCoordinator = true;
-        sendAllFields = true;
+        fields.resendAll();
         backOff(nowMs, "connection: " + f);
     }
 
@@ -379,32 +380,11 @@ public final class GroupMember {
         }
         inFlight = true;
         if (state == MemberState.LEAVING) {
-            return new WireRequest.ConsumerGroupHeartbeat(
-                    groupId, memberId, -1, null, null, -1, null, null, null);
+            return fields.leave();
         }
-        int epoch = state == MemberState.JOINING ? 0 : memberEpoch;
-        boolean full = sendAllFields || epoch == 0;
-        Map<Uuid, Set<Integer>> ownedNow = null;
-        boolean explicit =
-                full
-                        || state == MemberState.RECONCILING
-                        || state == MemberState.ACKNOWLEDGING
-                        || !owned.equals(lastReported);
-        sentOwned = null;
-        if (explicit) {
-            ownedNow = byTopicId(owned);
-            sentOwned = Set.copyOf(owned);
-        }
-        return new WireRequest.ConsumerGroupHeartbeat(
-                groupId,
-                memberId,
-                epoch,
-                null,
-                null,
-                full ? settings.rebalanceTimeoutMs() : -1,
-                full ? topics : null,
-                full ? settings.serverAssignor() : null,
-                ownedNow);
+        boolean reconciling =
+                state == MemberState.RECONCILING || state == MemberState.ACKNOWLEDGING;
+        return fields.heartbeat(state == MemberState.JOINING ? 0 : memberEpoch, reconciling, owned);
     }
 
     /** Takes the outcome of the heartbeat {@code sent}. */
@@ -425,10 +405,7 @@ public final class GroupMember {
             return;
         }
         failures = 0;
-        sendAllFields = false;
-        if (sentOwned != null) {
-            lastReported = sentOwned;
-        }
+        fields.answered();
         heartbeatIntervalMs = Math.max(0, r.heartbeatIntervalMs());
         nextHeartbeatMs = nowMs + heartbeatIntervalMs;
         if (sent.memberEpoch() == -1) {
@@ -448,10 +425,10 @@ public final class GroupMember {
             if (state != MemberState.PREPARE_LEAVING) {
                 reconcile(nowMs);
             }
-        } else if (state == MemberState.ACKNOWLEDGING && owned.equals(lastReported)) {
+        } else if (state == MemberState.ACKNOWLEDGING && fields.received(owned)) {
             transition(unresolved.isEmpty() ? MemberState.STABLE : MemberState.RECONCILING);
         }
-        if (state == MemberState.ACKNOWLEDGING && !owned.equals(lastReported)) {
+        if (state == MemberState.ACKNOWLEDGING && !fields.received(owned)) {
             nextHeartbeatMs = nowMs; // report what changed while this heartbeat was in flight
         }
     }
@@ -464,33 +441,17 @@ public final class GroupMember {
             fenced(e, nowMs);
         } else if (e.isCoordinatorError()) {
             needsCoordinator = true;
-            sendAllFields = true;
+            fields.resendAll();
             backOff(nowMs, e.toString());
-        } else if (isFatal(name) || !e.retriable()) {
-            fail(classify(e), name, "the coordinator refused the heartbeat: " + e.message());
+        } else if (MembershipFailure.isFatal(e)) {
+            fail(
+                    MembershipFailure.codeOf(e),
+                    name,
+                    "the coordinator refused the heartbeat: " + e.message());
         } else {
-            sendAllFields = true;
+            fields.resendAll();
             backOff(nowMs, e.toString());
         }
-    }
-
-    private static boolean isFatal(String name) {
-        return name.equals("GROUP_AUTHORIZATION_FAILED")
-                || name.equals("INVALID_REQUEST")
-                || name.equals("UNSUPPORTED_ASSIGNOR")
-                || name.equals("GROUP_MAX_SIZE_REACHED")
-                || name.equals("UNSUPPORTED_VERSION");
-    }
-
-    private static MembershipFailure.Code classify(WireError e) {
-        return switch (e.name()) {
-            case "GROUP_AUTHORIZATION_FAILED" -> MembershipFailure.Code.NOT_AUTHORIZED;
-            case "INVALID_REQUEST" -> MembershipFailure.Code.INVALID_REQUEST;
-            case "UNSUPPORTED_ASSIGNOR" -> MembershipFailure.Code.UNSUPPORTED_ASSIGNOR;
-            case "GROUP_MAX_SIZE_REACHED" -> MembershipFailure.Code.GROUP_MAX_SIZE_REACHED;
-            case "UNSUPPORTED_VERSION" -> MembershipFailure.Code.UNSUPPORTED_VERSION;
-            default -> MembershipFailure.Code.UNEXPECTED;
-        };
     }
 
     private void lostAnswer(WireFailure f, long nowMs) {
@@ -515,8 +476,8 @@ public final class GroupMember {
         }
         // The heartbeat may or may not have been applied: resend every field, same epoch.
         needsCoordinator = true;
-        sendAllFields = true;
-        lastReported = null;
+        fields.resendAll();
+        fields.forgetReceived();
         backOff(nowMs, "no answer: " + f);
     }
 
@@ -533,11 +494,11 @@ public final class GroupMember {
         revocationId++; // a late done() of the cancelled revocation is ignored
         unresolved.clear();
         target = null;
-        lastReported = null;
+        fields.forgetReceived();
         publishOwned();
         boolean rejoinRefused = state == MemberState.JOINING;
         memberEpoch = 0;
-        sendAllFields = true;
+        fields.resendAll();
         boolean leaving = state == MemberState.PREPARE_LEAVING || state == MemberState.LEAVING;
         transition(MemberState.FENCED);
         if (!lostNow.isEmpty()) {
@@ -608,7 +569,7 @@ public final class GroupMember {
             LOG.info("{}: assigned {}", this, names);
             listener.assigned(names);
         }
-        if (!owned.equals(lastReported)) {
+        if (!fields.received(owned)) {
             transition(MemberState.ACKNOWLEDGING);
             nextHeartbeatMs = nowMs;
         } else {
@@ -691,14 +652,6 @@ public final class GroupMember {
         Set<TopicPartition> out = new LinkedHashSet<>();
         for (TopicIdPartition p : ps) {
             out.add(p.topicPartition());
-        }
-        return out;
-    }
-
-    private static Map<Uuid, Set<Integer>> byTopicId(Set<TopicIdPartition> ps) {
-        Map<Uuid, Set<Integer>> out = new HashMap<>();
-        for (TopicIdPartition p : ps) {
-            out.computeIfAbsent(p.topicId(), id -> new TreeSet<>()).add(p.partition());
         }
         return out;
     }

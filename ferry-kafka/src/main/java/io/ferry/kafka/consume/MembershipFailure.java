@@ -1,5 +1,6 @@
 package io.ferry.kafka.consume;
 
+import io.ferry.kafka.wire.WireError;
 import java.util.Objects;
 
 /**
@@ -33,6 +34,34 @@ public record MembershipFailure(Code code, String kafkaError, String message) {
     public MembershipFailure {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(message, "message");
+    }
+
+    /**
+     * True when a heartbeat answered {@code e} stops the member: the four errors Kafka's client
+     * treats as fatal, UNSUPPORTED_VERSION, and any error Kafka does not call retriable.
+     */
+    static boolean isFatal(WireError e) {
+        return switch (e.name()) {
+            case "GROUP_AUTHORIZATION_FAILED",
+                    "INVALID_REQUEST",
+                    "UNSUPPORTED_ASSIGNOR",
+                    "GROUP_MAX_SIZE_REACHED",
+                    "UNSUPPORTED_VERSION" ->
+                    true;
+            default -> !e.retriable();
+        };
+    }
+
+    /** The code of a fatal {@code e}. */
+    static Code codeOf(WireError e) {
+        return switch (e.name()) {
+            case "GROUP_AUTHORIZATION_FAILED" -> Code.NOT_AUTHORIZED;
+            case "INVALID_REQUEST" -> Code.INVALID_REQUEST;
+            case "UNSUPPORTED_ASSIGNOR" -> Code.UNSUPPORTED_ASSIGNOR;
+            case "GROUP_MAX_SIZE_REACHED" -> Code.GROUP_MAX_SIZE_REACHED;
+            case "UNSUPPORTED_VERSION" -> Code.UNSUPPORTED_VERSION;
+            default -> Code.UNEXPECTED;
+        };
     }
 
     @Override
