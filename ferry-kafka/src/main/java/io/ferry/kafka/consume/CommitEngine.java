@@ -156,6 +156,38 @@ public final class CommitEngine implements AutoCloseable {
         this.mapper = stepped ? mb.build() : mb.start();
     }
 
+    /** The services of {@code cluster}'s shared core ({@link io.ferry.kafka.EngineAccess}). */
+    public static Services services(io.ferry.kafka.KafkaCluster cluster) {
+        io.ferry.kafka.EngineAccess a = io.ferry.kafka.EngineAccess.of(cluster);
+        return new Services() {
+            @Override
+            public long nowMs() {
+                return a.nowMs();
+            }
+
+            @Override
+            public ChannelFactory channels() {
+                return a.channels();
+            }
+
+            @Override
+            public CompletableFuture<Map<String, Coordinator>> findCoordinators(
+                    Set<String> groups) {
+                return a.findCoordinators(groups);
+            }
+
+            @Override
+            public Uuid topicId(String topic) {
+                return a.topicId(topic);
+            }
+        };
+    }
+
+    /** A builder on {@code cluster} ({@link #services(io.ferry.kafka.KafkaCluster)}). */
+    public static Builder builder(io.ferry.kafka.KafkaCluster cluster) {
+        return builder(services(cluster));
+    }
+
     /** Starts configuring an engine on {@code services}. */
     public static Builder builder(Services services) {
         return new Builder(Objects.requireNonNull(services, "services"));

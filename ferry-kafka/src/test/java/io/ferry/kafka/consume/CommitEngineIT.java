@@ -2,7 +2,6 @@ package io.ferry.kafka.consume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ferry.kafka.wire.ChannelFactory;
 import io.ferry.kafka.wire.CommittedOffset;
 import io.ferry.kafka.wire.Coordinator;
 import io.ferry.kafka.wire.GroupOffsets;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.Node;
@@ -44,15 +42,22 @@ class CommitEngineIT {
     private static InProcessKafka cluster;
     private static NetworkNodeChannel control;
 
+    /** The engine's cluster core, as in production: its channels, lookups and metadata. */
+    private static io.ferry.kafka.KafkaCluster core;
+
     @BeforeAll
     static void start(InProcessKafka kafka) {
         cluster = kafka;
         String[] hp = kafka.bootstrap().split(",")[0].split(":");
         control = open(new Node(-1, hp[0], Integer.parseInt(hp[1])), "control", 1);
+        core =
+                io.ferry.kafka.KafkaCluster.start(
+                        io.ferry.kafka.KafkaSettings.defaults(kafka.bootstrap()));
     }
 
     @AfterAll
     static void stop() {
+        core.close();
         control.close();
     }
 
@@ -75,33 +80,6 @@ class CommitEngineIT {
         }
         assertThat(got.get().succeeded()).as(String.valueOf(got.get().failure())).isTrue();
         return got.get().response();
-    }
-
-    /** The cluster as the engine needs it, from public pieces: a KafkaCluster's stand-in. */
-    private static final class LiveServices implements CommitEngine.Services {
-        @Override
-        public long nowMs() {
-            return System.currentTimeMillis();
-        }
-
-        @Override
-        public ChannelFactory channels() {
-            return (node, purpose, max) -> open(node, purpose, max);
-        }
-
-        @Override
-        public CompletableFuture<Map<String, Coordinator>> findCoordinators(Set<String> groups) {
-            return CompletableFuture.completedFuture(
-                    call(control, new WireRequest.FindCoordinator(List.copyOf(groups))));
-        }
-
-        @Override
-        public Uuid topicId(String topic) {
-            return call(control, new WireRequest.Metadata(List.of(topic), false))
-                    .topics()
-                    .get(topic)
-                    .topicId();
-        }
     }
 
     /** A member with a fixed id and epoch, owning everything. */
@@ -222,7 +200,7 @@ class CommitEngineIT {
         Member member = join(group, topic, 3);
         List<TopicPartition> tps = partitions(topic, 3);
         try (CommitEngine engine =
-                CommitEngine.builder(new LiveServices())
+                CommitEngine.builder(core)
                         .commitIntervalMs(100)
                         .maxMetadataChars(8_192) // above the broker's 4096: the fallback is real
                         .start()) {
@@ -272,8 +250,7 @@ class CommitEngineIT {
         Member member = join(group, topic, 2);
         List<TopicPartition> tps = partitions(topic, 2);
         Source[] src = {new Source(), new Source()};
-        CommitEngine engine =
-                CommitEngine.builder(new LiveServices()).commitIntervalMs(600_000).start();
+        CommitEngine engine = CommitEngine.builder(core).commitIntervalMs(600_000).start();
         List<OffsetWorker> ws = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             ws.add(engine.addWorker(group, tps.get(i), member, src[i]));
@@ -286,7 +263,7 @@ class CommitEngineIT {
         src[1].point = new CommitSource.Point(50, -1, "b");
         engine.close();
 
-        try (CommitEngine reader = CommitEngine.builder(new LiveServices()).start()) {
+        try (CommitEngine reader = CommitEngine.builder(core).start()) {
             GroupOffsets got = reader.readOffsets(group, tps, 30_000).get(35, TimeUnit.SECONDS);
             assertThat(got.partitions().get(tps.get(0)))
                     .isEqualTo(new CommittedOffset(40, -1, "a", WireError.NONE));
@@ -302,7 +279,7 @@ class CommitEngineIT {
         cluster.createTopic(topic, 1, 1);
         awaitTopic(topic, 1);
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (CommitEngine engine = CommitEngine.builder(new LiveServices()).start()) {
+        try (CommitEngine engine = CommitEngine.builder(core).start()) {
             Map<TopicPartition, WireError> set =
                     engine.setOffsets(
                                     group,
