@@ -12,9 +12,9 @@ import io.ferry.kafka.wire.WireError;
 import io.ferry.kafka.wire.WireFailure;
 import io.ferry.kafka.wire.WireRequest;
 import io.ferry.mapper.Executor;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +40,10 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
      * connection at a time, so the lanes' Fetches queue on it anyway (an idle lane's long poll
      * delays the next lane by up to maxWaitMs); the barrier makes "requests per node per round"
      * exactly the number of lanes that had something to read, and lets ListOffsets use the same
-     * connection without waiting behind a long poll of an earlier round.
+     * connection without waiting behind a long poll of an earlier round. NetworkClient takes the
+     * next request on a connection only once the last one is written, so a round's lanes are
+     * queued (toSend) and sent as the connection takes them, starting each round with another
+     * lane; sending them all in one pass starved every lane but the first (FetchEngineIT).
      * Sessions. Each lane keeps one FetchSession with this node. A partition the lane does not
      * want this round (paused, backing off, resetting, moved) is left out and so forgotten by the
      * session; it is added again when wanted. A lane whose last worker left closes its session
@@ -79,6 +82,13 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
         Map<TopicPartition, Long> sentOffsets = Map.of();
 
         boolean resetInFlight;
+
+        /** This round looked for positions to reset. */
+        boolean resetsChecked;
+
+        /** The last worker left: the next send closes the session. */
+        boolean closing;
+
         long notBeforeMs;
 
         Lane(FetchLane lane, int nodeId) {
@@ -100,6 +110,9 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
     // Executor thread only.
     private final Map<FetchLane, Lane> lanes = new LinkedHashMap<>();
     private int outstanding; // requests of the current round not answered yet
+    private final ArrayDeque<Lane> toSend = new ArrayDeque<>(); // this round's lanes not sent yet
+    private int roundRequests; // Fetches of the current round sent so far
+    private int rotation;
     private long nextFailureReportMs;
 
     // Written by the executor thread only; read by any (metrics).
@@ -163,7 +176,7 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
         return partitionsSent;
     }
 
-    /** The Fetch requests of the last round. */
+    /** The Fetch requests of the last round sent whole (one per lane with something to read). */
     public int lastRoundRequests() {
         return lastRoundRequests;
     }
@@ -195,6 +208,7 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
             l.resetInFlight = false;
         }
         outstanding = 0;
+        toSend.clear();
     }
 
     private void parkMs(long ms) {
@@ -236,10 +250,15 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
             return;
         }
         nextFailureReportMs = 0;
-        if (outstanding == 0) {
+        if (outstanding == 0 && toSend.isEmpty()) {
             startRound(now);
         }
-        long wait = outstanding > 0 ? settings.maxWaitMs() + 100L : idleWaitMs(now);
+        sendPending(now);
+        // lanes still to send: poll only until the last request is written
+        long wait =
+                !toSend.isEmpty()
+                        ? 5
+                        : outstanding > 0 ? settings.maxWaitMs() + 100L : idleWaitMs(now);
         channel.poll(wait, now);
     }
 
@@ -259,25 +278,55 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
         return wait;
     }
 
-    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the executor thread
+    /**
+     * Queues this round's lanes: each with something to read gets one Fetch (after a ListOffsets
+     * when it has positions to reset); a lane whose last worker left closes its session.
+     */
     private void startRound(long now) {
-        int sent = 0;
-        for (Iterator<Lane> it = lanes.values().iterator(); it.hasNext(); ) {
-            Lane l = it.next();
+        List<Lane> order = new ArrayList<>(lanes.values());
+        int n = order.size();
+        for (int i = 0; i < n; i++) {
+            Lane l =
+                    order.get(
+                            (rotation + i)
+                                    % n); // a lane the connection could not take first last time
+            // goes first now
             if (l.workers.isEmpty()) {
-                if (l.session.sessionId() == 0 || !channel.canSend(now)) {
-                    it.remove(); // nothing to close on the broker (or it evicts the idle session)
-                    continue;
+                lanes.remove(l.lane);
+                if (l.session.sessionId() != 0) {
+                    l.closing = true;
+                    toSend.add(l);
                 }
+            } else if (now >= l.notBeforeMs) {
+                l.resetsChecked = false;
+                toSend.add(l);
+            }
+        }
+        rotation = n == 0 ? 0 : (rotation + 1) % n;
+        roundRequests = 0;
+    }
+
+    /**
+     * Sends what the round still has to send, as far as the connection takes it now (a
+     * NetworkClient takes the next request once the last one is written).
+     */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // single writer: the executor thread
+    private void sendPending(long now) {
+        while (!toSend.isEmpty() && channel.canSend(now)) {
+            Lane l = toSend.peekFirst();
+            if (l.closing) {
+                toSend.pollFirst();
                 l.session.close();
                 sendFetch(l, List.of(), Map.of(), now);
-                it.remove();
                 continue;
             }
-            if (now < l.notBeforeMs) {
-                continue;
+            if (!l.resetsChecked) {
+                l.resetsChecked = true;
+                if (sendResets(l, now)) {
+                    continue; // the Fetch goes when the connection takes one more
+                }
             }
-            sendResets(l, now);
+            toSend.pollFirst();
             List<FetchPartition> wanted = new ArrayList<>();
             Map<TopicPartition, Long> offsets = new HashMap<>();
             for (FetchWorker w : l.workers.values()) {
@@ -287,15 +336,17 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
                     offsets.put(p.partition(), p.fetchOffset());
                 }
             }
-            if (wanted.isEmpty() || !channel.canSend(now)) {
+            if (wanted.isEmpty()) {
                 continue;
             }
             sendFetch(l, wanted, offsets, now);
-            sent++;
+            if (roundRequests == 0) {
+                rounds = rounds + 1;
+            }
+            roundRequests++;
         }
-        if (sent > 0) {
-            rounds = rounds + 1;
-            lastRoundRequests = sent;
+        if (toSend.isEmpty() && roundRequests > 0) {
+            lastRoundRequests = roundRequests; // the round is all sent
         }
     }
 
@@ -317,14 +368,15 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
         channel.send(f, now, o -> fetched(l, o));
     }
 
-    private void sendResets(Lane l, long now) {
+    /** Sends one ListOffsets for the lane's positions to reset, if any; true when sent. */
+    private boolean sendResets(Lane l, long now) {
         if (l.resetInFlight) {
-            return;
+            return false;
         }
         Map<TopicPartition, OffsetQuery> queries = new HashMap<>();
         Map<TopicPartition, FetchWorker> asked = new HashMap<>();
         for (FetchWorker w : l.workers.values()) {
-            if (channel.canSend(now) && w.takeReset(now)) {
+            if (w.takeReset(now)) {
                 long ts =
                         l.lane.reset() == FetchLane.OffsetReset.EARLIEST
                                 ? OffsetQuery.EARLIEST
@@ -334,7 +386,7 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
             }
         }
         if (queries.isEmpty()) {
-            return;
+            return false;
         }
         l.resetInFlight = true;
         outstanding++;
@@ -342,6 +394,7 @@ public final class FetchExecutor implements Executor<Node>, Runnable {
                 new WireRequest.ListOffsets(settings.isolation(), queries),
                 now,
                 o -> listed(l, asked, o));
+        return true;
     }
 
     private void fetched(Lane l, Outcome<FetchResult> o) {

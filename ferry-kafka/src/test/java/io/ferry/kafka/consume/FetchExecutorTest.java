@@ -151,6 +151,32 @@ class FetchExecutorTest {
         assertThat(rig.engine.worker(G2, t0).position()).isEqualTo(12);
     }
 
+    /** Regression: a connection that took one request at a time starved the second lane. */
+    @Test
+    void aConnectionTakingOneRequestAtATime_stillServesEveryLaneEachRound() {
+        rig.channelInFlight = 1;
+        FetchRig.Sink s1 = new FetchRig.Sink();
+        FetchRig.Sink s2 = new FetchRig.Sink();
+        rig.engine.add(G1, t0, 0, s1);
+        rig.engine.add(G2, t0, 10, s2);
+        for (int round = 0; round < 2; round++) {
+            rig.step();
+            rig.channel(0).respond(rig.fetch(0), answer(1, parts(t0, rig.data("t", 20))));
+            rig.step();
+            rig.channel(0).respond(rig.fetch(0), answer(2, parts(t0, rig.data("t", 20))));
+        }
+        rig.step();
+        List<Long> asked =
+                rig.channel(0).history().subList(0, 2).stream()
+                        .map(r -> offsetOf((WireRequest.Fetch) r, t0))
+                        .toList();
+        assertThat(asked.subList(0, 2))
+                .as("both lanes in the first round")
+                .containsExactly(0L, 10L);
+        assertThat(rig.engine.nodeStats().get(0).lastRoundRequests()).isEqualTo(2);
+        assertThat(rig.engine.nodeStats().get(0).rounds()).isEqualTo(3);
+    }
+
     @Test
     void readCommitted_skipsAbortedTransactions_andMarkers() {
         FetchRig.Sink s = new FetchRig.Sink();

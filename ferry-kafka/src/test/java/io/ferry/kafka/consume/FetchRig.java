@@ -38,6 +38,9 @@ final class FetchRig implements AutoCloseable {
         this(kafka, FetchSettings.defaults());
     }
 
+    /** The most requests a fetch channel takes at once (a real one: the next once written). */
+    int channelInFlight = Integer.MAX_VALUE;
+
     FetchRig(FakeKafka kafka, FetchSettings settings) {
         this.kafka = kafka;
         this.engine = FetchEngine.stepped(new Cluster(), settings);
@@ -74,7 +77,7 @@ final class FetchRig implements AutoCloseable {
 
         @Override
         public NodeChannel open(Node node, String purpose, int maxInFlight) {
-            return kafka.open(node, purpose, maxInFlight);
+            return kafka.open(node, purpose, Math.min(maxInFlight, channelInFlight));
         }
     }
 
