@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * Where a {@link FetchWorker} hands the records it fetched (the partition's acknowledgement
  * tracker, or a groupless reader's buffer); called on the thread of the fetch executor the worker
- * is assigned to, one call at a time, never after {@link FetchWorker#stop()} returned.
+ * is assigned to, one call at a time, never after {@link FetchEngine#remove} returned.
  *
  * <p>Calls run under the worker's monitor: they must be quick and must not call back into the
  * worker or the engine.
@@ -43,6 +43,10 @@ public interface FetchSink {
      */
     default void reset(long fromOffset, long toOffset) {}
 
-    /** The partition's status changed (see {@link FetchWorker#status()}). Default: nothing. */
+    /**
+     * The partition's status changed (see {@link FetchWorker#status()}); unlike the other calls it
+     * may also come from the mapper's thread (a leader found or not), still under the worker's
+     * monitor. Default: nothing.
+     */
     default void statusChanged(FetchStatus status) {}
 }

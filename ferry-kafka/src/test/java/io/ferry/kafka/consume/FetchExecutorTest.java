@@ -581,6 +581,41 @@ class FetchExecutorTest {
     }
 
     @Test
+    void topicAuthorizationFailed_saysSo_andRetriesAfterTheBackoff() {
+        FetchWorker w = add(G1, t0, 0, new FetchRig.Sink());
+        rig.channel(0)
+                .respond(
+                        rig.fetch(0),
+                        answer(1, parts(t0, rig.error("t", Errors.TOPIC_AUTHORIZATION_FAILED))));
+        rig.step();
+        assertThat(w.status().code()).isEqualTo(FetchStatus.Code.NOT_AUTHORIZED);
+        assertThat(w.status().message()).contains("refuses to let this client read 't'");
+        assertThat(rig.fetch(0)).isNull();
+        rig.advance(FetchExecutor.ERROR_BACKOFF_MS);
+        rig.step();
+        assertThat(rig.fetch(0)).isNotNull();
+        assertThat(w.status()).isEqualTo(FetchStatus.FETCHING);
+    }
+
+    @Test
+    void aThrottledAnswer_holdsTheLanesNextFetch() {
+        add(G1, t0, 0, new FetchRig.Sink());
+        rig.channel(0)
+                .respond(
+                        rig.fetch(0),
+                        new FetchResult(
+                                WireError.NONE, 1, 300, (short) 18, parts(t0, rig.data("t", 0))));
+        rig.step();
+        assertThat(rig.fetch(0)).as("throttled").isNull();
+        rig.advance(299);
+        rig.step();
+        assertThat(rig.fetch(0)).isNull();
+        rig.advance(1);
+        rig.step();
+        assertThat(rig.fetch(0)).isNotNull();
+    }
+
+    @Test
     void aSessionError_ignoresTheAnswer_andTheNextRoundIsFull() {
         FetchRig.Sink s = new FetchRig.Sink();
         add(G1, t0, 0, s);
