@@ -58,9 +58,11 @@ class FetchEngineIT {
         final List<String> values = Collections.synchronizedList(new ArrayList<>());
         final List<Long> offsets = Collections.synchronizedList(new ArrayList<>());
         volatile long next = -1;
+        final Set<String> threads = ConcurrentHashMap.newKeySet();
 
         @Override
         public void accept(List<FetchedRecord> records, long nextOffset, long highWatermark) {
+            threads.add(Thread.currentThread().getName());
             for (FetchedRecord r : records) {
                 values.add(new String(r.value(), StandardCharsets.UTF_8));
                 offsets.add(r.offset());
@@ -211,6 +213,9 @@ class FetchEngineIT {
             assertThat(all(sinks)).noneMatch(v -> v.contains("abort"));
             for (Collected s : sinks.values()) {
                 assertThat(s.offsets).isSorted();
+                assertThat(s.threads)
+                        .as("sinks are called by the executor threads only")
+                        .allMatch(t -> t.startsWith("ferry-fetch-node-"));
             }
             // the topic ends in a COMMIT marker: the position stepped past it, over no record
             assertThat(ends.values().stream().mapToLong(Long::longValue).sum())
