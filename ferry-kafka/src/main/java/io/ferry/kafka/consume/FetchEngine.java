@@ -66,6 +66,54 @@ public final class FetchEngine implements AutoCloseable {
     }
 
     /**
+     * Starts a fetch engine on {@code cluster}'s shared core: its metadata cache, control loop and
+     * channel factory ({@link io.ferry.kafka.EngineAccess}).
+     *
+     * @return the engine; close it before the cluster
+     */
+    public static FetchEngine start(io.ferry.kafka.KafkaCluster cluster, FetchSettings settings) {
+        return start(view(io.ferry.kafka.EngineAccess.of(cluster)), settings);
+    }
+
+    /** {@code a}'s cluster as the engine sees it. */
+    static FetchCluster view(io.ferry.kafka.EngineAccess a) {
+        return new FetchCluster() {
+            @Override
+            public long nowMs() {
+                return a.nowMs();
+            }
+
+            @Override
+            public PartitionLeader leader(TopicPartition tp) {
+                PartitionLeader p = a.leader(tp);
+                return p == null || p.leader() == null ? null : p;
+            }
+
+            @Override
+            public boolean topicMissing(String topic) {
+                return a.topicMissing(topic);
+            }
+
+            @Override
+            @SuppressWarnings("FutureReturnValueIgnored") // its effect is the cache's update
+            public void refresh(String topic) {
+                a.refresh(Set.of(topic));
+            }
+
+            @Override
+            public void hint(TopicPartition tp, Node leader, int leaderEpoch) {
+                a.hint(tp, leader, leaderEpoch);
+            }
+
+            @Override
+            public io.ferry.kafka.wire.NodeChannel open(
+                    Node node, String purpose, int maxInFlight) {
+                return a.open(node, purpose, maxInFlight);
+            }
+        };
+    }
+
+    /**
      * Starts fetching from {@code cluster}: a mapper thread, and a thread per node once a worker
      * needs it.
      *

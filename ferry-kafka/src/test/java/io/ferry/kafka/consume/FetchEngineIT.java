@@ -2,7 +2,6 @@ package io.ferry.kafka.consume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ferry.kafka.FetchClusters;
 import io.ferry.kafka.KafkaCluster;
 import io.ferry.kafka.KafkaSettings;
 import io.ferry.kafka.wire.FetchedRecord;
@@ -162,7 +161,7 @@ class FetchEngineIT {
     }
 
     private static FetchEngine engine(KafkaCluster c) {
-        return FetchEngine.start(FetchClusters.of(c), FetchSettings.defaults().withMaxWaitMs(100));
+        return FetchEngine.start(c, FetchSettings.defaults().withMaxWaitMs(100));
     }
 
     private static List<String> all(Map<TopicPartition, Collected> sinks) {
