@@ -1,0 +1,713 @@
+package io.ferry.kafka.consume;
+
+import io.ferry.broker.Event;
+import io.ferry.deadletter.DeadLetterRecord;
+import io.ferry.kafka.wire.CommittedOffset;
+import io.ferry.kafka.wire.FetchedRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One group's consumer in this process (kafka-pixy's semantics, {@code docs/consume.md}): it is a
+ * KIP-848 member of the group, fetches the partitions the group gives it, offers their messages,
+ * takes acknowledgements in any order and commits the lowest unacknowledged offset with the
+ * acknowledged ranges above it. Every public method is safe from any thread.
+ *
+ * <p>Get one from {@link ConsumeEngine#subscribe}; {@link #close} leaves the group cleanly.
+ */
+public final class GroupConsumer implements AutoCloseable {
+    /* Design notes
+     * Threads: the membership loop calls the listener (must not block), so revocation and the
+     * start of a partition run on the engine's settle executor; fetch executors call each
+     * partition's sink; callers call next/ack/release; the commit executor asks each partition's
+     * commit point. Each partition's state (its PartitionAcks) is guarded by its own monitor.
+     * Takers that find nothing wait on `signal` for a change counter (sinks, acks, timeouts bump
+     * it), at most until the earliest acknowledgement deadline.
+     */
+    private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
+
+    private final ConsumeEngine engine;
+    private final String group;
+    private final List<String> topics;
+    private final FetchLane lane;
+    private final ConsumeSettings settings;
+    private final Map<TopicPartition, Owned> owned = new ConcurrentHashMap<>();
+    private volatile Owned[] order = new Owned[0];
+    private final AtomicInteger cursor = new AtomicInteger();
+    private final Object signal = new Object();
+    private long changes; // guarded by signal
+    private volatile GroupMember member;
+    private volatile MembershipFailure failure;
+    private volatile boolean closed;
+
+    final LongAdder offered = new LongAdder();
+    final LongAdder acked = new LongAdder();
+    final LongAdder redelivered = new LongAdder();
+    final LongAdder deadLettered = new LongAdder();
+
+    GroupConsumer(
+            ConsumeEngine engine, String group, List<String> topics, ConsumeSettings settings) {
+        this.engine = engine;
+        this.group = group;
+        this.topics = List.copyOf(topics);
+        this.settings = settings;
+        this.lane = new FetchLane(group, settings.reset());
+    }
+
+    void start() {
+        this.member = engine.membership.join(group, topics, new Listener());
+    }
+
+    /** The group. */
+    public String group() {
+        return group;
+    }
+
+    /** The group member (its id, epoch, state). */
+    public GroupMember member() {
+        return member;
+    }
+
+    /** The partitions this consumer owns now (including those being revoked). */
+    public Set<TopicPartition> owned() {
+        return Set.copyOf(owned.keySet());
+    }
+
+    // ---- taking messages ----------------------------------------------------------------------
+
+    /**
+     * The next message, waiting at most {@code timeout} for one (kafka-pixy's long poll).
+     *
+     * @return the message, or null when none came in time
+     * @throws ConsumeException when the group failed for good or this consumer is closed
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public ConsumedMessage next(Duration timeout) throws InterruptedException {
+        List<ConsumedMessage> one = next(1, timeout);
+        return one.isEmpty() ? null : one.get(0);
+    }
+
+    /**
+     * Up to {@code max} messages, waiting at most {@code timeout} for the first.
+     *
+     * @return the messages, empty when none came in time
+     * @throws ConsumeException when the group failed for good or this consumer is closed
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public List<ConsumedMessage> next(int max, Duration timeout) throws InterruptedException {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1, got " + max);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ConsumedMessage> out = new ArrayList<>();
+        while (true) {
+            check();
+            long seen;
+            synchronized (signal) {
+                seen = changes;
+            }
+            long earliest = take(max, out);
+            if (!out.isEmpty()) {
+                return out;
+            }
+            long leftNs = deadline - System.nanoTime();
+            if (leftNs <= 0) {
+                return out;
+            }
+            long waitMs = TimeUnit.NANOSECONDS.toMillis(leftNs) + 1;
+            if (earliest != Long.MAX_VALUE) {
+                waitMs = Math.min(waitMs, Math.max(1, earliest - engine.nowMs()));
+            }
+            synchronized (signal) {
+                if (changes == seen && !closed && failure == null) {
+                    signal.wait(waitMs);
+                }
+            }
+        }
+    }
+
+    /** Takes offers round-robin over the partitions; returns the earliest ack deadline. */
+    private long take(int max, List<ConsumedMessage> out) {
+        Owned[] parts = order;
+        long earliest = Long.MAX_VALUE;
+        if (parts.length == 0) {
+            return earliest;
+        }
+        int start = Math.floorMod(cursor.getAndIncrement(), parts.length);
+        long now = engine.nowMs();
+        for (int k = 0; k < parts.length && out.size() < max; k++) {
+            Owned o = parts[(start + k) % parts.length];
+            earliest = Math.min(earliest, o.take(now, max - out.size(), out));
+        }
+        return earliest;
+    }
+
+    private void check() {
+        MembershipFailure f = failure;
+        if (f != null) {
+            throw new ConsumeException(
+                    ConsumeException.Reason.FAILED,
+                    "group '" + group + "' cannot be consumed: " + f.message());
+        }
+        if (closed) {
+            throw new ConsumeException(
+                    ConsumeException.Reason.CLOSED,
+                    "the consumer of group '" + group + "' is closed");
+        }
+    }
+
+    private void changed() {
+        synchronized (signal) {
+            changes++;
+            signal.notifyAll();
+        }
+    }
+
+    // ---- acknowledgements ---------------------------------------------------------------------
+
+    /**
+     * Acknowledges one message; any order, idempotent.
+     *
+     * @return OK, ALREADY (acknowledged before), or NEVER_OFFERED (an offset this member never
+     *     offered: nothing was done)
+     * @throws ConsumeException NOT_OWNED when this member does not own the partition (never did, or
+     *     it moved to another member: the message will be redelivered there unless committed)
+     */
+    public PartitionAcks.AckResult ack(String topic, int partition, long offset) {
+        Owned o = ownedOrThrow(topic, partition);
+        return o.ack(offset);
+    }
+
+    /**
+     * Acknowledges every offered message in {@code [from, to)}.
+     *
+     * @return how many were settled by this call
+     * @throws ConsumeException NOT_OWNED as {@link #ack}
+     */
+    public int ackRange(String topic, int partition, long from, long to) {
+        Owned o = ownedOrThrow(topic, partition);
+        return o.ackRange(from, to);
+    }
+
+    /**
+     * Gives a message back for redelivery now; counts as a delivery attempt (after {@code
+     * max-retries} attempts it goes to the dead letter).
+     *
+     * @throws ConsumeException NOT_OWNED as {@link #ack}
+     */
+    public PartitionAcks.ReleaseResult release(String topic, int partition, long offset) {
+        Owned o = ownedOrThrow(topic, partition);
+        return o.release(offset);
+    }
+
+    private Owned ownedOrThrow(String topic, int partition) {
+        check();
+        Owned o = owned.get(new TopicPartition(topic, partition));
+        if (o == null || o.gone) {
+            throw new ConsumeException(
+                    ConsumeException.Reason.NOT_OWNED,
+                    "partition "
+                            + partition
+                            + " of topic '"
+                            + topic
+                            + "' is not owned by this member of group '"
+                            + group
+                            + "' (owned: "
+                            + owned.keySet()
+                            + "): its messages are acknowledged by their owner, or redelivered");
+        }
+        return o;
+    }
+
+    /** Per-partition counters now (for metrics and tests). */
+    public Map<TopicPartition, PartitionAcks.Counters> counters() {
+        Map<TopicPartition, PartitionAcks.Counters> out = new java.util.HashMap<>();
+        owned.forEach(
+                (tp, o) -> {
+                    PartitionAcks.Counters c = o.counters();
+                    if (c != null) {
+                        out.put(tp, c);
+                    }
+                });
+        return out;
+    }
+
+    /**
+     * Per owned partition: the messages not yet acknowledged up to the high watermark (the high
+     * watermark minus the lowest unacknowledged offset), -1 while not known yet.
+     */
+    public Map<TopicPartition, Long> lag() {
+        Map<TopicPartition, Long> out = new java.util.HashMap<>();
+        owned.forEach((tp, o) -> out.put(tp, o.lag()));
+        return out;
+    }
+
+    // ---- close --------------------------------------------------------------------------------
+
+    /**
+     * Leaves the group cleanly: stops fetching, settles what can be settled within the revocation
+     * grace, commits, leaves; waiting takers are answered. Waits at most the settings' close
+     * timeout.
+     */
+    @Override
+    public void close() {
+        close(Duration.ofMillis(settings.closeTimeoutMs()));
+    }
+
+    /**
+     * As {@link #close()}, waiting at most {@code timeout}; true when the group was left in time.
+     */
+    public boolean close(Duration timeout) {
+        boolean left = false;
+        try {
+            left =
+                    engine.membership
+                            .leave(group)
+                            .toCompletableFuture()
+                            .handle((s, e) -> e == null)
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("group {}: did not leave within {} ms", group, timeout.toMillis());
+        }
+        closed = true;
+        for (Owned o : List.copyOf(owned.values())) {
+            drop(o, false);
+        }
+        changed();
+        engine.closed(this);
+        return left;
+    }
+
+    // ---- partitions ---------------------------------------------------------------------------
+
+    private void reorder() {
+        order = owned.values().toArray(new Owned[0]);
+    }
+
+    private void drop(Owned o, boolean flushFirst) {
+        o.gone = true;
+        FetchWorker f = o.fetch;
+        if (f != null) {
+            engine.fetch.remove(f);
+        }
+        if (!flushFirst && o.commit != null) {
+            engine.commits.removeWorker(o.commit);
+        }
+        owned.remove(o.tp, o);
+        reorder();
+    }
+
+    /** One owned partition. */
+    private final class Owned implements FetchSink, CommitSource {
+        final TopicPartition tp;
+        volatile boolean gone;
+        volatile boolean revoking;
+        volatile FetchWorker fetch;
+        volatile OffsetWorker commit;
+
+        // Guarded by this.
+        private PartitionAcks<FetchedRecord> acks;
+        private boolean paused;
+        private long highWatermark = -1;
+
+        Owned(TopicPartition tp) {
+            this.tp = tp;
+        }
+
+        /** The committed offset is known: start fetching from it (or the reset policy). */
+        void started(CommittedOffset c) {
+            if (gone) {
+                return;
+            }
+            long from = -1;
+            synchronized (this) {
+                if (c.offset() >= 0) {
+                    acks = tracker(c.offset(), c.metadata());
+                    if (!acks.startMetadata().isOk()) {
+                        LOG.warn(
+                                "group {} {}: committed metadata ignored ({}); unacknowledged"
+                                        + " messages from {} are offered again",
+                                group,
+                                tp,
+                                acks.startMetadata().reason(),
+                                c.offset());
+                    }
+                    from = acks.position();
+                }
+            }
+            fetch = engine.fetch.add(lane, tp, from, this);
+        }
+
+        private PartitionAcks<FetchedRecord> tracker(long offset, String metadata) {
+            return new PartitionAcks<>(
+                    offset, metadata, settings.acks(), FetchedRecord::offset, this::deadLetter);
+        }
+
+        private boolean deadLetter(long offset, FetchedRecord r, int deliveries) {
+            Event e =
+                    Event.builder(tp.topic())
+                            .partition(tp.partition())
+                            .key(r.key())
+                            .value(r.value() == null ? new byte[0] : r.value())
+                            .headers(r.headers())
+                            .timestampMs(r.timestampMs())
+                            .build();
+            boolean stored =
+                    engine.deadLetter.store(
+                            DeadLetterRecord.forConsume(
+                                    e,
+                                    offset,
+                                    engine.cluster.name(),
+                                    group,
+                                    deliveries,
+                                    "REDELIVERY_LIMIT",
+                                    "not acknowledged after "
+                                            + deliveries
+                                            + " deliveries (max-retries "
+                                            + settings.acks().maxRetries()
+                                            + ")",
+                                    System.currentTimeMillis()));
+            if (stored) {
+                deadLettered.increment();
+            }
+            return stored;
+        }
+
+        // fetch executor thread
+        @Override
+        public void accept(List<FetchedRecord> records, long nextOffset, long hw) {
+            synchronized (this) {
+                if (gone) {
+                    return;
+                }
+                if (acks == null) {
+                    long first = records.isEmpty() ? nextOffset : records.get(0).offset();
+                    acks = tracker(first, "");
+                }
+                if (nextOffset < acks.position()) {
+                    acks = tracker(nextOffset, ""); // the log went back: offer from there
+                }
+                acks.addFetched(records, nextOffset);
+                if (hw >= 0) {
+                    highWatermark = hw;
+                }
+            }
+            if (!records.isEmpty()) {
+                changed();
+            }
+        }
+
+        @Override
+        public synchronized boolean wantsMore() {
+            boolean more = !revoking && (acks == null || acks.wantsMore());
+            paused = !more;
+            return more;
+        }
+
+        @Override
+        public void reset(long fromOffset, long toOffset) {
+            synchronized (this) {
+                if (acks == null || toOffset < acks.position()) {
+                    acks = tracker(toOffset, "");
+                } else {
+                    acks.addFetched(List.of(), toOffset);
+                }
+            }
+            LOG.info("group {} {}: position reset from {} to {}", group, tp, fromOffset, toOffset);
+        }
+
+        long take(long now, int max, List<ConsumedMessage> out) {
+            boolean wake = false;
+            long earliest;
+            synchronized (this) {
+                if (acks == null || revoking || gone) {
+                    return Long.MAX_VALUE;
+                }
+                for (int i = 0; i < max; i++) {
+                    PartitionAcks.Offer<FetchedRecord> offer = acks.next(now);
+                    if (offer == null) {
+                        break;
+                    }
+                    FetchedRecord r = offer.record();
+                    out.add(
+                            new ConsumedMessage(
+                                    tp.topic(),
+                                    tp.partition(),
+                                    offer.offset(),
+                                    r.timestampMs(),
+                                    r.key(),
+                                    r.value(),
+                                    r.headers(),
+                                    offer.deliveryCount()));
+                    offered.increment();
+                    if (offer.redelivery()) {
+                        redelivered.increment();
+                    }
+                }
+                earliest = acks.nextDeadlineMs();
+                if (paused && acks.wantsMore()) {
+                    paused = false;
+                    wake = true;
+                }
+            }
+            if (wake && fetch != null) {
+                fetch.wakeup();
+            }
+            return earliest;
+        }
+
+        PartitionAcks.AckResult ack(long offset) {
+            PartitionAcks.AckResult r;
+            synchronized (this) {
+                if (acks == null) {
+                    return PartitionAcks.AckResult.NEVER_OFFERED;
+                }
+                r = acks.ack(offset);
+            }
+            if (r == PartitionAcks.AckResult.OK) {
+                acked.increment();
+                afterSettle();
+            }
+            return r;
+        }
+
+        int ackRange(long from, long to) {
+            int n;
+            synchronized (this) {
+                if (acks == null) {
+                    return 0;
+                }
+                n = acks.ackRange(from, to);
+            }
+            if (n > 0) {
+                acked.add(n);
+                afterSettle();
+            }
+            return n;
+        }
+
+        PartitionAcks.ReleaseResult release(long offset) {
+            PartitionAcks.ReleaseResult r;
+            synchronized (this) {
+                if (acks == null) {
+                    return PartitionAcks.ReleaseResult.NEVER_OFFERED;
+                }
+                r = acks.release(offset);
+            }
+            changed();
+            return r;
+        }
+
+        private void afterSettle() {
+            if (revoking) {
+                changed(); // a revocation waits for pending acknowledgements
+            }
+        }
+
+        synchronized int pending() {
+            return acks == null ? 0 : acks.pending();
+        }
+
+        synchronized PartitionAcks.Counters counters() {
+            return acks == null ? null : acks.counters();
+        }
+
+        /** The high watermark minus the lowest unacknowledged offset, or -1 when not known. */
+        synchronized long lag() {
+            return acks == null || highWatermark < 0
+                    ? -1
+                    : Math.max(0, highWatermark - acks.committableOffset());
+        }
+
+        // commit executor thread
+        @Override
+        public Point commitPoint(int maxMetadataChars) {
+            synchronized (this) {
+                if (acks == null) {
+                    return null;
+                }
+                acks.expire(engine.nowMs()); // timed-out offers and the dead letter move on
+                PartitionAcks.CommitPoint p =
+                        acks.commitPoint(Math.min(maxMetadataChars, settings.maxMetadataChars()));
+                return new Point(p.offset(), -1, p.metadata());
+            }
+        }
+    }
+
+    /** Membership events: on the loop's thread; the work runs on the settle executor. */
+    private final class Listener implements MembershipListener {
+        @Override
+        public void assigned(Set<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                if (owned.containsKey(tp)) {
+                    continue;
+                }
+                Owned o = new Owned(tp);
+                owned.put(tp, o);
+                engine.settle.execute(() -> startPartition(o));
+            }
+            reorder();
+            LOG.info("group {}: assigned {}", group, partitions);
+        }
+
+        @Override
+        public void revoked(Set<TopicPartition> partitions, Revocation revocation) {
+            List<Owned> going = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                Owned o = owned.get(tp);
+                if (o != null) {
+                    o.revoking = true;
+                    going.add(o);
+                }
+            }
+            engine.settle.execute(() -> revoke(going, revocation));
+        }
+
+        @Override
+        public void lost(Set<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                Owned o = owned.get(tp);
+                if (o != null) {
+                    o.gone = true;
+                    engine.settle.execute(() -> drop(o, false));
+                }
+            }
+            LOG.warn(
+                    "group {}: lost {} (fenced): not committed, redelivered by their owner",
+                    group,
+                    partitions);
+            changed();
+        }
+
+        @Override
+        public void failed(MembershipFailure f) {
+            failure = f;
+            LOG.error("group {}: membership failed: {}", group, f.message());
+            changed();
+        }
+    }
+
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback is the continuation
+    private void startPartition(Owned o) {
+        if (o.gone) {
+            return;
+        }
+        try {
+            OffsetWorker w = engine.commits.addWorker(group, o.tp, memberView, o);
+            o.commit = w;
+            w.committed()
+                    .whenComplete(
+                            (c, e) -> {
+                                if (e != null) {
+                                    LOG.error(
+                                            "group {} {}: cannot read the committed offset; the"
+                                                    + " partition is not consumed: {}",
+                                            group,
+                                            o.tp,
+                                            e.toString());
+                                    return;
+                                }
+                                engine.settle.execute(() -> o.started(c));
+                            });
+        } catch (RuntimeException e) {
+            LOG.error("group {} {}: cannot start the partition", group, o.tp, e);
+        }
+    }
+
+    /** Stops fetching, waits for pending acks at most the grace, commits, reports done. */
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback is the continuation
+    private void revoke(List<Owned> going, MembershipListener.Revocation revocation) {
+        for (Owned o : going) {
+            FetchWorker f = o.fetch;
+            if (f != null) {
+                engine.fetch.remove(f);
+            }
+        }
+        long graceEnds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(revocation.graceMs());
+        try {
+            while (System.nanoTime() - graceEnds < 0) {
+                int pending = 0;
+                for (Owned o : going) {
+                    pending += o.pending();
+                }
+                if (pending == 0) {
+                    break;
+                }
+                synchronized (signal) {
+                    signal.wait(
+                            Math.max(
+                                    1,
+                                    TimeUnit.NANOSECONDS.toMillis(graceEnds - System.nanoTime())));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<TopicPartition> tps = new ArrayList<>();
+        for (Owned o : going) {
+            if (o.commit != null) {
+                tps.add(o.tp);
+            }
+        }
+        CompletableFuture<Void> flushed =
+                tps.isEmpty()
+                        ? CompletableFuture.completedFuture(null)
+                        : engine.commits.flush(group, tps, Math.max(1_000, revocation.graceMs()));
+        flushed.whenComplete(
+                (v, e) -> {
+                    if (e != null) {
+                        LOG.warn(
+                                "group {}: the commit on revocation of {} failed ({}); what was not"
+                                        + " committed is redelivered by the next owner",
+                                group,
+                                tps,
+                                e.toString());
+                    }
+                    for (Owned o : going) {
+                        o.gone = true;
+                        if (o.commit != null) {
+                            engine.commits.removeWorker(o.commit);
+                        }
+                        owned.remove(o.tp, o);
+                    }
+                    reorder();
+                    revocation.done();
+                    changed();
+                });
+    }
+
+    /** The member as the commit path sees it: its id and epoch, and what this consumer owns. */
+    private final CommitMember memberView =
+            new CommitMember() {
+                @Override
+                public String memberId() {
+                    GroupMember m = member;
+                    return m == null ? "" : m.memberId();
+                }
+
+                @Override
+                public int memberEpoch() {
+                    GroupMember m = member;
+                    return m == null ? 0 : m.memberEpoch();
+                }
+
+                @Override
+                public boolean owns(TopicPartition tp) {
+                    Owned o = owned.get(tp);
+                    return o != null && !o.gone;
+                }
+            };
+}
