@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The commit executors and offset workers through a fake channel and a fake clock, in the manner of
  * Kafka's {@code SenderTest}: the test steps the mapper and every executor; one test per error the
- * executor handles (docs/consume-commit.md).
+ * executor handles (docs/consume.md).
  */
 class CommitExecutorTest {
     private static final long INTERVAL_MS = 500;
