@@ -573,10 +573,22 @@ public final class CommitEngine implements AutoCloseable {
      */
     @Override
     public void close() {
+        shutdown(true);
+    }
+
+    /**
+     * Stops as a crashed process would, for fault tests: as {@link #close()} without the final
+     * flush, so what was acknowledged since the last periodic commit is not committed.
+     */
+    void kill() {
+        shutdown(false);
+    }
+
+    private void shutdown(boolean flush) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (!stepped) {
+        if (flush && !stepped) {
             try {
                 flushAll(closeFlushTimeoutMs)
                         .get(closeFlushTimeoutMs + 1_000, TimeUnit.MILLISECONDS);

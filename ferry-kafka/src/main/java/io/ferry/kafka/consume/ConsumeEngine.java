@@ -148,6 +148,22 @@ public final class ConsumeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops as a crashed process would, for fault tests: the membership loop stops without the
+     * leave heartbeat (its members' partitions are lost here, nothing is committed for them, and
+     * the coordinator gives them away after the session timeout); fetching stops and the commit
+     * engine closes without its final flush. What was acknowledged since the last periodic commit,
+     * and everything offered and not acknowledged, is offered again by the next owner. Waiting
+     * takers are not answered; {@link #close()} afterwards is harmless.
+     */
+    void kill() {
+        closed = true;
+        membership.close();
+        commits.kill();
+        fetch.close();
+        settle.shutdownNow();
+    }
+
     /** Where a message past its redelivery limit goes. */
     @FunctionalInterface
     public interface ConsumeDeadLetter {

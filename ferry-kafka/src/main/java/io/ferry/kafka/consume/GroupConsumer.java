@@ -655,6 +655,15 @@ public final class GroupConsumer implements AutoCloseable {
             w.committed()
                     .whenComplete(
                             (c, e) -> {
+                                if (e != null && (o.gone || o.revoking)) {
+                                    LOG.debug(
+                                            "group {} {}: given up before its committed offset"
+                                                    + " was read ({})",
+                                            group,
+                                            o.tp,
+                                            e.toString());
+                                    return;
+                                }
                                 if (e != null) {
                                     LOG.error(
                                             "group {} {}: cannot read the committed offset; the"

@@ -11,23 +11,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewPartitionReassignment;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,20 +135,6 @@ class FetchEngineIT {
         return committed;
     }
 
-    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic)
-            throws Exception {
-        Map<TopicPartition, OffsetSpec> q = new HashMap<>();
-        for (int i = 0; i < PARTITIONS; i++) {
-            q.put(new TopicPartition(topic, i), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> out = new HashMap<>();
-        admin.listOffsets(q)
-                .all()
-                .get(30, TimeUnit.SECONDS)
-                .forEach((tp, r) -> out.put(tp, r.offset()));
-        return out;
-    }
-
     private static KafkaCluster cluster() {
         return KafkaCluster.start(KafkaSettings.defaults(kafka.bootstrap()));
     }
@@ -201,7 +180,7 @@ class FetchEngineIT {
         try (Admin admin = kafka.admin();
                 KafkaCluster c = cluster();
                 FetchEngine engine = engine(c)) {
-            Map<TopicPartition, Long> ends = endOffsets(admin, topic);
+            Map<TopicPartition, Long> ends = Leaders.endOffsets(admin, topic, PARTITIONS);
             for (int i = 0; i < PARTITIONS; i++) {
                 TopicPartition tp = new TopicPartition(topic, i);
                 sinks.put(tp, new Collected());
@@ -240,7 +219,7 @@ class FetchEngineIT {
         try (Admin admin = kafka.admin();
                 KafkaCluster c = cluster();
                 FetchEngine engine = engine(c)) {
-            Map<TopicPartition, Long> ends = endOffsets(admin, topic);
+            Map<TopicPartition, Long> ends = Leaders.endOffsets(admin, topic, PARTITIONS);
             for (int i = 0; i < PARTITIONS; i++) {
                 TopicPartition tp = new TopicPartition(topic, i);
                 fromZero.put(tp, new Collected());
@@ -257,7 +236,7 @@ class FetchEngineIT {
                 assertThat(s.offsets).isSorted().allMatch(o -> o >= 10);
             }
             Set<Integer> leaders = new java.util.HashSet<>();
-            describe(admin, topic).partitions().forEach(p -> leaders.add(p.leader().id()));
+            Leaders.describe(admin, topic).partitions().forEach(p -> leaders.add(p.leader().id()));
             assertThat(engine.nodeStats().keySet())
                     .as("one executor per leader, not per lane")
                     .isEqualTo(leaders);
@@ -296,10 +275,8 @@ class FetchEngineIT {
             }
             p.flush();
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> all(sinks).size() == 300);
-            Map<Integer, Integer> before = leaders(admin, topic);
-
-            moveEveryLeader(admin, topic, before);
-            Map<Integer, Integer> after = leaders(admin, topic);
+            Leaders.moveEvery(admin, topic);
+            Map<Integer, Integer> after = Leaders.of(admin, topic);
             for (int i = 0; i < 300; i++) {
                 String v = "after-" + i;
                 p.send(record(topic, i % partitions, v));
@@ -315,60 +292,5 @@ class FetchEngineIT {
                         .isEqualTo(after.get(i));
             }
         }
-    }
-
-    private static TopicDescription describe(Admin admin, String topic) throws Exception {
-        return admin.describeTopics(List.of(topic))
-                .allTopicNames()
-                .get(30, TimeUnit.SECONDS)
-                .get(topic);
-    }
-
-    private static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
-        Map<Integer, Integer> m = new HashMap<>();
-        for (TopicPartitionInfo info : describe(admin, topic).partitions()) {
-            m.put(info.partition(), info.leader().id());
-        }
-        return m;
-    }
-
-    /**
-     * Rotates every replica list so each preferred leader changes, then elects (as KafkaFaultsIT).
-     */
-    private static void moveEveryLeader(Admin admin, String topic, Map<Integer, Integer> before)
-            throws Exception {
-        Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new HashMap<>();
-        for (TopicPartitionInfo info : describe(admin, topic).partitions()) {
-            List<Integer> replicas = new ArrayList<>();
-            info.replicas().forEach(r -> replicas.add(r.id()));
-            while (replicas.get(0) == info.leader().id()) {
-                replicas.add(replicas.remove(0));
-            }
-            moves.put(
-                    new TopicPartition(topic, info.partition()),
-                    Optional.of(new NewPartitionReassignment(replicas)));
-        }
-        admin.alterPartitionReassignments(moves).all().get(30, TimeUnit.SECONDS);
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(30))
-                .until(() -> admin.listPartitionReassignments().reassignments().get().isEmpty());
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(30))
-                .untilAsserted(
-                        () -> {
-                            try {
-                                admin.electLeaders(ElectionType.PREFERRED, moves.keySet())
-                                        .all()
-                                        .get(10, TimeUnit.SECONDS);
-                            } catch (java.util.concurrent.ExecutionException e) {
-                                // ELECTION_NOT_NEEDED for a partition already moved: checked below
-                            }
-                            Map<Integer, Integer> now = leaders(admin, topic);
-                            for (int i = 0; i < before.size(); i++) {
-                                assertThat(now.get(i))
-                                        .as("leader of partition %d moved", i)
-                                        .isNotEqualTo(before.get(i));
-                            }
-                        });
     }
 }
