@@ -664,13 +664,25 @@ public final class GroupConsumer implements AutoCloseable {
                                             e.toString());
                                     return;
                                 }
-                                if (e != null) {
-                                    LOG.error(
-                                            "group {} {}: cannot read the committed offset; the"
-                                                    + " partition is not consumed: {}",
+                                String why =
+                                        e != null
+                                                ? e.toString()
+                                                : c.error().isNone() ? null : c.error().toString();
+                                if (why != null) {
+                                    // never start from the reset policy instead: with LATEST
+                                    // that would skip what was not consumed yet
+                                    LOG.warn(
+                                            "group {} {}: cannot read the committed offset ({});"
+                                                    + " asking again in {} ms",
                                             group,
                                             o.tp,
-                                            e.toString());
+                                            why,
+                                            START_RETRY_MS);
+                                    CompletableFuture.delayedExecutor(
+                                                    START_RETRY_MS,
+                                                    TimeUnit.MILLISECONDS,
+                                                    engine.settle)
+                                            .execute(() -> restartPartition(o, w));
                                     return;
                                 }
                                 engine.settle.execute(() -> o.started(c));
@@ -678,6 +690,18 @@ public final class GroupConsumer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("group {} {}: cannot start the partition", group, o.tp, e);
         }
+    }
+
+    /** How long a partition whose committed offset could not be read waits to ask again. */
+    static final long START_RETRY_MS = 1_000;
+
+    private void restartPartition(Owned o, OffsetWorker w) {
+        if (o.gone || o.revoking || closed) {
+            return;
+        }
+        engine.commits.removeWorker(w);
+        o.commit = null;
+        startPartition(o);
     }
 
     /** Stops fetching, waits for pending acks at most the grace, commits, reports done. */
