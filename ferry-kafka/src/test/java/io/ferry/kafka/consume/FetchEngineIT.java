@@ -317,14 +317,14 @@ class FetchEngineIT {
         }
     }
 
-    private static TopicDescription describe(Admin admin, String topic) throws Exception {
+    static TopicDescription describe(Admin admin, String topic) throws Exception {
         return admin.describeTopics(List.of(topic))
                 .allTopicNames()
                 .get(30, TimeUnit.SECONDS)
                 .get(topic);
     }
 
-    private static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
+    static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
         Map<Integer, Integer> m = new HashMap<>();
         for (TopicPartitionInfo info : describe(admin, topic).partitions()) {
             m.put(info.partition(), info.leader().id());
@@ -333,9 +333,10 @@ class FetchEngineIT {
     }
 
     /**
-     * Rotates every replica list so each preferred leader changes, then elects (as KafkaFaultsIT).
+     * Rotates every replica list so each preferred leader changes, then elects (as KafkaFaultsIT);
+     * also used by ConsumeApiIT.
      */
-    private static void moveEveryLeader(Admin admin, String topic, Map<Integer, Integer> before)
+    static void moveEveryLeader(Admin admin, String topic, Map<Integer, Integer> before)
             throws Exception {
         Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new HashMap<>();
         for (TopicPartitionInfo info : describe(admin, topic).partitions()) {
