@@ -3,13 +3,17 @@ package io.ferry.kafka.consume;
 import io.ferry.deadletter.DeadLetterRecord;
 import io.ferry.kafka.EngineAccess;
 import io.ferry.kafka.KafkaCluster;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The consume engine of one {@link KafkaCluster}, beside its produce engine: one membership loop
@@ -42,6 +46,8 @@ public final class ConsumeEngine implements AutoCloseable {
     final ConsumeDeadLetter deadLetter;
     final ExecutorService settle;
     private final EngineAccess access;
+    private final OffsetLister lister;
+    private final GroupOffsetsAdmin offsets;
     private final Map<String, GroupConsumer> groups = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -64,6 +70,13 @@ public final class ConsumeEngine implements AutoCloseable {
                         .maxMetadataChars(settings.maxMetadataChars())
                         .start();
         this.fetch = FetchEngine.start(cluster, settings.fetch());
+        this.lister =
+                new OffsetLister(
+                        FetchEngine.view(access),
+                        settings.fetch().isolation(),
+                        cluster.name(),
+                        true);
+        this.offsets = new GroupOffsetsAdmin(access, commits, lister);
         this.membership = MembershipLoop.start(cluster, settings.membership());
     }
 
@@ -91,12 +104,7 @@ public final class ConsumeEngine implements AutoCloseable {
      */
     @SuppressWarnings("FutureReturnValueIgnored") // a refresh: its effect is the cache's update
     public GroupConsumer subscribe(String group, List<String> topics) {
-        if (group == null || !GROUP.matcher(group).matches()) {
-            throw new IllegalArgumentException(
-                    "invalid group name '"
-                            + group
-                            + "': expected 1 to 249 letters, digits, '.', '_' or '-'");
-        }
+        checkGroup(group);
         if (topics == null || topics.isEmpty()) {
             throw new IllegalArgumentException("group " + group + ": no topics to subscribe to");
         }
@@ -127,6 +135,162 @@ public final class ConsumeEngine implements AutoCloseable {
         return fetch.nodeStats();
     }
 
+    // ---- offsets and groupless reads ------------------------------------------------------------
+
+    /**
+     * Every partition of {@code topic} as {@code group} sees it (kafka-pixy's {@code GET
+     * /topics/{t}/offsets?group=}): begin and end (ListOffsets earliest and latest), count, the
+     * committed offset and metadata, the lag and the sparse acks as kafka-pixy shows them. Works
+     * for any group, consumed here or not (an administrative read: no membership, Kafka's committed
+     * offsets; {@link GroupConsumer#offsets} flushes this engine's commits first).
+     *
+     * @return completes with one entry per partition, in partition order; fails with a {@link
+     *     ConsumeException}: {@code UNKNOWN_TOPIC}, {@code REFUSED} (Kafka's error), {@code
+     *     TIMED_OUT}, {@code CLOSED}
+     * @throws IllegalArgumentException for an invalid group name or an empty topic
+     */
+    public CompletableFuture<List<PartitionOffset>> offsets(
+            String group, String topic, Duration timeout) {
+        checkGroup(group);
+        checkTopic(topic);
+        GroupConsumer c = groups.get(group);
+        FetchLane.OffsetReset reset = c != null ? c.reset() : settings.reset();
+        return offsets.read(group, topic, reset, timeout.toMillis());
+    }
+
+    /**
+     * Sets {@code group}'s offsets of {@code topic} (kafka-pixy's {@code POST
+     * /topics/{t}/offsets?group=}): committed outside any membership, which Kafka takes only while
+     * the group has no members; the group's next member starts there (skipping the ranges the
+     * metadata acknowledges).
+     *
+     * @return completes once Kafka committed every one; fails with a {@link ConsumeException}:
+     *     {@code REFUSED} naming the partitions and Kafka's errors (the group has members: {@code
+     *     UNKNOWN_MEMBER_ID}), {@code UNKNOWN_TOPIC} (no such topic or partition), {@code
+     *     TIMED_OUT}, {@code CLOSED}
+     * @throws IllegalStateException when this engine consumes {@code group}: its own commits would
+     *     overwrite what is set; close its consumer first
+     * @throws IllegalArgumentException for an invalid group name, an empty topic, or a partition
+     *     given twice
+     */
+    public CompletableFuture<Void> setOffsets(
+            String group, String topic, List<OffsetToSet> offsets, Duration timeout) {
+        checkGroup(group);
+        checkTopic(topic);
+        if (groups.containsKey(group)) {
+            throw new IllegalStateException(
+                    "group "
+                            + group
+                            + " is consumed by this engine: its commits would overwrite the"
+                            + " offsets set; close its consumer first");
+        }
+        if (offsets.stream().map(OffsetToSet::partition).distinct().count() != offsets.size()) {
+            throw new IllegalArgumentException(
+                    "group " + group + ": a partition is given twice in " + offsets);
+        }
+        return this.offsets.set(group, topic, List.copyOf(offsets), timeout.toMillis());
+    }
+
+    /**
+     * Reads up to {@code max} records of a partition from {@code fromOffset}, with no group:
+     * nothing is committed or acknowledged, no group's position moves (for debugging, as {@code
+     * kafka-console-consumer --partition --offset}). Records come filtered as a group's would
+     * ({@code read_committed} by default); their delivery count is 0.
+     *
+     * <p>An offset below the log start reads from the start; one past the end gives nothing.
+     *
+     * @return completes with the records read when {@code max} came or {@code timeout} passed
+     *     (possibly none); fails with a {@link ConsumeException} {@code UNKNOWN_TOPIC} when Kafka
+     *     says the topic does not exist or the partition is not one of it, {@code REFUSED} when not
+     *     authorized
+     * @throws IllegalArgumentException for a negative partition or offset, or {@code max < 1}
+     * @throws IllegalStateException once the engine is closed
+     */
+    public CompletableFuture<List<ConsumedMessage>> read(
+            String topic, int partition, long fromOffset, int max, Duration timeout) {
+        checkTopic(topic);
+        if (partition < 0 || fromOffset < 0 || max < 1) {
+            throw new IllegalArgumentException(
+                    "read of "
+                            + topic
+                            + ": partition "
+                            + partition
+                            + ", offset "
+                            + fromOffset
+                            + ", max "
+                            + max
+                            + "; expected a partition and an offset of 0 or more, max 1 or more");
+        }
+        if (closed) {
+            throw new IllegalStateException("the consume engine is closed");
+        }
+        long timeoutMs = timeout.toMillis();
+        return offsets.partitions(topic, timeoutMs)
+                .exceptionallyCompose(
+                        e ->
+                                CompletableFuture.failedFuture(
+                                        GroupOffsetsAdmin.translate(
+                                                e, "read of topic '" + topic + "'")))
+                .thenCompose(
+                        count -> {
+                            if (partition >= count) {
+                                throw new ConsumeException(
+                                        ConsumeException.Reason.UNKNOWN_TOPIC,
+                                        "partition "
+                                                + partition
+                                                + " is not one of topic '"
+                                                + topic
+                                                + "' ("
+                                                + count
+                                                + " partitions)");
+                            }
+                            return PartitionRead.start(
+                                    fetch,
+                                    new TopicPartition(topic, partition),
+                                    fromOffset,
+                                    max,
+                                    timeoutMs);
+                        })
+                .exceptionallyCompose(
+                        e -> CompletableFuture.failedFuture(GroupOffsetsAdmin.unwrap(e)));
+    }
+
+    // ---- metrics
+    // ----------------------------------------------------------------------------------
+
+    /**
+     * Every group's counters now, by group (plain values for the gateway's metrics): the group's
+     * totals since it was subscribed and, per owned partition, its lag and its tracker's counters.
+     */
+    public Map<String, GroupMetrics> metrics() {
+        Map<String, GroupMetrics> out = new TreeMap<>();
+        groups.forEach((g, c) -> out.put(g, c.metrics()));
+        return out;
+    }
+
+    /**
+     * Workers the fetch engine moved because the metadata named a new leader before any fetch error
+     * did ({@link FetchEngine#leaderMovesFollowed()}).
+     */
+    public long leaderMovesFollowed() {
+        return fetch.leaderMovesFollowed();
+    }
+
+    private static void checkGroup(String group) {
+        if (group == null || !GROUP.matcher(group).matches()) {
+            throw new IllegalArgumentException(
+                    "invalid group name '"
+                            + group
+                            + "': expected 1 to 249 letters, digits, '.', '_' or '-'");
+        }
+    }
+
+    private static void checkTopic(String topic) {
+        if (topic == null || topic.isEmpty()) {
+            throw new IllegalArgumentException("no topic given; expected a topic name");
+        }
+    }
+
     /**
      * Leaves every group cleanly (settles, commits), then stops the loops; waiting takers are
      * answered.
@@ -138,6 +302,7 @@ public final class ConsumeEngine implements AutoCloseable {
             c.close();
         }
         membership.close();
+        lister.close();
         fetch.close();
         commits.close();
         settle.shutdown();

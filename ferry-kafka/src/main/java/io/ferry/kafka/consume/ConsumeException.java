@@ -11,13 +11,24 @@ public final class ConsumeException extends RuntimeException {
         /** The group's membership failed for good (see the message: Kafka's refusal). */
         FAILED,
         /** The group consumer (or its engine) is closed. */
-        CLOSED
+        CLOSED,
+        /** Kafka says the topic does not exist (or the partition is not one of it). */
+        UNKNOWN_TOPIC,
+        /** Kafka refused the request (see the message: Kafka's error), e.g. not authorized. */
+        REFUSED,
+        /** Kafka did not answer within the timeout asked for. */
+        TIMED_OUT
     }
 
     private final Reason reason;
 
     ConsumeException(Reason reason, String message) {
         super(message);
+        this.reason = reason;
+    }
+
+    ConsumeException(Reason reason, String message, Throwable cause) {
+        super(message, cause);
         this.reason = reason;
     }
 

@@ -40,4 +40,13 @@ public interface FetchCluster {
      * @return the channel, owned by the caller
      */
     NodeChannel open(Node node, String purpose, int maxInFlight);
+
+    /**
+     * Runs {@code onChange} after every change of the metadata cache (on the cache writer's thread:
+     * it must be quick and must not block); closing the result stops it. Default: never called
+     * (leader moves are then found only through fetch errors).
+     */
+    default AutoCloseable onMetadataChange(Runnable onChange) {
+        return () -> {};
+    }
 }

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -53,6 +54,8 @@ public final class FetchEngine implements AutoCloseable {
     private final Map<Node, FetchExecutor> executors = new ConcurrentHashMap<>();
     private final Set<FetchExecutor> stopping = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AutoCloseable metadataSubscription;
+    private final AtomicLong leaderMovesFollowed = new AtomicLong();
 
     private FetchEngine(FetchCluster cluster, FetchSettings settings, boolean stepped) {
         this.cluster = Objects.requireNonNull(cluster, "cluster");
@@ -63,6 +66,7 @@ public final class FetchEngine implements AutoCloseable {
                         .retryBackoffMs(settings.retryBackoffMs())
                         .threadName("ferry-fetch-mapper");
         this.mapper = stepped ? b.nanoClock(() -> cluster.nowMs() * 1_000_000L).build() : b.start();
+        this.metadataSubscription = cluster.onMetadataChange(this::metadataChanged);
     }
 
     /**
@@ -109,6 +113,11 @@ public final class FetchEngine implements AutoCloseable {
             public io.ferry.kafka.wire.NodeChannel open(
                     Node node, String purpose, int maxInFlight) {
                 return a.open(node, purpose, maxInFlight);
+            }
+
+            @Override
+            public AutoCloseable onMetadataChange(Runnable onChange) {
+                return a.onMetadataChange(onChange);
             }
         };
     }
@@ -207,6 +216,40 @@ public final class FetchEngine implements AutoCloseable {
     }
 
     /**
+     * Workers moved because the metadata cache named another leader (or a newer leader epoch) than
+     * the one they fetch from, before any fetch error said so.
+     */
+    public long leaderMovesFollowed() {
+        return leaderMovesFollowed.get();
+    }
+
+    /**
+     * The metadata changed (on the cache writer's thread): every worker whose leader, as the cache
+     * knows it now, is not the node of its executor, or has a newer epoch than the one it fetches
+     * with, is moved through the mapper at once, before the old leader answers with an error. Only
+     * compares and posts to the mapper: quick, never blocks.
+     */
+    private void metadataChanged() {
+        if (closed.get()) {
+            return;
+        }
+        for (FetchWorker w : workers.values()) {
+            FetchExecutor e = w.assignedExecutor();
+            if (e == null) {
+                continue; // unassigned: the mapper resolves it anyway
+            }
+            PartitionLeader now = cluster.leader(w.partition());
+            if (now == null || now.leader() == null) {
+                continue; // no leader now: the fetch errors say so, and the resolver retries
+            }
+            if (now.leader().id() != e.node().id() || now.leaderEpoch() > w.leaderEpoch()) {
+                leaderMovesFollowed.incrementAndGet();
+                reassign(w);
+            }
+        }
+    }
+
+    /**
      * Per node id, what its executor sent: rounds, Fetch requests (one per lane with something to
      * read per round) and the requests of its last round.
      *
@@ -292,6 +335,11 @@ public final class FetchEngine implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        try {
+            metadataSubscription.close();
+        } catch (Exception e) {
+            LOG.warn("the fetch engine's metadata listener did not close", e);
         }
         for (FetchWorker w : List.copyOf(workers.values())) {
             remove(w);

@@ -278,6 +278,63 @@ public final class GroupConsumer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * This group's counters now: totals since it subscribed and, per owned partition, its lag and
+     * counters (for the gateway's metrics).
+     */
+    public GroupMetrics metrics() {
+        Map<TopicPartition, Long> lags = lag();
+        Map<TopicPartition, GroupMetrics.PartitionMetrics> parts = new java.util.HashMap<>();
+        long pending = 0;
+        for (Map.Entry<TopicPartition, PartitionAcks.Counters> e : counters().entrySet()) {
+            PartitionAcks.Counters c = e.getValue();
+            pending += c.pending();
+            parts.put(
+                    e.getKey(),
+                    new GroupMetrics.PartitionMetrics(
+                            lags.getOrDefault(e.getKey(), -1L),
+                            c.offered(),
+                            c.acked(),
+                            c.redelivered(),
+                            c.deadLettered(),
+                            c.pending()));
+        }
+        return new GroupMetrics(
+                group,
+                offered.sum(),
+                acked.sum(),
+                redelivered.sum(),
+                deadLettered.sum(),
+                pending,
+                parts);
+    }
+
+    /** Where this group starts without a committed offset. */
+    FetchLane.OffsetReset reset() {
+        return lane.reset();
+    }
+
+    /**
+     * Every partition of {@code topic} as this group sees it ({@link ConsumeEngine#offsets}), after
+     * committing what is acknowledged now, so the committed offsets and sparse acks shown are
+     * current. A flush that fails (a partition being revoked) is not an error: Kafka's committed
+     * offsets are shown.
+     */
+    public CompletableFuture<List<PartitionOffset>> offsets(String topic, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return engine.commits
+                .flush(group, timeout.toMillis())
+                .handle((v, e) -> null)
+                .thenCompose(
+                        v ->
+                                engine.offsets(
+                                        group,
+                                        topic,
+                                        Duration.ofNanos(
+                                                Math.max(
+                                                        1_000_000, deadline - System.nanoTime()))));
+    }
+
     // ---- close --------------------------------------------------------------------------------
 
     /**

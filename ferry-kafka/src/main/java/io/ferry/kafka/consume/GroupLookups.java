@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * topics (for the topic ids of assignments), one request at a time; only the membership loop's
  * thread (or a test stepping it) uses it.
  */
-final class GroupLookups {
+final class GroupLookups implements MembershipLookups {
     /* Design notes
      * One channel to one bootstrap node at a time, rotated on a connection failure or a failed
      * request with exponential backoff (retryBackoffMs doubling to retryBackoffMaxMs). A
@@ -65,22 +65,26 @@ final class GroupLookups {
     }
 
     /** The name of the topic with {@code id}, or null while unknown. */
-    String topicName(Uuid id) {
+    @Override
+    public String topicName(Uuid id) {
         return topicNames.get(id);
     }
 
     /** True while a request is in flight. */
-    boolean inFlight() {
+    @Override
+    public boolean inFlight() {
         return inFlight;
     }
 
     /** FindCoordinator requests sent so far. */
-    int findCoordinatorRequests() {
+    @Override
+    public int findCoordinatorRequests() {
         return findCoordinatorRequests;
     }
 
     /** Delivers answers (their callbacks run here). */
-    void poll(long nowMs) {
+    @Override
+    public void poll(long nowMs) {
         if (control != null) {
             control.poll(0, nowMs);
         }
@@ -96,7 +100,8 @@ final class GroupLookups {
      * any and due, if the channel can; {@code found} gets a FindCoordinator's answer. Returns when
      * to come back (Long.MAX_VALUE: on news).
      */
-    long round(
+    @Override
+    public long round(
             long nowMs,
             List<String> groups,
             Set<String> topics,
@@ -186,7 +191,8 @@ final class GroupLookups {
     }
 
     /** Closes the channel. */
-    void close() {
+    @Override
+    public void close() {
         if (control != null) {
             control.close();
             control = null;

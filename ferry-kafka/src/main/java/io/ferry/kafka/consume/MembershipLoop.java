@@ -1,10 +1,9 @@
 package io.ferry.kafka.consume;
 
+import io.ferry.kafka.EngineAccess;
 import io.ferry.kafka.KafkaCluster;
-import io.ferry.kafka.KafkaSettings;
 import io.ferry.kafka.wire.ChannelFactory;
 import io.ferry.kafka.wire.Coordinator;
-import io.ferry.kafka.wire.NetworkNodeChannel;
 import io.ferry.kafka.wire.NodeChannel;
 import io.ferry.kafka.wire.WireFailure;
 import io.ferry.kafka.wire.WireRequest;
@@ -52,9 +51,11 @@ public final class MembershipLoop implements AutoCloseable {
      * back to FindCoordinator. A channel is disconnected (its in-flight requests then complete as
      * disconnected) before it is closed, so no member waits forever for a callback that a close
      * would drop.
-     * Integration note: the cluster's own ControlLoop and MetadataCache do the same lookups for
-     * the produce side; they are package-private in io.ferry.kafka, so this loop keeps its own
-     * control channel and id map until the consume engine is wired into KafkaCluster.
+     * Lookups (MembershipLookups): on a KafkaCluster (start(cluster, ...)) they are the cluster's
+     * own, through EngineAccess: the control loop's batched FindCoordinator (shared with the
+     * commit engine) and the metadata cache's topic names by id; the channels come from the
+     * cluster's factory and the time from its clock. A loop built on a bare channel factory
+     * (the unit tests) keeps a control connection of its own (GroupLookups).
      */
     private static final Logger LOG = LoggerFactory.getLogger(MembershipLoop.class);
     static final long IDLE_MS = 100;
@@ -79,14 +80,17 @@ public final class MembershipLoop implements AutoCloseable {
     private final Map<String, GroupMember> members = new LinkedHashMap<>();
     private final Map<String, Node> coordinators = new HashMap<>();
     private final Map<Integer, NodeChannel> groupChannels = new HashMap<>();
-    private final GroupLookups lookups;
+    private final MembershipLookups lookups;
 
     private MembershipLoop(Builder b) {
         this.name = b.name;
         this.settings = b.settings;
         this.channels = Objects.requireNonNull(b.channels, "channels");
         this.clockMs = b.clockMs;
-        this.lookups = new GroupLookups(name, settings, channels, b.bootstrap);
+        this.lookups =
+                b.access != null
+                        ? new ClusterLookups(name, b.access, settings, this::wakeup)
+                        : new GroupLookups(name, settings, channels, b.bootstrap);
         if (b.stepped) {
             thread = null;
         } else {
@@ -97,17 +101,17 @@ public final class MembershipLoop implements AutoCloseable {
     }
 
     /**
-     * Starts a loop for {@code cluster}, with connections made from its settings, on a thread of
-     * its own.
+     * Starts a loop for {@code cluster} on a thread of its own, on the cluster's shared core
+     * ({@link EngineAccess}): its channel factory for the coordinator connections, its clock, its
+     * control loop's batched FindCoordinator and its metadata cache's topic names.
      */
     public static MembershipLoop start(KafkaCluster cluster, MembershipSettings settings) {
-        KafkaSettings s = cluster.settings();
-        Map<String, Object> conn = new HashMap<>(s.passThrough());
-        conn.put("bootstrap.servers", s.bootstrapServers());
+        EngineAccess a = EngineAccess.of(cluster);
         return builder(settings)
                 .name(cluster.name())
-                .channels(NetworkNodeChannel.factory(conn, s.clientId(), s.requestTimeoutMs()))
-                .bootstrap(bootstrapNodes(s.bootstrapServers()))
+                .channels(a.channels())
+                .clock(a::nowMs)
+                .access(a)
                 .start();
     }
 
@@ -394,24 +398,6 @@ public final class MembershipLoop implements AutoCloseable {
         }
     }
 
-    /** {@code bootstrap.servers} (validated by KafkaSettings) as nodes with ids -1, -2 ... */
-    static List<Node> bootstrapNodes(String servers) {
-        List<Node> out = new ArrayList<>();
-        for (String hp : servers.split(",", -1)) {
-            String s = hp.trim();
-            if (s.isEmpty()) {
-                continue;
-            }
-            int colon = s.lastIndexOf(':');
-            String host = s.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            out.add(new Node(-1 - out.size(), host, Integer.parseInt(s.substring(colon + 1))));
-        }
-        return out;
-    }
-
     /** Builds a {@link MembershipLoop}; one thread. */
     public static final class Builder {
         private final MembershipSettings settings;
@@ -420,6 +406,7 @@ public final class MembershipLoop implements AutoCloseable {
         private List<Node> bootstrap = List.of();
         private LongSupplier clockMs = System::currentTimeMillis;
         private boolean stepped;
+        private EngineAccess access;
 
         private Builder(MembershipSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings");
@@ -434,6 +421,15 @@ public final class MembershipLoop implements AutoCloseable {
         /** Where connections come from. */
         public Builder channels(ChannelFactory channels) {
             this.channels = channels;
+            return this;
+        }
+
+        /**
+         * Look coordinators and topic ids up through a cluster's core instead of a control
+         * connection of the loop's own (the bootstrap nodes are then not used).
+         */
+        Builder access(EngineAccess access) {
+            this.access = Objects.requireNonNull(access, "access");
             return this;
         }
 

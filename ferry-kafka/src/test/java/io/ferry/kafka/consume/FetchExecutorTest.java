@@ -317,6 +317,55 @@ class FetchExecutorTest {
     }
 
     @Test
+    void aLeaderMoveInTheMetadata_movesTheWorker_beforeAnyFetchError() {
+        FetchRig.Sink s = new FetchRig.Sink();
+        FetchWorker w = add(G1, t0, 7, s);
+        FetchWorker other = add(G1, t1, 3, new FetchRig.Sink());
+        assertThat(rig.fetch(0)).as("a Fetch in flight on the old leader").isNotNull();
+        kafka.moveLeader("t", 0, 1);
+        rig.metadataChanged(); // the cache took the new leader; the old one said nothing yet
+        assertThat(rig.engine.leaderMovesFollowed()).isEqualTo(1);
+        rig.advance(100); // the mapper's backoff since the worker's last resolve
+        rig.step();
+        rig.step();
+
+        assertThat(w.assignedExecutor().node().id()).isEqualTo(1);
+        assertThat(w.leaderEpoch()).isEqualTo(kafka.epoch("t", 0));
+        assertThat(offsetOf(request(rig.fetch(1)), t0)).isEqualTo(7);
+        assertThat(w.status()).isEqualTo(FetchStatus.FETCHING);
+        assertThat(other.assignedExecutor().node().id()).as("not moved").isZero();
+    }
+
+    @Test
+    void aMetadataChangeThatMovesNoLeader_movesNothing() {
+        FetchWorker w = add(G1, t0, 0, new FetchRig.Sink());
+        FetchExecutor before = w.assignedExecutor();
+        rig.metadataChanged();
+        rig.step();
+        assertThat(rig.engine.leaderMovesFollowed()).isZero();
+        assertThat(w.assignedExecutor()).isSameAs(before);
+    }
+
+    @Test
+    void aNewerLeaderEpochInTheMetadata_onTheSameNode_fetchesWithIt() {
+        FetchWorker w = add(G1, t0, 0, new FetchRig.Sink());
+        kafka.moveLeader("t", 0, 0); // same node, new epoch
+        rig.metadataChanged();
+        rig.advance(100);
+        rig.step();
+        rig.step();
+        assertThat(rig.engine.leaderMovesFollowed()).isEqualTo(1);
+        assertThat(w.leaderEpoch()).isEqualTo(1);
+    }
+
+    @Test
+    void aClosedEngine_stopsListeningToTheMetadata() {
+        assertThat(rig.metadataListeners).hasSize(1);
+        rig.engine.close();
+        assertThat(rig.metadataListeners).isEmpty();
+    }
+
+    @Test
     void fencedLeaderEpoch_refetchesWithTheNewerEpoch_fromTheSameNode() {
         FetchRig.Sink s = new FetchRig.Sink();
         FetchWorker w = add(G1, t0, 0, s);

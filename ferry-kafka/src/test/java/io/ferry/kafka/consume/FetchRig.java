@@ -32,6 +32,7 @@ final class FetchRig implements AutoCloseable {
     final AtomicLong clock = new AtomicLong(1_000_000);
     final FakeKafka kafka;
     final List<String> refreshes = new ArrayList<>();
+    final List<Runnable> metadataListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     final FetchEngine engine;
 
     FetchRig(FakeKafka kafka) {
@@ -79,6 +80,22 @@ final class FetchRig implements AutoCloseable {
         public NodeChannel open(Node node, String purpose, int maxInFlight) {
             return kafka.open(node, purpose, Math.min(maxInFlight, channelInFlight));
         }
+
+        @Override
+        public AutoCloseable onMetadataChange(Runnable onChange) {
+            metadataListeners.add(onChange);
+            return () -> metadataListeners.remove(onChange);
+        }
+    }
+
+    /** The cache took new metadata (the fake's, as {@link Cluster#leader} reads it): tells. */
+    void metadataChanged() {
+        metadataListeners.forEach(Runnable::run);
+    }
+
+    /** The rig's cluster, for other components under test on the same fake. */
+    FetchCluster cluster() {
+        return engine.cluster();
     }
 
     /**
