@@ -37,6 +37,13 @@ public final class GroupConsumer implements AutoCloseable {
      */
     private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
 
+    /**
+     * How many fetches' worth of records a partition holds before its next fetch waits: the fetch
+     * side reads ahead of the client by this much (besides max-pending), so that each round of the
+     * node's executor finds every partition wanting and carries them all.
+     */
+    static final int READ_AHEAD_FETCHES = 2;
+
     private final ConsumeEngine engine;
     private final String group;
     private final List<String> topics;
@@ -414,6 +421,9 @@ public final class GroupConsumer implements AutoCloseable {
         private boolean paused;
         private long highWatermark = -1;
 
+        /** Records of the last fetch that brought any: how far ahead the fetch side reads. */
+        private int readAheadRecords;
+
         Owned(TopicPartition tp) {
             this.tp = tp;
         }
@@ -492,6 +502,9 @@ public final class GroupConsumer implements AutoCloseable {
                     acks = tracker(nextOffset, ""); // the log went back: offer from there
                 }
                 acks.addFetched(records, nextOffset);
+                if (!records.isEmpty()) {
+                    readAheadRecords = records.size();
+                }
                 if (hw >= 0) {
                     highWatermark = hw;
                 }
@@ -503,9 +516,20 @@ public final class GroupConsumer implements AutoCloseable {
 
         @Override
         public synchronized boolean wantsMore() {
-            boolean more = !revoking && (acks == null || acks.wantsMore());
+            boolean more = !revoking && (acks == null || readsAhead());
             paused = !more;
             return more;
+        }
+
+        /**
+         * Whether the next fetch should go out now: while fewer than max-pending records are held
+         * (the tracker's own rule) or fewer than {@link #READ_AHEAD_FETCHES} fetches' worth (the
+         * size of the last one), so that the next answer is on its way while the client takes the
+         * earlier ones' records: at most about that many fetches plus one are held per partition.
+         * Guarded by this.
+         */
+        private boolean readsAhead() {
+            return acks.wantsMore() || acks.held() < READ_AHEAD_FETCHES * readAheadRecords;
         }
 
         @Override
@@ -549,7 +573,7 @@ public final class GroupConsumer implements AutoCloseable {
                     }
                 }
                 earliest = acks.nextDeadlineMs();
-                if (paused && acks.wantsMore()) {
+                if (paused && readsAhead()) {
                     paused = false;
                     wake = true;
                 }
