@@ -340,6 +340,43 @@ public final class ConsumeEngine implements AutoCloseable {
         boolean store(DeadLetterRecord record);
 
         /**
+         * The local dead letter {@code store} (CRC-checked files, {@code ferry dead-letter
+         * list|replay}): a message is settled once it is written durably. A full store, or a write
+         * that failed, keeps the message unsettled (offered to the dead letter again later; the
+         * commit stays below it); a message that could never fit the store is logged at ERROR with
+         * where it is in Kafka and settled, so one oversized message cannot stop its partition for
+         * good.
+         */
+        static ConsumeDeadLetter local(io.ferry.deadletter.LocalDeadLetter store) {
+            return r -> {
+                long id;
+                try {
+                    id = store.append(r);
+                } catch (java.io.IOException | IllegalStateException e) {
+                    org.slf4j.LoggerFactory.getLogger(ConsumeEngine.class)
+                            .warn("the dead letter cannot store a message now: {}", e.toString());
+                    return false;
+                }
+                if (id == io.ferry.deadletter.LocalDeadLetter.TOO_LARGE) {
+                    org.slf4j.LoggerFactory.getLogger(ConsumeEngine.class)
+                            .error(
+                                    "group {}: message {}-{}@{} ({} bytes) given up after {}"
+                                            + " deliveries does not fit the dead letter in {};"
+                                            + " it stays in Kafka at that offset",
+                                    r.group(),
+                                    r.topic(),
+                                    r.boundPartition(),
+                                    r.offset(),
+                                    r.eventSizeBytes(),
+                                    r.deliveryCount(),
+                                    store.directory());
+                    return true;
+                }
+                return id >= 0;
+            };
+        }
+
+        /**
          * A dead letter that only logs (the message is then settled): for tests and embedded uses
          * that set no {@code max-retries}. Say so explicitly; the gateway uses its local dead
          * letter.
