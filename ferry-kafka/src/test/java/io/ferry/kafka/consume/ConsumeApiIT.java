@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,20 +78,14 @@ class ConsumeApiIT {
     }
 
     private static void produce(String topic, int partitions, long n) {
-        Map<String, Object> p = new HashMap<>(kafka.clientSettings());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            for (long i = 0; i < n; i++) {
-                producer.send(
-                        new ProducerRecord<>(
-                                topic,
-                                (int) (i % partitions),
-                                null,
-                                ByteBuffer.allocate(8).putLong(i).array()));
-            }
-            producer.flush();
-        }
+        TestData.write(
+                kafka,
+                topic,
+                partitions,
+                0,
+                n,
+                i -> ByteBuffer.allocate(8).putLong(i).array(),
+                Map.of());
     }
 
     private static long id(ConsumedMessage m) {

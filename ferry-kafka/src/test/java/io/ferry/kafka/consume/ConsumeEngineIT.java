@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,10 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,41 +65,15 @@ class ConsumeEngineIT {
         return e;
     }
 
-    /**
-     * Writes values 0..n-1 round-robin over the partitions; a send Kafka refused (a fresh topic's
-     * leader not settled yet can answer OUT_OF_ORDER_SEQUENCE) is sent again until every value is
-     * written once, so the test counts against what is really in Kafka.
-     */
-    private static void produce(String topic, int partitions, long n) throws Exception {
-        Map<String, Object> p = new HashMap<>(kafka.clientSettings());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        List<Long> todo = new ArrayList<>();
-        for (long i = 0; i < n; i++) {
-            todo.add(i);
-        }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            for (int round = 0; !todo.isEmpty(); round++) {
-                assertThat(round).as("rounds of sends to write every value").isLessThan(10);
-                List<Long> failed = Collections.synchronizedList(new ArrayList<>());
-                for (long i : todo) {
-                    producer.send(
-                            new ProducerRecord<>(
-                                    topic,
-                                    (int) (i % partitions),
-                                    null,
-                                    ByteBuffer.allocate(8).putLong(i).array()),
-                            (md, e) -> {
-                                if (e != null) {
-                                    failed.add(i);
-                                }
-                            });
-                }
-                producer.flush();
-                todo = new ArrayList<>(failed);
-            }
-        }
+    private static void produce(String topic, int partitions, long n) {
+        TestData.write(
+                kafka,
+                topic,
+                partitions,
+                0,
+                n,
+                i -> ByteBuffer.allocate(8).putLong(i).array(),
+                Map.of());
     }
 
     private static long id(ConsumedMessage m) {

@@ -97,12 +97,14 @@ class ConsumeFaultsIT {
 
     /** Writes "m-from" .. "m-(to-1)", message i to partition i % PARTITIONS. */
     private static void produce(String topic, long from, long to) {
-        try (KafkaProducer<byte[], byte[]> p = producer(Map.of())) {
-            for (long i = from; i < to; i++) {
-                p.send(record(topic, (int) (i % PARTITIONS), "m-" + i));
-            }
-            p.flush();
-        }
+        TestData.write(
+                kafka,
+                topic,
+                PARTITIONS,
+                from,
+                to,
+                i -> ("m-" + i).getBytes(StandardCharsets.UTF_8),
+                Map.of());
     }
 
     private static String value(ConsumedMessage m) {
