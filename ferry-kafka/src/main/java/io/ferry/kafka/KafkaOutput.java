@@ -162,14 +162,6 @@ public final class KafkaOutput implements AutoCloseable {
         return lot == null ? java.util.Map.of() : lot.parkedByPartition();
     }
 
-    /** Parks what is due and feeds the lanes once; step mode (tests). */
-    void stepParking() {
-        if (lot != null) {
-            lot.tick(engine.clockMs());
-            lot.step();
-        }
-    }
-
     /** Events held by the router until their topic's metadata is known. */
     public int heldEvents() {
         return router.held();
