@@ -11,9 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The consume engine of one {@link KafkaCluster}, beside its produce engine: one membership loop
@@ -35,6 +39,8 @@ import org.apache.kafka.common.TopicPartition;
  * }</pre>
  */
 public final class ConsumeEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumeEngine.class);
+
     /** A group id Kafka accepts: not empty, at most 249 chars of letters, digits, '.', '_', '-'. */
     private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
@@ -45,6 +51,10 @@ public final class ConsumeEngine implements AutoCloseable {
     final CommitEngine commits;
     final ConsumeDeadLetter deadLetter;
     final ExecutorService settle;
+
+    /** Serves the groups' long polls every POLL_TICK_MS: deadlines, redeliveries due. */
+    private final ScheduledExecutorService pollTicker;
+
     private final EngineAccess access;
     private final OffsetLister lister;
     private final GroupOffsetsAdmin offsets;
@@ -78,6 +88,38 @@ public final class ConsumeEngine implements AutoCloseable {
                         true);
         this.offsets = new GroupOffsetsAdmin(access, commits, lister);
         this.membership = MembershipLoop.start(cluster, settings.membership());
+        this.pollTicker =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "ferry-consume-polls-" + cluster.name());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        ScheduledFuture<?> unused = // runs until the ticker is shut down
+                pollTicker.scheduleWithFixedDelay(
+                        this::servePolls, POLL_TICK_MS, POLL_TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * How often waiting long polls are looked at without news (their deadlines, offers whose
+     * acknowledgement timed out): the lateness of an empty answer.
+     */
+    static final long POLL_TICK_MS = 50;
+
+    private void servePolls() {
+        for (GroupConsumer g : groups.values()) {
+            try {
+                g.servePolls();
+            } catch (RuntimeException e) {
+                LOG.error("group {}: serving its long polls failed", g.group(), e);
+            }
+        }
+    }
+
+    /** Refreshes the metadata of {@code topics} (a subscription grew). */
+    @SuppressWarnings("FutureReturnValueIgnored") // a refresh: its effect is the cache's update
+    void refresh(java.util.Set<String> topics) {
+        access.refresh(topics);
     }
 
     /**
@@ -305,6 +347,7 @@ public final class ConsumeEngine implements AutoCloseable {
         lister.close();
         fetch.close();
         commits.close();
+        pollTicker.shutdownNow();
         settle.shutdown();
         try {
             settle.awaitTermination(5, TimeUnit.SECONDS);
@@ -326,6 +369,7 @@ public final class ConsumeEngine implements AutoCloseable {
         membership.close();
         commits.kill();
         fetch.close();
+        pollTicker.shutdownNow();
         settle.shutdownNow();
     }
 

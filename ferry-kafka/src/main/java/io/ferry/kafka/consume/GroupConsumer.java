@@ -6,11 +6,15 @@ import io.ferry.kafka.wire.CommittedOffset;
 import io.ferry.kafka.wire.FetchedRecord;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -46,7 +50,7 @@ public final class GroupConsumer implements AutoCloseable {
 
     private final ConsumeEngine engine;
     private final String group;
-    private final List<String> topics;
+    private volatile List<String> topics; // written under this
     private final FetchLane lane;
     private final ConsumeSettings settings;
     private final Map<TopicPartition, Owned> owned = new ConcurrentHashMap<>();
@@ -57,6 +61,11 @@ public final class GroupConsumer implements AutoCloseable {
     private volatile GroupMember member;
     private volatile MembershipFailure failure;
     private volatile boolean closed;
+
+    // Long polls (poll): waiting in order; `serving` lets one thread at a time serve them.
+    private final ConcurrentLinkedQueue<Poll> polls = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pollsWaiting = new AtomicInteger();
+    private final AtomicInteger serving = new AtomicInteger();
 
     final LongAdder offered = new LongAdder();
     final LongAdder acked = new LongAdder();
@@ -92,6 +101,32 @@ public final class GroupConsumer implements AutoCloseable {
         return Set.copyOf(owned.keySet());
     }
 
+    /** The topics subscribed to now. */
+    public List<String> topics() {
+        return topics;
+    }
+
+    /**
+     * Adds {@code more} to the subscription (kafka-pixy's model: a group consumes the topics its
+     * clients ask for); the coordinator then assigns their partitions among the group's members
+     * subscribed to them. Nothing happens for topics already subscribed to.
+     *
+     * @throws ConsumeException when the group failed for good or this consumer is closed
+     */
+    public synchronized void subscribe(Collection<String> more) {
+        check();
+        Set<String> now = new TreeSet<>(topics);
+        Set<String> added = new TreeSet<>(more);
+        added.removeAll(now);
+        if (added.isEmpty()) {
+            return;
+        }
+        now.addAll(added);
+        topics = List.copyOf(now);
+        engine.refresh(added);
+        member.subscribe(now);
+    }
+
     // ---- taking messages ----------------------------------------------------------------------
 
     /**
@@ -125,7 +160,7 @@ public final class GroupConsumer implements AutoCloseable {
             synchronized (signal) {
                 seen = changes;
             }
-            long earliest = take(max, out);
+            long earliest = take(null, max, out);
             if (!out.isEmpty()) {
                 return out;
             }
@@ -145,8 +180,138 @@ public final class GroupConsumer implements AutoCloseable {
         }
     }
 
-    /** Takes offers round-robin over the partitions; returns the earliest ack deadline. */
-    private long take(int max, List<ConsumedMessage> out) {
+    /**
+     * Up to {@code max} messages of {@code topic} (null: of any topic), without a thread waiting:
+     * the future completes as soon as one is there, with an empty list once {@code wait} passed, or
+     * exceptionally ({@link ConsumeException}) when the group fails or this consumer closes. Any
+     * thread. Cancel the future when the caller goes away before it completed (nothing is taken
+     * then); when it completed but its messages could not be handed on, give them back with {@link
+     * #takeBack}: a long poll dropped by its client loses nothing.
+     */
+    public CompletableFuture<List<ConsumedMessage>> poll(String topic, int max, Duration wait) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1, got " + max);
+        }
+        try {
+            check();
+        } catch (ConsumeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<ConsumedMessage> out = new ArrayList<>();
+        take(topic, max, out);
+        if (!out.isEmpty() || wait.isZero() || wait.isNegative()) {
+            return CompletableFuture.completedFuture(out);
+        }
+        Poll p = new Poll(topic, max, engine.nowMs() + wait.toMillis());
+        polls.add(p);
+        pollsWaiting.incrementAndGet();
+        servePolls(); // what came between the take above and the add
+        return p.future;
+    }
+
+    /** Long polls waiting now (for limits and metrics). */
+    public int pollsWaiting() {
+        return pollsWaiting.get();
+    }
+
+    /**
+     * Gives back messages a caller took but could not hand on (its client went away): not a
+     * delivery attempt; they are offered again before fresh ones. Messages already settled, or of
+     * partitions this member no longer owns, are skipped (the owner redelivers them).
+     *
+     * @return how many were given back
+     */
+    public int takeBack(List<ConsumedMessage> messages) {
+        int n = 0;
+        for (ConsumedMessage m : messages) {
+            Owned o = owned.get(new TopicPartition(m.topic(), m.partition()));
+            if (o != null && o.takeBack(m.offset())) {
+                n++;
+            }
+        }
+        if (n > 0) {
+            changed();
+        }
+        return n;
+    }
+
+    /**
+     * Serves the waiting long polls in order: what is there now, an empty answer past the deadline,
+     * the failure once the group failed or closed. One thread at a time (the others leave a count
+     * behind, so nothing is missed); fetch sinks, acknowledgements and the engine's poll ticker
+     * call it.
+     */
+    void servePolls() {
+        if (polls.isEmpty() || serving.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        while (true) {
+            servePollsOnce();
+            missed = serving.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    private void servePollsOnce() {
+        ConsumeException failed = null;
+        try {
+            check();
+        } catch (ConsumeException e) {
+            failed = e;
+        }
+        long now = engine.nowMs();
+        for (Iterator<Poll> it = polls.iterator(); it.hasNext(); ) {
+            Poll p = it.next();
+            if (p.future.isDone()) {
+                remove(it);
+                continue;
+            }
+            if (failed != null) {
+                remove(it);
+                p.future.completeExceptionally(failed);
+                continue;
+            }
+            List<ConsumedMessage> out = new ArrayList<>();
+            take(p.topic, p.max, out);
+            if (!out.isEmpty()) {
+                remove(it);
+                if (!p.future.complete(out)) {
+                    takeBack(out); // cancelled meanwhile
+                }
+            } else if (now >= p.deadlineMs) {
+                remove(it);
+                p.future.complete(List.of());
+            }
+        }
+    }
+
+    private void remove(Iterator<Poll> it) {
+        it.remove();
+        pollsWaiting.decrementAndGet();
+    }
+
+    /** One waiting long poll. */
+    private static final class Poll {
+        final String topic;
+        final int max;
+        final long deadlineMs;
+        final CompletableFuture<List<ConsumedMessage>> future = new CompletableFuture<>();
+
+        Poll(String topic, int max, long deadlineMs) {
+            this.topic = topic;
+            this.max = max;
+            this.deadlineMs = deadlineMs;
+        }
+    }
+
+    /**
+     * Takes offers of {@code topic} (null: any) round-robin over the partitions; returns the
+     * earliest ack deadline.
+     */
+    private long take(String topic, int max, List<ConsumedMessage> out) {
         Owned[] parts = order;
         long earliest = Long.MAX_VALUE;
         if (parts.length == 0) {
@@ -156,6 +321,9 @@ public final class GroupConsumer implements AutoCloseable {
         long now = engine.nowMs();
         for (int k = 0; k < parts.length && out.size() < max; k++) {
             Owned o = parts[(start + k) % parts.length];
+            if (topic != null && !topic.equals(o.tp.topic())) {
+                continue;
+            }
             earliest = Math.min(earliest, o.take(now, max - out.size(), out));
         }
         return earliest;
@@ -180,6 +348,7 @@ public final class GroupConsumer implements AutoCloseable {
             changes++;
             signal.notifyAll();
         }
+        servePolls();
     }
 
     // ---- acknowledgements ---------------------------------------------------------------------
@@ -620,6 +789,14 @@ public final class GroupConsumer implements AutoCloseable {
             return n;
         }
 
+        boolean takeBack(long offset) {
+            synchronized (this) {
+                return acks != null
+                        && !sealed
+                        && acks.takeBack(offset) == PartitionAcks.ReleaseResult.RELEASED;
+            }
+        }
+
         PartitionAcks.ReleaseResult release(long offset) {
             PartitionAcks.ReleaseResult r;
             synchronized (this) {
@@ -638,6 +815,8 @@ public final class GroupConsumer implements AutoCloseable {
         private void afterSettle() {
             if (revoking) {
                 changed(); // a revocation waits for pending acknowledgements
+            } else {
+                servePolls(); // below max-pending again: a waiting long poll may get an offer
             }
         }
 

@@ -5,6 +5,7 @@ import io.ferry.kafka.wire.Outcome;
 import io.ferry.kafka.wire.WireError;
 import io.ferry.kafka.wire.WireFailure;
 import io.ferry.kafka.wire.WireRequest;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -15,6 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
@@ -61,7 +63,11 @@ public final class GroupMember {
 
     private final String groupId;
     private final String memberId;
-    private final List<String> topics;
+    private volatile List<String> topics; // written by the loop thread only
+
+    /** The subscription asked for by {@link #subscribe} (any thread); the loop takes it. */
+    private final AtomicReference<List<String>> wantedTopics = new AtomicReference<>();
+
     private final MembershipSettings settings;
     private final MembershipListener listener;
     private final Function<Uuid, String> topicNames;
@@ -141,9 +147,25 @@ public final class GroupMember {
         return memberId;
     }
 
-    /** The topics subscribed to. */
+    /** The topics subscribed to (sorted; the last subscription the loop took). */
     public List<String> topics() {
         return topics;
+    }
+
+    /**
+     * Changes the subscription to {@code now} (any thread): the next heartbeat, sent at once,
+     * carries it; the coordinator then assigns accordingly (KIP-848: a member may change its
+     * subscribed topic names in any heartbeat).
+     *
+     * @throws IllegalArgumentException when {@code now} is empty
+     */
+    public void subscribe(Collection<String> now) {
+        if (now == null || now.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "group " + groupId + ": topics is empty; expected at least one topic");
+        }
+        wantedTopics.set(List.copyOf(new TreeSet<>(now)));
+        wakeup.run();
     }
 
     /**
@@ -322,6 +344,13 @@ public final class GroupMember {
      * when the member next needs a step (Long.MAX_VALUE: only on news).
      */
     long step(long nowMs) {
+        List<String> wanted = wantedTopics.getAndSet(null);
+        if (wanted != null && !wanted.equals(topics)) {
+            LOG.info("{}: subscribing to {} (was {})", this, wanted, topics);
+            topics = wanted;
+            fields.topics(wanted);
+            nextHeartbeatMs = Math.min(nextHeartbeatMs, nowMs);
+        }
         if (!revoking.isEmpty() && revocationDone.get() == revocationId) {
             revocationDone(nowMs);
         } else if (!revoking.isEmpty()
@@ -408,6 +437,9 @@ public final class GroupMember {
         fields.answered();
         heartbeatIntervalMs = Math.max(0, r.heartbeatIntervalMs());
         nextHeartbeatMs = nowMs + heartbeatIntervalMs;
+        if (fields.topicsChanged()) {
+            nextHeartbeatMs = nowMs; // the subscription changed while this one was in flight
+        }
         if (sent.memberEpoch() == -1) {
             memberEpoch = -1;
             LOG.info("{}: left the group", this);

@@ -25,8 +25,10 @@ final class HeartbeatFields {
      */
     private final String groupId;
     private final String memberId;
-    private final List<String> topics;
     private final MembershipSettings settings;
+    private List<String> topics;
+    private List<String> topicsReceived; // the subscription the coordinator has, null: unknown
+    private List<String> topicsInFlight; // the subscription of the heartbeat in flight, or null
     private boolean resendAll = true;
     private Set<TopicIdPartition> received; // the owned set the coordinator has, null: unknown
     private Set<TopicIdPartition> inFlight; // the owned set of the heartbeat in flight, or null
@@ -39,9 +41,22 @@ final class HeartbeatFields {
         this.settings = settings;
     }
 
+    /**
+     * The subscription from now on; the next heartbeat carries it unless the coordinator has it.
+     */
+    void topics(List<String> now) {
+        topics = now;
+    }
+
+    /** True when the coordinator has not received the subscription now. */
+    boolean topicsChanged() {
+        return !topics.equals(topicsReceived);
+    }
+
     /** The next heartbeat sends every field (after an error, a lost answer, a new coordinator). */
     void resendAll() {
         resendAll = true;
+        topicsReceived = null;
     }
 
     /** The coordinator's view of the owned set is unknown (a lost answer, fencing). */
@@ -62,6 +77,7 @@ final class HeartbeatFields {
             int epoch, boolean reconciling, Set<TopicIdPartition> owned) {
         boolean full = resendAll || epoch == 0;
         inFlight = null;
+        topicsInFlight = full || topicsChanged() ? topics : null;
         Map<Uuid, Set<Integer>> ownedNow = null;
         if (full || reconciling || !owned.equals(received)) {
             ownedNow = byTopicId(owned);
@@ -74,7 +90,7 @@ final class HeartbeatFields {
                 null,
                 null,
                 full ? settings.rebalanceTimeoutMs() : -1,
-                full ? topics : null,
+                topicsInFlight,
                 full ? settings.serverAssignor() : null,
                 ownedNow);
     }
@@ -82,6 +98,7 @@ final class HeartbeatFields {
     /** The leave heartbeat: epoch -1, every other field unchanged. */
     WireRequest.ConsumerGroupHeartbeat leave() {
         inFlight = null;
+        topicsInFlight = null;
         return new WireRequest.ConsumerGroupHeartbeat(
                 groupId, memberId, -1, null, null, -1, null, null, null);
     }
@@ -91,6 +108,9 @@ final class HeartbeatFields {
         resendAll = false;
         if (inFlight != null) {
             received = inFlight;
+        }
+        if (topicsInFlight != null) {
+            topicsReceived = topicsInFlight;
         }
     }
 

@@ -148,6 +148,54 @@ class GroupMemberTest {
     }
 
     @Test
+    void subscribe_sendsTheNewTopicsAtOnce_inTheNextHeartbeat_thenNullAgain() {
+        stableWith(2);
+        int woken = wakeups.get();
+        m.subscribe(List.of("u", "t"));
+        assertThat(wakeups.get()).as("the loop is woken").isGreaterThan(woken);
+        assertThat(m.topics()).as("taken by the loop's step").containsExactly("t");
+        WireRequest.ConsumerGroupHeartbeat h = send(); // no time passed: sent at once
+        assertThat(h.subscribedTopicNames()).containsExactly("t", "u");
+        assertThat(h.memberEpoch()).isEqualTo(1);
+        assertThat(m.topics()).containsExactly("t", "u");
+        names.put(U, "u");
+        answer(h, 2, Map.of(T, range(2), U, Set.of(0)));
+        assertThat(listener.events).contains("assigned u-0");
+        WireRequest.ConsumerGroupHeartbeat ack = send();
+        assertThat(ack.subscribedTopicNames()).as("received: not sent again").isNull();
+        answer(ack, 2, null);
+        assertThat(m.state()).isEqualTo(MemberState.STABLE);
+        m.subscribe(List.of("t", "u"));
+        m.step(now);
+        assertThat(m.heartbeatDue(now)).as("the same subscription: nothing to send").isFalse();
+    }
+
+    @Test
+    void subscribe_whileAHeartbeatIsInFlight_isSentAfterIt_andAgainAfterALostAnswer() {
+        stableWith(1);
+        now += 1_000;
+        WireRequest.ConsumerGroupHeartbeat steady = send();
+        m.subscribe(List.of("t", "u"));
+        m.step(now);
+        assertThat(m.heartbeatDue(now)).as("one in flight at a time").isFalse();
+        answer(steady, 1, null);
+        WireRequest.ConsumerGroupHeartbeat h = send();
+        assertThat(h.subscribedTopicNames()).containsExactly("t", "u");
+        m.onHeartbeat(h, Outcome.failed(WireFailure.disconnected("gone")), now);
+        m.coordinatorFound();
+        now += settings.retryBackoffMs();
+        WireRequest.ConsumerGroupHeartbeat again = send();
+        assertThat(again.subscribedTopicNames()).containsExactly("t", "u");
+    }
+
+    @Test
+    void subscribe_toNothing_isRefused() {
+        assertThatThrownBy(() -> m.subscribe(List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one topic");
+    }
+
+    @Test
     void assignment_ofATopicIdNotKnownYet_staysPending_andIsAssignedOnceKnown() {
         started();
         answer(send(), 1, Map.of(T, Set.of(0), U, Set.of(0, 1)));
