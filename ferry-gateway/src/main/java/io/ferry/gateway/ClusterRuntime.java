@@ -17,6 +17,7 @@ import io.ferry.kafka.FerryPipeline;
 import io.ferry.kafka.KafkaCluster;
 import io.ferry.kafka.KafkaOutput;
 import io.ferry.kafka.TopicConfigs;
+import io.ferry.kafka.consume.ConsumeEngine;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
@@ -148,6 +149,31 @@ final class ClusterRuntime implements ClusterBackend, DeliveryListener, AutoClos
                 ThreadLocal.withInitial(
                         () -> new LoopProducer(pipeline, this::dropped, durableAcks));
         pipeline.cluster().addStatusListener(this::onStatus);
+    }
+
+    /**
+     * Where the consume engine puts messages past their redelivery limit: this cluster's local dead
+     * letter (the one undeliverable events go to), or only a log line when it is off.
+     */
+    ConsumeEngine.ConsumeDeadLetter consumeDeadLetter() {
+        DeadLetters dl = deadLetters;
+        if (dl == null) {
+            return ConsumeEngine.ConsumeDeadLetter.logOnly();
+        }
+        return r -> {
+            try {
+                return ConsumeEngine.ConsumeDeadLetter.local(dl.localStore()).store(r);
+            } catch (java.io.IOException e) {
+                logLimited(
+                        "consume-dead-letter",
+                        "cluster {}: the dead letter in {} cannot be opened ({}); messages past"
+                                + " their redelivery limit stay unacknowledged until it can",
+                        name,
+                        dl.directory(),
+                        e.toString());
+                return false;
+            }
+        };
     }
 
     /** The cluster's engine: its status, topics and metadata (the gateway's one source). */

@@ -1,5 +1,6 @@
 package io.ferry.gateway;
 
+import io.ferry.kafka.consume.ConsumeEngine;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -49,6 +50,10 @@ public final class Gateway implements AutoCloseable {
     private final ProduceService produceService;
 
     private final ClusterQueries queries;
+
+    /** Consumption for every front end: groups, long polls, acknowledgements, offsets. */
+    private final ConsumeService consumeService;
+
     private final AtomicInteger port = new AtomicInteger();
     private final AtomicInteger managementPort = new AtomicInteger(GatewayConfig.MANAGEMENT_OFF);
 
@@ -90,12 +95,40 @@ public final class Gateway implements AutoCloseable {
                 };
         this.produceService = new ProduceService(clusters, Authorizer.ALLOW_ALL, timers);
         this.queries = new ClusterQueries(clusters, this::shuttingDown);
+        this.consumeService = consumeService(config, clusters);
         this.api = new HttpApi(this, config, metrics, produceService, queries);
         this.maxConnections =
                 config.limits().maxConnections() > 0
                         ? config.limits().maxConnections()
                         : FdLimits.derivedMaxConnections(FdLimits.maxFds(), FdLimits.openFds());
         metrics.connections(openConnections, openManagementConnections, api);
+    }
+
+    private static ConsumeService consumeService(
+            GatewayConfig config, Map<String, ClusterRuntime> clusters) {
+        Map<String, ConsumeCluster> consume = new LinkedHashMap<>();
+        clusters.forEach(
+                (name, rt) -> {
+                    ConsumeConfig cc = config.clusters().get(name).consume();
+                    consume.put(
+                            name,
+                            new ConsumeCluster(
+                                    name,
+                                    rt,
+                                    cc,
+                                    () ->
+                                            ConsumeEngine.start(
+                                                    rt.kafka(),
+                                                    cc.engineSettings(),
+                                                    rt.consumeDeadLetter()),
+                                    System::currentTimeMillis));
+                });
+        return new ConsumeService(consume, config.defaultCluster(), Authorizer.ALLOW_ALL);
+    }
+
+    /** Consumption, for the front ends. */
+    ConsumeService consumeService() {
+        return consumeService;
     }
 
     /** The network transport in use: {@code epoll} (native) or {@code nio}. */
@@ -125,7 +158,8 @@ public final class Gateway implements AutoCloseable {
                         new GatewayConfig.Cluster(
                                 c.getValue().kafka(),
                                 MemoryBounds.withHeapBound(c.getValue().broker(), maxHeap, sharers),
-                                c.getValue().deadLetter());
+                                c.getValue().deadLetter(),
+                                c.getValue().consume());
                 MemoryBounds.warnIfOverHeap(c.getKey(), bounded.broker(), maxHeap);
                 clusters.put(c.getKey(), new ClusterRuntime(c.getKey(), bounded));
                 LOG.info(
@@ -146,6 +180,7 @@ public final class Gateway implements AutoCloseable {
             g.listen();
         } catch (RuntimeException e) {
             g.vertx.close();
+            g.consumeService.close();
             g.metrics.close();
             clusters.values().forEach(ClusterRuntime::close);
             throw e;
@@ -389,6 +424,7 @@ public final class Gateway implements AutoCloseable {
         long deadline =
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
         beginShutdown();
+        consumeService.close(); // waiting long polls are answered; each group commits and leaves
         try {
             idle.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {

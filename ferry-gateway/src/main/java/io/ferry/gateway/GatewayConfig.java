@@ -120,10 +120,24 @@ public record GatewayConfig(
      * One Kafka cluster: its client settings, the broker that buffers its events, and where events
      * that cannot be delivered go.
      */
-    public record Cluster(KafkaSettings kafka, BrokerConfig broker, DeadLetter deadLetter) {
+    public record Cluster(
+            KafkaSettings kafka,
+            BrokerConfig broker,
+            DeadLetter deadLetter,
+            ConsumeConfig consume) {
         /** A cluster with the default dead letter (a local directory). */
         public Cluster(KafkaSettings kafka, BrokerConfig broker) {
             this(kafka, broker, DeadLetter.DEFAULT);
+        }
+
+        /** A cluster with the default consume settings. */
+        public Cluster(KafkaSettings kafka, BrokerConfig broker, DeadLetter deadLetter) {
+            this(kafka, broker, deadLetter, ConsumeConfig.DEFAULT);
+        }
+
+        /** This with other consume settings. */
+        public Cluster withConsume(ConsumeConfig c) {
+            return new Cluster(kafka, broker, deadLetter, c);
         }
     }
 
@@ -454,7 +468,7 @@ public record GatewayConfig(
 
     private static Cluster cluster(String at, JsonNode c) {
         object(c, at);
-        onlyKeys(c, at + ".", Set.of("kafka", "broker", "dead-letter"));
+        onlyKeys(c, at + ".", Set.of("kafka", "broker", "dead-letter", "consume"));
         JsonNode k = c.path("kafka");
         if (k.isMissingNode()) {
             throw new ConfigException(
@@ -498,7 +512,10 @@ public record GatewayConfig(
             throw new ConfigException(at + ".broker: " + e.getMessage());
         }
         return new Cluster(
-                settings, broker, deadLetter(at + ".dead-letter", c.path("dead-letter")));
+                settings,
+                broker,
+                deadLetter(at + ".dead-letter", c.path("dead-letter")),
+                ConsumeConfig.parse(at + ".consume", c.path("consume")));
     }
 
     private static DeadLetter deadLetter(String at, JsonNode d) {

@@ -143,6 +143,16 @@ public final class DeadLetters implements DeadLetterSink, AutoCloseable {
         return tooLarge.get();
     }
 
+    /**
+     * The local directory's store, opened now if it was not (the consume engine's dead letter
+     * writes there too).
+     *
+     * @throws IOException when it cannot be opened
+     */
+    public LocalDeadLetter localStore() throws IOException {
+        return local();
+    }
+
     private LocalDeadLetter local() throws IOException {
         LocalDeadLetter l = local;
         if (l != null) {
