@@ -5,6 +5,7 @@ import io.ferry.kafka.consume.ConsumeException;
 import io.ferry.kafka.consume.GroupConsumer;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -23,9 +24,10 @@ final class ConsumeCluster implements AutoCloseable {
      * names (kafka-pixy's model). It leaves the group after config.groupIdleMs() with no request
      * (poll, acknowledgement, release) and nothing attached (a waiting poll, an open stream: a
      * lease); expireIdle() removes it from the map BEFORE closing it, so a request that finds it
-     * afterwards makes a new one. A request that got it just before gets CLOSED from the
-     * consumer, which the service answers as "retry" (the consumer is gone, not the messages:
-     * what it offered and nobody acknowledged is offered again by the group).
+     * afterwards waits for the leave (whenLeft) and makes a new one. A request that got it just
+     * before gets CLOSED from the consumer, which the service retries once the same way (the
+     * consumer is gone, not the messages: what it offered and nobody acknowledged is offered
+     * again by the group).
      * Closing a consumer blocks (it leaves the group cleanly), so expireIdle runs on the janitor
      * thread of the service, never on an event loop.
      */
@@ -37,6 +39,10 @@ final class ConsumeCluster implements AutoCloseable {
     private final Supplier<ConsumeEngine> starter;
     private final LongSupplier clockMs;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
+
+    /** Groups being left as idle now: done once the member left. */
+    private final Map<String, CompletableFuture<Void>> leaving = new ConcurrentHashMap<>();
+
     private volatile ConsumeEngine engine; // written under this
 
     /** Long polls waiting now, against config.maxWaiting(). */
@@ -158,12 +164,28 @@ final class ConsumeCluster implements AutoCloseable {
         return g;
     }
 
+    /** Completes once this gateway's former member of {@code group} left it (now if none). */
+    CompletableFuture<Void> whenLeft(String group) {
+        CompletableFuture<Void> f = leaving.get(group);
+        return f == null ? CompletableFuture.completedFuture(null) : f;
+    }
+
     /** Leaves the groups idle for config.groupIdleMs(); blocks while each leaves. */
     void expireIdle() {
         long now = clockMs.getAsLong();
         for (Map.Entry<String, Group> e : List.copyOf(groups.entrySet())) {
             Group g = e.getValue();
-            if (g.idleSince(now, config.groupIdleMs()) && groups.remove(e.getKey(), g)) {
+            if (!g.idleSince(now, config.groupIdleMs())) {
+                continue;
+            }
+            CompletableFuture<Void> left = new CompletableFuture<>();
+            leaving.put(e.getKey(), left); // before the removal: a new request waits for it
+            if (!groups.remove(e.getKey(), g)) {
+                leaving.remove(e.getKey(), left);
+                left.complete(null);
+                continue;
+            }
+            try {
                 LOG.info(
                         "cluster {}: group {} had no request for {} ms; leaving it (its"
                                 + " partitions go to its other members)",
@@ -171,6 +193,9 @@ final class ConsumeCluster implements AutoCloseable {
                         e.getKey(),
                         config.groupIdleMs());
                 g.consumer.close();
+            } finally {
+                leaving.remove(e.getKey(), left);
+                left.complete(null);
             }
         }
     }

@@ -54,6 +54,7 @@ final class ConsumeService implements AutoCloseable {
     private final String defaultCluster;
     private final Authorizer authorizer;
     private final ScheduledExecutorService janitor;
+    private volatile Runnable tick = () -> {};
 
     /**
      * @param clusters every configured cluster's consumption, by name
@@ -76,7 +77,17 @@ final class ConsumeService implements AutoCloseable {
                 janitor.scheduleWithFixedDelay(this::expireIdle, 1, 1, TimeUnit.SECONDS);
     }
 
+    /** Runs {@code r} once a second on the janitor thread (the consume metrics' refresh). */
+    void onTick(Runnable r) {
+        tick = r;
+    }
+
     private void expireIdle() {
+        try {
+            tick.run();
+        } catch (RuntimeException e) {
+            LOG.error("refreshing the consume metrics failed", e);
+        }
         for (ConsumeCluster c : clusters.values()) {
             try {
                 c.expireIdle();
@@ -131,6 +142,7 @@ final class ConsumeService implements AutoCloseable {
         }
         CompletableFuture<List<ConsumedMessage>> out = new CompletableFuture<>();
         topicExists(c, topic)
+                .thenCompose(v -> c.whenLeft(group))
                 .whenComplete(
                         (v, e) -> {
                             if (e != null) {
@@ -194,11 +206,20 @@ final class ConsumeService implements AutoCloseable {
                             && retryIfClosed
                             && cause(e) instanceof ConsumeException ce
                             && ce.reason() == ConsumeException.Reason.CLOSED) {
-                        try { // the group was left as idle just as this request came: rejoin
-                            poll(ctx, c, topic, group, max, wait, out, false);
-                        } catch (RuntimeException r) {
-                            hop(ctx, () -> out.completeExceptionally(refusal(r)));
-                        }
+                        // the group was left as idle just as this request came: rejoin
+                        c.whenLeft(group)
+                                .whenComplete(
+                                        (v, x) -> {
+                                            try {
+                                                poll(ctx, c, topic, group, max, wait, out, false);
+                                            } catch (RuntimeException r) {
+                                                hop(
+                                                        ctx,
+                                                        () ->
+                                                                out.completeExceptionally(
+                                                                        refusal(r)));
+                                            }
+                                        });
                         return;
                     }
                     hop(

@@ -96,6 +96,7 @@ public final class Gateway implements AutoCloseable {
         this.produceService = new ProduceService(clusters, Authorizer.ALLOW_ALL, timers);
         this.queries = new ClusterQueries(clusters, this::shuttingDown);
         this.consumeService = consumeService(config, clusters);
+        consumeService.onTick(new ConsumeMetrics(metrics.registry, consumeService)::refresh);
         this.api = new HttpApi(this, config, metrics, produceService, queries);
         this.maxConnections =
                 config.limits().maxConnections() > 0
