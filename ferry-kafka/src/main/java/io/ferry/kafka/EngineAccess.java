@@ -4,6 +4,7 @@ import io.ferry.kafka.wire.ChannelFactory;
 import io.ferry.kafka.wire.Coordinator;
 import io.ferry.kafka.wire.NodeChannel;
 import io.ferry.kafka.wire.PartitionLeader;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,14 @@ public final class EngineAccess {
             return null;
         }
         return t.partitions().get(tp.partition());
+    }
+
+    /**
+     * Every node the metadata cache knows: each one some answer named, including nodes that may
+     * have left the cluster since (a Metadata answer names the live ones).
+     */
+    public List<Node> nodes() {
+        return cluster.metadata().nodes();
     }
 
     /** The topic's partition count, or -1 when unknown or missing. */

@@ -58,6 +58,7 @@ public final class ConsumeEngine implements AutoCloseable {
     private final EngineAccess access;
     private final OffsetLister lister;
     private final GroupOffsetsAdmin offsets;
+    private final GroupLister groupLister;
     private final Map<String, GroupConsumer> groups = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -87,6 +88,7 @@ public final class ConsumeEngine implements AutoCloseable {
                         cluster.name(),
                         true);
         this.offsets = new GroupOffsetsAdmin(access, commits, lister);
+        this.groupLister = new GroupLister(GroupLister.view(access), cluster.name(), true);
         this.membership = MembershipLoop.start(cluster, settings.membership());
         this.pollTicker =
                 Executors.newSingleThreadScheduledExecutor(
@@ -234,6 +236,45 @@ public final class ConsumeEngine implements AutoCloseable {
     }
 
     /**
+     * The consumer groups of {@code topic} and their members, cluster-wide, as Kafka has them now
+     * (kafka-pixy's {@code GET /topics/{t}/consumers[?group=]} and ListConsumers): every group
+     * Kafka lists, KIP-848 and classic, with a member assigned partitions of {@code topic} (this
+     * engine's, other gateways', any other Kafka consumer's), each member keyed {@code
+     * clientId/memberId} with its partitions of {@code topic}, sorted. Members assigned nothing of
+     * it are left out; a group the principal may not describe is skipped.
+     *
+     * @param group only this group (an empty map when it has no member on {@code topic}, or does
+     *     not exist), or null for every group
+     * @return completes with group to member to partitions, sorted by name; fails with a {@link
+     *     ConsumeException}: {@code UNKNOWN_TOPIC}, {@code REFUSED} (Kafka's error; {@code
+     *     GROUP_AUTHORIZATION_FAILED} for the {@code group} named), {@code TIMED_OUT} (naming the
+     *     brokers or groups that did not answer), {@code CLOSED}
+     * @throws IllegalArgumentException for an empty topic or an invalid group name
+     * @throws IllegalStateException once the engine is closed
+     */
+    public CompletableFuture<Map<String, Map<String, List<Integer>>>> consumers(
+            String topic, String group, Duration timeout) {
+        checkTopic(topic);
+        if (group != null) {
+            checkGroup(group);
+        }
+        if (closed) {
+            throw new IllegalStateException("the consume engine is closed");
+        }
+        long deadlineMs = access.nowMs() + timeout.toMillis();
+        return offsets.partitions(topic, timeout.toMillis())
+                .thenCompose(
+                        n ->
+                                groupLister.list(
+                                        topic, group, Math.max(1, deadlineMs - access.nowMs())))
+                .exceptionallyCompose(
+                        e ->
+                                CompletableFuture.failedFuture(
+                                        GroupOffsetsAdmin.translate(
+                                                e, "consumers of topic '" + topic + "'")));
+    }
+
+    /**
      * Reads up to {@code max} records of a partition from {@code fromOffset}, with no group:
      * nothing is committed or acknowledged, no group's position moves (for debugging, as {@code
      * kafka-console-consumer --partition --offset}). Records come filtered as a group's would
@@ -345,6 +386,7 @@ public final class ConsumeEngine implements AutoCloseable {
         }
         membership.close();
         lister.close();
+        groupLister.close();
         fetch.close();
         commits.close();
         pollTicker.shutdownNow();

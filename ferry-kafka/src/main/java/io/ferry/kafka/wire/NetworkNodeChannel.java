@@ -43,7 +43,7 @@ public final class NetworkNodeChannel implements NodeChannel {
      * engine use a fake channel instead, with a fake clock.
      * Translations: one package-private codec per request family (ProduceCodec, ControlCodec,
      * HeartbeatCodec, OffsetCommitCodec, OffsetFetchCodec, ListOffsetsCodec, FetchCodec,
-     * DescribeConfigsCodec): request()
+     * DescribeConfigsCodec, GroupDescribeCodec): request()
      * builds Kafka's request, parse() turns the answer (of the version the request went out with)
      * into Ferry's terms. A parse must not throw: NetworkClient logs and swallows an exception of a
      * completion callback, and the engine would wait for that answer forever.
@@ -243,6 +243,27 @@ public final class NetworkNodeChannel implements NodeChannel {
                     nowMs,
                     callback,
                     ListOffsetsCodec::parse);
+        } else if (request instanceof WireRequest.ListGroups) {
+            send(
+                    GroupDescribeCodec.listGroups(),
+                    true,
+                    nowMs,
+                    callback,
+                    GroupDescribeCodec::parseListGroups);
+        } else if (request instanceof WireRequest.ConsumerGroupDescribe d) {
+            send(
+                    GroupDescribeCodec.consumerGroupDescribe(d),
+                    true,
+                    nowMs,
+                    callback,
+                    r -> GroupDescribeCodec.parseConsumerGroupDescribe(r, d));
+        } else if (request instanceof WireRequest.DescribeGroups d) {
+            send(
+                    GroupDescribeCodec.describeGroups(d),
+                    true,
+                    nowMs,
+                    callback,
+                    r -> GroupDescribeCodec.parseDescribeGroups(r, d));
         } else if (request instanceof WireRequest.Fetch f) {
             // a long poll may take maxWaitMs before the broker even starts to answer
             send(

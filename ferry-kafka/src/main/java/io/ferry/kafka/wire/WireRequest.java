@@ -22,9 +22,10 @@ import org.apache.kafka.common.Uuid;
  * InitProducerId, FindCoordinator and DescribeConfigs on the {@code control} channel;
  * ConsumerGroupHeartbeat, OffsetCommit and OffsetFetch on a {@code group} channel to the group's
  * coordinator; ListOffsets on the control channel of the partitions' leader or a {@code group} one;
- * Fetch on a leader's {@code fetch} channel (one per node and lane), because a broker answers one
- * request per connection at a time and a long-poll fetch would hold a heartbeat or a commit behind
- * it for up to its {@code maxWaitMs}.
+ * ListGroups (to every node), ConsumerGroupDescribe and DescribeGroups (to the coordinator) on a
+ * channel of their own; Fetch on a leader's {@code fetch} channel (one per node and lane), because
+ * a broker answers one request per connection at a time and a long-poll fetch would hold a
+ * heartbeat or a commit behind it for up to its {@code maxWaitMs}.
  *
  * @param <R> what the answer is turned into
  */
@@ -225,6 +226,61 @@ public sealed interface WireRequest<R> {
         @Override
         public String apiName() {
             return "DescribeConfigs";
+        }
+    }
+
+    /**
+     * A ListGroups (v0-5) of every group the node coordinates, unfiltered (the caller filters: the
+     * states and types filters need v4 and v5); meant for a channel that never carries fetches.
+     * Each broker lists only its own groups: a cluster-wide listing asks every node.
+     */
+    record ListGroups() implements WireRequest<ListedGroups> {
+        @Override
+        public String apiName() {
+            return "ListGroups";
+        }
+    }
+
+    /**
+     * A ConsumerGroupDescribe (KIP-848, v0-1) to the groups' coordinator; a classic group is
+     * answered {@code GROUP_ID_NOT_FOUND} (describe it with {@link DescribeGroups}).
+     *
+     * @param groups the group ids
+     */
+    record ConsumerGroupDescribe(List<String> groups)
+            implements WireRequest<Map<String, DescribedGroup>> {
+        /** Validates; copies the list. */
+        public ConsumerGroupDescribe {
+            groups = List.copyOf(groups);
+            if (groups.isEmpty()) {
+                throw new IllegalArgumentException("groups: name at least one");
+            }
+        }
+
+        @Override
+        public String apiName() {
+            return "ConsumerGroupDescribe";
+        }
+    }
+
+    /**
+     * A DescribeGroups (v0-6) of classic groups to their coordinator; an unknown group is answered
+     * {@code GROUP_ID_NOT_FOUND} (v6 on Kafka 4), or without error in state {@code Dead} (before).
+     *
+     * @param groups the group ids
+     */
+    record DescribeGroups(List<String> groups) implements WireRequest<Map<String, DescribedGroup>> {
+        /** Validates; copies the list. */
+        public DescribeGroups {
+            groups = List.copyOf(groups);
+            if (groups.isEmpty()) {
+                throw new IllegalArgumentException("groups: name at least one");
+            }
+        }
+
+        @Override
+        public String apiName() {
+            return "DescribeGroups";
         }
     }
 
