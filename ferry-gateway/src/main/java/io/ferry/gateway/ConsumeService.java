@@ -362,6 +362,19 @@ final class ConsumeService implements AutoCloseable {
         return hopped(ctx, c.engine().setOffsets(group, topic, to, KAFKA_TIMEOUT));
     }
 
+    /**
+     * The consumer groups of {@code topic} (only {@code groupOrNull} when given), cluster-wide from
+     * Kafka: group -> member ({@code clientId/memberId}) -> its assigned partitions of the topic
+     * (kafka-pixy's ListConsumers). Groups with no member on the topic are not shown.
+     */
+    CompletableFuture<Map<String, Map<String, List<Integer>>>> consumers(
+            CallContext ctx, String cluster, String topic, String groupOrNull) {
+        ConsumeCluster c = cluster(cluster);
+        String g = groupOrNull == null || groupOrNull.isEmpty() ? null : groupOrNull;
+        checked(ctx, c.name, topic, g == null ? "any" : g);
+        return hopped(ctx, c.engine().consumers(topic, g, KAFKA_TIMEOUT));
+    }
+
     // ---- checks and mapping --------------------------------------------------------------------
 
     private ConsumeCluster checked(CallContext ctx, String cluster, String topic, String group) {
