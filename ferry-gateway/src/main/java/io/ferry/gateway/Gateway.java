@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
     /* Design notes
      * Threads: `event-loops` Vert.x event loops, each running one instance of the HTTP verticle
-     * (its own HttpServer on the shared port); the pipelines' engine threads; the caller's thread
+     * (its own HttpServer on the shared port; with gateway.kafka-pixy.enabled also one server of
+     * the kafka-pixy listener, PixyListener); the pipelines' engine threads; the caller's thread
      * for start and shutdown.
      * Shutdown (graceful, SIGTERM): 1. every new request gets 503 (healthz and metrics still
      * answer); 2. wait for the requests in progress (ack=kafka ones wait for Kafka) until the
@@ -46,6 +47,9 @@ public final class Gateway implements AutoCloseable {
     private final Vertx vertx;
     private final HttpApi api;
 
+    /** The kafka-pixy listener's routes (served only when gateway.kafka-pixy.enabled). */
+    private final PixyRestApi pixy;
+
     /** The transport-neutral services the front ends adapt (HttpApi today, gRPC later). */
     private final ProduceService produceService;
 
@@ -56,6 +60,7 @@ public final class Gateway implements AutoCloseable {
 
     private final AtomicInteger port = new AtomicInteger();
     private final AtomicInteger managementPort = new AtomicInteger(GatewayConfig.MANAGEMENT_OFF);
+    private final AtomicInteger kafkaPixyPort = new AtomicInteger(KAFKA_PIXY_OFF);
 
     /** Open connections of the main port, over every event loop. */
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -98,6 +103,7 @@ public final class Gateway implements AutoCloseable {
         this.consumeService = consumeService(config, clusters);
         consumeService.onTick(new ConsumeMetrics(metrics.registry, consumeService)::refresh);
         this.api = new HttpApi(this, config, metrics, produceService, queries);
+        this.pixy = new PixyRestApi(this, config, metrics, produceService, queries, api, null);
         this.maxConnections =
                 config.limits().maxConnections() > 0
                         ? config.limits().maxConnections()
@@ -205,6 +211,9 @@ public final class Gateway implements AutoCloseable {
                     g.managementPort(),
                     MANAGEMENT_MAX_CONNECTIONS);
         }
+        if (g.kafkaPixyPort() != KAFKA_PIXY_OFF) {
+            PixyListener.logStarted(config.kafkaPixy(), g.kafkaPixyPort());
+        }
         if (config.nativeTransport() && !g.vertx.isNativeTransportEnabled()) {
             LOG.warn(
                     "gateway: the native (epoll) transport did not load, using Java NIO: {}",
@@ -229,6 +238,11 @@ public final class Gateway implements AutoCloseable {
                             : freePort(config.host());
             deploy(m, true, 1, openManagementConnections, MANAGEMENT_MAX_CONNECTIONS);
             managementPort.set(m);
+        }
+        if (config.kafkaPixy().enabled()) {
+            kafkaPixyPort.set(
+                    PixyListener.listen(
+                            vertx, config, pixy, openConnections, maxConnections, metrics));
         }
     }
 
@@ -331,6 +345,14 @@ public final class Gateway implements AutoCloseable {
         return managementPort.get();
     }
 
+    /** {@link #kafkaPixyPort} when the kafka-pixy listener is off. */
+    public static final int KAFKA_PIXY_OFF = -1;
+
+    /** The kafka-pixy listener's port bound, or {@link #KAFKA_PIXY_OFF}. */
+    public int kafkaPixyPort() {
+        return kafkaPixyPort.get();
+    }
+
     /** The limit of open connections on the main port in force (configured or derived). */
     public int maxConnections() {
         return maxConnections;
@@ -381,7 +403,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Called after every request; completes {@code idle} once shutting down with none left. */
     void requestEnded() {
-        if (shuttingDown && api.inFlight() == 0) {
+        if (shuttingDown && requestsInProgress() == 0) {
             idle.complete(null);
         }
     }
@@ -398,16 +420,16 @@ public final class Gateway implements AutoCloseable {
         long buffered = clusters.values().stream().mapToLong(ClusterRuntime::bufferedEvents).sum();
         LOG.info(
                 "shutting down: new requests get 503; {} requests in progress, {} events buffered; draining within {} ms",
-                api.inFlight(),
+                requestsInProgress(),
                 buffered,
                 config.shutdownTimeoutMs());
         clusters.values().forEach(c -> c.pipeline.engine().flush());
         requestEnded();
     }
 
-    /** Requests in progress now. */
+    /** Requests in progress now, on the main port and the kafka-pixy listener. */
     int requestsInProgress() {
-        return api.inFlight();
+        return api.inFlight() + pixy.inFlight();
     }
 
     /**
@@ -431,7 +453,9 @@ public final class Gateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("shutdown: {} requests still in progress at the deadline", api.inFlight());
+            LOG.warn(
+                    "shutdown: {} requests still in progress at the deadline",
+                    requestsInProgress());
         }
         boolean all = true;
         for (ClusterRuntime c : clusters.values()) {

@@ -49,6 +49,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param managementPort {@code gateway.management-port}: the port serving only {@code /healthz},
  *     {@code /readyz} and {@code /metrics}, or {@link #MANAGEMENT_OFF} (they are on the main port
  *     only); 0 picks a free port
+ * @param kafkaPixy {@code gateway.kafka-pixy.*}: the listener of kafka-pixy's REST API, off by
+ *     default ({@link KafkaPixyConfig})
  */
 public record GatewayConfig(
         String host,
@@ -63,7 +65,8 @@ public record GatewayConfig(
         String defaultCluster,
         Map<String, Cluster> clusters,
         Limits limits,
-        int managementPort) {
+        int managementPort,
+        KafkaPixyConfig kafkaPixy) {
 
     /** {@link #managementPort} when there is no management port. */
     public static final int MANAGEMENT_OFF = -1;
@@ -204,7 +207,8 @@ public record GatewayConfig(
                     "idle-timeout-ms",
                     "max-connections",
                     "max-in-flight-body-bytes",
-                    "management-port");
+                    "management-port",
+                    "kafka-pixy");
 
     /** Validates the cross-setting rules. */
     public GatewayConfig {
@@ -224,6 +228,17 @@ public record GatewayConfig(
         if (managementPort < MANAGEMENT_OFF || managementPort > 65_535) {
             throw new ConfigException(
                     "gateway.management-port is " + managementPort + "; expected 0..65535 or off");
+        }
+        java.util.Objects.requireNonNull(kafkaPixy, "kafkaPixy");
+        if (kafkaPixy.enabled()
+                && kafkaPixy.port() > 0
+                && (kafkaPixy.port() == port || kafkaPixy.port() == managementPort)) {
+            throw new ConfigException(
+                    "gateway.kafka-pixy.port is "
+                            + kafkaPixy.port()
+                            + ", the same as gateway."
+                            + (kafkaPixy.port() == port ? "port" : "management-port")
+                            + "; the kafka-pixy listener needs a port of its own");
         }
         if (managementPort > 0 && managementPort == port) {
             throw new ConfigException(
@@ -248,7 +263,8 @@ public record GatewayConfig(
                 "default",
                 Map.of("default", new Cluster(kafka, broker)),
                 Limits.DEFAULT,
-                MANAGEMENT_OFF);
+                MANAGEMENT_OFF,
+                KafkaPixyConfig.OFF);
     }
 
     /** This with another port. */
@@ -266,7 +282,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                kafkaPixy);
     }
 
     /** This with other clusters (the default cluster's name unchanged). */
@@ -284,7 +301,8 @@ public record GatewayConfig(
                 defaultCluster,
                 c,
                 limits,
-                managementPort);
+                managementPort,
+                kafkaPixy);
     }
 
     /** This with another listening address. */
@@ -302,7 +320,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                kafkaPixy);
     }
 
     /** This with other limits. */
@@ -320,7 +339,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                kafkaPixy);
     }
 
     /** This with another default ack level. */
@@ -338,7 +358,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                kafkaPixy);
     }
 
     /** This with other timeouts and connection limits. */
@@ -356,7 +377,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 l,
-                managementPort);
+                managementPort,
+                kafkaPixy);
     }
 
     /** This with a management port ({@link #MANAGEMENT_OFF}: none; 0: a free port). */
@@ -374,7 +396,27 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                p);
+                p,
+                kafkaPixy);
+    }
+
+    /** This with the kafka-pixy listener's settings ({@link KafkaPixyConfig#OFF}: none). */
+    public GatewayConfig withKafkaPixy(KafkaPixyConfig k) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                limits,
+                managementPort,
+                k);
     }
 
     /** Reads a YAML file. */
@@ -463,7 +505,8 @@ public record GatewayConfig(
                         number(g, "idle-timeout-ms", 60_000, 1, 3_600_000),
                         (int) number(g, "max-connections", 0, 0, 10_000_000),
                         number(g, "max-in-flight-body-bytes", 0, 0, Long.MAX_VALUE)),
-                managementPort(g));
+                managementPort(g),
+                KafkaPixyConfig.parse(g.path("kafka-pixy")));
     }
 
     private static Cluster cluster(String at, JsonNode c) {

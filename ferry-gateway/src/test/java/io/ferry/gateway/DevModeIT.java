@@ -94,7 +94,14 @@ class DevModeIT {
         int kafkaPort = freePort();
         Path data = dir.resolve("data");
         String[] args = {
-            "--port", "0", "--kafka-port", String.valueOf(kafkaPort), "--data-dir", data.toString()
+            "--port",
+            "0",
+            "--kafka-pixy-port",
+            "0",
+            "--kafka-port",
+            String.valueOf(kafkaPort),
+            "--data-dir",
+            data.toString()
         };
         Dev first = start(args);
         Dev second = null;
@@ -133,7 +140,7 @@ class DevModeIT {
 
     @Test
     void withoutDataDir_theTemporaryDirectoryIsGoneAfterTheExit() throws Exception {
-        Dev dev = start("--port", "0");
+        Dev dev = start("--port", "0", "--kafka-pixy-port", "0");
         try {
             // the banner's lines arrive one by one: wait for this one (CI once read the lines
             // between the ready line and it)
@@ -146,6 +153,25 @@ class DevModeIT {
             assertThat(line).contains("(temporary: removed at exit; --data-dir keeps it)");
             assertThat(dev.lines())
                     .anyMatch(l -> l.contains("gateway listening on http://127.0.0.1:"));
+            // the kafka-pixy listener is on, and the banner's curl line for it works
+            Matcher pixy =
+                    dev.child()
+                            .await(
+                                    Pattern.compile(
+                                            "^kafka-pixy's REST API .* at http://localhost:(\\d+):"),
+                                    Duration.ofSeconds(10));
+            int pixyPort = Integer.parseInt(pixy.group(1));
+            Http.Response r =
+                    new Http(pixyPort)
+                            .post(
+                                    "/topics/demo/messages?key=user-1&sync",
+                                    "hello pixy",
+                                    "Content-Type",
+                                    "text/plain",
+                                    "X-Kafka-source",
+                                    "Y3VybA==");
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.json().getLong("offset")).isNotNegative();
             stop(dev);
             assertThat(Files.exists(tmp)).as("removed at exit").isFalse();
         } finally {

@@ -99,6 +99,27 @@ class FerryCliTest {
     }
 
     @Test
+    void dev_whenTheKafkaPixyPortIsTaken_exits2_namingTheOption() throws Exception {
+        try (java.net.ServerSocket taken =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            int[] code = new int[1];
+            String err =
+                    stderrOf(
+                            () ->
+                                    code[0] =
+                                            FerryCli.run(
+                                                    "dev",
+                                                    "--port",
+                                                    "0",
+                                                    "--kafka-pixy-port",
+                                                    String.valueOf(port)));
+            assertThat(code[0]).isEqualTo(2);
+            assertThat(err).contains("is in use; pick another with --kafka-pixy-port N");
+        }
+    }
+
+    @Test
     void topicsCreate_withoutPartitions_isAUsageError() {
         int[] code = new int[1];
         String err = stderrOf(() -> code[0] = FerryCli.run("topics", "create", "t"));

@@ -4,6 +4,7 @@ import io.ferry.broker.BrokerConfig;
 import io.ferry.gateway.AckLevel;
 import io.ferry.gateway.Gateway;
 import io.ferry.gateway.GatewayConfig;
+import io.ferry.gateway.KafkaPixyConfig;
 import io.ferry.kafka.KafkaSettings;
 import java.nio.file.Path;
 import java.util.Map;
@@ -133,6 +134,14 @@ public final class FerryCli {
         int kafkaPort;
 
         @Option(
+                names = "--kafka-pixy-port",
+                defaultValue = "" + KafkaPixyConfig.DEFAULT_PORT,
+                description =
+                        "the port of the kafka-pixy listener (kafka-pixy's REST API, on --host);"
+                                + " 0 picks a free one (default ${DEFAULT-VALUE}, kafka-pixy's own)")
+        int kafkaPixyPort;
+
+        @Option(
                 names = "--data-dir",
                 description =
                         "where the dev Kafka keeps its data, kept across restarts (default: a"
@@ -158,6 +167,7 @@ public final class FerryCli {
             // before Kafka starts: a taken port fails in a moment, with the option that fixes it
             Ports.requireFree(host, port, "--port");
             Ports.requireFree("127.0.0.1", kafkaPort, "--kafka-port");
+            Ports.requireFree(host, kafkaPixyPort, "--kafka-pixy-port");
             DevDirectory dir =
                     dataDir == null
                             ? DevDirectory.temporary(Path.of(System.getProperty("java.io.tmpdir")))
@@ -191,9 +201,12 @@ public final class FerryCli {
                                         BrokerConfig.of("memory", Map.of("events", 65536)))
                                 .withHost(host)
                                 .withPort(port)
-                                .withDefaultAck(level);
+                                .withDefaultAck(level)
+                                .withKafkaPixy(KafkaPixyConfig.on(host, kafkaPixyPort));
                 try {
                     gateway = Gateway.start(cfg);
+                } catch (KafkaPixyConfig.CannotListen e) {
+                    throw e.portInUse() ? Ports.inUse(host, kafkaPixyPort, "--kafka-pixy-port") : e;
                 } catch (RuntimeException e) {
                     throw Ports.explainBindFailure(e, host, port, "--port");
                 }
@@ -213,7 +226,12 @@ public final class FerryCli {
                                     : " (kept)")
                             + "; Kafka's own log: "
                             + dir.kafkaLogFile();
-            System.out.println(banner(kafka.bootstrapServers(), gateway.port(), where));
+            System.out.println(
+                    banner(
+                            kafka.bootstrapServers(),
+                            gateway.port(),
+                            gateway.kafkaPixyPort(),
+                            where));
             DevKafka started = kafka;
             Runtime.getRuntime().removeShutdownHook(early);
             return serveUntilSignalled(
@@ -229,8 +247,9 @@ public final class FerryCli {
                     });
         }
 
-        static String banner(String bootstrap, int port, String where) {
+        static String banner(String bootstrap, int port, int kafkaPixyPort, String where) {
             String u = "http://localhost:" + port;
+            String p = "http://localhost:" + kafkaPixyPort;
             return String.join(
                     System.lineSeparator(),
                     "",
@@ -254,6 +273,16 @@ public final class FerryCli {
                     "  curl -s '" + u + "/readyz'",
                     "  curl -s '" + u + "/metrics' | grep ^ferry_",
                     "  ./ferry topics create orders --partitions 6 --bootstrap " + bootstrap,
+                    "",
+                    "kafka-pixy's REST API (its clients unchanged) at "
+                            + p
+                            + ": record header values are base64, ?sync waits for Kafka:",
+                    "",
+                    "  curl -s -X POST '"
+                            + p
+                            + "/topics/demo/messages?key=user-1&sync' -H 'Content-Type: text/plain'"
+                            + " -H 'X-Kafka-source: Y3VybA==' -d 'hello pixy'",
+                    "  curl -s '" + p + "/topics/demo?withPartitions'",
                     "",
                     "Ctrl-C stops the gateway (draining into Kafka) and Kafka.",
                     "");

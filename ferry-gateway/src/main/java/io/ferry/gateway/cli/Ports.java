@@ -41,7 +41,8 @@ final class Ports {
         return e;
     }
 
-    private static IllegalStateException inUse(String host, int port, String option) {
+    /** The clear message for a port in use, naming the option that picks another. */
+    static IllegalStateException inUse(String host, int port, String option) {
         return new IllegalStateException(
                 "port "
                         + port
