@@ -67,8 +67,16 @@ final class ConsumeRefused extends RuntimeException {
         };
     }
 
-    /** The stable machine-readable code of Ferry's API ({@code "unknown_topic"}). */
+    /**
+     * The stable machine-readable code of Ferry's API ({@code "never_offered"}): the code's name in
+     * lower case, except where the produce side's error code says the same thing (a client sees one
+     * code for an unknown topic, or for a bug, whichever endpoint it called).
+     */
     static String wireName(Code code) {
-        return code.name().toLowerCase(java.util.Locale.ROOT);
+        return switch (code) {
+            case UNKNOWN_TOPIC -> "topic_not_found";
+            case INTERNAL -> "internal_error";
+            default -> code.name().toLowerCase(java.util.Locale.ROOT);
+        };
     }
 }

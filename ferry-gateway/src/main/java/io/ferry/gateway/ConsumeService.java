@@ -226,7 +226,9 @@ final class ConsumeService implements AutoCloseable {
                             ctx,
                             () -> {
                                 if (e != null) {
-                                    out.completeExceptionally(refusal(e));
+                                    if (!out.isDone()) { // cancelled: its poll's end is no news
+                                        out.completeExceptionally(refusal(e));
+                                    }
                                 } else if (!out.complete(msgs) && !msgs.isEmpty()) {
                                     g.consumer.takeBack(msgs);
                                 }
@@ -263,11 +265,23 @@ final class ConsumeService implements AutoCloseable {
     // ---- acknowledging -------------------------------------------------------------------------
 
     /**
+     * Checks a call that acknowledges or releases messages of {@code group}, before its items: the
+     * cluster, the caller, the names, and that this gateway consumes the group (a front end answers
+     * a list of items refused for one of these once, not once per item).
+     *
+     * @throws ConsumeRefused NOT_CONSUMED_HERE, or a check's code
+     */
+    void checkConsumedHere(CallContext ctx, String cluster, String topic, String group) {
+        consumedHere(ctx, cluster, topic, group);
+    }
+
+    /**
      * Acknowledges one message; idempotent (an acknowledged one again is fine).
      *
+     * @return true when this call settled it, false when it was acknowledged already
      * @throws ConsumeRefused NOT_CONSUMED_HERE, NOT_OWNED, NEVER_OFFERED, or a check's code
      */
-    void ack(
+    boolean ack(
             CallContext ctx,
             String cluster,
             String topic,
@@ -279,6 +293,7 @@ final class ConsumeService implements AutoCloseable {
         if (r == PartitionAcks.AckResult.NEVER_OFFERED) {
             throw neverOffered(topic, group, partition, offset);
         }
+        return r == PartitionAcks.AckResult.OK;
     }
 
     /**

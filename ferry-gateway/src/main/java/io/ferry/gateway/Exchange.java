@@ -43,6 +43,12 @@ final class Exchange {
     /** Close the connection once the answer is written (a body that timed out). */
     boolean closeAfterAnswer;
 
+    /**
+     * Runs once, on the request's event loop, when its connection closes before its answer was
+     * written (a long poll whose client went away); null: nothing to undo.
+     */
+    Runnable abandoned;
+
     Exchange(
             HttpServerRequest request,
             String cluster,

@@ -28,7 +28,10 @@ final class HttpApi {
      * regular expression or a routing context per request. Vert.x Web's Router took about a tenth
      * of the event-loop samples of a single POST in a profile; replacing it saved a few percent
      * of CPU per request (docs/gateway.md, "Second round"). Every request is counted in flight and timed from its head to its end (or
-     * the connection's close), by route and status.
+     * the connection's close), by route and status. Two routes may share a path (GET and POST of
+     * /records and /offsets: consume and produce, read and set): the method picks the route. A
+     * request may leave a hook (Exchange.abandoned) that runs when its connection closes before
+     * its answer: a consume long poll cancels its take there.
      */
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final CharSequence APPLICATION_JSON =
@@ -49,6 +52,11 @@ final class HttpApi {
                 "partition",
                 "timestamp"),
         RECORDS(HttpMethod.POST, "/topics/:topic/records", "ack"),
+        CONSUME(HttpMethod.GET, "/topics/:topic/records", "group", "max", "wait", "format"),
+        ACKS(HttpMethod.POST, "/topics/:topic/acks", "group"),
+        RELEASES(HttpMethod.POST, "/topics/:topic/releases", "group"),
+        OFFSETS(HttpMethod.GET, "/topics/:topic/offsets", "group"),
+        SET_OFFSETS(HttpMethod.POST, "/topics/:topic/offsets", "group"),
         TOPIC(HttpMethod.GET, "/topics/:topic"),
         TOPIC_LIST(HttpMethod.GET, "/topics"),
         HEALTH(HttpMethod.GET, "/healthz"),
@@ -76,6 +84,42 @@ final class HttpApi {
         boolean ops() {
             return this == HEALTH || this == READY || this == METRICS;
         }
+
+        /** Answers HEAD as GET: every GET route but consume, which takes messages. */
+        boolean answersHead() {
+            return method.equals(HttpMethod.GET) && this != CONSUME;
+        }
+
+        /**
+         * Its {@code route} label in metrics: the pattern (under {@code /clusters/:cluster} when
+         * {@code clustered}), with {@code GET } before it when a POST route has the same pattern
+         * ({@code GET /topics/:topic/records} is consume).
+         */
+        String label(boolean clustered) {
+            String p = clustered ? "/clusters/:cluster" + pattern : pattern;
+            for (Route r : values()) {
+                if (r != this && r.pattern.equals(pattern) && method.equals(HttpMethod.GET)) {
+                    return "GET " + p;
+                }
+            }
+            return p;
+        }
+
+        /** The {@code Allow} header of its path: the methods of every route of the pattern. */
+        String allow() {
+            boolean get = false;
+            boolean head = false;
+            boolean post = false;
+            for (Route r : values()) {
+                if (r.pattern.equals(pattern)) {
+                    get |= r.method.equals(HttpMethod.GET);
+                    head |= r.answersHead();
+                    post |= r.method.equals(HttpMethod.POST);
+                }
+            }
+            String a = (get ? ", GET" : "") + (head ? ", HEAD" : "") + (post ? ", POST" : "");
+            return a.substring(2);
+        }
     }
 
     private final Gateway gateway;
@@ -83,6 +127,7 @@ final class HttpApi {
     private final GatewayMetrics metrics;
     private final Produce produce;
     private final ClusterQueries queries;
+    private final ConsumeHttp consume;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     /** Request-body bytes in progress, bounded by gateway.max-in-flight-body-bytes. */
@@ -97,8 +142,8 @@ final class HttpApi {
     /** The timers of requests that matched no route. */
     private final GatewayMetrics.RouteTimers otherTimers;
 
-    private final BodyReader.Then messagesBody = new RunAfterBody(Route.MESSAGES);
-    private final BodyReader.Then recordsBody = new RunAfterBody(Route.RECORDS);
+    /** Per POST route (by ordinal), what runs once its body is read. */
+    private final BodyReader.Then[] afterBody = new BodyReader.Then[Route.values().length];
 
     HttpApi(
             Gateway gateway,
@@ -111,6 +156,7 @@ final class HttpApi {
         this.metrics = metrics;
         this.produce = new Produce(this, config, service);
         this.queries = queries;
+        this.consume = new ConsumeHttp(this, config, gateway.consumeService());
         this.bodies =
                 new BodyBudget(
                         config.limits().maxInFlightBodyBytes() > 0
@@ -123,9 +169,9 @@ final class HttpApi {
                     r == Route.OPENAPI
                             ? new GatewayMetrics.RouteTimers[] {otherTimers, otherTimers}
                             : new GatewayMetrics.RouteTimers[] {
-                                metrics.route(r.pattern),
-                                metrics.route("/clusters/:cluster" + r.pattern)
+                                metrics.route(r.label(false)), metrics.route(r.label(true))
                             };
+            afterBody[r.ordinal()] = new RunAfterBody(r);
         }
         try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
             this.openApi = in == null ? new byte[0] : in.readAllBytes();
@@ -181,7 +227,10 @@ final class HttpApi {
                             switch (tail) {
                                 case "" -> Route.TOPIC;
                                 case "/messages" -> Route.MESSAGES;
-                                case "/records" -> Route.RECORDS;
+                                case "/records" -> get(req) ? Route.CONSUME : Route.RECORDS;
+                                case "/acks" -> Route.ACKS;
+                                case "/releases" -> Route.RELEASES;
+                                case "/offsets" -> get(req) ? Route.OFFSETS : Route.SET_OFFSETS;
                                 default -> null;
                             };
                 }
@@ -218,9 +267,15 @@ final class HttpApi {
         }
     }
 
+    /** GET or HEAD: the method picks between the GET and POST routes of one path. */
+    private static boolean get(HttpServerRequest req) {
+        HttpMethod m = req.method();
+        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD);
+    }
+
     /**
      * Counts the request out and times it, once: when its answer is written or its connection
-     * closes.
+     * closes (then, first, runs its {@link Exchange#abandoned} hook).
      */
     private final class Finish implements Handler<Void> {
         private final Exchange ex;
@@ -240,6 +295,13 @@ final class HttpApi {
                 return;
             }
             done = true;
+            if (ex.abandoned != null && !ex.response.ended()) {
+                try {
+                    ex.abandoned.run();
+                } catch (RuntimeException e) {
+                    LOG.error("undoing an abandoned request failed", e);
+                }
+            }
             inFlight.decrementAndGet();
             bodies.release(ex.reservedBytes);
             gateway.requestEnded();
@@ -329,9 +391,8 @@ final class HttpApi {
         }
         HttpMethod method = ex.request.method();
         if (!method.equals(route.method)
-                && !(method.equals(HttpMethod.HEAD) && route.method.equals(HttpMethod.GET))) {
-            ex.response.putHeader(
-                    HttpHeaders.ALLOW, route.method.equals(HttpMethod.GET) ? "GET, HEAD" : "POST");
+                && !(method.equals(HttpMethod.HEAD) && route.answersHead())) {
+            ex.response.putHeader(HttpHeaders.ALLOW, route.allow());
             error(
                     ex,
                     new ApiException(
@@ -357,11 +418,7 @@ final class HttpApi {
                                         + " (kafka.compression.type)"));
                 return;
             }
-            BodyReader.read(
-                    ex,
-                    config.maxBodyBytes(),
-                    bodies,
-                    route == Route.RECORDS ? recordsBody : messagesBody);
+            BodyReader.read(ex, config.maxBodyBytes(), bodies, afterBody[route.ordinal()]);
         } else {
             run(ex, route);
         }
@@ -396,6 +453,11 @@ final class HttpApi {
             switch (route) {
                 case MESSAGES -> produce.message(ex);
                 case RECORDS -> produce.records(ex);
+                case CONSUME -> consume.take(ex);
+                case ACKS -> consume.acks(ex);
+                case RELEASES -> consume.releases(ex);
+                case OFFSETS -> consume.offsets(ex);
+                case SET_OFFSETS -> consume.setOffsets(ex);
                 case TOPIC -> describeTopic(ex);
                 case TOPIC_LIST -> listTopics(ex);
                 case HEALTH -> health(ex);

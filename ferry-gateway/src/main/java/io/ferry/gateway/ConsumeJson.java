@@ -1,0 +1,310 @@
+package io.ferry.gateway;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import io.ferry.broker.Header;
+import io.ferry.kafka.consume.ConsumedMessage;
+import io.ferry.kafka.consume.OffsetToSet;
+import io.ferry.kafka.consume.PartitionOffset;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The JSON of Ferry's HTTP consume endpoints: messages written in the format a request asks for,
+ * and the bodies of acknowledgements, releases and offsets read strictly; stateless, any thread.
+ */
+final class ConsumeJson {
+    /* Design notes
+     * Bytes are never altered. A key, value or header value is written in the asked format only
+     * when that form gives back exactly its bytes: json needs strict UTF-8 holding exactly one JSON
+     * value (it is copied through verbatim, never re-serialised: numbers keep their digits), string
+     * needs strict UTF-8 (no replacement characters). Otherwise the next faithful form is used,
+     * json -> string -> base64, and a "keyEncoding"/"valueEncoding" field beside it names the form
+     * used; the field is there only when it differs from the format asked. Keys and header values
+     * are never JSON (as on the produce side): under json they are strings.
+     * Messages are written with Jackson's generator straight to bytes, not through JsonObject: a
+     * batch of a thousand messages allocates one stream, not a map per message.
+     */
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private ConsumeJson() {}
+
+    /** How a request wants keys, values and header values written ({@code format=}). */
+    enum Format {
+        /** A value that is JSON inline, as JSON; text as a string; other bytes base64. */
+        JSON,
+        /** UTF-8 text as a string; other bytes base64. */
+        STRING,
+        /** Always base64 (RFC 4648, with padding): byte-exact for anything. */
+        BASE64;
+
+        /** Its name in requests and in {@code valueEncoding}. */
+        String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The format {@code raw} names; null or empty: base64. */
+        static Format parse(String raw) {
+            if (raw == null || raw.isEmpty()) {
+                return BASE64;
+            }
+            return switch (raw.toLowerCase(Locale.ROOT)) {
+                case "json" -> JSON;
+                case "string" -> STRING;
+                case "base64" -> BASE64;
+                default ->
+                        throw ApiException.badRequest(
+                                "invalid_encoding",
+                                "format is '" + raw + "'; expected json, string or base64");
+            };
+        }
+    }
+
+    // ---- answers -----------------------------------------------------------------------------
+
+    /** The answer to a take: a JSON array of the messages, in the order they were taken. */
+    static Buffer messages(List<ConsumedMessage> messages, Format format) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 256 * messages.size());
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartArray();
+            for (ConsumedMessage m : messages) {
+                g.writeStartObject();
+                g.writeStringField("topic", m.topic());
+                g.writeNumberField("partition", m.partition());
+                g.writeNumberField("offset", m.offset());
+                g.writeNumberField("timestamp", m.timestampMs());
+                g.writeNumberField("deliveryCount", m.deliveryCount());
+                Format notJson = format == Format.JSON ? Format.STRING : format;
+                bytes(g, "key", "keyEncoding", m.key(), notJson);
+                bytes(g, "value", "valueEncoding", m.value(), format);
+                g.writeArrayFieldStart("headers");
+                for (Header h : m.headers()) {
+                    g.writeStartObject();
+                    g.writeStringField("key", h.key());
+                    bytes(g, "value", "valueEncoding", h.value(), notJson);
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return Buffer.buffer(out.toByteArray());
+    }
+
+    /**
+     * Writes {@code field}: null, or {@code b} in {@code format} when that form is faithful, else
+     * in the next faithful one with {@code flag} naming it.
+     */
+    private static void bytes(JsonGenerator g, String field, String flag, byte[] b, Format format)
+            throws IOException {
+        if (b == null) {
+            g.writeNullField(field);
+            return;
+        }
+        String text = format == Format.BASE64 ? null : utf8(b);
+        if (text != null && format == Format.JSON && oneJsonValue(text)) {
+            g.writeFieldName(field);
+            g.writeRawValue(text);
+        } else if (text != null) {
+            g.writeStringField(field, text);
+            if (format != Format.STRING) {
+                g.writeStringField(flag, Format.STRING.wireName());
+            }
+        } else {
+            g.writeStringField(field, Base64.getEncoder().encodeToString(b));
+            if (format != Format.BASE64) {
+                g.writeStringField(flag, Format.BASE64.wireName());
+            }
+        }
+    }
+
+    /** {@code b} as text when it is strict UTF-8 (no malformed or overlong sequence), else null. */
+    static String utf8(byte[] b) {
+        boolean ascii = true;
+        for (int i = 0; i < b.length && ascii; i++) {
+            ascii = b[i] >= 0;
+        }
+        if (ascii) {
+            return new String(b, StandardCharsets.US_ASCII);
+        }
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * True when {@code text} is exactly one JSON value (RFC 8259; whitespace around it is fine).
+     */
+    static boolean oneJsonValue(String text) {
+        try (JsonParser p = FACTORY.createParser(text)) {
+            if (p.nextToken() == null) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (IOException e) { // JsonProcessingException: not JSON
+            return false;
+        }
+    }
+
+    /** The answer to an offsets read: one object per partition. */
+    static Buffer offsets(List<PartitionOffset> offsets) {
+        JsonArray a = new JsonArray();
+        for (PartitionOffset o : offsets) {
+            a.add(
+                    new JsonObject()
+                            .put("partition", o.partition())
+                            .put("begin", o.begin())
+                            .put("end", o.end())
+                            .put("count", o.count())
+                            .put("offset", o.offset())
+                            .put("lag", o.lag())
+                            .put("metadata", o.metadata())
+                            .put("sparseAcks", o.sparseAcks()));
+        }
+        return a.toBuffer();
+    }
+
+    // ---- request bodies ----------------------------------------------------------------------
+
+    /**
+     * One item of an acknowledgement or release body: one offset, or (acknowledgements only) the
+     * range {@code [from, to)}.
+     */
+    record Item(int partition, long offset, long from, long to) {
+        /** No offset: a range. */
+        static final long RANGE = -1;
+
+        boolean range() {
+            return offset == RANGE;
+        }
+    }
+
+    /**
+     * The items of {@code POST .../acks}: {@code [{"partition":0,"offset":5},
+     * {"partition":1,"from":10,"to":20}]}.
+     */
+    static List<Item> acks(Buffer body) {
+        return items(body, true);
+    }
+
+    /** The items of {@code POST .../releases}: {@code [{"partition":0,"offset":5}]}. */
+    static List<Item> releases(Buffer body) {
+        return items(body, false);
+    }
+
+    private static List<Item> items(Buffer body, boolean ranges) {
+        String shape =
+                ranges
+                        ? "{\"partition\":p,\"offset\":o} or {\"partition\":p,\"from\":a,\"to\":b}"
+                        : "{\"partition\":p,\"offset\":o}";
+        JsonArray list = list(body, shape);
+        Set<String> known =
+                ranges
+                        ? Set.of("partition", "offset", "from", "to")
+                        : Set.of("partition", "offset");
+        List<Item> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            JsonObject o = object(list, i, known, shape);
+            String at = "[" + i + "]";
+            int partition = (int) number(o, "partition", at, Integer.MAX_VALUE, shape);
+            if (o.containsKey("offset")) {
+                if (o.containsKey("from") || o.containsKey("to")) {
+                    throw invalid(at + " has both an offset and a range; give one: " + shape);
+                }
+                out.add(new Item(partition, number(o, "offset", at, Long.MAX_VALUE, shape), 0, 0));
+            } else if (ranges) {
+                long from = number(o, "from", at, Long.MAX_VALUE, shape);
+                long to = number(o, "to", at, Long.MAX_VALUE, shape);
+                out.add(new Item(partition, Item.RANGE, from, to));
+            } else {
+                throw invalid(at + " has no \"offset\"; expected " + shape);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The offsets of {@code POST .../offsets}: {@code [{"partition":0,"offset":42,"metadata":"x"}]}
+     * (metadata optional).
+     */
+    static List<OffsetToSet> offsetsToSet(Buffer body) {
+        String shape = "{\"partition\":p,\"offset\":o[,\"metadata\":\"...\"]}";
+        JsonArray list = list(body, shape);
+        List<OffsetToSet> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            JsonObject o = object(list, i, Set.of("partition", "offset", "metadata"), shape);
+            String at = "[" + i + "]";
+            int partition = (int) number(o, "partition", at, Integer.MAX_VALUE, shape);
+            long offset = number(o, "offset", at, Long.MAX_VALUE, shape);
+            Object metadata = o.getValue("metadata");
+            if (metadata != null && !(metadata instanceof String)) {
+                throw invalid(at + ".metadata must be a string (or absent)");
+            }
+            out.add(new OffsetToSet(partition, offset, (String) metadata));
+        }
+        return out;
+    }
+
+    private static JsonArray list(Buffer body, String shape) {
+        Object parsed = body == null || body.length() == 0 ? null : StrictJson.parse(body);
+        if (!(parsed instanceof JsonArray list) || list.isEmpty()) {
+            throw invalid("the body must be a non-empty JSON array of " + shape);
+        }
+        return list;
+    }
+
+    private static JsonObject object(JsonArray list, int i, Set<String> known, String shape) {
+        if (!(list.getValue(i) instanceof JsonObject o)) {
+            throw invalid("[" + i + "] is not a JSON object; expected " + shape);
+        }
+        for (String f : o.fieldNames()) {
+            if (!known.contains(f)) {
+                throw invalid("[" + i + "] has an unknown field '" + f + "'; expected " + shape);
+            }
+        }
+        return o;
+    }
+
+    /** The integer {@code field} of {@code o}, 0..max; required. */
+    private static long number(JsonObject o, String field, String at, long max, String shape) {
+        Object v = o.getValue(field);
+        if (v == null) {
+            throw invalid(at + " has no \"" + field + "\"; expected " + shape);
+        }
+        if (!(v instanceof Integer || v instanceof Long)
+                || ((Number) v).longValue() < 0
+                || ((Number) v).longValue() > max) {
+            throw invalid(at + "." + field + " is " + v + "; expected an integer 0.." + max);
+        }
+        return ((Number) v).longValue();
+    }
+
+    private static ApiException invalid(String message) {
+        return ApiException.badRequest("invalid_body", message);
+    }
+}
