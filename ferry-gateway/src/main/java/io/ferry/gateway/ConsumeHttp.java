@@ -215,6 +215,40 @@ final class ConsumeHttp {
         }
     }
 
+    /**
+     * {@code GET /topics/{topic}/groups[?group=]}: the topic's consumer groups, cluster-wide from
+     * Kafka, each member with its partitions: {@code {"topic": t, "groups": {group: {member:
+     * [partitions]}}}}.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
+    void groups(Exchange ex) {
+        try {
+            ConsumeCluster c = cluster(ex);
+            service.consumers(ex.caller, c.name, ex.topic, ex.query("group"))
+                    .whenComplete(
+                            (groups, e) -> {
+                                if (e != null) {
+                                    refused(ex, ConsumeService.refusal(e));
+                                    return;
+                                }
+                                JsonObject all = new JsonObject();
+                                groups.forEach(
+                                        (g, members) -> {
+                                            JsonObject m = new JsonObject();
+                                            members.forEach(
+                                                    (id, ps) -> m.put(id, new JsonArray(ps)));
+                                            all.put(g, m);
+                                        });
+                                HttpApi.json(
+                                        ex,
+                                        200,
+                                        new JsonObject().put("topic", ex.topic).put("groups", all));
+                            });
+        } catch (ConsumeRefused r) {
+            refused(ex, r);
+        }
+    }
+
     /** {@code POST /topics/{topic}/offsets?group=}: set the group's committed offsets. */
     @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     void setOffsets(Exchange ex) {

@@ -57,6 +57,7 @@ final class HttpApi {
         RELEASES(HttpMethod.POST, "/topics/:topic/releases", "group"),
         OFFSETS(HttpMethod.GET, "/topics/:topic/offsets", "group"),
         SET_OFFSETS(HttpMethod.POST, "/topics/:topic/offsets", "group"),
+        GROUPS(HttpMethod.GET, "/topics/:topic/groups", "group"),
         TOPIC(HttpMethod.GET, "/topics/:topic"),
         TOPIC_LIST(HttpMethod.GET, "/topics"),
         HEALTH(HttpMethod.GET, "/healthz"),
@@ -231,6 +232,7 @@ final class HttpApi {
                                 case "/acks" -> Route.ACKS;
                                 case "/releases" -> Route.RELEASES;
                                 case "/offsets" -> get(req) ? Route.OFFSETS : Route.SET_OFFSETS;
+                                case "/groups" -> Route.GROUPS;
                                 default -> null;
                             };
                 }
@@ -458,6 +460,7 @@ final class HttpApi {
                 case RELEASES -> consume.releases(ex);
                 case OFFSETS -> consume.offsets(ex);
                 case SET_OFFSETS -> consume.setOffsets(ex);
+                case GROUPS -> consume.groups(ex);
                 case TOPIC -> describeTopic(ex);
                 case TOPIC_LIST -> listTopics(ex);
                 case HEALTH -> health(ex);

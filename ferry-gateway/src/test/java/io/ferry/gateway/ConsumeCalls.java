@@ -98,6 +98,11 @@ final class ConsumeCalls {
     }
 
     /** The consume side of {@code cluster} in this gateway. */
+    /** The gateway's HTTP port. */
+    int port() {
+        return gateway.port();
+    }
+
     ConsumeCluster cluster(String cluster) {
         return gateway.consumeService().cluster(cluster);
     }

@@ -41,8 +41,8 @@ class ConsumeHttpIT {
     @BeforeAll
     static void start(InProcessKafka cluster) {
         kafka = cluster;
-        for (String t : List.of("rt", "lp", "rel", "two", "set")) {
-            kafka.createTopic(t, t.equals("rt") ? 3 : 1);
+        for (String t : List.of("rt", "lp", "rel", "two", "set", "grp")) {
+            kafka.createTopic(t, t.equals("rt") || t.equals("grp") ? 3 : 1);
         }
         calls = ConsumeCalls.start(kafka, MAIN, MAIN);
     }
@@ -221,6 +221,28 @@ class ConsumeHttpIT {
         assertThat(none.size()).as("200 [] when nothing came").isZero();
         assertThat(emptyMs).as("at about the wait").isBetween(1_400L, 5_000L);
         assertThat(calls.cluster("default").waiting.get()).isZero();
+    }
+
+    @Test
+    void groups_listTheTopicsGroupsFromKafka_withThisGatewaysMemberAndItsPartitions() {
+        calls.join("default", "grp", "grp-a", 3);
+        calls.join("default", "grp", "grp-b", 3);
+        Http http = new Http(calls.port());
+        Http.Response all = http.get("/topics/grp/groups");
+        assertThat(all.status()).as(all.toString()).isEqualTo(200);
+        JsonObject groups = all.json().getJsonObject("groups");
+        assertThat(groups.fieldNames()).containsExactlyInAnyOrder("grp-a", "grp-b");
+        JsonObject a = groups.getJsonObject("grp-a");
+        assertThat(a.fieldNames()).singleElement().asString().contains("/");
+        assertThat(a.getJsonArray(a.fieldNames().iterator().next()).encode()).isEqualTo("[0,1,2]");
+        Http.Response one = http.get("/topics/grp/groups?group=grp-b");
+        assertThat(one.json().getJsonObject("groups").fieldNames()).containsExactly("grp-b");
+        Http.Response none = http.get("/topics/grp/groups?group=nobody");
+        assertThat(none.json().getJsonObject("groups").isEmpty()).isTrue();
+        Http.Response missing = http.get("/topics/no-such-topic-here/groups");
+        assertThat(missing.status()).as(missing.toString()).isEqualTo(404);
+        Http.Response typo = http.get("/topics/grp/groups?grup=x");
+        assertThat(typo.status()).as(typo.toString()).isEqualTo(400);
     }
 
     @Test
