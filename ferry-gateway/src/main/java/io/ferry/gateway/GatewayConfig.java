@@ -49,6 +49,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param managementPort {@code gateway.management-port}: the port serving only {@code /healthz},
  *     {@code /readyz} and {@code /metrics}, or {@link #MANAGEMENT_OFF} (they are on the main port
  *     only); 0 picks a free port
+ * @param grpc {@code gateway.grpc.*}: where gRPC is served, its message size limit
  */
 public record GatewayConfig(
         String host,
@@ -63,7 +64,8 @@ public record GatewayConfig(
         String defaultCluster,
         Map<String, Cluster> clusters,
         Limits limits,
-        int managementPort) {
+        int managementPort,
+        GrpcSettings grpc) {
 
     /** {@link #managementPort} when there is no management port. */
     public static final int MANAGEMENT_OFF = -1;
@@ -190,7 +192,8 @@ public record GatewayConfig(
                     "idle-timeout-ms",
                     "max-connections",
                     "max-in-flight-body-bytes",
-                    "management-port");
+                    "management-port",
+                    "grpc");
 
     /** Validates the cross-setting rules. */
     public GatewayConfig {
@@ -210,6 +213,14 @@ public record GatewayConfig(
         if (managementPort < MANAGEMENT_OFF || managementPort > 65_535) {
             throw new ConfigException(
                     "gateway.management-port is " + managementPort + "; expected 0..65535 or off");
+        }
+        java.util.Objects.requireNonNull(grpc, "grpc");
+        if (grpc.port() > 0 && (grpc.port() == port || grpc.port() == managementPort)) {
+            throw new ConfigException(
+                    "gateway.grpc.port is "
+                            + grpc.port()
+                            + ", the same as gateway.port or gateway.management-port; use another"
+                            + " port, 'same' to serve gRPC on gateway.port, or off");
         }
         if (managementPort > 0 && managementPort == port) {
             throw new ConfigException(
@@ -234,7 +245,8 @@ public record GatewayConfig(
                 "default",
                 Map.of("default", new Cluster(kafka, broker)),
                 Limits.DEFAULT,
-                MANAGEMENT_OFF);
+                MANAGEMENT_OFF,
+                GrpcSettings.DEFAULT);
     }
 
     /** This with another port. */
@@ -252,7 +264,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                grpc);
     }
 
     /** This with other clusters (the default cluster's name unchanged). */
@@ -270,7 +283,8 @@ public record GatewayConfig(
                 defaultCluster,
                 c,
                 limits,
-                managementPort);
+                managementPort,
+                grpc);
     }
 
     /** This with another listening address. */
@@ -288,7 +302,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                grpc);
     }
 
     /** This with other limits. */
@@ -306,7 +321,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                grpc);
     }
 
     /** This with another default ack level. */
@@ -324,7 +340,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                managementPort);
+                managementPort,
+                grpc);
     }
 
     /** This with other timeouts and connection limits. */
@@ -342,7 +359,8 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 l,
-                managementPort);
+                managementPort,
+                grpc);
     }
 
     /** This with a management port ({@link #MANAGEMENT_OFF}: none; 0: a free port). */
@@ -360,7 +378,27 @@ public record GatewayConfig(
                 defaultCluster,
                 clusters,
                 limits,
-                p);
+                p,
+                grpc);
+    }
+
+    /** This with other gRPC settings. */
+    public GatewayConfig withGrpc(GrpcSettings g) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                limits,
+                managementPort,
+                g);
     }
 
     /** Reads a YAML file. */
@@ -449,7 +487,8 @@ public record GatewayConfig(
                         number(g, "idle-timeout-ms", 60_000, 1, 3_600_000),
                         (int) number(g, "max-connections", 0, 0, 10_000_000),
                         number(g, "max-in-flight-body-bytes", 0, 0, Long.MAX_VALUE)),
-                managementPort(g));
+                managementPort(g),
+                GrpcSettings.parse(g.path("grpc")));
     }
 
     private static Cluster cluster(String at, JsonNode c) {
