@@ -206,7 +206,8 @@ public final class Gateway implements AutoCloseable {
         deploy(p, false, sharedGrpc, config.eventLoops(), openConnections, maxConnections);
         port.set(p);
         if (config.grpc().ownPort()) {
-            int gp = config.grpc().port() != 0 ? config.grpc().port() : freePort(config.host());
+            int own = config.grpc().ownPort(config.port());
+            int gp = own != 0 ? own : freePort(config.host());
             // its connections count against the same gateway.max-connections as the HTTP port's
             deploy(gp, false, true, config.eventLoops(), openConnections, maxConnections);
             grpcPort.set(gp);
@@ -257,8 +258,10 @@ public final class Gateway implements AutoCloseable {
                         // can then
                         // skip its outbound message queue (HTTP/1.1 connections only).
                         .setStrictThreadMode(true)
-                        // h2c (prior knowledge and upgrade) only where gRPC is served: it adds a
-                        // handler to HTTP/1.1 pipelines, measured within the noise (benchmarks.md)
+                        // h2c (prior knowledge and upgrade) only where gRPC is served: Vert.x then
+                        // makes a connection (and calls ConnectionGuard) only once its first
+                        // bytes arrive, so the header timeout and max-connections cannot see
+                        // silent connections (docs/gateway.md, "gRPC")
                         .setHttp2ClearTextEnabled(grpc);
         await(
                 vertx.deployVerticle(

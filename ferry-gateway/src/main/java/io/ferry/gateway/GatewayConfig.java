@@ -215,12 +215,15 @@ public record GatewayConfig(
                     "gateway.management-port is " + managementPort + "; expected 0..65535 or off");
         }
         java.util.Objects.requireNonNull(grpc, "grpc");
-        if (grpc.port() > 0 && (grpc.port() == port || grpc.port() == managementPort)) {
+        int grpcOwn = grpc.ownPort() ? grpc.ownPort(port) : 0;
+        if (grpcOwn > 0 && (grpcOwn == port || grpcOwn == managementPort)) {
             throw new ConfigException(
                     "gateway.grpc.port is "
-                            + grpc.port()
-                            + ", the same as gateway.port or gateway.management-port; use another"
-                            + " port, 'same' to serve gRPC on gateway.port, or off");
+                            + grpcOwn
+                            + (grpc.port() == GrpcSettings.AUTO ? " (the default)" : "")
+                            + ", the same as gateway.port or gateway.management-port; set"
+                            + " gateway.grpc.port to another port, 'same' to serve gRPC on"
+                            + " gateway.port, or off");
         }
         if (managementPort > 0 && managementPort == port) {
             throw new ConfigException(

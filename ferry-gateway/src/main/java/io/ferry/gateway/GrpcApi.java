@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 final class GrpcApi {
     /* Design notes
      * Dispatch: the HTTP servers that serve gRPC (Gateway.deploy) send every request whose
-     * content-type starts with application/grpc here, the rest to HttpApi, on the same port. Only
+     * content-type starts with application/grpc here, the rest to HttpApi (the gRPC port, 19091
+     * by default, or the HTTP port with gateway.grpc.port: same). Only
      * gRPC over HTTP/2 is enabled (no gRPC-Web, no transcoding).
      * A call is admitted like an HTTP request (refused while the gateway failed or shuts down, and
      * beyond gateway.max-concurrent-requests, counting HTTP requests and gRPC calls apart), then

@@ -8,13 +8,17 @@ import java.util.TreeSet;
  * The {@code gateway.grpc.*} settings: where the gateway serves gRPC (Ferry's own service and
  * kafka-pixy's) and how large a message may be; immutable, any thread.
  *
- * @param port {@link #SAME_PORT}: on the HTTP port (which then speaks HTTP/2 cleartext too); {@link
- *     #OFF}: no gRPC; 0: a port of its own, any free one; else that port of its own (the HTTP port
- *     then stays HTTP/1.1 only)
+ * @param port {@link #AUTO} (the default): a port of its own, {@value #DEFAULT_PORT}, or any free
+ *     one when the HTTP port is 0; 0: any free port; else that port of its own (the HTTP port stays
+ *     HTTP/1.1 only with all of these); {@link #SAME_PORT}: on the HTTP port, which then speaks
+ *     HTTP/2 cleartext too; {@link #OFF}: no gRPC
  * @param maxMessageBytes the largest gRPC message accepted, in bytes; a larger one is answered
  *     RESOURCE_EXHAUSTED without being read into memory
  */
 public record GrpcSettings(int port, int maxMessageBytes) {
+    /** {@link #port}: {@value #DEFAULT_PORT}, or a free port when the HTTP port is 0. */
+    public static final int AUTO = -3;
+
     /** {@link #port}: gRPC on the HTTP port. */
     public static final int SAME_PORT = -2;
 
@@ -25,17 +29,19 @@ public record GrpcSettings(int port, int maxMessageBytes) {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 4 << 20;
 
     /**
-     * The default: on the HTTP port, 4 MiB (HTTP/2 cleartext on the HTTP port cost single HTTP/1.1
-     * POSTs -2% to +2.4%, within the noise: docs/benchmarks.md, issue 14).
+     * The default gRPC port: kafka-pixy's, so its clients' addresses carry over. A port of its own
+     * because HTTP/2 on the HTTP port would disarm its slow-client defences (docs/gateway.md).
      */
-    public static final GrpcSettings DEFAULT =
-            new GrpcSettings(SAME_PORT, DEFAULT_MAX_MESSAGE_BYTES);
+    public static final int DEFAULT_PORT = 19091;
+
+    /** The default: {@link #AUTO}, 4 MiB. */
+    public static final GrpcSettings DEFAULT = new GrpcSettings(AUTO, DEFAULT_MAX_MESSAGE_BYTES);
 
     static final Set<String> KEYS = Set.of("port", "max-message-bytes");
 
     /** Validates the ranges. */
     public GrpcSettings {
-        if (port < SAME_PORT || port > 65_535) {
+        if (port < AUTO || port > 65_535) {
             throw new GatewayConfig.ConfigException(
                     "gateway.grpc.port is " + port + "; expected 0..65535, same or off");
         }
@@ -49,10 +55,21 @@ public record GrpcSettings(int port, int maxMessageBytes) {
 
     /** True when gRPC is served on a port of its own. */
     public boolean ownPort() {
-        return port >= 0;
+        return port >= 0 || port == AUTO;
     }
 
-    /** This with another port ({@link #SAME_PORT}, {@link #OFF}, 0 or a port). */
+    /**
+     * The port of its own to bind (0: any free one) when the HTTP port is {@code httpPort}; only
+     * when {@link #ownPort()}.
+     */
+    public int ownPort(int httpPort) {
+        if (port == AUTO) {
+            return httpPort == 0 ? 0 : DEFAULT_PORT;
+        }
+        return port;
+    }
+
+    /** This with another port ({@link #AUTO}, {@link #SAME_PORT}, {@link #OFF}, 0 or a port). */
     public GrpcSettings withPort(int p) {
         return new GrpcSettings(p, maxMessageBytes);
     }

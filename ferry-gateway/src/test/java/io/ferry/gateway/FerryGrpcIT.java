@@ -63,7 +63,7 @@ class FerryGrpcIT {
                         GatewayConfig.of(
                                         settings, BrokerConfig.of("memory", Map.of("events", 4096)))
                                 .withPort(0)
-                                .withGrpc(new GrpcSettings(GrpcSettings.SAME_PORT, MAX_MESSAGE)));
+                                .withGrpc(new GrpcSettings(GrpcSettings.AUTO, MAX_MESSAGE)));
         grpc = new GrpcCalls(gateway.grpcPort());
     }
 

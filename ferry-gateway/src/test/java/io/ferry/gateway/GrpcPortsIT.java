@@ -30,10 +30,11 @@ import pixyclient.ProdRq;
 import pixyclient.ProdRs;
 
 /**
- * Where gRPC and HTTP/2 are served: {@code gateway.grpc.port: same} (gRPC and HTTP/2 cleartext on
- * the HTTP port, beside HTTP/1.1) and a port of its own (the HTTP port stays HTTP/1.1; the gRPC
- * port serves gRPC and the HTTP API over HTTP/2). The HTTP/2 requests are made the way {@code curl
- * --http2-prior-knowledge} makes them (no upgrade), with Vert.x's client.
+ * Where gRPC and HTTP/2 are served: a port of its own by default (the HTTP port stays HTTP/1.1; the
+ * gRPC port serves gRPC and the HTTP API over HTTP/2; with the HTTP port 0, a free one) and {@code
+ * gateway.grpc.port: same} (gRPC and HTTP/2 cleartext on the HTTP port, beside HTTP/1.1). The
+ * HTTP/2 requests are made the way {@code curl --http2-prior-knowledge} makes them (no upgrade),
+ * with Vert.x's client.
  */
 @KafkaTest(combined = true)
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -61,7 +62,7 @@ class GrpcPortsIT {
                         .withPort(0);
         shared =
                 Gateway.start(base.withGrpc(GrpcSettings.DEFAULT.withPort(GrpcSettings.SAME_PORT)));
-        separate = Gateway.start(base.withGrpc(GrpcSettings.DEFAULT.withPort(0)));
+        separate = Gateway.start(base.withGrpc(GrpcSettings.DEFAULT)); // the default: its own port
         vertx = Vertx.vertx();
         h2 =
                 vertx.createHttpClient(

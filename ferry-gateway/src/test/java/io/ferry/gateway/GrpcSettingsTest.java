@@ -15,10 +15,15 @@ class GrpcSettingsTest {
     }
 
     @Test
-    void absent_takesTheDefaults() {
+    void absent_takesTheDefaults_aPortOfItsOwn_19091_orAFreeOneBesideAFreeHttpPort() {
         GrpcSettings g = parse("port: 8080\n").grpc();
         assertThat(g).isEqualTo(GrpcSettings.DEFAULT);
+        assertThat(g.port()).isEqualTo(GrpcSettings.AUTO);
+        assertThat(g.ownPort()).isTrue();
+        assertThat(g.ownPort(8080)).isEqualTo(19_091);
+        assertThat(g.ownPort(0)).as("a free HTTP port: a free gRPC port").isZero();
         assertThat(g.maxMessageBytes()).isEqualTo(4 << 20);
+        assertThat(parse("grpc: {port: 9443}\n").grpc().ownPort(0)).isEqualTo(9443);
     }
 
     @Test
@@ -62,5 +67,10 @@ class GrpcSettingsTest {
         assertThatThrownBy(() -> parse("management-port: 9001\ngrpc: {port: 9001}\n"))
                 .isInstanceOf(GatewayConfig.ConfigException.class)
                 .hasMessageContaining("gateway.grpc.port is 9001");
+        assertThatThrownBy(() -> parse("port: 19091\n"))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessageContaining("gateway.grpc.port is 19091 (the default)");
+        assertThat(parse("port: 19091\ngrpc: {port: same}\n").grpc().port())
+                .isEqualTo(GrpcSettings.SAME_PORT);
     }
 }

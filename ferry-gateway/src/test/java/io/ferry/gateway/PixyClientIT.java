@@ -60,7 +60,7 @@ class PixyClientIT {
                         GatewayConfig.of(
                                         settings, BrokerConfig.of("memory", Map.of("events", 4096)))
                                 .withPort(0)
-                                .withGrpc(new GrpcSettings(GrpcSettings.SAME_PORT, MAX_MESSAGE)));
+                                .withGrpc(new GrpcSettings(GrpcSettings.AUTO, MAX_MESSAGE)));
         channel =
                 ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort())
                         .usePlaintext()

@@ -191,7 +191,16 @@ public final class FerryCli {
                                         BrokerConfig.of("memory", Map.of("events", 65536)))
                                 .withHost(host)
                                 .withPort(port)
-                                .withDefaultAck(level);
+                                .withDefaultAck(level)
+                                // gRPC on 19091, or on a free port (logged) when that is taken
+                                .withGrpc(
+                                        io.ferry.gateway.GrpcSettings.DEFAULT.withPort(
+                                                Ports.freeOr0(
+                                                        host,
+                                                        port == 0
+                                                                ? 0
+                                                                : io.ferry.gateway.GrpcSettings
+                                                                        .DEFAULT_PORT)));
                 try {
                     gateway = Gateway.start(cfg);
                 } catch (RuntimeException e) {
