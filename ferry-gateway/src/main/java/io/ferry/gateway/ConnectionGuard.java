@@ -178,13 +178,18 @@ final class ConnectionGuard implements Handler<HttpConnection> {
 
     /**
      * A request head arrived: its connection is handling it. Null when the connection is not
-     * tracked (closed meanwhile, or over the limit).
+     * tracked (closed meanwhile, or over the limit), and for HTTP/2: its streams (gRPC calls among
+     * them, some long) overlap, so once it has had a request it has no deadline of ours (Vert.x's
+     * idle timeout still closes it after gateway.idle-timeout-ms with no traffic).
      */
     Conn onRequest(HttpServerRequest req) {
         Conn c = conns.get(req.connection());
         if (c != null) {
             c.phase = Phase.HANDLING;
             c.reading = null;
+            if (req.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+                return null;
+            }
         }
         return c;
     }

@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ferry's server: the HTTP API over one {@link ClusterRuntime} per configured Kafka cluster. {@link
- * #start} and {@link #shutdown} may be called from any thread (not an event loop).
+ * Ferry's server: the HTTP API and the gRPC services over one {@link ClusterRuntime} per configured
+ * Kafka cluster. {@link #start} and {@link #shutdown} may be called from any thread (not an event
+ * loop).
  *
  * <pre>{@code
  * try (Gateway g = Gateway.start(GatewayConfig.load(Path.of("ferry.yaml")))) {
@@ -32,8 +33,8 @@ public final class Gateway implements AutoCloseable {
     /* Design notes
      * Threads: `event-loops` Vert.x event loops, each running one instance of the HTTP verticle
      * (its own HttpServer on the shared port; with gateway.kafka-pixy.enabled also one server of
-     * the kafka-pixy listener, PixyListener); the pipelines' engine threads; the caller's thread
-     * for start and shutdown.
+     * the kafka-pixy listener, PixyListener; where gRPC is served, its own GrpcServer); the
+     * pipelines' engine threads; the caller's thread for start and shutdown.
      * Shutdown (graceful, SIGTERM): 1. every new request gets 503 (healthz and metrics still
      * answer); 2. wait for the requests in progress (ack=kafka ones wait for Kafka) until the
      * deadline; 3. each pipeline drains its broker into Kafka with the time left and reports what it
@@ -50,7 +51,10 @@ public final class Gateway implements AutoCloseable {
     /** The kafka-pixy listener's routes (served only when gateway.kafka-pixy.enabled). */
     private final PixyRestApi pixy;
 
-    /** The transport-neutral services the front ends adapt (HttpApi today, gRPC later). */
+    /** The gRPC services (Ferry's and kafka-pixy's), null when gateway.grpc.port is off. */
+    private final GrpcApi grpc;
+
+    /** The transport-neutral services the front ends adapt (HttpApi, GrpcApi, PixyRestApi). */
     private final ProduceService produceService;
 
     private final ClusterQueries queries;
@@ -61,6 +65,7 @@ public final class Gateway implements AutoCloseable {
     private final AtomicInteger port = new AtomicInteger();
     private final AtomicInteger managementPort = new AtomicInteger(GatewayConfig.MANAGEMENT_OFF);
     private final AtomicInteger kafkaPixyPort = new AtomicInteger(KAFKA_PIXY_OFF);
+    private final AtomicInteger grpcPort = new AtomicInteger(GrpcSettings.OFF);
 
     /** Open connections of the main port, over every event loop. */
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -104,6 +109,10 @@ public final class Gateway implements AutoCloseable {
         consumeService.onTick(new ConsumeMetrics(metrics.registry, consumeService)::refresh);
         this.api = new HttpApi(this, config, metrics, produceService, queries);
         this.pixy = new PixyRestApi(this, config, metrics, produceService, queries, api, null);
+        this.grpc =
+                config.grpc().port() == GrpcSettings.OFF
+                        ? null
+                        : new GrpcApi(this, config, produceService, queries);
         this.maxConnections =
                 config.limits().maxConnections() > 0
                         ? config.limits().maxConnections()
@@ -204,6 +213,15 @@ public final class Gateway implements AutoCloseable {
                 config.limits().maxConnections() > 0
                         ? ""
                         : " derived from the fd limit " + FdLimits.maxFds());
+        if (g.grpcPort() != GrpcSettings.OFF) {
+            LOG.info(
+                    "gRPC (ferry.v1.Ferry, KafkaPixy) on {}:{} over HTTP/2 cleartext{}",
+                    config.host(),
+                    g.grpcPort(),
+                    config.grpc().ownPort()
+                            ? " (a port of its own: the HTTP port stays HTTP/1.1)"
+                            : " (the HTTP port)");
+        }
         if (g.managementPort() != GatewayConfig.MANAGEMENT_OFF) {
             LOG.info(
                     "management port listening on http://{}:{} (/healthz, /readyz, /metrics; at most {} connections)",
@@ -229,14 +247,24 @@ public final class Gateway implements AutoCloseable {
         // Vert.x shares one port between the servers of the instances only when they ask for the
         // same port: port 0 is resolved to a free port first
         int p = config.port() != 0 ? config.port() : freePort(config.host());
-        deploy(p, false, config.eventLoops(), openConnections, maxConnections);
+        boolean sharedGrpc = config.grpc().port() == GrpcSettings.SAME_PORT;
+        deploy(p, false, sharedGrpc, config.eventLoops(), openConnections, maxConnections);
         port.set(p);
+        if (config.grpc().ownPort()) {
+            int own = config.grpc().ownPort(config.port());
+            int gp = own != 0 ? own : freePort(config.host());
+            // its connections count against the same gateway.max-connections as the HTTP port's
+            deploy(gp, false, true, config.eventLoops(), openConnections, maxConnections);
+            grpcPort.set(gp);
+        } else if (sharedGrpc) {
+            grpcPort.set(p);
+        }
         if (config.managementPort() != GatewayConfig.MANAGEMENT_OFF) {
             int m =
                     config.managementPort() != 0
                             ? config.managementPort()
                             : freePort(config.host());
-            deploy(m, true, 1, openManagementConnections, MANAGEMENT_MAX_CONNECTIONS);
+            deploy(m, true, false, 1, openManagementConnections, MANAGEMENT_MAX_CONNECTIONS);
             managementPort.set(m);
         }
         if (config.kafkaPixy().enabled()) {
@@ -248,9 +276,16 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Deploys {@code instances} HTTP servers on port {@code p}, each on its event loop with its
-     * {@link ConnectionGuard}.
+     * {@link ConnectionGuard}; with {@code grpc}, the port also speaks HTTP/2 cleartext and sends
+     * {@code application/grpc} requests to the gRPC services.
      */
-    private void deploy(int p, boolean management, int instances, AtomicInteger open, int maxOpen) {
+    private void deploy(
+            int p,
+            boolean management,
+            boolean grpc,
+            int instances,
+            AtomicInteger open,
+            int maxOpen) {
         GatewayConfig.Limits limits = config.limits();
         long sweepMs = ConnectionGuard.sweepMs(limits);
         HttpServerOptions options =
@@ -271,9 +306,13 @@ public final class Gateway implements AutoCloseable {
                         // event
                         // loop (answers that wait for Kafka come back through its context): Vert.x
                         // can then
-                        // skip its outbound message queue. HTTP/1.1 only: no h2c upgrade.
+                        // skip its outbound message queue (HTTP/1.1 connections only).
                         .setStrictThreadMode(true)
-                        .setHttp2ClearTextEnabled(false);
+                        // h2c (prior knowledge and upgrade) only where gRPC is served: Vert.x then
+                        // makes a connection (and calls ConnectionGuard) only once its first
+                        // bytes arrive, so the header timeout and max-connections cannot see
+                        // silent connections (docs/gateway.md, "gRPC")
+                        .setHttp2ClearTextEnabled(grpc);
         await(
                 vertx.deployVerticle(
                         () ->
@@ -297,16 +336,25 @@ public final class Gateway implements AutoCloseable {
                                         CallContext caller =
                                                 CallContext.anonymous(
                                                         r -> here.runOnContext(v -> r.run()));
+                                        io.vertx.grpc.server.GrpcServer rpc =
+                                                grpc
+                                                        ? Gateway.this.grpc.server(vertx, caller)
+                                                        : null;
                                         return vertx.createHttpServer(options)
                                                 .connectionHandler(guard)
                                                 .invalidRequestHandler(api::invalid)
                                                 .requestHandler(
-                                                        req ->
+                                                        req -> {
+                                                            ConnectionGuard.Conn c =
+                                                                    guard.onRequest(req);
+                                                            if (rpc != null
+                                                                    && GrpcApi.isGrpc(req)) {
+                                                                rpc.handle(req);
+                                                            } else {
                                                                 api.handle(
-                                                                        req,
-                                                                        guard.onRequest(req),
-                                                                        management,
-                                                                        caller))
+                                                                        req, c, management, caller);
+                                                            }
+                                                        })
                                                 .listen();
                                     }
                                 },
@@ -338,6 +386,13 @@ public final class Gateway implements AutoCloseable {
     /** The HTTP port bound. */
     public int port() {
         return port.get();
+    }
+
+    /**
+     * The port gRPC is served on: the HTTP port, a port of its own, or {@link GrpcSettings#OFF}.
+     */
+    public int grpcPort() {
+        return grpcPort.get();
     }
 
     /** The management port bound, or {@link GatewayConfig#MANAGEMENT_OFF}. */
@@ -427,9 +482,9 @@ public final class Gateway implements AutoCloseable {
         requestEnded();
     }
 
-    /** Requests in progress now, on the main port and the kafka-pixy listener. */
+    /** Requests in progress now: the main port, the kafka-pixy listener and gRPC calls. */
     int requestsInProgress() {
-        return api.inFlight() + pixy.inFlight();
+        return api.inFlight() + pixy.inFlight() + (grpc == null ? 0 : grpc.inFlight());
     }
 
     /**

@@ -51,6 +51,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *     only); 0 picks a free port
  * @param kafkaPixy {@code gateway.kafka-pixy.*}: the listener of kafka-pixy's REST API, off by
  *     default ({@link KafkaPixyConfig})
+ * @param grpc {@code gateway.grpc.*}: where gRPC is served, its message size limit
  */
 public record GatewayConfig(
         String host,
@@ -66,7 +67,8 @@ public record GatewayConfig(
         Map<String, Cluster> clusters,
         Limits limits,
         int managementPort,
-        KafkaPixyConfig kafkaPixy) {
+        KafkaPixyConfig kafkaPixy,
+        GrpcSettings grpc) {
 
     /** {@link #managementPort} when there is no management port. */
     public static final int MANAGEMENT_OFF = -1;
@@ -208,7 +210,8 @@ public record GatewayConfig(
                     "max-connections",
                     "max-in-flight-body-bytes",
                     "management-port",
-                    "kafka-pixy");
+                    "kafka-pixy",
+                    "grpc");
 
     /** Validates the cross-setting rules. */
     public GatewayConfig {
@@ -240,6 +243,17 @@ public record GatewayConfig(
                             + (kafkaPixy.port() == port ? "port" : "management-port")
                             + "; the kafka-pixy listener needs a port of its own");
         }
+        java.util.Objects.requireNonNull(grpc, "grpc");
+        int grpcOwn = grpc.ownPort() ? grpc.ownPort(port) : 0;
+        if (grpcOwn > 0 && (grpcOwn == port || grpcOwn == managementPort)) {
+            throw new ConfigException(
+                    "gateway.grpc.port is "
+                            + grpcOwn
+                            + (grpc.port() == GrpcSettings.AUTO ? " (the default)" : "")
+                            + ", the same as gateway.port or gateway.management-port; set"
+                            + " gateway.grpc.port to another port, 'same' to serve gRPC on"
+                            + " gateway.port, or off");
+        }
         if (managementPort > 0 && managementPort == port) {
             throw new ConfigException(
                     "gateway.management-port is the same as gateway.port ("
@@ -264,7 +278,8 @@ public record GatewayConfig(
                 Map.of("default", new Cluster(kafka, broker)),
                 Limits.DEFAULT,
                 MANAGEMENT_OFF,
-                KafkaPixyConfig.OFF);
+                KafkaPixyConfig.OFF,
+                GrpcSettings.DEFAULT);
     }
 
     /** This with another port. */
@@ -283,7 +298,8 @@ public record GatewayConfig(
                 clusters,
                 limits,
                 managementPort,
-                kafkaPixy);
+                kafkaPixy,
+                grpc);
     }
 
     /** This with other clusters (the default cluster's name unchanged). */
@@ -302,7 +318,8 @@ public record GatewayConfig(
                 c,
                 limits,
                 managementPort,
-                kafkaPixy);
+                kafkaPixy,
+                grpc);
     }
 
     /** This with another listening address. */
@@ -321,7 +338,8 @@ public record GatewayConfig(
                 clusters,
                 limits,
                 managementPort,
-                kafkaPixy);
+                kafkaPixy,
+                grpc);
     }
 
     /** This with other limits. */
@@ -340,7 +358,8 @@ public record GatewayConfig(
                 clusters,
                 limits,
                 managementPort,
-                kafkaPixy);
+                kafkaPixy,
+                grpc);
     }
 
     /** This with another default ack level. */
@@ -359,7 +378,8 @@ public record GatewayConfig(
                 clusters,
                 limits,
                 managementPort,
-                kafkaPixy);
+                kafkaPixy,
+                grpc);
     }
 
     /** This with other timeouts and connection limits. */
@@ -378,7 +398,8 @@ public record GatewayConfig(
                 clusters,
                 l,
                 managementPort,
-                kafkaPixy);
+                kafkaPixy,
+                grpc);
     }
 
     /** This with a management port ({@link #MANAGEMENT_OFF}: none; 0: a free port). */
@@ -397,7 +418,8 @@ public record GatewayConfig(
                 clusters,
                 limits,
                 p,
-                kafkaPixy);
+                kafkaPixy,
+                grpc);
     }
 
     /** This with the kafka-pixy listener's settings ({@link KafkaPixyConfig#OFF}: none). */
@@ -416,7 +438,28 @@ public record GatewayConfig(
                 clusters,
                 limits,
                 managementPort,
-                k);
+                k,
+                grpc);
+    }
+
+    /** This with other gRPC settings. */
+    public GatewayConfig withGrpc(GrpcSettings g) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                limits,
+                managementPort,
+                kafkaPixy,
+                g);
     }
 
     /** Reads a YAML file. */
@@ -506,7 +549,8 @@ public record GatewayConfig(
                         (int) number(g, "max-connections", 0, 0, 10_000_000),
                         number(g, "max-in-flight-body-bytes", 0, 0, Long.MAX_VALUE)),
                 managementPort(g),
-                KafkaPixyConfig.parse(g.path("kafka-pixy")));
+                KafkaPixyConfig.parse(g.path("kafka-pixy")),
+                GrpcSettings.parse(g.path("grpc")));
     }
 
     private static Cluster cluster(String at, JsonNode c) {

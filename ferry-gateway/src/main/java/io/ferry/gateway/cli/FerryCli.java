@@ -202,7 +202,16 @@ public final class FerryCli {
                                 .withHost(host)
                                 .withPort(port)
                                 .withDefaultAck(level)
-                                .withKafkaPixy(KafkaPixyConfig.on(host, kafkaPixyPort));
+                                .withKafkaPixy(KafkaPixyConfig.on(host, kafkaPixyPort))
+                                // gRPC on 19091, or on a free port (logged) when that is taken
+                                .withGrpc(
+                                        io.ferry.gateway.GrpcSettings.DEFAULT.withPort(
+                                                Ports.freeOr0(
+                                                        host,
+                                                        port == 0
+                                                                ? 0
+                                                                : io.ferry.gateway.GrpcSettings
+                                                                        .DEFAULT_PORT)));
                 try {
                     gateway = Gateway.start(cfg);
                 } catch (KafkaPixyConfig.CannotListen e) {

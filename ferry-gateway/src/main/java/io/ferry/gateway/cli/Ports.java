@@ -30,6 +30,16 @@ final class Ports {
         }
     }
 
+    /** {@code port} when {@code host}:{@code port} can be bound now, else 0 (any free port). */
+    static int freeOr0(String host, int port) {
+        try {
+            requireFree(host, port, "");
+            return port;
+        } catch (IllegalStateException e) {
+            return 0;
+        }
+    }
+
     /** {@code e}, or the clear message for it when a {@link BindException} caused it. */
     static RuntimeException explainBindFailure(
             RuntimeException e, String host, int port, String option) {

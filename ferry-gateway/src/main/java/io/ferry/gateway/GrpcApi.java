@@ -1,0 +1,270 @@
+package io.ferry.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.MessageSizeOverflowException;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.server.GrpcProtocol;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC front end: per HTTP server instance a Vert.x {@link GrpcServer} with Ferry's own service
+ * ({@link FerryGrpc}) and kafka-pixy's ({@link PixyGrpc}) over the transport-neutral services.
+ * {@link #server} is called on the instance's event loop, and every call runs on the event loop of
+ * its connection; the count of calls in progress is shared (an atomic).
+ */
+final class GrpcApi {
+    /* Design notes
+     * Dispatch: the HTTP servers that serve gRPC (Gateway.deploy) send every request whose
+     * content-type starts with application/grpc here, the rest to HttpApi (the gRPC port, 19091
+     * by default, or the HTTP port with gateway.grpc.port: same). Only
+     * gRPC over HTTP/2 is enabled (no gRPC-Web, no transcoding).
+     * A call is admitted like an HTTP request (refused while the gateway failed or shuts down, and
+     * beyond gateway.max-concurrent-requests, counting HTTP requests and gRPC calls apart), then
+     * counted in progress until it is answered or the client cancels it, so a graceful shutdown
+     * waits for ack=kafka produce calls as it waits for HTTP requests.
+     * Message size: Vert.x's deframer refuses a message over gateway.grpc.max-message-bytes from
+     * its 5-byte prefix and skips its bytes without holding them; the call is answered
+     * RESOURCE_EXHAUSTED with a message saying so. A message that is not valid protobuf is
+     * INVALID_ARGUMENT.
+     * Errors: Call.fail sets the gRPC status, a message for people and, for Ferry's service, the
+     * trailer ferry-error-code with the HTTP API's error code (GrpcStatuses has the mapping).
+     */
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcApi.class);
+
+    /** The trailer carrying the HTTP API's error code of a refused call. */
+    static final String ERROR_CODE_TRAILER = "ferry-error-code";
+
+    private static final String GRPC_CONTENT_TYPE = "application/grpc";
+
+    private final Gateway gateway;
+    private final GatewayConfig config;
+    final ProduceService produce;
+    final ClusterQueries queries;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    GrpcApi(Gateway gateway, GatewayConfig config, ProduceService produce, ClusterQueries queries) {
+        this.gateway = gateway;
+        this.config = config;
+        this.produce = produce;
+        this.queries = queries;
+    }
+
+    /** True for a gRPC request: its content-type is {@code application/grpc} or a variant. */
+    static boolean isGrpc(HttpServerRequest req) {
+        String ct = req.getHeader(HttpHeaders.CONTENT_TYPE);
+        return ct != null
+                && ct.regionMatches(true, 0, GRPC_CONTENT_TYPE, 0, GRPC_CONTENT_TYPE.length());
+    }
+
+    /**
+     * The gRPC server of one HTTP server instance; {@code caller} is who its calls are (anonymous,
+     * on the instance's event-loop context).
+     */
+    GrpcServer server(Vertx vertx, CallContext caller) {
+        GrpcServer s =
+                GrpcServer.server(
+                        vertx,
+                        new GrpcServerOptions()
+                                .removeEnabledProtocol(GrpcProtocol.WEB)
+                                .removeEnabledProtocol(GrpcProtocol.WEB_TEXT)
+                                .removeEnabledProtocol(GrpcProtocol.TRANSCODING)
+                                .setMaxMessageSize(config.grpc().maxMessageBytes()));
+        new PixyGrpc(this, caller).bind(s);
+        new FerryGrpc(this, caller).bind(s);
+        return s;
+    }
+
+    /** gRPC calls in progress now. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** The cluster a request names: empty is the default cluster. */
+    String cluster(String requested) {
+        return requested.isEmpty() ? config.defaultCluster() : requested;
+    }
+
+    /** gateway.default-ack. */
+    AckLevel defaultAck() {
+        return config.defaultAck();
+    }
+
+    /** A unary method's implementation: answers {@code call} exactly once, on the caller's loop. */
+    @FunctionalInterface
+    interface Unary<Req, Resp> {
+        void call(Req request, Call<Resp> call);
+    }
+
+    /** Serves unary method {@code m} with {@code impl}. */
+    <Req, Resp> void unary(GrpcServer s, ServiceMethod<Req, Resp> m, Unary<Req, Resp> impl) {
+        s.callHandler(m, req -> start(req, impl));
+    }
+
+    /**
+     * Answers every call of {@code m} UNIMPLEMENTED, saying {@code why}: a method declared in the
+     * .proto that this build does not serve yet.
+     */
+    <Req, Resp> void unimplemented(GrpcServer s, ServiceMethod<Req, Resp> m, String why) {
+        s.callHandler(
+                m,
+                req ->
+                        req.response()
+                                .status(GrpcStatus.UNIMPLEMENTED)
+                                .statusMessage(m.methodName() + " is not served yet: " + why)
+                                .end());
+    }
+
+    private <Req, Resp> void start(GrpcServerRequest<Req, Resp> req, Unary<Req, Resp> impl) {
+        Call<Resp> call = new Call<>(req.response(), req.fullMethodName());
+        String failed = gateway.failure();
+        if (failed != null) {
+            call.fail(
+                    GrpcStatus.UNAVAILABLE,
+                    "failed",
+                    "the gateway failed and is exiting ("
+                            + failed
+                            + "); retry on another instance");
+            return;
+        }
+        if (gateway.shuttingDown()) {
+            call.fail(
+                    GrpcStatus.UNAVAILABLE,
+                    "shutting_down",
+                    "the gateway is shutting down; retry on another instance");
+            return;
+        }
+        int n = inFlight.incrementAndGet();
+        call.counted = true;
+        if (n > config.maxConcurrentRequests()) {
+            call.fail(
+                    GrpcStatus.RESOURCE_EXHAUSTED,
+                    "too_many_requests",
+                    "over gateway.max-concurrent-requests="
+                            + config.maxConcurrentRequests()
+                            + " gRPC calls in progress; retry later");
+            return;
+        }
+        req.invalidMessageHandler(
+                bad -> {
+                    if (bad instanceof MessageSizeOverflowException big) {
+                        call.fail(
+                                GrpcStatus.RESOURCE_EXHAUSTED,
+                                "message_too_large",
+                                "the request message is "
+                                        + big.messageSize()
+                                        + " bytes, over gateway.grpc.max-message-bytes="
+                                        + config.grpc().maxMessageBytes()
+                                        + "; send smaller batches");
+                    } else {
+                        call.fail(
+                                GrpcStatus.INVALID_ARGUMENT,
+                                "invalid_request",
+                                "the request message is not a valid "
+                                        + req.fullMethodName()
+                                        + " request: "
+                                        + ApiException.describe(bad));
+                    }
+                });
+        req.exceptionHandler(err -> call.cancelled()); // the client reset the call or went away
+        req.handler(
+                msg -> {
+                    if (call.started) {
+                        call.fail(
+                                GrpcStatus.INVALID_ARGUMENT,
+                                "invalid_request",
+                                req.fullMethodName() + " is unary: send one request message");
+                        return;
+                    }
+                    call.started = true;
+                    try {
+                        impl.call(msg, call);
+                    } catch (RuntimeException e) {
+                        LOG.error("gRPC call {} failed", req.fullMethodName(), e);
+                        call.fail(
+                                GrpcStatus.INTERNAL,
+                                "internal_error",
+                                "the gateway failed to handle the call (logged on the gateway)");
+                    }
+                });
+        req.endHandler(
+                v -> {
+                    if (!call.started) {
+                        call.fail(
+                                GrpcStatus.INVALID_ARGUMENT,
+                                "invalid_request",
+                                "the call ended without a request message");
+                    }
+                });
+    }
+
+    /**
+     * The answer to one call: {@link #ok} or {@link #fail}, once; later ones (and any after the
+     * client cancelled) are ignored. Event-loop thread of the call.
+     */
+    final class Call<Resp> {
+        private final GrpcServerResponse<?, Resp> response;
+        private final String method;
+        private boolean done;
+        boolean started;
+        boolean counted;
+
+        Call(GrpcServerResponse<?, Resp> response, String method) {
+            this.response = response;
+            this.method = method;
+        }
+
+        /** Answers {@code message} with status OK. */
+        void ok(Resp message) {
+            if (finish()) {
+                try {
+                    response.end(message);
+                } catch (IllegalStateException gone) {
+                    LOG.debug("gRPC call {}: the answer could not be written", method, gone);
+                }
+            }
+        }
+
+        /**
+         * Ends the call with {@code status} and {@code message}; {@code code} (the HTTP API's error
+         * code) goes in the trailer {@value #ERROR_CODE_TRAILER} (null: none).
+         */
+        void fail(GrpcStatus status, String code, String message) {
+            if (finish()) {
+                try {
+                    if (code != null) {
+                        response.trailers().set(ERROR_CODE_TRAILER, code);
+                    }
+                    response.status(status).statusMessage(message).end();
+                } catch (IllegalStateException gone) {
+                    LOG.debug("gRPC call {}: the answer could not be written", method, gone);
+                }
+            }
+        }
+
+        /** The client cancelled: nothing more is written. */
+        void cancelled() {
+            finish();
+        }
+
+        private boolean finish() {
+            if (done) {
+                return false;
+            }
+            done = true;
+            if (counted) {
+                inFlight.decrementAndGet();
+                gateway.requestEnded();
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.ferry.gateway;
+
+import io.vertx.grpc.common.GrpcStatus;
+
+/**
+ * The gRPC statuses of the services' refusals: the one mapping from {@link ProduceRefusal.Code} for
+ * Ferry's own service and the one for kafka-pixy's (its clients' expectations); stateless, any
+ * thread. The HTTP API's mapping is {@link Produce#http}; docs/gateway.md has all three side by
+ * side.
+ */
+final class GrpcStatuses {
+    private GrpcStatuses() {}
+
+    /** Ferry's own service ({@code ferry.v1.Ferry}). */
+    static GrpcStatus ferry(ProduceRefusal.Code code) {
+        return switch (code) {
+            case UNKNOWN_CLUSTER, UNKNOWN_TOPIC -> GrpcStatus.NOT_FOUND;
+            case NOT_AUTHORIZED, KAFKA_NOT_AUTHORIZED, INTERNAL_TOPIC ->
+                    GrpcStatus.PERMISSION_DENIED;
+            case INVALID_TOPIC,
+                    UNKNOWN_PARTITION,
+                    RECORD_TOO_LARGE,
+                    INVALID_RECORD,
+                    INVALID_TIMESTAMP ->
+                    GrpcStatus.INVALID_ARGUMENT;
+            case BROKER_FULL -> GrpcStatus.RESOURCE_EXHAUSTED;
+            case KAFKA_REFUSED, CANNOT_VERIFY, KAFKA_UNAVAILABLE, NOT_DELIVERED, KAFKA_ERROR ->
+                    GrpcStatus.UNAVAILABLE;
+            case TIMED_OUT -> GrpcStatus.DEADLINE_EXCEEDED;
+            case INTERNAL -> GrpcStatus.INTERNAL;
+        };
+    }
+
+    /**
+     * kafka-pixy's service ({@code KafkaPixy}): InvalidArgument for bad input (an unknown cluster
+     * too, as kafka-pixy answers it), NotFound for an unknown topic, ResourceExhausted for a full
+     * broker, Unavailable while Kafka does not answer, Internal for the rest.
+     */
+    static GrpcStatus pixy(ProduceRefusal.Code code) {
+        return switch (code) {
+            case UNKNOWN_CLUSTER,
+                    INVALID_TOPIC,
+                    INTERNAL_TOPIC,
+                    UNKNOWN_PARTITION,
+                    RECORD_TOO_LARGE,
+                    INVALID_RECORD,
+                    INVALID_TIMESTAMP ->
+                    GrpcStatus.INVALID_ARGUMENT;
+            case UNKNOWN_TOPIC -> GrpcStatus.NOT_FOUND;
+            case NOT_AUTHORIZED, KAFKA_NOT_AUTHORIZED -> GrpcStatus.PERMISSION_DENIED;
+            case BROKER_FULL -> GrpcStatus.RESOURCE_EXHAUSTED;
+            case KAFKA_REFUSED, CANNOT_VERIFY, KAFKA_UNAVAILABLE, NOT_DELIVERED, TIMED_OUT ->
+                    GrpcStatus.UNAVAILABLE;
+            case KAFKA_ERROR, INTERNAL -> GrpcStatus.INTERNAL;
+        };
+    }
+
+    /** Ends {@code call} with Ferry's status for {@code r}, and its HTTP error code. */
+    static void failFerry(GrpcApi.Call<?> call, ProduceRefusal r) {
+        call.fail(ferry(r.code()), Produce.http(r).code, r.message());
+    }
+
+    /** Ends {@code call} with kafka-pixy's status for {@code r}. */
+    static void failPixy(GrpcApi.Call<?> call, ProduceRefusal r) {
+        call.fail(pixy(r.code()), Produce.http(r).code, r.message());
+    }
+}
