@@ -62,6 +62,11 @@ final class Http {
         return send(request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    CompletableFuture<Response> getAsync(String path) {
+        return client.sendAsync(request(path).GET().build(), HttpResponse.BodyHandlers.ofString())
+                .thenApply(r -> new Response(r.statusCode(), r));
+    }
+
     CompletableFuture<Response> postAsync(String path, String body) {
         return client.sendAsync(
                         request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
