@@ -365,7 +365,14 @@ final class ConsumeService implements AutoCloseable {
         return hopped(ctx, f);
     }
 
-    /** Sets {@code group}'s committed offsets of {@code topic} (kafka-pixy's SetOffsets). */
+    /**
+     * Sets {@code group}'s committed offsets of {@code topic} (kafka-pixy's SetOffsets). Kafka
+     * takes them only while the group has no members.
+     *
+     * @throws ConsumeRefused INVALID_REQUEST for no offsets or a partition given twice, REFUSED
+     *     while this gateway consumes the group (its own commits would overwrite them), or a
+     *     check's code; Kafka's refusals come in the future
+     */
     CompletableFuture<Void> setOffsets(
             CallContext ctx, String cluster, String topic, String group, List<OffsetToSet> to) {
         ConsumeCluster c = checked(ctx, cluster, topic, group);
@@ -374,7 +381,24 @@ final class ConsumeService implements AutoCloseable {
                     ConsumeRefused.Code.INVALID_REQUEST,
                     "no offsets given; expected a list of {partition, offset[, metadata]}");
         }
-        return hopped(ctx, c.engine().setOffsets(group, topic, to, KAFKA_TIMEOUT));
+        CompletableFuture<Void> set;
+        try {
+            set = c.engine().setOffsets(group, topic, to, KAFKA_TIMEOUT);
+        } catch (IllegalArgumentException e) { // a partition given twice
+            throw new ConsumeRefused(ConsumeRefused.Code.INVALID_REQUEST, e.getMessage());
+        } catch (IllegalStateException e) { // this engine consumes the group (or is closed)
+            throw new ConsumeRefused(
+                    ConsumeRefused.Code.REFUSED,
+                    "the offsets of group '"
+                            + group
+                            + "' cannot be set now: "
+                            + e.getMessage()
+                            + "; offsets are set only while the group has no members (stop its"
+                            + " clients and wait consume.group-idle-timeout-ms="
+                            + c.config.groupIdleMs()
+                            + " ms for this gateway to leave it)");
+        }
+        return hopped(ctx, set);
     }
 
     /**

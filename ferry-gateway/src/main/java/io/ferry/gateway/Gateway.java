@@ -108,7 +108,8 @@ public final class Gateway implements AutoCloseable {
         this.consumeService = consumeService(config, clusters);
         consumeService.onTick(new ConsumeMetrics(metrics.registry, consumeService)::refresh);
         this.api = new HttpApi(this, config, metrics, produceService, queries);
-        this.pixy = new PixyRestApi(this, config, metrics, produceService, queries, api, null);
+        var consume = new PixyConsumeHttp(consumeService, config.retryAfterSeconds());
+        this.pixy = new PixyRestApi(this, config, metrics, produceService, queries, api, consume);
         this.grpc =
                 config.grpc().port() == GrpcSettings.OFF
                         ? null

@@ -21,6 +21,10 @@ final class PixyConsume {
      * then offered again (to whoever owns it) after the ack timeout; the refusal is counted and
      * logged at most every 5 s. Every other refusal of the ack (bad input, unknown cluster or
      * topic) fails the call, as the take would.
+     * AUTO acknowledges the message before the front end answers, as kafka-pixy does: an answer
+     * that then cannot be written loses the message. A front end that can tell when its answer
+     * was written (REST: the write's future) takes with NONE instead and calls ackDelivered once
+     * it was, giving the message back when it was not.
      */
     private static final Logger LOG = LoggerFactory.getLogger(PixyConsume.class);
 
@@ -122,6 +126,20 @@ final class PixyConsume {
                     }
                 });
         return out;
+    }
+
+    /**
+     * Acknowledges {@code m}, taken by a {@link #consumeNAck} with {@link AckMode#NONE}, once its
+     * answer was written: {@link AckMode#AUTO} after the write instead of before it. A refusal (the
+     * partition moved meanwhile, the gateway is closing) is counted and logged as for an ack sent
+     * with a call; the message is then offered again after the ack timeout.
+     */
+    void ackDelivered(CallContext ctx, String cluster, String group, ConsumedMessage m) {
+        try {
+            service.ack(ctx, cluster, m.topic(), group, m.partition(), m.offset());
+        } catch (ConsumeRefused e) {
+            notTaken(group, e);
+        }
     }
 
     private void notTaken(String group, ConsumeRefused e) {

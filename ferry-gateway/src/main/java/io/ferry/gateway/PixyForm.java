@@ -86,20 +86,46 @@ final class PixyForm {
         return b;
     }
 
+    /** How many times {@code name} is present (Go's {@code len(r.Form[name])}). */
+    int count(String name) {
+        int n = 0;
+        for (int i = 0; i < rawNames.size(); i++) {
+            if (named(i, name)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The first value of {@code name} as text (UTF-8), or null when absent.
+     *
+     * @throws ApiException 400 naming the parameter when its value has a malformed %-escape
+     */
+    String text(String name, String where) {
+        byte[] b = bytes(name, where);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
     private int index(String name) {
         for (int i = 0; i < rawNames.size(); i++) {
-            String raw = rawNames.get(i);
-            if (raw.equals(name)) {
+            if (named(i, name)) {
                 return i;
-            }
-            if (raw.indexOf('%') >= 0 || raw.indexOf('+') >= 0) {
-                byte[] decoded = decode(raw);
-                if (decoded != null && new String(decoded, StandardCharsets.UTF_8).equals(name)) {
-                    return i;
-                }
             }
         }
         return -1;
+    }
+
+    private boolean named(int i, String name) {
+        String raw = rawNames.get(i);
+        if (raw.equals(name)) {
+            return true;
+        }
+        if (raw.indexOf('%') >= 0 || raw.indexOf('+') >= 0) {
+            byte[] decoded = decode(raw);
+            return decoded != null && new String(decoded, StandardCharsets.UTF_8).equals(name);
+        }
+        return false;
     }
 
     /**

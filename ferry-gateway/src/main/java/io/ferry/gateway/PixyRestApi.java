@@ -31,8 +31,8 @@ final class PixyRestApi {
      * header, body and idle timeouts), 503 while shutting down, and shutdown waits for this
      * listener's requests too (Gateway.requestsInProgress).
      * Produce and the metadata calls are here (PixyProduce, PixyTopics). The consume half
-     * (GET .../messages, acks, offsets, consumers) is routed to `consume`, a PixyConsumeRoutes that
-     * answers 501 until the consume service's adapter is passed in its place.
+     * (GET .../messages, acks, offsets, consumers) is routed to `consume`, the consume service's
+     * adapter (PixyConsumeHttp) the gateway passes in; without one they answer 501.
      */
     private static final Logger LOG = LoggerFactory.getLogger(PixyRestApi.class);
     private static final CharSequence APPLICATION_JSON =
@@ -79,7 +79,7 @@ final class PixyRestApi {
         this.produce = new PixyProduce(this, produceService);
         this.topics = new PixyTopics(this, queries);
         this.produceService = produceService;
-        this.consume = consume == null ? this::consumeNotServed : consume;
+        this.consume = consume == null ? (r, ex, api) -> consumeNotServed(r, ex) : consume;
         this.bodies = main.bodies;
         this.mainInFlight = main::inFlight;
         this.otherTimers = metrics.route("kafka-pixy:other");
@@ -280,7 +280,7 @@ final class PixyRestApi {
     private void run(Exchange ex, PixyRoute route) {
         try {
             if (route.consume()) {
-                consume.handle(route, ex);
+                consume.handle(route, ex, this);
                 return;
             }
             switch (route) {
@@ -318,8 +318,8 @@ final class PixyRestApi {
                 ex.request.method()
                         + " "
                         + route.pattern
-                        + " is not served by Ferry's kafka-pixy listener yet (issue 14: the"
-                        + " consume half comes with the consume service)");
+                        + " is not served: this listener was built without the consume"
+                        + " service");
     }
 
     /** The cluster a request names: its {@code /clusters/{cluster}} prefix, else the default. */

@@ -6,6 +6,7 @@ import io.ferry.broker.BrokerConfig;
 import io.ferry.deadletter.LocalDeadLetter;
 import io.ferry.kafka.KafkaSettings;
 import io.ferry.kafka.consume.ConsumedMessage;
+import io.ferry.kafka.consume.OffsetToSet;
 import io.ferry.testkafka.InProcessKafka;
 import io.ferry.testkafka.KafkaTest;
 import java.nio.file.Path;
@@ -127,6 +128,30 @@ class ConsumeServiceIT {
         for (ConsumedMessage m : got) {
             s.ack(CALLER, null, "svc-idle", "svc", m.partition(), m.offset());
         }
+        assertThat(
+                        refusedCode(
+                                () ->
+                                        s.setOffsets(
+                                                CALLER,
+                                                null,
+                                                "svc-idle",
+                                                "svc",
+                                                List.of(new OffsetToSet(0, 0, "")))))
+                .as("consumed here: its commits would overwrite what is set")
+                .isEqualTo(ConsumeRefused.Code.REFUSED);
+        assertThat(
+                        refusedCode(
+                                () ->
+                                        s.setOffsets(
+                                                CALLER,
+                                                null,
+                                                "svc-idle",
+                                                "other",
+                                                List.of(
+                                                        new OffsetToSet(0, 0, ""),
+                                                        new OffsetToSet(0, 1, "")))))
+                .as("a partition given twice")
+                .isEqualTo(ConsumeRefused.Code.INVALID_REQUEST);
         s.ack(CALLER, null, "svc-idle", "svc", first.partition(), first.offset()); // idempotent
         Http http = new Http(gateway.port());
         Awaitility.await()

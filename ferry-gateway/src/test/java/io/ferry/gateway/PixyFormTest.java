@@ -44,6 +44,16 @@ class PixyFormTest {
     }
 
     @Test
+    void count_countsEveryOccurrence_escapedNamesToo_andTextIsUtf8() {
+        PixyForm f = PixyForm.parse("group=a&gr%6Fup=b&groups=c&noAck");
+        assertThat(f.count("group")).isEqualTo(2);
+        assertThat(f.count("noAck")).isEqualTo(1);
+        assertThat(f.count("other")).isZero();
+        assertThat(PixyForm.parse("group=caf%C3%A9").text("group", "q")).isEqualTo("café");
+        assertThat(f.text("missing", "q")).isNull();
+    }
+
+    @Test
     void aMalformedEscape_inAParameterRead_isA400NamingIt_othersAreIgnored() {
         PixyForm f = PixyForm.parse("key=%zz&junk=%");
         assertThatThrownBy(() -> f.bytes("key", "the query parameter"))

@@ -302,7 +302,7 @@ class PixyRestIT {
     }
 
     @Test
-    void unknownPaths_are404_otherMethods405WithAllow_consume501UntilServed() {
+    void unknownPaths_are404_otherMethods405WithAllow_andConsumeIsServed() {
         Http.Response none = pixy.get("/nothing/here");
         assertThat(none.status()).isEqualTo(404);
         assertThat(none.json().getString("error")).contains("/nothing/here");
@@ -313,9 +313,9 @@ class PixyRestIT {
                                 .build());
         assertThat(put.status()).isEqualTo(405);
         assertThat(put.header("Allow")).isEqualTo("POST, GET, HEAD");
-        Http.Response consume = pixy.get("/topics/px-sync/messages?group=g");
-        assertThat(consume.status()).isEqualTo(501);
-        assertThat(consume.json().getString("error")).contains("not served");
+        Http.Response consume = pixy.get("/topics/px-sync/messages");
+        assertThat(consume.status()).as("served (PixyConsumeIT): no group is a 400").isEqualTo(400);
+        assertThat(consume.json().getString("error")).contains("no consumer group given");
         // and the main port does not serve kafka-pixy's paths
         assertThat(new Http(gateway.port()).get("/_ping").status()).isEqualTo(404);
     }
