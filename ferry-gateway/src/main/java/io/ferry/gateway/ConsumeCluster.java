@@ -44,6 +44,7 @@ final class ConsumeCluster implements AutoCloseable {
     private final Map<String, CompletableFuture<Void>> leaving = new ConcurrentHashMap<>();
 
     private volatile ConsumeEngine engine; // written under this
+    private volatile boolean closed;
 
     /** Long polls waiting now, against config.maxWaiting(). */
     final AtomicInteger waiting = new AtomicInteger();
@@ -135,9 +136,13 @@ final class ConsumeCluster implements AutoCloseable {
     /**
      * The group, joined now if this gateway did not consume it, subscribed to {@code topic}.
      *
-     * @throws ConsumeRefused CLOSING while a former consumer of the group is still leaving it
+     * @throws ConsumeRefused CLOSING while a former consumer of the group is still leaving it, or
+     *     once this is closed (the gateway shuts down)
      */
     Group subscribe(String group, String topic) {
+        if (closed) {
+            throw closing();
+        }
         Group g =
                 groups.computeIfAbsent(
                         group,
@@ -145,6 +150,9 @@ final class ConsumeCluster implements AutoCloseable {
                             try {
                                 return new Group(engine().subscribe(k, List.of(topic)), clockMs);
                             } catch (IllegalStateException e) {
+                                if (closed) {
+                                    throw closing();
+                                }
                                 throw new ConsumeRefused(
                                         ConsumeRefused.Code.CLOSING,
                                         "group '"
@@ -162,6 +170,13 @@ final class ConsumeCluster implements AutoCloseable {
             }
         }
         return g;
+    }
+
+    private ConsumeRefused closing() {
+        return new ConsumeRefused(
+                ConsumeRefused.Code.CLOSING,
+                "the gateway is shutting down: it consumes nothing more; retry on another"
+                        + " instance");
     }
 
     /** Completes once this gateway's former member of {@code group} left it (now if none). */
@@ -203,6 +218,7 @@ final class ConsumeCluster implements AutoCloseable {
     /** Leaves every group and stops the engine. */
     @Override
     public void close() {
+        closed = true; // before the groups go: a poll they answer CLOSED does not join again
         ConsumeEngine e;
         synchronized (this) {
             e = engine;

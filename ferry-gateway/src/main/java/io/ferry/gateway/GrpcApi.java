@@ -30,7 +30,14 @@ final class GrpcApi {
      * A call is admitted like an HTTP request (refused while the gateway failed or shuts down, and
      * beyond gateway.max-concurrent-requests, counting HTTP requests and gRPC calls apart), then
      * counted in progress until it is answered or the client cancels it, so a graceful shutdown
-     * waits for ack=kafka produce calls as it waits for HTTP requests.
+     * waits for ack=kafka produce calls as it waits for HTTP requests. A long poll (ConsumeNAck)
+     * does not hold a shutdown up: the consume service's close answers every waiting poll
+     * (CLOSING, i.e. UNAVAILABLE), and calls that come after it are refused at admission.
+     * Cancellation: once a unary call's request has ended, Vert.x tells the RESPONSE, not the
+     * request, that the client went away (a reset: its gRPC error handler, which Vert.x sets
+     * through the request's errorHandler; a closed connection: its exceptionHandler). Both end
+     * the call (Call.cancelled) and run its onCancel hook, which a long poll uses to cancel its
+     * take.
      * Message size: Vert.x's deframer refuses a message over gateway.grpc.max-message-bytes from
      * its 5-byte prefix and skips its bytes without holding them; the call is answered
      * RESOURCE_EXHAUSTED with a message saying so. A message that is not valid protobuf is
@@ -49,6 +56,8 @@ final class GrpcApi {
     private final GatewayConfig config;
     final ProduceService produce;
     final ClusterQueries queries;
+    final ConsumeService consume;
+    final PixyConsume pixyConsume;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     GrpcApi(Gateway gateway, GatewayConfig config, ProduceService produce, ClusterQueries queries) {
@@ -56,6 +65,10 @@ final class GrpcApi {
         this.config = config;
         this.produce = produce;
         this.queries = queries;
+        this.consume =
+                java.util.Objects.requireNonNull(
+                        gateway.consumeService(), "the consume service starts before gRPC");
+        this.pixyConsume = new PixyConsume(consume);
     }
 
     /** True for a gRPC request: its content-type is {@code application/grpc} or a variant. */
@@ -174,7 +187,10 @@ final class GrpcApi {
                                         + ApiException.describe(bad));
                     }
                 });
-        req.exceptionHandler(err -> call.cancelled()); // the client reset the call or went away
+        req.exceptionHandler(err -> call.cancelled()); // the client went away mid-request
+        // once the request ended, the response hears of it: a reset, or the connection closed
+        req.errorHandler(err -> call.cancelled()); // the response's gRPC error: a reset
+        req.response().exceptionHandler(err -> call.cancelled());
         req.handler(
                 msg -> {
                     if (call.started) {
@@ -214,6 +230,8 @@ final class GrpcApi {
         private final GrpcServerResponse<?, Resp> response;
         private final String method;
         private boolean done;
+        private boolean clientGone;
+        private Runnable onCancel;
         boolean started;
         boolean counted;
 
@@ -224,12 +242,41 @@ final class GrpcApi {
 
         /** Answers {@code message} with status OK. */
         void ok(Resp message) {
-            if (finish()) {
-                try {
-                    response.end(message);
-                } catch (IllegalStateException gone) {
-                    LOG.debug("gRPC call {}: the answer could not be written", method, gone);
-                }
+            ok(message, () -> {});
+        }
+
+        /**
+         * Answers {@code message} with status OK; runs {@code notSent} (on the call's loop) when it
+         * could not be written: the call was answered or cancelled already, the stream was reset,
+         * or the write failed. A write the kernel took for a client that is gone counts as sent.
+         */
+        void ok(Resp message, Runnable notSent) {
+            if (!finish()) {
+                notSent.run();
+                return;
+            }
+            try {
+                response.end(message)
+                        .onFailure(
+                                e -> {
+                                    LOG.debug(
+                                            "gRPC call {}: the answer was not written", method, e);
+                                    notSent.run();
+                                });
+            } catch (IllegalStateException gone) {
+                LOG.debug("gRPC call {}: the answer could not be written", method, gone);
+                notSent.run();
+            }
+        }
+
+        /**
+         * Runs {@code r} if the client cancels the call or goes away before it is answered (now if
+         * it did already): a long poll cancels its take. One hook per call.
+         */
+        void onCancel(Runnable r) {
+            onCancel = r;
+            if (clientGone) {
+                r.run();
             }
         }
 
@@ -250,9 +297,15 @@ final class GrpcApi {
             }
         }
 
-        /** The client cancelled: nothing more is written. */
+        /** The client cancelled or went away: nothing more is written; runs the hook. */
         void cancelled() {
-            finish();
+            if (finish()) {
+                clientGone = true;
+                Runnable r = onCancel;
+                if (r != null) {
+                    r.run();
+                }
+            }
         }
 
         private boolean finish() {

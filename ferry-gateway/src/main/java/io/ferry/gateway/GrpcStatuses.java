@@ -4,8 +4,9 @@ import io.vertx.grpc.common.GrpcStatus;
 
 /**
  * The gRPC statuses of the services' refusals: the one mapping from {@link ProduceRefusal.Code} for
- * Ferry's own service and the one for kafka-pixy's (its clients' expectations); stateless, any
- * thread. The HTTP API's mapping is {@link Produce#http}; docs/gateway.md has all three side by
+ * Ferry's own service and the ones from {@link ProduceRefusal.Code} and {@link ConsumeRefused.Code}
+ * for kafka-pixy's (its clients' expectations); stateless, any thread. The HTTP API's mappings are
+ * {@link Produce#http} and {@link ConsumeRefused#httpStatus}; docs/gateway.md has them side by
  * side.
  */
 final class GrpcStatuses {
@@ -55,6 +56,29 @@ final class GrpcStatuses {
         };
     }
 
+    /**
+     * kafka-pixy's service, for the consume service's refusals: InvalidArgument for bad input and
+     * an unknown cluster, NotFound for an unknown topic, ResourceExhausted for too many waiting
+     * long polls, Unavailable while the gateway closes or Kafka does not answer, Internal for the
+     * rest, as kafka-pixy answers them. Where kafka-pixy answers Internal for what the client
+     * caused (an acknowledgement this instance cannot take: its "acks channel missing"; setting the
+     * offsets of a group that has members), Ferry answers FailedPrecondition: the call is valid,
+     * the group's state does not allow it, and retrying it unchanged does not help.
+     */
+    static GrpcStatus pixy(ConsumeRefused.Code code) {
+        return switch (code) {
+            case INVALID_REQUEST, UNKNOWN_CLUSTER, INVALID_GROUP, INVALID_TOPIC ->
+                    GrpcStatus.INVALID_ARGUMENT;
+            case UNKNOWN_TOPIC -> GrpcStatus.NOT_FOUND;
+            case NOT_AUTHORIZED -> GrpcStatus.PERMISSION_DENIED;
+            case TOO_MANY_WAITING -> GrpcStatus.RESOURCE_EXHAUSTED;
+            case NOT_CONSUMED_HERE, NOT_OWNED, NEVER_OFFERED, REFUSED ->
+                    GrpcStatus.FAILED_PRECONDITION;
+            case KAFKA_UNAVAILABLE, CLOSING -> GrpcStatus.UNAVAILABLE;
+            case GROUP_FAILED, INTERNAL -> GrpcStatus.INTERNAL;
+        };
+    }
+
     /** Ends {@code call} with Ferry's status for {@code r}, and its HTTP error code. */
     static void failFerry(GrpcApi.Call<?> call, ProduceRefusal r) {
         call.fail(ferry(r.code()), Produce.http(r).code, r.message());
@@ -63,5 +87,13 @@ final class GrpcStatuses {
     /** Ends {@code call} with kafka-pixy's status for {@code r}. */
     static void failPixy(GrpcApi.Call<?> call, ProduceRefusal r) {
         call.fail(pixy(r.code()), Produce.http(r).code, r.message());
+    }
+
+    /**
+     * Ends {@code call} with kafka-pixy's status for {@code r}, and the code of Ferry's API in the
+     * trailer.
+     */
+    static void failPixy(GrpcApi.Call<?> call, ConsumeRefused r) {
+        call.fail(pixy(r.code), ConsumeRefused.wireName(r.code), r.getMessage());
     }
 }

@@ -23,7 +23,7 @@ import mailgun.kafkapixy.RecordHeader;
  * kafka-pixy's gRPC service ({@code KafkaPixy}, {@code kafkapixy.proto}) over the produce service
  * and the cluster queries, with kafka-pixy's meanings and status codes ({@link GrpcStatuses#pixy});
  * the event-loop thread of each call. The consume RPCs (ConsumeNAck, Ack, GetOffsets, SetOffsets,
- * ListConsumers) answer UNIMPLEMENTED until the consume service serves them.
+ * ListConsumers) are {@link PixyGrpcConsume}'s, over the consume service.
  */
 final class PixyGrpc {
     /* Design notes
@@ -49,12 +49,7 @@ final class PixyGrpc {
         api.unary(s, KafkaPixyGrpcService.Produce, this::produce);
         api.unary(s, KafkaPixyGrpcService.ListTopics, this::listTopics);
         api.unary(s, KafkaPixyGrpcService.GetTopicMetadata, this::getTopicMetadata);
-        String consume = "the consume service comes with the rest of issue 14";
-        api.unimplemented(s, KafkaPixyGrpcService.ConsumeNAck, consume);
-        api.unimplemented(s, KafkaPixyGrpcService.Ack, consume);
-        api.unimplemented(s, KafkaPixyGrpcService.GetOffsets, consume);
-        api.unimplemented(s, KafkaPixyGrpcService.SetOffsets, consume);
-        api.unimplemented(s, KafkaPixyGrpcService.ListConsumers, consume);
+        new PixyGrpcConsume(api, caller).bind(s);
     }
 
     private void produce(ProdRq rq, GrpcApi.Call<ProdRs> call) {
