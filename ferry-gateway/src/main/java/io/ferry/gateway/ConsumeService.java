@@ -454,8 +454,17 @@ final class ConsumeService implements AutoCloseable {
 
     private ConsumeCluster.Group consumedHere(
             CallContext ctx, String cluster, String topic, String group) {
-        ConsumeCluster c = checked(ctx, cluster, topic, group);
-        ConsumeCluster.Group g = c.group(group);
+        ConsumeCluster c = cluster(cluster);
+        ConsumeCluster.Group g = group == null ? null : c.group(group);
+        if (g != null && g.consumer.topics().contains(topic)) {
+            // names checked when the group subscribed to the topic: the hot path of every ack
+            ConsumeRefused no = authorizer.authorizeConsume(ctx, c.name, topic, group);
+            if (no != null) {
+                throw no;
+            }
+            return g;
+        }
+        checked(ctx, c.name, topic, group);
         if (g == null) {
             throw new ConsumeRefused(
                     ConsumeRefused.Code.NOT_CONSUMED_HERE,

@@ -1,0 +1,227 @@
+package io.ferry.bench.kafka;
+
+import io.ferry.broker.BrokerConfig;
+import io.ferry.gateway.ConsumeConfig;
+import io.ferry.gateway.Gateway;
+import io.ferry.gateway.GatewayConfig;
+import io.ferry.kafka.KafkaSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Ferry's gateway over HTTP (issue 14): a fresh gateway per read, in this JVM, on the same Kafka;
+ * the session keeps {@link #IN_FLIGHT} takes of {@code --http-batch} messages in flight ({@code GET
+ * /topics/{t}/records?group=&max=}) and acknowledges each batch's messages one by one in one {@code
+ * POST /topics/{t}/acks} (a list of {partition, offset}). HTTP/1.1, one connection per request in
+ * flight (Vert.x's client on an event loop of its own).
+ */
+final class GatewayHttpConsumeSide implements ConsumeSide {
+    /** Takes in flight per session. */
+    static final int IN_FLIGHT = 4;
+
+    private final ConsumeBenchOptions options;
+
+    GatewayHttpConsumeSide(ConsumeBenchOptions options) {
+        this.options = options;
+    }
+
+    @Override
+    public String name() {
+        return "Gateway HTTP";
+    }
+
+    /** A gateway on the bench's Kafka: a group starts at the earliest offset. */
+    static Gateway gateway(ConsumeBenchOptions o) {
+        KafkaSettings kafka = KafkaSettings.defaults(o.bootstrap());
+        BrokerConfig broker = BrokerConfig.of("memory");
+        ConsumeConfig d = ConsumeConfig.DEFAULT;
+        ConsumeConfig consume =
+                new ConsumeConfig(
+                        d.ackTimeoutMs(),
+                        o.maxPending(),
+                        d.maxRetries(),
+                        o.commitIntervalMs(),
+                        true,
+                        1_000,
+                        d.maxWaitMs(),
+                        d.maxWaiting(),
+                        10_000,
+                        d.groupIdleMs());
+        GatewayConfig base = GatewayConfig.of(kafka, broker).withPort(0).withHost("127.0.0.1");
+        return Gateway.start(
+                base.withClusters(
+                        Map.of(
+                                "default",
+                                new GatewayConfig.Cluster(kafka, broker).withConsume(consume))));
+    }
+
+    @Override
+    public Session open(String group) {
+        return new HttpSession(gateway(options), group);
+    }
+
+    private final class HttpSession implements Session {
+        private final Gateway gateway;
+        private final String group;
+        private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        private final HttpClient http;
+        private String takePath;
+        private String ackPath;
+        private long requests;
+        private long acksSent;
+
+        HttpSession(Gateway gateway, String group) {
+            this.gateway = gateway;
+            this.group = group;
+            this.http =
+                    vertx.createHttpClient(
+                            new HttpClientOptions()
+                                    .setDefaultHost("127.0.0.1")
+                                    .setDefaultPort(gateway.port())
+                                    .setKeepAlive(true),
+                            new PoolOptions().setHttp1MaxSize(IN_FLIGHT * 2));
+        }
+
+        @Override
+        public void subscribe(String topic) {
+            takePath =
+                    "/topics/"
+                            + topic
+                            + "/records?group="
+                            + group
+                            + "&max="
+                            + options.httpBatch()
+                            + "&wait=1000";
+            ackPath = "/topics/" + topic + "/acks?group=" + group;
+        }
+
+        private Future<Buffer> call(HttpMethod method, String path, Buffer body) {
+            return http.request(method, path)
+                    .compose(
+                            req -> {
+                                if (body != null) {
+                                    req.putHeader("content-type", "application/json");
+                                }
+                                return body == null ? req.send() : req.send(body);
+                            })
+                    .compose(
+                            resp ->
+                                    resp.body()
+                                            .compose(
+                                                    b ->
+                                                            resp.statusCode() == 200
+                                                                    ? Future.succeededFuture(b)
+                                                                    : Future.failedFuture(
+                                                                            method
+                                                                                    + " "
+                                                                                    + path
+                                                                                    + " answered "
+                                                                                    + resp
+                                                                                            .statusCode()
+                                                                                    + ": "
+                                                                                    + b)));
+        }
+
+        @Override
+        public int poll(RecordSink sink) throws InterruptedException {
+            List<Future<Buffer>> gets = new ArrayList<>();
+            for (int i = 0; i < IN_FLIGHT; i++) {
+                gets.add(call(HttpMethod.GET, takePath, null));
+            }
+            List<Future<Buffer>> acks = new ArrayList<>();
+            List<JsonObject> all = new ArrayList<>();
+            for (Future<Buffer> g : gets) {
+                JsonArray got = new JsonArray(join(g, "GET take"));
+                if (got.isEmpty()) {
+                    continue;
+                }
+                JsonArray items = new JsonArray();
+                for (int i = 0; i < got.size(); i++) {
+                    JsonObject m = got.getJsonObject(i);
+                    all.add(m);
+                    items.add(
+                            new JsonObject()
+                                    .put("partition", m.getInteger("partition"))
+                                    .put("offset", m.getLong("offset")));
+                }
+                acks.add(call(HttpMethod.POST, ackPath, items.toBuffer()));
+            }
+            // the takes in flight split a partition's messages between them: hand them on in order
+            all.sort(
+                    Comparator.comparingInt((JsonObject m) -> m.getInteger("partition"))
+                            .thenComparingLong(m -> m.getLong("offset")));
+            for (JsonObject m : all) {
+                String v = m.getString("value");
+                sink.record(
+                        m.getInteger("partition"),
+                        m.getLong("offset"),
+                        v == null ? null : Base64.getDecoder().decode(v));
+            }
+            for (Future<Buffer> a : acks) {
+                join(a, "POST acks");
+            }
+            requests += gets.size() + acks.size();
+            acksSent += acks.size();
+            return all.size();
+        }
+
+        private Buffer join(Future<Buffer> f, String what) throws InterruptedException {
+            try {
+                return f.toCompletionStage()
+                        .toCompletableFuture()
+                        .get(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("HTTP call failed: " + e.getCause(), e.getCause());
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException(
+                        "a "
+                                + what
+                                + " of the gateway had no answer within 20 s ("
+                                + requests
+                                + " done, acks sent before this poll "
+                                + acksSent
+                                + " done)");
+            }
+        }
+
+        @Override
+        public long fetchRequests() {
+            return -1;
+        }
+
+        @Override
+        public String fetchNote() {
+            return String.format(
+                    java.util.Locale.ROOT,
+                    "%,d HTTP requests (takes of %d and their acks), %d in flight",
+                    requests,
+                    options.httpBatch(),
+                    IN_FLIGHT);
+        }
+
+        @Override
+        public void close() {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get();
+            } catch (Exception e) {
+                // closing the client: nothing to report
+            } finally {
+                gateway.close();
+            }
+        }
+    }
+}
