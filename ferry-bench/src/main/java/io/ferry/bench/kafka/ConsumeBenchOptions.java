@@ -29,6 +29,8 @@ import java.util.Map;
  * @param latencyRate records/s of the end-to-end latency phase (0: no latency phase)
  * @param latencySeconds how long the latency phase produces
  * @param threadReport how many thread groups' CPU to print per read (0: none)
+ * @param httpBatch gateway-http: messages per take ({@code max}), each batch acknowledged in one
+ *     request listing every message
  */
 record ConsumeBenchOptions(
         String bootstrap,
@@ -48,12 +50,21 @@ record ConsumeBenchOptions(
         int commitIntervalMs,
         int latencyRate,
         int latencySeconds,
-        int threadReport) {
+        int threadReport,
+        int httpBatch) {
 
     static final String KAFKA_CONSUMER = "kafka-consumer";
     static final String FERRY_ACKS = "ferry-acks";
     static final String FERRY_RANGES = "ferry-ranges";
+    static final String GATEWAY_HTTP = "gateway-http";
+    static final String GATEWAY_GRPC = "gateway-grpc";
+
+    /** The default sides: the engine's (issue 13). */
     static final List<String> ALL_SIDES = List.of(KAFKA_CONSUMER, FERRY_ACKS, FERRY_RANGES);
+
+    /** Every side, the gateway's too (issue 14). */
+    static final List<String> KNOWN_SIDES =
+            List.of(KAFKA_CONSUMER, FERRY_ACKS, FERRY_RANGES, GATEWAY_HTTP, GATEWAY_GRPC);
 
     /** The usage text: every option with its default; {@link #parse} knows the options from it. */
     @SuppressWarnings("StringConcatToTextBlock") // one line per option reads better as a list
@@ -67,7 +78,8 @@ record ConsumeBenchOptions(
                     "  --partitions P             partitions of the topic, replication 1 (default 4)",
                     "  --rounds R                 measured rounds, each reading once per side (default 3)",
                     "  --warmup-records W         records of one warm-up read per side (default N/10; 0: none)",
-                    "  --sides list               kafka-consumer,ferry-acks,ferry-ranges (default all, in that order)",
+                    "  --sides list               kafka-consumer,ferry-acks,ferry-ranges,gateway-http,gateway-grpc (default the first three)",
+                    "  --http-batch B             gateway-http: messages per take, acknowledged in one request (default 100)",
                     "  --range K                  ferry-ranges: messages per ackRange (default 1000)",
                     "  --max-pending M            Ferry's max-pending per partition, >= range (default 2000)",
                     "  --max-poll-records M       max.poll.records = Ferry's next(max) (default 500)",
@@ -92,9 +104,12 @@ record ConsumeBenchOptions(
                     "--warmup-records is " + warmupRecords + "; expected at most --records");
         }
         sides = List.copyOf(sides);
-        if (sides.isEmpty() || !ALL_SIDES.containsAll(sides)) {
+        if (sides.isEmpty() || !KNOWN_SIDES.containsAll(sides)) {
             throw new IllegalArgumentException(
-                    "--sides is " + sides + "; expected a list of " + String.join(", ", ALL_SIDES));
+                    "--sides is "
+                            + sides
+                            + "; expected a list of "
+                            + String.join(", ", KNOWN_SIDES));
         }
         atLeast("range", rangeSize, 1);
         atLeast("max-pending", maxPending, rangeSize);
@@ -107,6 +122,7 @@ record ConsumeBenchOptions(
         atLeast("latency-rate", latencyRate, 0);
         atLeast("latency-seconds", latencySeconds, 1);
         atLeast("threads", threadReport, 0);
+        atLeast("http-batch", httpBatch, 1);
     }
 
     private static void atLeast(String name, long value, long min) {
@@ -193,7 +209,8 @@ record ConsumeBenchOptions(
                 integer(o, "commit-interval-ms", 500),
                 integer(o, "latency-rate", 10_000),
                 integer(o, "latency-seconds", 10),
-                integer(o, "threads", 0));
+                integer(o, "threads", 0),
+                integer(o, "http-batch", 100));
     }
 
     private static int integer(Map<String, String> o, String name, int def) {
@@ -229,7 +246,8 @@ record ConsumeBenchOptions(
                 commitIntervalMs,
                 latencyRate,
                 latencySeconds,
-                threadReport);
+                threadReport,
+                httpBatch);
     }
 
     /** One line naming the settings, for the report. */

@@ -109,6 +109,7 @@ public final class ConsumeBenchReport {
                         case ConsumeBenchOptions.KAFKA_CONSUMER -> new KafkaConsumerSide(o);
                         case ConsumeBenchOptions.FERRY_ACKS ->
                                 new FerryConsumeSide(o, FerryConsumeSide.Mode.PER_MESSAGE);
+                        case ConsumeBenchOptions.GATEWAY_HTTP -> new GatewayHttpConsumeSide(o);
                         default -> new FerryConsumeSide(o, FerryConsumeSide.Mode.RANGES);
                     });
         }

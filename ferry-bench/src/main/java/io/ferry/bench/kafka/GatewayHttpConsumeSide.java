@@ -5,22 +5,23 @@ import io.ferry.gateway.ConsumeConfig;
 import io.ferry.gateway.Gateway;
 import io.ferry.gateway.GatewayConfig;
 import io.ferry.kafka.KafkaSettings;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Ferry's gateway over HTTP (issue 14): a fresh gateway per read, in this JVM, on the same Kafka;
@@ -77,8 +78,6 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
     private final class HttpSession implements Session {
         private final Gateway gateway;
         private final String group;
-        private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-        private final HttpClient http;
         private String takePath;
         private String ackPath;
         private long requests;
@@ -87,13 +86,6 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         HttpSession(Gateway gateway, String group) {
             this.gateway = gateway;
             this.group = group;
-            this.http =
-                    vertx.createHttpClient(
-                            new HttpClientOptions()
-                                    .setDefaultHost("127.0.0.1")
-                                    .setDefaultPort(gateway.port())
-                                    .setKeepAlive(true),
-                            new PoolOptions().setHttp1MaxSize(IN_FLIGHT * 2));
         }
 
         @Override
@@ -109,42 +101,41 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
             ackPath = "/topics/" + topic + "/acks?group=" + group;
         }
 
-        private Future<Buffer> call(HttpMethod method, String path, Buffer body) {
-            return http.request(method, path)
-                    .compose(
-                            req -> {
-                                if (body != null) {
-                                    req.putHeader("content-type", "application/json");
+        // an executor of its own: without one, on 2 cores the JDK client starts a thread per answer
+        private final ExecutorService executor = Executors.newFixedThreadPool(2);
+        private final HttpClient jdk =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .executor(executor)
+                        .build();
+
+        private CompletableFuture<String> call(String path, String body) {
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path));
+            if (body != null) {
+                b.header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body));
+            }
+            return jdk.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
+                    .thenApply(
+                            r -> {
+                                if (r.statusCode() != 200) {
+                                    throw new IllegalStateException(
+                                            path + " answered " + r.statusCode() + ": " + r.body());
                                 }
-                                return body == null ? req.send() : req.send(body);
-                            })
-                    .compose(
-                            resp ->
-                                    resp.body()
-                                            .compose(
-                                                    b ->
-                                                            resp.statusCode() == 200
-                                                                    ? Future.succeededFuture(b)
-                                                                    : Future.failedFuture(
-                                                                            method
-                                                                                    + " "
-                                                                                    + path
-                                                                                    + " answered "
-                                                                                    + resp
-                                                                                            .statusCode()
-                                                                                    + ": "
-                                                                                    + b)));
+                                return r.body();
+                            });
         }
 
         @Override
         public int poll(RecordSink sink) throws InterruptedException {
-            List<Future<Buffer>> gets = new ArrayList<>();
+            List<CompletableFuture<String>> gets = new ArrayList<>();
             for (int i = 0; i < IN_FLIGHT; i++) {
-                gets.add(call(HttpMethod.GET, takePath, null));
+                gets.add(call(takePath, null));
             }
-            List<Future<Buffer>> acks = new ArrayList<>();
+            List<CompletableFuture<String>> acks = new ArrayList<>();
             List<JsonObject> all = new ArrayList<>();
-            for (Future<Buffer> g : gets) {
+            for (CompletableFuture<String> g : gets) {
                 JsonArray got = new JsonArray(join(g, "GET take"));
                 if (got.isEmpty()) {
                     continue;
@@ -158,7 +149,7 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
                                     .put("partition", m.getInteger("partition"))
                                     .put("offset", m.getLong("offset")));
                 }
-                acks.add(call(HttpMethod.POST, ackPath, items.toBuffer()));
+                acks.add(call(ackPath, items.encode()));
             }
             // the takes in flight split a partition's messages between them: hand them on in order
             all.sort(
@@ -171,7 +162,7 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
                         m.getLong("offset"),
                         v == null ? null : Base64.getDecoder().decode(v));
             }
-            for (Future<Buffer> a : acks) {
+            for (CompletableFuture<String> a : acks) {
                 join(a, "POST acks");
             }
             requests += gets.size() + acks.size();
@@ -179,18 +170,16 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
             return all.size();
         }
 
-        private Buffer join(Future<Buffer> f, String what) throws InterruptedException {
+        private String join(CompletableFuture<String> f, String what) throws InterruptedException {
             try {
-                return f.toCompletionStage()
-                        .toCompletableFuture()
-                        .get(20, java.util.concurrent.TimeUnit.SECONDS);
+                return f.get(60, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 throw new IllegalStateException("HTTP call failed: " + e.getCause(), e.getCause());
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 throw new IllegalStateException(
                         "a "
                                 + what
-                                + " of the gateway had no answer within 20 s ("
+                                + " of the gateway had no answer within 60 s ("
                                 + requests
                                 + " done, acks sent before this poll "
                                 + acksSent
@@ -215,13 +204,8 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
 
         @Override
         public void close() {
-            try {
-                vertx.close().toCompletionStage().toCompletableFuture().get();
-            } catch (Exception e) {
-                // closing the client: nothing to report
-            } finally {
-                gateway.close();
-            }
+            executor.shutdownNow();
+            gateway.close();
         }
     }
 }
