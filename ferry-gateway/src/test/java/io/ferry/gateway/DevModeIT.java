@@ -172,6 +172,25 @@ class DevModeIT {
                                     "Y3VybA==");
             assertThat(r.status()).as(r.toString()).isEqualTo(200);
             assertThat(r.json().getLong("offset")).isNotNegative();
+            // the banner's consume lines: what was produced comes back, is acknowledged, and
+            // the group's offsets show it
+            Http http = new Http(dev.httpPort());
+            Http.Response taken =
+                    http.get("/topics/demo/records?group=demo-app&max=10&wait=3000&format=string");
+            assertThat(taken.status()).as(taken.toString()).isEqualTo(200);
+            assertThat(taken.body()).contains("hello pixy");
+            Http.Response acked =
+                    http.post(
+                            "/topics/demo/acks?group=demo-app",
+                            "[{\"partition\":0,\"from\":0,\"to\":1000},{\"partition\":1,\"from\":0,\"to\":1000},{\"partition\":2,\"from\":0,\"to\":1000}]",
+                            "Content-Type",
+                            "application/json");
+            assertThat(acked.status()).as(acked.toString()).isEqualTo(200);
+            assertThat(acked.json().getInteger("acknowledged")).isEqualTo(1);
+            Http.Response pixyTake =
+                    new Http(pixyPort).get("/topics/demo/messages?group=demo-pixy");
+            assertThat(pixyTake.status()).as(pixyTake.toString()).isEqualTo(200);
+            assertThat(dev.lines()).anyMatch(l -> l.contains("KafkaPixy/ConsumeNAck"));
             stop(dev);
             assertThat(Files.exists(tmp)).as("removed at exit").isFalse();
         } finally {

@@ -212,6 +212,16 @@ public final class FerryCli {
                                                                 ? 0
                                                                 : io.ferry.gateway.GrpcSettings
                                                                         .DEFAULT_PORT)));
+                // a newcomer produces, then consumes: dev groups start at the earliest offset
+                cfg =
+                        cfg.withClusters(
+                                Map.of(
+                                        "default",
+                                        cfg.clusters()
+                                                .get("default")
+                                                .withConsume(
+                                                        io.ferry.gateway.ConsumeConfig.DEFAULT
+                                                                .withStartAtEarliest(true))));
                 try {
                     gateway = Gateway.start(cfg);
                 } catch (KafkaPixyConfig.CannotListen e) {
@@ -240,6 +250,7 @@ public final class FerryCli {
                             kafka.bootstrapServers(),
                             gateway.port(),
                             gateway.kafkaPixyPort(),
+                            gateway.grpcPort(),
                             where));
             DevKafka started = kafka;
             Runtime.getRuntime().removeShutdownHook(early);
@@ -256,7 +267,8 @@ public final class FerryCli {
                     });
         }
 
-        static String banner(String bootstrap, int port, int kafkaPixyPort, String where) {
+        static String banner(
+                String bootstrap, int port, int kafkaPixyPort, int grpcPort, String where) {
             String u = "http://localhost:" + port;
             String p = "http://localhost:" + kafkaPixyPort;
             return String.join(
@@ -283,6 +295,17 @@ public final class FerryCli {
                     "  curl -s '" + u + "/metrics' | grep ^ferry_",
                     "  ./ferry topics create orders --partitions 6 --bootstrap " + bootstrap,
                     "",
+                    "Consume for a group (dev groups start at the earliest offset), then acknowledge:",
+                    "",
+                    "  curl -s '"
+                            + u
+                            + "/topics/demo/records?group=demo-app&max=10&wait=3000&format=string'",
+                    "  curl -s -X POST '"
+                            + u
+                            + "/topics/demo/acks?group=demo-app' -H 'Content-Type: application/json' \\",
+                    "       -d '[{\"partition\":0,\"from\":0,\"to\":1000},{\"partition\":1,\"from\":0,\"to\":1000},{\"partition\":2,\"from\":0,\"to\":1000}]'",
+                    "  curl -s '" + u + "/topics/demo/offsets?group=demo-app'",
+                    "",
                     "kafka-pixy's REST API (its clients unchanged) at "
                             + p
                             + ": record header values are base64, ?sync waits for Kafka:",
@@ -292,6 +315,18 @@ public final class FerryCli {
                             + "/topics/demo/messages?key=user-1&sync' -H 'Content-Type: text/plain'"
                             + " -H 'X-Kafka-source: Y3VybA==' -d 'hello pixy'",
                     "  curl -s '" + p + "/topics/demo?withPartitions'",
+                    "  curl -s '"
+                            + p
+                            + "/topics/demo/messages?group=demo-pixy'      # consume one, auto-acked",
+                    "",
+                    "gRPC (ferry.v1.Ferry and kafka-pixy's KafkaPixy) at localhost:"
+                            + grpcPort
+                            + ", e.g. with grpcurl:",
+                    "",
+                    "  grpcurl -plaintext -import-path ferry-gateway/src/main/proto -proto kafkapixy.proto \\",
+                    "       -d '{\"topic\":\"demo\",\"group\":\"demo-grpc\",\"auto_ack\":true}' localhost:"
+                            + grpcPort
+                            + " KafkaPixy/ConsumeNAck",
                     "",
                     "Ctrl-C stops the gateway (draining into Kafka) and Kafka.",
                     "");
