@@ -253,13 +253,36 @@ final class ConsumeService implements AutoCloseable {
 
     /**
      * Holds {@code group} (an open consume stream): it is not left as idle until {@link
-     * ConsumeCluster.Group#unlease}. Joins it, subscribed to {@code topic}.
+     * ConsumeCluster.Group#unlease}. Checks as {@link #take} does (the topic exists), then joins
+     * the group, subscribed to {@code topic}. Refusals come as a failed future ({@link
+     * ConsumeRefused}) or are thrown at once; a caller that went away meanwhile unleases what the
+     * future brings.
      */
-    ConsumeCluster.Group lease(CallContext ctx, String cluster, String topic, String group) {
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete stages: their effect is `out`
+    CompletableFuture<ConsumeCluster.Group> lease(
+            CallContext ctx, String cluster, String topic, String group) {
         ConsumeCluster c = checked(ctx, cluster, topic, group);
-        ConsumeCluster.Group g = c.subscribe(group, topic);
-        g.lease();
-        return g;
+        CompletableFuture<ConsumeCluster.Group> out = new CompletableFuture<>();
+        topicExists(c, topic)
+                .thenCompose(v -> c.whenLeft(group))
+                .whenComplete(
+                        (v, e) ->
+                                hop(
+                                        ctx,
+                                        () -> {
+                                            if (e != null) {
+                                                out.completeExceptionally(refusal(e));
+                                                return;
+                                            }
+                                            try {
+                                                ConsumeCluster.Group g = c.subscribe(group, topic);
+                                                g.lease();
+                                                out.complete(g);
+                                            } catch (RuntimeException r) {
+                                                out.completeExceptionally(refusal(r));
+                                            }
+                                        }));
+        return out;
     }
 
     // ---- acknowledging -------------------------------------------------------------------------

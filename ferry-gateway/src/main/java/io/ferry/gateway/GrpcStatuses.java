@@ -3,10 +3,10 @@ package io.ferry.gateway;
 import io.vertx.grpc.common.GrpcStatus;
 
 /**
- * The gRPC statuses of the services' refusals: the one mapping from {@link ProduceRefusal.Code} for
- * Ferry's own service and the one for kafka-pixy's (its clients' expectations); stateless, any
- * thread. The HTTP API's mapping is {@link Produce#http}; docs/gateway.md has all three side by
- * side.
+ * The gRPC statuses of the services' refusals: the one mapping from {@link ProduceRefusal.Code} and
+ * {@link ConsumeRefused.Code} for Ferry's own service and the one for kafka-pixy's (its clients'
+ * expectations); stateless, any thread. The HTTP API's mapping is {@link Produce#http};
+ * docs/gateway.md has all three side by side.
  */
 final class GrpcStatuses {
     private GrpcStatuses() {}
@@ -29,6 +29,25 @@ final class GrpcStatuses {
             case TIMED_OUT -> GrpcStatus.DEADLINE_EXCEEDED;
             case INTERNAL -> GrpcStatus.INTERNAL;
         };
+    }
+
+    /** Ferry's own service's status for a refusal of the consume service. */
+    static GrpcStatus ferry(ConsumeRefused.Code code) {
+        return switch (code) {
+            case INVALID_REQUEST, INVALID_GROUP, INVALID_TOPIC -> GrpcStatus.INVALID_ARGUMENT;
+            case UNKNOWN_CLUSTER, UNKNOWN_TOPIC -> GrpcStatus.NOT_FOUND;
+            case NOT_AUTHORIZED -> GrpcStatus.PERMISSION_DENIED;
+            case TOO_MANY_WAITING -> GrpcStatus.RESOURCE_EXHAUSTED;
+            case NOT_CONSUMED_HERE, NOT_OWNED, NEVER_OFFERED, REFUSED ->
+                    GrpcStatus.FAILED_PRECONDITION;
+            case GROUP_FAILED, KAFKA_UNAVAILABLE, CLOSING -> GrpcStatus.UNAVAILABLE;
+            case INTERNAL -> GrpcStatus.INTERNAL;
+        };
+    }
+
+    /** Ends {@code call} with Ferry's status for {@code r}, and its HTTP API error code. */
+    static void failFerry(GrpcApi.Call<?> call, ConsumeRefused r) {
+        call.fail(ferry(r.code), ConsumeRefused.wireName(r.code), r.getMessage());
     }
 
     /**
