@@ -37,8 +37,9 @@ final class FerryConsumeStream {
      * issued again. So a client that stops granting credit gets nothing more, and its stream holds
      * no long poll (no consume.max-waiting slot). Back-pressure: a full write queue stops the
      * takes until the drain handler.
-     * Acknowledgements and releases go to the service one by one (a refused one, e.g.
-     * never_offered or not_owned, is answered with an error frame, and the stream goes on). Each
+     * Acknowledgements and releases go to the service one by one, against the leased group
+     * (checked once, when leased: no per-message name checks on the hot path); a refused one
+     * (never_offered, not_owned) is answered with an error frame, and the stream goes on. Each
      * message sent is tracked (StreamOffers) until the client acknowledges or releases it; when
      * the stream ends for any reason (the client half-closes, cancels, the connection drops, the
      * gateway shuts down, a refusal) the outstanding take is cancelled (it takes nothing; messages
@@ -269,7 +270,11 @@ final class FerryConsumeStream {
                 long o = po.getOffsets(i);
                 no.item();
                 try {
-                    service.ack(caller, cluster.name, topic, group, p, o);
+                    if (lease != null) {
+                        service.ack(lease, topic, p, o);
+                    } else {
+                        service.ack(caller, cluster.name, topic, group, p, o);
+                    }
                 } catch (ConsumeRefused r) {
                     no.refused(r);
                 }
@@ -278,7 +283,12 @@ final class FerryConsumeStream {
             for (OffsetRange r : po.getRangesList()) {
                 no.item();
                 try {
-                    service.ackRange(caller, cluster.name, topic, group, p, r.getFrom(), r.getTo());
+                    if (lease != null) {
+                        service.ackRange(lease, topic, p, r.getFrom(), r.getTo());
+                    } else {
+                        service.ackRange(
+                                caller, cluster.name, topic, group, p, r.getFrom(), r.getTo());
+                    }
                 } catch (ConsumeRefused x) {
                     no.refused(x);
                 }
@@ -325,7 +335,11 @@ final class FerryConsumeStream {
 
     private void releaseOne(Refusals no, int partition, long offset) {
         try {
-            service.release(caller, cluster.name, topic, group, partition, offset);
+            if (lease != null) {
+                service.release(lease, topic, partition, offset);
+            } else {
+                service.release(caller, cluster.name, topic, group, partition, offset);
+            }
         } catch (ConsumeRefused r) {
             no.refused(r);
         }

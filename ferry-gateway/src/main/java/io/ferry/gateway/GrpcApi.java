@@ -53,12 +53,14 @@ final class GrpcApi {
 
     private static final String GRPC_CONTENT_TYPE = "application/grpc";
 
+    /** The end hooks of the open streams ({@link #register}). */
+    private final Set<Runnable> streams = ConcurrentHashMap.newKeySet();
+
     private final Gateway gateway;
     private final GatewayConfig config;
     final ProduceService produce;
     final ClusterQueries queries;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final Set<Runnable> streams = ConcurrentHashMap.newKeySet();
 
     GrpcApi(Gateway gateway, GatewayConfig config, ProduceService produce, ClusterQueries queries) {
         this.gateway = gateway;
@@ -305,9 +307,9 @@ final class GrpcApi {
         private final GrpcServerResponse<?, Resp> response;
         private final String method;
         private boolean done;
-        private Runnable onFinish;
         boolean started;
         boolean counted;
+        private Runnable onFinish;
 
         Call(GrpcServerResponse<?, Resp> response, String method) {
             this.response = response;
@@ -342,30 +344,9 @@ final class GrpcApi {
             }
         }
 
-        /** Ends a streaming call with status OK after what it wrote. */
-        void end() {
-            if (finish()) {
-                try {
-                    response.end();
-                } catch (IllegalStateException gone) {
-                    LOG.debug("gRPC call {}: the end could not be written", method, gone);
-                }
-            }
-        }
-
         /** The client cancelled: nothing more is written. */
         void cancelled() {
             finish();
-        }
-
-        /** True once the call was answered, failed or cancelled. */
-        boolean done() {
-            return done;
-        }
-
-        /** Runs {@code r} once the call is answered, failed or cancelled (a stream's cleanup). */
-        void onFinish(Runnable r) {
-            onFinish = r;
         }
 
         private boolean finish() {
@@ -389,6 +370,27 @@ final class GrpcApi {
                 gateway.requestEnded();
             }
             return true;
+        }
+
+        /** Ends a streaming call with status OK after what it wrote. */
+        void end() {
+            if (finish()) {
+                try {
+                    response.end();
+                } catch (IllegalStateException gone) {
+                    LOG.debug("gRPC call {}: the end could not be written", method, gone);
+                }
+            }
+        }
+
+        /** True once the call was answered, failed or cancelled. */
+        boolean done() {
+            return done;
+        }
+
+        /** Runs {@code r} once the call is answered, failed or cancelled (a stream's cleanup). */
+        void onFinish(Runnable r) {
+            onFinish = r;
         }
     }
 }

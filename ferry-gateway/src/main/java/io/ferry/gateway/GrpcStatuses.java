@@ -3,10 +3,10 @@ package io.ferry.gateway;
 import io.vertx.grpc.common.GrpcStatus;
 
 /**
- * The gRPC statuses of the services' refusals: the one mapping from {@link ProduceRefusal.Code} and
- * {@link ConsumeRefused.Code} for Ferry's own service and the one for kafka-pixy's (its clients'
- * expectations); stateless, any thread. The HTTP API's mapping is {@link Produce#http};
- * docs/gateway.md has all three side by side.
+ * The gRPC statuses of the services' refusals: the one mapping from {@link ProduceRefusal.Code} for
+ * Ferry's own service and the one for kafka-pixy's (its clients' expectations); stateless, any
+ * thread. The HTTP API's mapping is {@link Produce#http}; docs/gateway.md has all three side by
+ * side.
  */
 final class GrpcStatuses {
     private GrpcStatuses() {}
