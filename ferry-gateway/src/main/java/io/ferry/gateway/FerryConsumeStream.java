@@ -1,24 +1,25 @@
 package io.ferry.gateway;
 
-import com.google.protobuf.UnsafeByteOperations;
-import io.ferry.broker.Header;
 import io.ferry.gateway.grpc.v1.ConsumeRequest;
 import io.ferry.gateway.grpc.v1.ConsumeResponse;
 import io.ferry.gateway.grpc.v1.Error;
-import io.ferry.gateway.grpc.v1.Message;
 import io.ferry.gateway.grpc.v1.OffsetRange;
 import io.ferry.gateway.grpc.v1.PartitionOffsets;
 import io.ferry.gateway.grpc.v1.Subscribe;
 import io.ferry.kafka.consume.ConsumedMessage;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.WireFormat;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * One call of {@code ferry.v1.Ferry/Consume}: a bidirectional stream that offers a topic's messages
@@ -33,7 +34,8 @@ final class FerryConsumeStream {
      * and it is not left as idle while the stream is open). Credit accumulates; while it is above 0
      * and the response is writable, exactly one take is outstanding, for up to min(credit, BATCH,
      * consume.max-messages) messages, waiting up to consume.max-wait-ms; its messages go out in
-     * ONE ConsumeResponse and the credit drops by their number. A take that comes back empty is
+     * ONE ConsumeResponse (encoded straight from the engine's messages: ConsumeFrames) and the
+     * credit drops by their number. A take that comes back empty is
      * issued again. So a client that stops granting credit gets nothing more, and its stream holds
      * no long poll (no consume.max-waiting slot). Back-pressure: a full write queue stops the
      * takes until the drain handler.
@@ -220,39 +222,27 @@ final class FerryConsumeStream {
     }
 
     private void send(List<ConsumedMessage> messages) {
-        ConsumeResponse.Builder b = ConsumeResponse.newBuilder();
         for (ConsumedMessage m : messages) {
-            Message.Builder mb =
-                    Message.newBuilder()
-                            .setPartition(m.partition())
-                            .setOffset(m.offset())
-                            .setTimestampMs(m.timestampMs())
-                            .setDeliveryCount(m.deliveryCount());
-            if (m.key() != null) {
-                mb.setKey(UnsafeByteOperations.unsafeWrap(m.key()));
-            }
-            if (m.value() != null) {
-                mb.setValue(UnsafeByteOperations.unsafeWrap(m.value()));
-            }
-            for (Header h : m.headers()) {
-                io.ferry.gateway.grpc.v1.Header.Builder hb =
-                        io.ferry.gateway.grpc.v1.Header.newBuilder().setKey(h.key());
-                if (h.value() != null) {
-                    hb.setValue(UnsafeByteOperations.unsafeWrap(h.value()));
-                }
-                mb.addHeaders(hb);
-            }
-            b.addMessages(mb);
             sent.sent(m.partition(), m.offset());
         }
         credit -= messages.size();
-        write(b.build());
+        GrpcMessage frame =
+                GrpcMessage.message(
+                        "identity",
+                        WireFormat.PROTOBUF,
+                        Buffer.buffer(ConsumeFrames.encode(messages)));
+        written(() -> response.writeMessage(frame));
     }
 
     private void write(ConsumeResponse frame) {
+        written(() -> response.write(frame));
+    }
+
+    /** Runs a write; a stream gone meanwhile is cancelled (what it was sent is given back). */
+    private void written(Supplier<Future<Void>> write) {
         lastTrafficNanos = System.nanoTime();
         try {
-            response.write(frame).onFailure(e -> call.cancelled()); // given back in cleanup
+            write.get().onFailure(e -> call.cancelled());
         } catch (IllegalStateException gone) {
             call.cancelled();
             return;
