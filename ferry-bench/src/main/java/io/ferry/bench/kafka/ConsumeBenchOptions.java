@@ -53,7 +53,15 @@ record ConsumeBenchOptions(
     static final String KAFKA_CONSUMER = "kafka-consumer";
     static final String FERRY_ACKS = "ferry-acks";
     static final String FERRY_RANGES = "ferry-ranges";
+    static final String GATEWAY_HTTP = "gateway-http";
+    static final String GATEWAY_GRPC = "gateway-grpc";
+
+    /** The default sides: the engine's (issue 13). */
     static final List<String> ALL_SIDES = List.of(KAFKA_CONSUMER, FERRY_ACKS, FERRY_RANGES);
+
+    /** Every side, the gateway's too (issue 14). */
+    static final List<String> KNOWN_SIDES =
+            List.of(KAFKA_CONSUMER, FERRY_ACKS, FERRY_RANGES, GATEWAY_HTTP, GATEWAY_GRPC);
 
     /** The usage text: every option with its default; {@link #parse} knows the options from it. */
     @SuppressWarnings("StringConcatToTextBlock") // one line per option reads better as a list
@@ -67,7 +75,7 @@ record ConsumeBenchOptions(
                     "  --partitions P             partitions of the topic, replication 1 (default 4)",
                     "  --rounds R                 measured rounds, each reading once per side (default 3)",
                     "  --warmup-records W         records of one warm-up read per side (default N/10; 0: none)",
-                    "  --sides list               kafka-consumer,ferry-acks,ferry-ranges (default all, in that order)",
+                    "  --sides list               kafka-consumer,ferry-acks,ferry-ranges,gateway-http,gateway-grpc (default the first three)",
                     "  --range K                  ferry-ranges: messages per ackRange (default 1000)",
                     "  --max-pending M            Ferry's max-pending per partition, >= range (default 2000)",
                     "  --max-poll-records M       max.poll.records = Ferry's next(max) (default 500)",
@@ -92,9 +100,12 @@ record ConsumeBenchOptions(
                     "--warmup-records is " + warmupRecords + "; expected at most --records");
         }
         sides = List.copyOf(sides);
-        if (sides.isEmpty() || !ALL_SIDES.containsAll(sides)) {
+        if (sides.isEmpty() || !KNOWN_SIDES.containsAll(sides)) {
             throw new IllegalArgumentException(
-                    "--sides is " + sides + "; expected a list of " + String.join(", ", ALL_SIDES));
+                    "--sides is "
+                            + sides
+                            + "; expected a list of "
+                            + String.join(", ", KNOWN_SIDES));
         }
         atLeast("range", rangeSize, 1);
         atLeast("max-pending", maxPending, rangeSize);
