@@ -2,7 +2,6 @@ package io.ferry.gateway;
 
 import io.ferry.gateway.grpc.v1.ConsumeRequest;
 import io.ferry.gateway.grpc.v1.ConsumeResponse;
-import io.ferry.gateway.grpc.v1.Error;
 import io.ferry.gateway.grpc.v1.OffsetRange;
 import io.ferry.gateway.grpc.v1.PartitionOffsets;
 import io.ferry.gateway.grpc.v1.Subscribe;
@@ -253,7 +252,7 @@ final class FerryConsumeStream {
     }
 
     private void acks(List<PartitionOffsets> acks) {
-        Refusals no = new Refusals("acknowledgements");
+        StreamRefusals no = new StreamRefusals("acknowledgements");
         for (PartitionOffsets po : acks) {
             int p = po.getPartition();
             for (int i = 0; i < po.getOffsetsCount(); i++) {
@@ -285,11 +284,11 @@ final class FerryConsumeStream {
                 sent.done(p, r.getFrom(), r.getTo());
             }
         }
-        no.answer();
+        refused(no);
     }
 
     private void releases(List<PartitionOffsets> releases) {
-        Refusals no = new Refusals("releases");
+        StreamRefusals no = new StreamRefusals("releases");
         for (PartitionOffsets po : releases) {
             int p = po.getPartition();
             for (int i = 0; i < po.getOffsetsCount(); i++) {
@@ -320,10 +319,17 @@ final class FerryConsumeStream {
                 }
             }
         }
-        no.answer();
+        refused(no);
     }
 
-    private void releaseOne(Refusals no, int partition, long offset) {
+    private void refused(StreamRefusals no) {
+        ConsumeResponse error = no.frame();
+        if (error != null && !call.done()) {
+            write(error);
+        }
+    }
+
+    private void releaseOne(StreamRefusals no, int partition, long offset) {
         try {
             if (lease != null) {
                 service.release(lease, topic, partition, offset);
@@ -334,52 +340,6 @@ final class FerryConsumeStream {
             no.refused(r);
         }
         sent.done(partition, offset);
-    }
-
-    /** The refused items of one client frame's acknowledgements or releases: one error frame. */
-    private final class Refusals {
-        private final String what;
-        private int items;
-        private int refused;
-        private ConsumeRefused first;
-
-        Refusals(String what) {
-            this.what = what;
-        }
-
-        void item() {
-            items++;
-        }
-
-        void refused(ConsumeRefused r) {
-            refused++;
-            if (first == null) {
-                first = r;
-            }
-        }
-
-        void answer() {
-            if (first == null || call.done()) {
-                return;
-            }
-            String message =
-                    items == 1
-                            ? first.getMessage()
-                            : refused
-                                    + " of "
-                                    + items
-                                    + " "
-                                    + what
-                                    + " refused; the first: "
-                                    + first.getMessage();
-            write(
-                    ConsumeResponse.newBuilder()
-                            .setError(
-                                    Error.newBuilder()
-                                            .setCode(ConsumeRefused.wireName(first.code))
-                                            .setMessage(message))
-                            .build());
-        }
     }
 
     /** An HTTP/2 PING when nothing went either way for {@code everyMs}: idle-timeout-ms. */
