@@ -253,13 +253,75 @@ final class ConsumeService implements AutoCloseable {
 
     /**
      * Holds {@code group} (an open consume stream): it is not left as idle until {@link
-     * ConsumeCluster.Group#unlease}. Joins it, subscribed to {@code topic}.
+     * ConsumeCluster.Group#unlease}. Checks as {@link #take} does (the topic exists), then joins
+     * the group, subscribed to {@code topic}. Refusals come as a failed future ({@link
+     * ConsumeRefused}) or are thrown at once; a caller that went away meanwhile unleases what the
+     * future brings.
      */
-    ConsumeCluster.Group lease(CallContext ctx, String cluster, String topic, String group) {
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete stages: their effect is `out`
+    CompletableFuture<ConsumeCluster.Group> lease(
+            CallContext ctx, String cluster, String topic, String group) {
         ConsumeCluster c = checked(ctx, cluster, topic, group);
-        ConsumeCluster.Group g = c.subscribe(group, topic);
-        g.lease();
-        return g;
+        CompletableFuture<ConsumeCluster.Group> out = new CompletableFuture<>();
+        topicExists(c, topic)
+                .thenCompose(v -> c.whenLeft(group))
+                .whenComplete(
+                        (v, e) ->
+                                hop(
+                                        ctx,
+                                        () -> {
+                                            if (e != null) {
+                                                out.completeExceptionally(refusal(e));
+                                                return;
+                                            }
+                                            try {
+                                                ConsumeCluster.Group g = c.subscribe(group, topic);
+                                                g.lease();
+                                                out.complete(g);
+                                            } catch (RuntimeException r) {
+                                                out.completeExceptionally(refusal(r));
+                                            }
+                                        }));
+        return out;
+    }
+
+    /**
+     * Acknowledges one message of a group the caller holds ({@link #lease}d: the cluster, the
+     * caller, the names and the topic were checked then, and a leased group stays consumed here),
+     * without checking them again: a stream's per-message acknowledgements.
+     *
+     * @return true when this call settled it, false when it was acknowledged already
+     * @throws ConsumeRefused NOT_OWNED, NEVER_OFFERED
+     */
+    boolean ack(ConsumeCluster.Group leased, String topic, int partition, long offset) {
+        PartitionAcks.AckResult r = call(() -> leased.consumer.ack(topic, partition, offset));
+        if (r == PartitionAcks.AckResult.NEVER_OFFERED) {
+            throw neverOffered(topic, leased.consumer.group(), partition, offset);
+        }
+        return r == PartitionAcks.AckResult.OK;
+    }
+
+    /**
+     * {@link #ackRange} of a leased group, as {@link #ack(ConsumeCluster.Group, String, int,
+     * long)}.
+     */
+    int ackRange(ConsumeCluster.Group leased, String topic, int partition, long from, long to) {
+        if (to <= from) {
+            throw emptyRange(from, to);
+        }
+        return call(() -> leased.consumer.ackRange(topic, partition, from, to));
+    }
+
+    /**
+     * {@link #release} of a leased group, as {@link #ack(ConsumeCluster.Group, String, int, long)}.
+     */
+    boolean release(ConsumeCluster.Group leased, String topic, int partition, long offset) {
+        return released(
+                call(() -> leased.consumer.release(topic, partition, offset)),
+                topic,
+                leased.consumer.group(),
+                partition,
+                offset);
     }
 
     // ---- acknowledging -------------------------------------------------------------------------
@@ -310,9 +372,7 @@ final class ConsumeService implements AutoCloseable {
             long from,
             long to) {
         if (to <= from) {
-            throw new ConsumeRefused(
-                    ConsumeRefused.Code.INVALID_REQUEST,
-                    "the range [" + from + ", " + to + ") is empty; 'to' is exclusive");
+            throw emptyRange(from, to);
         }
         ConsumeCluster.Group g = consumedHere(ctx, cluster, topic, group);
         return call(() -> g.consumer.ackRange(topic, partition, from, to));
@@ -332,7 +392,23 @@ final class ConsumeService implements AutoCloseable {
             int partition,
             long offset) {
         ConsumeCluster.Group g = consumedHere(ctx, cluster, topic, group);
-        PartitionAcks.ReleaseResult r = call(() -> g.consumer.release(topic, partition, offset));
+        return released(
+                call(() -> g.consumer.release(topic, partition, offset)),
+                topic,
+                group,
+                partition,
+                offset);
+    }
+
+    private static ConsumeRefused emptyRange(long from, long to) {
+        return new ConsumeRefused(
+                ConsumeRefused.Code.INVALID_REQUEST,
+                "the range [" + from + ", " + to + ") is empty; 'to' is exclusive");
+    }
+
+    /** A release's result: true when it went to the dead letter; the refusals thrown. */
+    private static boolean released(
+            PartitionAcks.ReleaseResult r, String topic, String group, int partition, long offset) {
         return switch (r) {
             case RELEASED -> false;
             case DEAD_LETTERED -> true;

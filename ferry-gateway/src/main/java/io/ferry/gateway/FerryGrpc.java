@@ -19,10 +19,10 @@ import java.util.List;
 
 /**
  * Ferry's own gRPC service ({@code ferry.v1.Ferry}, {@code ferry/v1/ferry.proto}) over the produce
- * service and the cluster queries; the event-loop thread of each call. Statuses: {@link
- * GrpcStatuses#ferry}, with the HTTP API's error code in the {@value GrpcApi#ERROR_CODE_TRAILER}
- * trailer. Consume, GetOffsets, SetOffsets and ListConsumers answer UNIMPLEMENTED until the consume
- * service serves them.
+ * service, the cluster queries and the consume service; the event-loop thread of each call.
+ * Statuses: {@link GrpcStatuses}, with the HTTP API's error code in the {@value
+ * GrpcApi#ERROR_CODE_TRAILER} trailer. The Consume stream is {@link FerryConsumeStream};
+ * GetOffsets, SetOffsets and ListConsumers are {@link FerryGrpcOffsets}.
  */
 final class FerryGrpc {
     /* Design notes
@@ -48,11 +48,14 @@ final class FerryGrpc {
         api.unary(s, FerryGrpcService.Produce, this::produce);
         api.unary(s, FerryGrpcService.ListTopics, this::listTopics);
         api.unary(s, FerryGrpcService.GetTopic, this::getTopic);
-        String consume = "the consume service comes with the rest of issue 14";
-        api.unimplemented(s, FerryGrpcService.Consume, consume);
-        api.unimplemented(s, FerryGrpcService.GetOffsets, consume);
-        api.unimplemented(s, FerryGrpcService.SetOffsets, consume);
-        api.unimplemented(s, FerryGrpcService.ListConsumers, consume);
+        api.streaming(
+                s,
+                FerryGrpcService.Consume,
+                (req, call) -> new FerryConsumeStream(api, caller, req, call).start());
+        FerryGrpcOffsets offsets = new FerryGrpcOffsets(api, caller);
+        api.unary(s, FerryGrpcService.GetOffsets, offsets::getOffsets);
+        api.unary(s, FerryGrpcService.SetOffsets, offsets::setOffsets);
+        api.unary(s, FerryGrpcService.ListConsumers, offsets::listConsumers);
     }
 
     /** The ack level asked, or null (the call is then failed) when it is not one we know. */

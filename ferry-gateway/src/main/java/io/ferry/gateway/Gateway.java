@@ -480,6 +480,9 @@ public final class Gateway implements AutoCloseable {
                 buffered,
                 config.shutdownTimeoutMs());
         clusters.values().forEach(c -> c.pipeline.engine().flush());
+        if (grpc != null) {
+            grpc.beginShutdown(); // consume streams end (UNAVAILABLE) instead of holding it
+        }
         requestEnded();
     }
 

@@ -11,6 +11,9 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +47,11 @@ final class GrpcApi {
      * INVALID_ARGUMENT.
      * Errors: Call.fail sets the gRPC status, a message for people and, for Ferry's service, the
      * trailer ferry-error-code with the HTTP API's error code (GrpcStatuses has the mapping).
+     * Streams (streaming(): the Consume stream) are admitted and counted the same way for their
+     * whole life; Call.onFinish runs their cleanup once, however the call ends. They register an
+     * end hook that beginShutdown runs, so an open stream ends (UNAVAILABLE) instead of holding
+     * the graceful shutdown; register() checks shuttingDown again after adding the hook, so a
+     * stream admitted in the race is ended too.
      */
     private static final Logger LOG = LoggerFactory.getLogger(GrpcApi.class);
 
@@ -51,6 +59,9 @@ final class GrpcApi {
     static final String ERROR_CODE_TRAILER = "ferry-error-code";
 
     private static final String GRPC_CONTENT_TYPE = "application/grpc";
+
+    /** The end hooks of the open streams ({@link #register}). */
+    private final Set<Runnable> streams = ConcurrentHashMap.newKeySet();
 
     private final Gateway gateway;
     private final GatewayConfig config;
@@ -136,57 +147,81 @@ final class GrpcApi {
                                 .end());
     }
 
-    private <Req, Resp> void start(GrpcServerRequest<Req, Resp> req, Unary<Req, Resp> impl) {
-        Call<Resp> call = new Call<>(req.response(), req.fullMethodName());
-        String failed = gateway.failure();
-        if (failed != null) {
-            call.fail(
-                    GrpcStatus.UNAVAILABLE,
-                    "failed",
-                    "the gateway failed and is exiting ("
-                            + failed
-                            + "); retry on another instance");
-            return;
-        }
-        if (gateway.shuttingDown()) {
-            call.fail(
-                    GrpcStatus.UNAVAILABLE,
-                    "shutting_down",
-                    "the gateway is shutting down; retry on another instance");
-            return;
-        }
-        int n = inFlight.incrementAndGet();
-        call.counted = true;
-        if (n > config.maxConcurrentRequests()) {
-            call.fail(
-                    GrpcStatus.RESOURCE_EXHAUSTED,
-                    "too_many_requests",
-                    "over gateway.max-concurrent-requests="
-                            + config.maxConcurrentRequests()
-                            + " gRPC calls in progress; retry later");
-            return;
-        }
-        req.invalidMessageHandler(
-                bad -> {
-                    if (bad instanceof MessageSizeOverflowException big) {
+    /** A streaming method's implementation: owns an admitted call, on the caller's loop. */
+    @FunctionalInterface
+    interface Streaming<Req, Resp> {
+        void start(GrpcServerRequest<Req, Resp> request, Call<Resp> call);
+    }
+
+    /**
+     * Serves streaming method {@code m} with {@code impl}: admitted and counted like a unary call,
+     * with the size limit; {@code impl} sets the message, end and error handlers.
+     */
+    <Req, Resp> void streaming(
+            GrpcServer s, ServiceMethod<Req, Resp> m, Streaming<Req, Resp> impl) {
+        s.callHandler(
+                m,
+                req -> {
+                    Call<Resp> call = new Call<>(req.response(), req.fullMethodName());
+                    if (!admit(call)) {
+                        return;
+                    }
+                    invalidMessages(req, call);
+                    try {
+                        impl.start(req, call);
+                    } catch (RuntimeException e) {
+                        LOG.error("gRPC call {} failed", req.fullMethodName(), e);
                         call.fail(
-                                GrpcStatus.RESOURCE_EXHAUSTED,
-                                "message_too_large",
-                                "the request message is "
-                                        + big.messageSize()
-                                        + " bytes, over gateway.grpc.max-message-bytes="
-                                        + config.grpc().maxMessageBytes()
-                                        + "; send smaller batches");
-                    } else {
-                        call.fail(
-                                GrpcStatus.INVALID_ARGUMENT,
-                                "invalid_request",
-                                "the request message is not a valid "
-                                        + req.fullMethodName()
-                                        + " request: "
-                                        + ApiException.describe(bad));
+                                GrpcStatus.INTERNAL,
+                                "internal_error",
+                                "the gateway failed to handle the call (logged on the gateway)");
                     }
                 });
+    }
+
+    /**
+     * Runs {@code end} (any thread) when the gateway begins shutting down, unless {@link
+     * #unregister}ed first: an open stream, which would otherwise hold the shutdown.
+     *
+     * @return false when the gateway is shutting down already ({@code end} is not kept)
+     */
+    boolean register(Runnable end) {
+        streams.add(end);
+        if (gateway.shuttingDown()) {
+            streams.remove(end);
+            return false;
+        }
+        return true;
+    }
+
+    /** Forgets a {@link #register}ed stream (it ended). */
+    void unregister(Runnable end) {
+        streams.remove(end);
+    }
+
+    /** The gateway begins shutting down: ends every open stream. Any thread. */
+    void beginShutdown() {
+        for (Runnable end : List.copyOf(streams)) {
+            end.run();
+        }
+    }
+
+    /** The consume service, for the consume RPCs. */
+    ConsumeService consume() {
+        return consume;
+    }
+
+    /** gateway.idle-timeout-ms: a connection with no traffic for this long is closed. */
+    long idleTimeoutMs() {
+        return config.limits().idleTimeoutMs();
+    }
+
+    private <Req, Resp> void start(GrpcServerRequest<Req, Resp> req, Unary<Req, Resp> impl) {
+        Call<Resp> call = new Call<>(req.response(), req.fullMethodName());
+        if (!admit(call)) {
+            return;
+        }
+        invalidMessages(req, call);
         req.exceptionHandler(err -> call.cancelled()); // the client went away mid-request
         // once the request ended, the response hears of it: a reset, or the connection closed
         req.errorHandler(err -> call.cancelled()); // the response's gRPC error: a reset
@@ -222,6 +257,64 @@ final class GrpcApi {
                 });
     }
 
+    /** Admits a call (counted from now on), or ends it refused; true when admitted. */
+    private boolean admit(Call<?> call) {
+        String failed = gateway.failure();
+        if (failed != null) {
+            call.fail(
+                    GrpcStatus.UNAVAILABLE,
+                    "failed",
+                    "the gateway failed and is exiting ("
+                            + failed
+                            + "); retry on another instance");
+            return false;
+        }
+        if (gateway.shuttingDown()) {
+            call.fail(
+                    GrpcStatus.UNAVAILABLE,
+                    "shutting_down",
+                    "the gateway is shutting down; retry on another instance");
+            return false;
+        }
+        int n = inFlight.incrementAndGet();
+        call.counted = true;
+        if (n > config.maxConcurrentRequests()) {
+            call.fail(
+                    GrpcStatus.RESOURCE_EXHAUSTED,
+                    "too_many_requests",
+                    "over gateway.max-concurrent-requests="
+                            + config.maxConcurrentRequests()
+                            + " gRPC calls in progress; retry later");
+            return false;
+        }
+        return true;
+    }
+
+    /** Answers a message over the size limit, or not valid protobuf, by ending the call. */
+    private void invalidMessages(GrpcServerRequest<?, ?> req, Call<?> call) {
+        req.invalidMessageHandler(
+                bad -> {
+                    if (bad instanceof MessageSizeOverflowException big) {
+                        call.fail(
+                                GrpcStatus.RESOURCE_EXHAUSTED,
+                                "message_too_large",
+                                "the request message is "
+                                        + big.messageSize()
+                                        + " bytes, over gateway.grpc.max-message-bytes="
+                                        + config.grpc().maxMessageBytes()
+                                        + "; send smaller batches");
+                    } else {
+                        call.fail(
+                                GrpcStatus.INVALID_ARGUMENT,
+                                "invalid_request",
+                                "the request message is not a valid "
+                                        + req.fullMethodName()
+                                        + " request: "
+                                        + ApiException.describe(bad));
+                    }
+                });
+    }
+
     /**
      * The answer to one call: {@link #ok} or {@link #fail}, once; later ones (and any after the
      * client cancelled) are ignored. Event-loop thread of the call.
@@ -234,6 +327,7 @@ final class GrpcApi {
         private Runnable onCancel;
         boolean started;
         boolean counted;
+        private Runnable onFinish;
 
         Call(GrpcServerResponse<?, Resp> response, String method) {
             this.response = response;
@@ -315,9 +409,41 @@ final class GrpcApi {
             done = true;
             if (counted) {
                 inFlight.decrementAndGet();
+            }
+            Runnable r = onFinish;
+            if (r != null) {
+                onFinish = null;
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.error("gRPC call {}: cleaning up after it failed", method, e);
+                }
+            }
+            if (counted) {
                 gateway.requestEnded();
             }
             return true;
+        }
+
+        /** Ends a streaming call with status OK after what it wrote. */
+        void end() {
+            if (finish()) {
+                try {
+                    response.end();
+                } catch (IllegalStateException gone) {
+                    LOG.debug("gRPC call {}: the end could not be written", method, gone);
+                }
+            }
+        }
+
+        /** True once the call was answered, failed or cancelled. */
+        boolean done() {
+            return done;
+        }
+
+        /** Runs {@code r} once the call is answered, failed or cancelled (a stream's cleanup). */
+        void onFinish(Runnable r) {
+            onFinish = r;
         }
     }
 }

@@ -32,6 +32,25 @@ final class GrpcStatuses {
         };
     }
 
+    /** Ferry's own service's status for a refusal of the consume service. */
+    static GrpcStatus ferry(ConsumeRefused.Code code) {
+        return switch (code) {
+            case INVALID_REQUEST, INVALID_GROUP, INVALID_TOPIC -> GrpcStatus.INVALID_ARGUMENT;
+            case UNKNOWN_CLUSTER, UNKNOWN_TOPIC -> GrpcStatus.NOT_FOUND;
+            case NOT_AUTHORIZED -> GrpcStatus.PERMISSION_DENIED;
+            case TOO_MANY_WAITING -> GrpcStatus.RESOURCE_EXHAUSTED;
+            case NOT_CONSUMED_HERE, NOT_OWNED, NEVER_OFFERED, REFUSED ->
+                    GrpcStatus.FAILED_PRECONDITION;
+            case GROUP_FAILED, KAFKA_UNAVAILABLE, CLOSING -> GrpcStatus.UNAVAILABLE;
+            case INTERNAL -> GrpcStatus.INTERNAL;
+        };
+    }
+
+    /** Ends {@code call} with Ferry's status for {@code r}, and its HTTP API error code. */
+    static void failFerry(GrpcApi.Call<?> call, ConsumeRefused r) {
+        call.fail(ferry(r.code), ConsumeRefused.wireName(r.code), r.getMessage());
+    }
+
     /**
      * kafka-pixy's service ({@code KafkaPixy}): InvalidArgument for bad input (an unknown cluster
      * too, as kafka-pixy answers it), NotFound for an unknown topic, ResourceExhausted for a full

@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.ferry.broker.BrokerConfig;
 import io.ferry.gateway.grpc.v1.AckLevel;
-import io.ferry.gateway.grpc.v1.ConsumeRequest;
-import io.ferry.gateway.grpc.v1.ConsumeResponse;
 import io.ferry.gateway.grpc.v1.GetTopicRequest;
 import io.ferry.gateway.grpc.v1.GetTopicResponse;
 import io.ferry.gateway.grpc.v1.Header;
@@ -296,37 +294,5 @@ class FerryGrpcIT {
                 .isInstanceOfSatisfying(
                         StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
-    }
-
-    @Test
-    void consume_isDeclaredButNotServedYet() {
-        io.grpc.MethodDescriptor<ConsumeRequest, ConsumeResponse> m =
-                io.grpc.MethodDescriptor.<ConsumeRequest, ConsumeResponse>newBuilder()
-                        .setType(io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING)
-                        .setFullMethodName("ferry.v1.Ferry/Consume")
-                        .setRequestMarshaller(
-                                io.grpc.protobuf.ProtoUtils.marshaller(
-                                        ConsumeRequest.getDefaultInstance()))
-                        .setResponseMarshaller(
-                                io.grpc.protobuf.ProtoUtils.marshaller(
-                                        ConsumeResponse.getDefaultInstance()))
-                        .build();
-        java.util.Iterator<ConsumeResponse> it =
-                io.grpc.stub.ClientCalls.blockingServerStreamingCall(
-                        grpc.channel(),
-                        m.toBuilder()
-                                .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
-                                .build(),
-                        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
-                        ConsumeRequest.newBuilder().setCredit(10).build());
-        assertThatThrownBy(it::hasNext)
-                .isInstanceOfSatisfying(
-                        StatusRuntimeException.class,
-                        e -> {
-                            assertThat(e.getStatus().getCode())
-                                    .isEqualTo(Status.Code.UNIMPLEMENTED);
-                            assertThat(e.getStatus().getDescription())
-                                    .contains("Consume is not served yet");
-                        });
     }
 }

@@ -107,6 +107,7 @@ public final class ConsumeBenchReport {
             sides.add(
                     switch (s) {
                         case ConsumeBenchOptions.KAFKA_CONSUMER -> new KafkaConsumerSide(o);
+                        case ConsumeBenchOptions.GATEWAY_GRPC -> new GatewayGrpcConsumeSide(o);
                         case ConsumeBenchOptions.FERRY_ACKS ->
                                 new FerryConsumeSide(o, FerryConsumeSide.Mode.PER_MESSAGE);
                         case ConsumeBenchOptions.GATEWAY_HTTP -> new GatewayHttpConsumeSide(o);
