@@ -1,15 +1,11 @@
 package io.ferry.bench.kafka;
 
-import io.ferry.broker.BrokerConfig;
-import io.ferry.gateway.ConsumeConfig;
 import io.ferry.gateway.Gateway;
-import io.ferry.gateway.GatewayConfig;
 import io.ferry.gateway.grpc.v1.ConsumeRequest;
 import io.ferry.gateway.grpc.v1.ConsumeResponse;
 import io.ferry.gateway.grpc.v1.Message;
 import io.ferry.gateway.grpc.v1.PartitionOffsets;
 import io.ferry.gateway.grpc.v1.Subscribe;
-import io.ferry.kafka.KafkaSettings;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -59,34 +55,9 @@ final class GatewayGrpcConsumeSide implements ConsumeSide {
         return "Gateway gRPC";
     }
 
-    /** A gateway on the bench's Kafka (gRPC on a free port): a group starts at the earliest. */
-    static Gateway gateway(ConsumeBenchOptions o) {
-        KafkaSettings kafka = KafkaSettings.defaults(o.bootstrap());
-        BrokerConfig broker = BrokerConfig.of("memory");
-        ConsumeConfig d = ConsumeConfig.DEFAULT;
-        ConsumeConfig consume =
-                new ConsumeConfig(
-                        d.ackTimeoutMs(),
-                        o.maxPending(),
-                        d.maxRetries(),
-                        o.commitIntervalMs(),
-                        true,
-                        1_000,
-                        d.maxWaitMs(),
-                        d.maxWaiting(),
-                        10_000,
-                        d.groupIdleMs());
-        GatewayConfig base = GatewayConfig.of(kafka, broker).withPort(0).withHost("127.0.0.1");
-        return Gateway.start(
-                base.withClusters(
-                        Map.of(
-                                "default",
-                                new GatewayConfig.Cluster(kafka, broker).withConsume(consume))));
-    }
-
     @Override
     public Session open(String group) {
-        return new GrpcSession(gateway(options), group);
+        return new GrpcSession(GatewayHttpConsumeSide.gateway(options), group);
     }
 
     private static final class GrpcSession implements Session {

@@ -45,7 +45,10 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         return "Gateway HTTP";
     }
 
-    /** A gateway on the bench's Kafka: a group starts at the earliest offset. */
+    /**
+     * A gateway on the bench's Kafka, for both gateway sides: ports free, a group starts at the
+     * earliest offset, the side's max-pending and commit interval.
+     */
     static Gateway gateway(ConsumeBenchOptions o) {
         KafkaSettings kafka = KafkaSettings.defaults(o.bootstrap());
         BrokerConfig broker = BrokerConfig.of("memory");
