@@ -1,19 +1,22 @@
 package io.ferry.gateway;
 
+import io.ferry.gateway.security.Principal;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
  * Who calls a service and where its answers continue; immutable, any thread. A front end makes one
  * per caller (or, while every caller is anonymous, one per event loop: nothing per request).
  *
- * @param principal the caller's authenticated name, or null when anonymous
+ * @param principal the authenticated caller, or null when anonymous (the listener does not
+ *     authenticate)
  * @param executor runs the service's continuations on the caller's own thread (an event loop's
  *     context): publishing into the broker after a topic refresh, and answers that come from other
  *     threads. A broker producer belongs to one thread, so this must be the thread that calls
  *     {@link ProduceService#produce}.
  */
-record CallContext(String principal, Executor executor) {
+record CallContext(Principal principal, Executor executor) {
     /** Validates. */
     CallContext {
         Objects.requireNonNull(executor, "executor");
@@ -24,9 +27,14 @@ record CallContext(String principal, Executor executor) {
         return new CallContext(null, executor);
     }
 
-    /** A caller authenticated as {@code name}. */
+    /** A caller authenticated as {@code principal}. */
+    static CallContext authenticated(Principal principal, Executor executor) {
+        return new CallContext(Objects.requireNonNull(principal, "principal"), executor);
+    }
+
+    /** A caller authenticated as {@code name}, in no groups (tests). */
     static CallContext authenticated(String name, Executor executor) {
-        return new CallContext(Objects.requireNonNull(name, "name"), executor);
+        return authenticated(new Principal(name, Set.of(), "test"), executor);
     }
 
     /** True when the caller is not authenticated. */

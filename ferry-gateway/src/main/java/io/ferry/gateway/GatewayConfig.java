@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ferry.broker.BrokerConfig;
+import io.ferry.gateway.security.SecurityConfig;
 import io.ferry.kafka.KafkaSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,6 +53,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param kafkaPixy {@code gateway.kafka-pixy.*}: the listener of kafka-pixy's REST API, off by
  *     default ({@link KafkaPixyConfig})
  * @param grpc {@code gateway.grpc.*}: where gRPC is served, its message size limit
+ * @param security {@code gateway.security.*}: TLS, authentication, authorization, rate limits and
+ *     CORS of each listener ({@link SecurityConfig}; off by default)
  */
 public record GatewayConfig(
         String host,
@@ -68,7 +71,8 @@ public record GatewayConfig(
         Limits limits,
         int managementPort,
         KafkaPixyConfig kafkaPixy,
-        GrpcSettings grpc) {
+        GrpcSettings grpc,
+        SecurityConfig security) {
 
     /** {@link #managementPort} when there is no management port. */
     public static final int MANAGEMENT_OFF = -1;
@@ -187,7 +191,7 @@ public record GatewayConfig(
     public static final class ConfigException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        ConfigException(String message) {
+        public ConfigException(String message) {
             super(message);
         }
     }
@@ -211,7 +215,8 @@ public record GatewayConfig(
                     "max-in-flight-body-bytes",
                     "management-port",
                     "kafka-pixy",
-                    "grpc");
+                    "grpc",
+                    "security");
 
     /** Validates the cross-setting rules. */
     public GatewayConfig {
@@ -244,6 +249,7 @@ public record GatewayConfig(
                             + "; the kafka-pixy listener needs a port of its own");
         }
         java.util.Objects.requireNonNull(grpc, "grpc");
+        java.util.Objects.requireNonNull(security, "security");
         int grpcOwn = grpc.ownPort() ? grpc.ownPort(port) : 0;
         if (grpcOwn > 0 && (grpcOwn == port || grpcOwn == managementPort)) {
             throw new ConfigException(
@@ -279,7 +285,8 @@ public record GatewayConfig(
                 Limits.DEFAULT,
                 MANAGEMENT_OFF,
                 KafkaPixyConfig.OFF,
-                GrpcSettings.DEFAULT);
+                GrpcSettings.DEFAULT,
+                SecurityConfig.OFF);
     }
 
     /** This with another port. */
@@ -299,7 +306,8 @@ public record GatewayConfig(
                 limits,
                 managementPort,
                 kafkaPixy,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with other clusters (the default cluster's name unchanged). */
@@ -319,7 +327,8 @@ public record GatewayConfig(
                 limits,
                 managementPort,
                 kafkaPixy,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with another listening address. */
@@ -339,7 +348,8 @@ public record GatewayConfig(
                 limits,
                 managementPort,
                 kafkaPixy,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with other limits. */
@@ -359,7 +369,8 @@ public record GatewayConfig(
                 limits,
                 managementPort,
                 kafkaPixy,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with another default ack level. */
@@ -379,7 +390,8 @@ public record GatewayConfig(
                 limits,
                 managementPort,
                 kafkaPixy,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with other timeouts and connection limits. */
@@ -399,7 +411,8 @@ public record GatewayConfig(
                 l,
                 managementPort,
                 kafkaPixy,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with a management port ({@link #MANAGEMENT_OFF}: none; 0: a free port). */
@@ -419,7 +432,8 @@ public record GatewayConfig(
                 limits,
                 p,
                 kafkaPixy,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with the kafka-pixy listener's settings ({@link KafkaPixyConfig#OFF}: none). */
@@ -439,7 +453,8 @@ public record GatewayConfig(
                 limits,
                 managementPort,
                 k,
-                grpc);
+                grpc,
+                security);
     }
 
     /** This with other gRPC settings. */
@@ -459,7 +474,29 @@ public record GatewayConfig(
                 limits,
                 managementPort,
                 kafkaPixy,
-                g);
+                g,
+                security);
+    }
+
+    /** This with other security settings. */
+    public GatewayConfig withSecurity(SecurityConfig s) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                shutdownTimeoutMs,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                limits,
+                managementPort,
+                kafkaPixy,
+                grpc,
+                s);
     }
 
     /** Reads a YAML file. */
@@ -550,7 +587,8 @@ public record GatewayConfig(
                         number(g, "max-in-flight-body-bytes", 0, 0, Long.MAX_VALUE)),
                 managementPort(g),
                 KafkaPixyConfig.parse(g.path("kafka-pixy")),
-                GrpcSettings.parse(g.path("grpc")));
+                GrpcSettings.parse(g.path("grpc")),
+                SecurityConfig.parse(g.path("security")));
     }
 
     private static Cluster cluster(String at, JsonNode c) {
