@@ -1,5 +1,6 @@
 package io.ferry.gateway;
 
+import io.ferry.gateway.security.Listener;
 import io.ferry.gateway.security.Principal;
 import java.util.Objects;
 import java.util.Set;
@@ -15,11 +16,23 @@ import java.util.concurrent.Executor;
  *     context): publishing into the broker after a topic refresh, and answers that come from other
  *     threads. A broker producer belongs to one thread, so this must be the thread that calls
  *     {@link ProduceService#produce}.
+ * @param listener the listener the call came in on: whose authorization rules apply
  */
-record CallContext(Principal principal, Executor executor) {
+record CallContext(Principal principal, Executor executor, Listener listener) {
     /** Validates. */
     CallContext {
         Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(listener, "listener");
+    }
+
+    /** A call on Ferry's API (the HTTP and gRPC ports); {@link #on} names another listener. */
+    CallContext(Principal principal, Executor executor) {
+        this(principal, executor, Listener.API);
+    }
+
+    /** This caller on {@code l} (the kafka-pixy listener's calls). */
+    CallContext on(Listener l) {
+        return l == listener ? this : new CallContext(principal, executor, l);
     }
 
     /** An anonymous caller (what the HTTP adapter passes until the gateway authenticates). */

@@ -108,14 +108,39 @@ final class ClusterQueries {
 
     private final Map<String, ? extends ClusterBackend> clusters;
     private final BooleanSupplier shuttingDown;
+    private final Authorizer authorizer;
 
     /**
      * @param clusters the configured clusters by name, in configuration order
      * @param shuttingDown true once the gateway is shutting down
+     * @param authorizer who may describe what: a description is refused, a listing filtered
      */
-    ClusterQueries(Map<String, ? extends ClusterBackend> clusters, BooleanSupplier shuttingDown) {
+    ClusterQueries(
+            Map<String, ? extends ClusterBackend> clusters,
+            BooleanSupplier shuttingDown,
+            Authorizer authorizer) {
         this.clusters = clusters;
         this.shuttingDown = shuttingDown;
+        this.authorizer = authorizer;
+    }
+
+    /** Everybody may describe everything (tests). */
+    ClusterQueries(Map<String, ? extends ClusterBackend> clusters, BooleanSupplier shuttingDown) {
+        this(clusters, shuttingDown, Authorizer.ALLOW_ALL);
+    }
+
+    /** The topics of {@code names} that {@code caller} may describe (all, usually: no copy). */
+    private List<String> describable(CallContext caller, String cluster, List<String> names) {
+        List<String> out = null;
+        for (int i = 0; i < names.size(); i++) {
+            boolean may = authorizer.mayDescribe(caller, cluster, names.get(i));
+            if (!may && out == null) {
+                out = new ArrayList<>(names.subList(0, i));
+            } else if (may && out != null) {
+                out.add(names.get(i));
+            }
+        }
+        return out == null ? names : List.copyOf(out);
     }
 
     private ProduceRefusal unknown(String cluster) {
@@ -141,7 +166,7 @@ final class ClusterQueries {
     /**
      * Lists the cluster's topics from Kafka; while Kafka does not answer (within {@link
      * TopicCheck#TIMEOUT_MS}), the last listing, saying so; {@code KAFKA_UNAVAILABLE} when there is
-     * none.
+     * none. Only the topics {@code caller} may describe are listed.
      */
     @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     CompletionStage<Answer<TopicListing>> listTopics(CallContext caller, String cluster) {
@@ -168,7 +193,9 @@ final class ClusterQueries {
                                                             : Answer.of(
                                                                     new TopicListing(
                                                                             c.name(),
-                                                                            got,
+                                                                            describable(
+                                                                                    caller,
+                                                                                    c.name(), got),
                                                                             err != null)));
                                         }));
         return out;
@@ -177,6 +204,7 @@ final class ClusterQueries {
     /**
      * Describes a topic from Kafka (one bounded refresh); while Kafka does not answer, from the
      * engine's cache, saying how old it is. Refusals: {@code UNKNOWN_CLUSTER}, {@code
+     * NOT_AUTHORIZED} (before anything about the topic: the same for a missing topic), {@code
      * INVALID_TOPIC}, {@code UNKNOWN_TOPIC}, {@code KAFKA_UNAVAILABLE}, {@code KAFKA_ERROR}.
      */
     @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
@@ -185,6 +213,10 @@ final class ClusterQueries {
         ClusterBackend c = clusters.get(cluster);
         if (c == null) {
             return now(new Answer<>(null, unknown(cluster)));
+        }
+        ProduceRefusal denied = authorizer.authorizeDescribe(caller, c.name(), topic);
+        if (denied != null) {
+            return now(new Answer<>(null, denied));
         }
         if (!RecordReader.validTopic(topic)) {
             return now(

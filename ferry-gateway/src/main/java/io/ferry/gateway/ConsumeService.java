@@ -428,11 +428,12 @@ final class ConsumeService implements AutoCloseable {
 
     /**
      * Every partition of {@code topic} as {@code group} sees it: begin, end, committed offset, lag,
-     * sparse acks (kafka-pixy's GetOffsets); current when the group is consumed here.
+     * sparse acks (kafka-pixy's GetOffsets); current when the group is consumed here. The caller
+     * must be allowed to describe the topic.
      */
     CompletableFuture<List<PartitionOffset>> offsets(
             CallContext ctx, String cluster, String topic, String group) {
-        ConsumeCluster c = checked(ctx, cluster, topic, group);
+        ConsumeCluster c = describable(ctx, cluster, topic, group);
         ConsumeCluster.Group g = c.group(group);
         CompletableFuture<List<PartitionOffset>> f =
                 g != null
@@ -480,13 +481,14 @@ final class ConsumeService implements AutoCloseable {
     /**
      * The consumer groups of {@code topic} (only {@code groupOrNull} when given), cluster-wide from
      * Kafka: group -> member ({@code clientId/memberId}) -> its assigned partitions of the topic
-     * (kafka-pixy's ListConsumers). Groups with no member on the topic are not shown.
+     * (kafka-pixy's ListConsumers). Groups with no member on the topic are not shown. The caller
+     * must be allowed to describe the topic.
      */
     CompletableFuture<Map<String, Map<String, List<Integer>>>> consumers(
             CallContext ctx, String cluster, String topic, String groupOrNull) {
         ConsumeCluster c = cluster(cluster);
         String g = groupOrNull == null || groupOrNull.isEmpty() ? null : groupOrNull;
-        checked(ctx, c.name, topic, g == null ? "any" : g);
+        describable(ctx, c.name, topic, g == null ? "any" : g);
         return hopped(ctx, c.engine().consumers(topic, g, KAFKA_TIMEOUT));
     }
 
@@ -498,6 +500,21 @@ final class ConsumeService implements AutoCloseable {
         if (no != null) {
             throw no;
         }
+        return names(c, topic, group);
+    }
+
+    /** As {@link #checked}, for a call that reads about the topic: the caller may describe it. */
+    private ConsumeCluster describable(
+            CallContext ctx, String cluster, String topic, String group) {
+        ConsumeCluster c = cluster(cluster);
+        ProduceRefusal no = authorizer.authorizeDescribe(ctx, c.name, topic);
+        if (no != null) {
+            throw new ConsumeRefused(ConsumeRefused.Code.NOT_AUTHORIZED, no.message());
+        }
+        return names(c, topic, group);
+    }
+
+    private static ConsumeCluster names(ConsumeCluster c, String topic, String group) {
         if (group == null || group.isEmpty()) {
             throw new ConsumeRefused(
                     ConsumeRefused.Code.INVALID_REQUEST,

@@ -103,9 +103,12 @@ public final class Gateway implements AutoCloseable {
                         vertx.cancelTimer(id);
                     }
                 };
-        this.produceService = new ProduceService(clusters, Authorizer.ALLOW_ALL, timers);
-        this.queries = new ClusterQueries(clusters, this::shuttingDown);
-        this.consumeService = consumeService(config, clusters);
+        Authorizer authorizer =
+                new RuleAuthorizer(
+                        config.security(), new RefusalAudit(metrics.registry, config.security()));
+        this.produceService = new ProduceService(clusters, authorizer, timers);
+        this.queries = new ClusterQueries(clusters, this::shuttingDown, authorizer);
+        this.consumeService = consumeService(config, clusters, authorizer);
         consumeService.onTick(new ConsumeMetrics(metrics.registry, consumeService)::refresh);
         this.api = new HttpApi(this, config, metrics, produceService, queries);
         var consume = new PixyConsumeHttp(consumeService, config.retryAfterSeconds());
@@ -122,7 +125,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static ConsumeService consumeService(
-            GatewayConfig config, Map<String, ClusterRuntime> clusters) {
+            GatewayConfig config, Map<String, ClusterRuntime> clusters, Authorizer authorizer) {
         Map<String, ConsumeCluster> consume = new LinkedHashMap<>();
         clusters.forEach(
                 (name, rt) -> {
@@ -140,7 +143,7 @@ public final class Gateway implements AutoCloseable {
                                                     rt.consumeDeadLetter()),
                                     System::currentTimeMillis));
                 });
-        return new ConsumeService(consume, config.defaultCluster(), Authorizer.ALLOW_ALL);
+        return new ConsumeService(consume, config.defaultCluster(), authorizer);
     }
 
     /** Consumption, for the front ends. */

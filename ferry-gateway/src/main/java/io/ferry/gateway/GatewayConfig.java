@@ -250,6 +250,11 @@ public record GatewayConfig(
         }
         java.util.Objects.requireNonNull(grpc, "grpc");
         java.util.Objects.requireNonNull(security, "security");
+        for (io.ferry.gateway.security.Listener l : io.ferry.gateway.security.Listener.values()) {
+            l.settings(security)
+                    .authorization()
+                    .checkClusters(clusters.keySet(), l.key() + ".authorization");
+        }
         int grpcOwn = grpc.ownPort() ? grpc.ownPort(port) : 0;
         if (grpcOwn > 0 && (grpcOwn == port || grpcOwn == managementPort)) {
             throw new ConfigException(

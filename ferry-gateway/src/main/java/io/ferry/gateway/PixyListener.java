@@ -1,5 +1,6 @@
 package io.ferry.gateway;
 
+import io.ferry.gateway.security.Listener;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -83,7 +84,10 @@ final class PixyListener {
                                         Context here = context;
                                         CallContext caller =
                                                 CallContext.anonymous(
-                                                        r -> here.runOnContext(v -> r.run()));
+                                                                r ->
+                                                                        here.runOnContext(
+                                                                                v -> r.run()))
+                                                        .on(Listener.KAFKA_PIXY);
                                         return vertx.createHttpServer(options)
                                                 .connectionHandler(guard)
                                                 .invalidRequestHandler(api::invalid)

@@ -112,4 +112,56 @@ class ClusterQueriesTest {
         assertThat(l.value().topics()).containsExactly("orders");
         assertThat(l.value().stale()).isFalse();
     }
+
+    /** Issue 15: a list shows only the topics the caller may describe. */
+    @Test
+    void listTopics_showsOnlyWhatTheCallerMayDescribe() {
+        a.known("payments", 1, false).known("logs.web", 1, false);
+        ClusterQueries q = new ClusterQueries(Map.of("a", a), shuttingDown::get, rules());
+        CallContext alice = CallContext.authenticated("alice", loop.caller.executor());
+        assertThat(get(q.listTopics(alice, "a")).value().topics())
+                .containsExactlyInAnyOrder("orders", "logs.web");
+        assertThat(get(q.listTopics(loop.caller, "a")).value().topics())
+                .as("an anonymous caller: the listener does not authenticate")
+                .containsExactlyInAnyOrder("orders", "payments", "logs.web");
+    }
+
+    /** Issue 15: a refused caller gets the same answer for an existing and a missing topic. */
+    @Test
+    void describe_refusedTopic_isTheSameAnswerWhetherItExistsOrNot() {
+        a.known("payments", 1, false);
+        ClusterQueries q = new ClusterQueries(Map.of("a", a), shuttingDown::get, rules());
+        CallContext alice = CallContext.authenticated("alice", loop.caller.executor());
+        int refreshes = a.refreshes;
+        ProduceRefusal existing = get(q.describeTopic(alice, "a", "payments")).refusal();
+        ProduceRefusal missing = get(q.describeTopic(alice, "a", "no-such-topic")).refusal();
+        assertThat(existing.code()).isEqualTo(ProduceRefusal.Code.NOT_AUTHORIZED);
+        assertThat(existing.message())
+                .isEqualTo("principal 'alice' may not describe topic 'payments' of cluster 'a'");
+        assertThat(missing.code()).isEqualTo(existing.code());
+        assertThat(missing.message())
+                .isEqualTo(existing.message().replace("payments", "no-such-topic"));
+        assertThat(a.refreshes).as("Kafka is not asked").isEqualTo(refreshes);
+        assertThat(get(q.describeTopic(alice, "a", "orders")).value().topic().name())
+                .isEqualTo("orders");
+    }
+
+    private static Authorizer rules() {
+        io.ferry.gateway.security.SecurityConfig s =
+                io.ferry.gateway.security.SecurityConfig.OFF.withApi(
+                        io.ferry.gateway.security.ListenerSecurity.OFF.withAuthorization(
+                                new io.ferry.gateway.security.AccessConfig(
+                                        List.of(
+                                                io.ferry.gateway.security.AccessConfig.Rule
+                                                        .forPrincipals("alice")
+                                                        .produce("orders")
+                                                        .describe("logs.*")))));
+        return new RuleAuthorizer(
+                s,
+                new RefusalAudit(
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                        s,
+                        () -> 0L,
+                        line -> {}));
+    }
 }

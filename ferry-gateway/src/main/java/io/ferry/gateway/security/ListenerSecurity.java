@@ -98,4 +98,9 @@ public record ListenerSecurity(
     public ListenerSecurity withCors(CorsConfig c) {
         return new ListenerSecurity(tls, authentication, authorization, rateLimits, c, audit);
     }
+
+    /** This with other audit settings. */
+    public ListenerSecurity withAudit(AuditConfig a) {
+        return new ListenerSecurity(tls, authentication, authorization, rateLimits, cors, a);
+    }
 }
