@@ -234,7 +234,11 @@ public final class Gateway implements AutoCloseable {
                     MANAGEMENT_MAX_CONNECTIONS);
         }
         if (g.kafkaPixyPort() != KAFKA_PIXY_OFF) {
-            PixyListener.logStarted(config.kafkaPixy(), g.kafkaPixyPort());
+            PixyListener.logStarted(
+                    config.kafkaPixy(), g.kafkaPixyPort(), config.security().kafkaPixy());
+        }
+        for (String w : Exposure.api(config, g.port(), g.grpcPort())) {
+            LOG.warn("{}", w);
         }
         if (config.nativeTransport() && !g.vertx.isNativeTransportEnabled()) {
             LOG.warn(

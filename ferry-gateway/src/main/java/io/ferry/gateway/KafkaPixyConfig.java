@@ -1,8 +1,6 @@
 package io.ferry.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -74,30 +72,31 @@ public record KafkaPixyConfig(boolean enabled, String host, int port) {
     }
 
     /**
-     * The warning to log at start when the listener is reachable from other machines without TLS,
-     * else null: any address that is not a loopback one (an unresolvable name counts as exposed).
-     * {@code boundPort} is the port it listens on.
+     * The warning to log at start when the listener is reachable from other machines without TLS or
+     * authentication, else null: any address that is not a loopback one (an unresolvable name
+     * counts as exposed). {@code boundPort} is the port it listens on.
      */
     String exposureWarning(int boundPort) {
-        if (!enabled || loopback(host)) {
-            return null;
-        }
-        return "the kafka-pixy listener on "
-                + host
-                + ":"
-                + boundPort
-                + " is reachable from other machines without TLS or authentication: anyone who"
-                + " reaches it can produce to every topic (gateway.kafka-pixy.host "
-                + DEFAULT_HOST
-                + " keeps it to this machine)";
+        return exposureWarning(boundPort, io.ferry.gateway.security.ListenerSecurity.OFF);
     }
 
-    private static boolean loopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
+    /**
+     * {@link #exposureWarning(int)} with the listener's security ({@code
+     * gateway.security.kafka-pixy}): none once it has both TLS and authentication.
+     */
+    String exposureWarning(int boundPort, io.ferry.gateway.security.ListenerSecurity security) {
+        if (!enabled) {
+            return null;
         }
+        return Exposure.warning(
+                "the kafka-pixy listener",
+                host,
+                boundPort,
+                security,
+                "gateway.kafka-pixy.host "
+                        + DEFAULT_HOST
+                        + " keeps it to this machine; gateway.security.kafka-pixy.tls and"
+                        + " .authentication protect it");
     }
 
     /** {@code gateway.kafka-pixy} of the configuration ({@code n}: missing means {@link #OFF}). */

@@ -168,14 +168,18 @@ final class PixyListener {
         }
     }
 
-    /** The start lines: where it listens, and a warning when it is exposed without TLS. */
-    static void logStarted(KafkaPixyConfig k, int port) {
+    /**
+     * The start lines: where it listens, and a warning when it is exposed without TLS or
+     * authentication ({@code security}: gateway.security.kafka-pixy).
+     */
+    static void logStarted(
+            KafkaPixyConfig k, int port, io.ferry.gateway.security.ListenerSecurity security) {
         LOG.info(
                 "kafka-pixy listener on http://{}:{} (kafka-pixy's REST API: produce, topics,"
                         + " _ping)",
                 k.host(),
                 port);
-        String warning = k.exposureWarning(port);
+        String warning = k.exposureWarning(port, security);
         if (warning != null) {
             LOG.warn("{}", warning);
         }

@@ -1,7 +1,6 @@
 package io.ferry.gateway;
 
 import io.ferry.gateway.security.AccessRules;
-import io.ferry.gateway.security.AuthConfig;
 import io.ferry.gateway.security.Listener;
 import io.ferry.gateway.security.ListenerSecurity;
 import io.ferry.gateway.security.Operation;
@@ -35,14 +34,9 @@ final class RuleAuthorizer implements Authorizer {
         for (Listener l : Listener.values()) {
             ListenerSecurity s = l.settings(security);
             rules[l.ordinal()] = AccessRules.of(s.authorization());
-            authenticates[l.ordinal()] = authenticates(s);
+            authenticates[l.ordinal()] = Exposure.authenticates(s);
         }
         this.audit = audit;
-    }
-
-    /** True when the listener authenticates its callers (so they are denied by default). */
-    static boolean authenticates(ListenerSecurity s) {
-        return !s.authentication().equals(AuthConfig.OFF);
     }
 
     @Override
