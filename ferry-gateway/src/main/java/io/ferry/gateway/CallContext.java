@@ -30,6 +30,11 @@ record CallContext(Principal principal, Executor executor, Listener listener) {
         this(principal, executor, Listener.API);
     }
 
+    /** {@code p} calling on this context's listener and executor (the Door's authenticated one). */
+    CallContext as(Principal p) {
+        return new CallContext(Objects.requireNonNull(p, "principal"), executor, listener);
+    }
+
     /** This caller on {@code l} (the kafka-pixy listener's calls). */
     CallContext on(Listener l) {
         return l == listener ? this : new CallContext(principal, executor, l);

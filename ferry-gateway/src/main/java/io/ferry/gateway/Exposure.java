@@ -1,6 +1,5 @@
 package io.ferry.gateway;
 
-import io.ferry.gateway.security.AuthConfig;
 import io.ferry.gateway.security.ListenerSecurity;
 import io.ferry.gateway.security.TlsConfig;
 import java.net.InetAddress;
@@ -15,14 +14,23 @@ import java.util.List;
 final class Exposure {
     private Exposure() {}
 
-    /** True when the listener has TLS configured. */
+    /** True when the listener has TLS. */
     static boolean tls(ListenerSecurity s) {
-        return !s.tls().equals(TlsConfig.OFF);
+        return s.tls().enabled();
     }
 
     /** True when the listener authenticates its callers (so they are denied by default). */
     static boolean authenticates(ListenerSecurity s) {
-        return !s.authentication().equals(AuthConfig.OFF);
+        return s.authentication().enabled();
+    }
+
+    /**
+     * True when only known callers get in: authentication, or TLS requiring client certificates of
+     * the client CA (network-level, as the kafka-pixy listener's clients send no credentials).
+     */
+    static boolean restricted(ListenerSecurity s) {
+        return authenticates(s)
+                || (tls(s) && s.tls().clientAuth() == TlsConfig.ClientAuth.REQUIRED);
     }
 
     /** True when {@code host} is a loopback address (an unresolvable name counts as exposed). */
@@ -42,7 +50,7 @@ final class Exposure {
     static String warning(
             String what, String host, int port, ListenerSecurity s, String keepLocal) {
         boolean tls = tls(s);
-        boolean auth = authenticates(s);
+        boolean auth = restricted(s);
         if ((tls && auth) || loopback(host)) {
             return null;
         }

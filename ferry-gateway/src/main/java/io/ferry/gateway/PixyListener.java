@@ -1,6 +1,7 @@
 package io.ferry.gateway;
 
 import io.ferry.gateway.security.Listener;
+import io.ferry.gateway.security.ServerTls;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -38,6 +39,7 @@ final class PixyListener {
      *
      * @param open the main port's count of open connections, shared
      * @param maxOpen gateway.max-connections in force
+     * @param tls {@code gateway.security.kafka-pixy.tls}, or null for clear text
      * @throws IllegalStateException naming {@code gateway.kafka-pixy.port} when it cannot bind
      */
     static int listen(
@@ -46,7 +48,8 @@ final class PixyListener {
             PixyRestApi api,
             AtomicInteger open,
             int maxOpen,
-            GatewayMetrics metrics) {
+            GatewayMetrics metrics,
+            ServerTls tls) {
         KafkaPixyConfig k = config.kafkaPixy();
         int port = k.port() != 0 ? k.port() : freePort(k.host());
         GatewayConfig.Limits limits = config.limits();
@@ -64,6 +67,9 @@ final class PixyListener {
                         .setPerFrameWebSocketCompressionSupported(false)
                         .setStrictThreadMode(true)
                         .setHttp2ClearTextEnabled(false);
+        if (tls != null) {
+            tls.configure(options, false); // HTTP/1.1 only, as kafka-pixy's REST clients speak
+        }
         Future<String> deployed =
                 vertx.deployVerticle(
                         () ->
@@ -97,7 +103,13 @@ final class PixyListener {
                                                                         req,
                                                                         guard.onRequest(req),
                                                                         caller))
-                                                .listen();
+                                                .listen()
+                                                .onSuccess(
+                                                        s -> {
+                                                            if (tls != null) {
+                                                                tls.register(s);
+                                                            }
+                                                        });
                                     }
                                 },
                         new DeploymentOptions().setInstances(config.eventLoops()));
@@ -169,16 +181,21 @@ final class PixyListener {
     }
 
     /**
-     * The start lines: where it listens, and a warning when it is exposed without TLS or
-     * authentication ({@code security}: gateway.security.kafka-pixy).
+     * The start lines: where it listens and its TLS mode, and a warning when it is exposed without
+     * TLS or authentication ({@code security}: gateway.security.kafka-pixy).
      */
     static void logStarted(
-            KafkaPixyConfig k, int port, io.ferry.gateway.security.ListenerSecurity security) {
+            KafkaPixyConfig k,
+            int port,
+            ServerTls tls,
+            io.ferry.gateway.security.ListenerSecurity security) {
         LOG.info(
-                "kafka-pixy listener on http://{}:{} (kafka-pixy's REST API: produce, topics,"
+                "kafka-pixy listener on {}://{}:{} ({}; kafka-pixy's REST API: produce, topics,"
                         + " _ping)",
+                Gateway.scheme(tls),
                 k.host(),
-                port);
+                port,
+                Gateway.mode(tls));
         String warning = k.exposureWarning(port, security);
         if (warning != null) {
             LOG.warn("{}", warning);
