@@ -113,4 +113,33 @@ class RuleAuthorizerTest {
         assertThat(lines.get(0)).contains("listener=kafka-pixy");
         assertThat(lines.get(1)).contains("listener=api");
     }
+
+    @Test
+    void anAnonymousCaller_isRefused_whereTheListenerAuthenticates() {
+        io.ferry.gateway.security.AuthConfig keys =
+                new io.ferry.gateway.security.AuthConfig(
+                        java.util.Set.of(io.ferry.gateway.security.AuthConfig.Method.API_KEY),
+                        io.ferry.gateway.security.AuthConfig.ClientCert.DEFAULT,
+                        null,
+                        new io.ferry.gateway.security.AuthConfig.ApiKeys(
+                                java.nio.file.Path.of("keys.txt"), 1000),
+                        false);
+        SecurityConfig s =
+                SecurityConfig.OFF.withApi(ListenerSecurity.OFF.withAuthentication(keys));
+        RuleAuthorizer a =
+                new RuleAuthorizer(s, new RefusalAudit(registry, s, () -> 0L, lines::add));
+        CallContext anon = CallContext.anonymous(Runnable::run);
+        assertThat(a.authorizeProduce(anon, "default", "orders").message())
+                .isEqualTo(
+                        "an anonymous caller may not produce to topic 'orders' of cluster 'default'");
+        assertThat(a.authorizeConsume(anon, "default", "orders", "g")).isNotNull();
+        assertThat(a.mayDescribe(anon, "default", "orders")).isFalse();
+        assertThat(a.authorizeProduce(anon.on(Listener.KAFKA_PIXY), "default", "orders"))
+                .as("the kafka-pixy listener does not authenticate")
+                .isNull();
+        assertThat(lines).hasSize(2).allMatch(l -> l.contains("reason=anonymous"));
+        assertThat(a.authorizeProduce(alice(), "default", "orders"))
+                .as("no rules: default deny")
+                .isNotNull();
+    }
 }
