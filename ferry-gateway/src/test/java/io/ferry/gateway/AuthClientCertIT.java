@@ -81,11 +81,15 @@ class AuthClientCertIT {
                                       authentication:
                                         methods: [client-cert, api-key]
                                         api-keys: {file: "%2$s"}
+                                      authorization:
+                                        rules: [{principals: ["*"], produce: [mtls]}]
                                     kafka-pixy:
                                       tls: %1$s
                                       authentication:
                                         methods: [client-cert]
                                         client-cert: {principal: san-email}
+                                      authorization:
+                                        rules: [{principals: ["*"], produce: [mtls]}]
                                 clusters:
                                   default:
                                     kafka: {bootstrap.servers: "%3$s", linger.ms: 1}
