@@ -10,6 +10,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import io.ferry.gateway.grpc.v1.GetOffsetsRequest;
+import io.ferry.gateway.grpc.v1.GetOffsetsResponse;
+import io.ferry.gateway.grpc.v1.ListTopicsRequest;
+import io.ferry.gateway.grpc.v1.ListTopicsResponse;
 import io.ferry.gateway.grpc.v1.ProduceRecord;
 import io.ferry.gateway.grpc.v1.ProduceRequest;
 import io.ferry.gateway.grpc.v1.ProduceResponse;
@@ -281,6 +285,36 @@ class AuthorizationIT {
                                     .contains("may not consume in group 'ops'");
                         });
         assertThat(kafka.readAll("payments", 1)).isEmpty();
+    }
+
+    @Test
+    void grpc_listTopics_isFiltered_andGetOffsetsOfATopicItMayNotSee_isPermissionDenied() {
+        ListTopicsResponse alice =
+                unary(
+                        ALICE_KEY,
+                        "ferry.v1.Ferry/ListTopics",
+                        ListTopicsRequest.getDefaultInstance(),
+                        ListTopicsResponse.getDefaultInstance());
+        assertThat(alice.getTopicsList()).containsExactly("orders");
+        GetOffsetsRequest offsets =
+                GetOffsetsRequest.newBuilder().setTopic("payments").setGroup("g").build();
+        assertThatThrownBy(
+                        () ->
+                                unary(
+                                        ALICE_KEY,
+                                        "ferry.v1.Ferry/GetOffsets",
+                                        offsets,
+                                        GetOffsetsResponse.getDefaultInstance()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode())
+                                    .isEqualTo(Status.Code.PERMISSION_DENIED);
+                            assertThat(e.getStatus().getDescription())
+                                    .isEqualTo(
+                                            "principal 'alice' may not describe topic 'payments'"
+                                                    + " of cluster 'default'");
+                        });
     }
 
     @Test
