@@ -275,6 +275,24 @@ class TlsIT {
         try (Gateway g = Gateway.start(config(api(tls)))) {
             producesOverHttps(TlsClients.https(pki.clientContext()), g.port(), "no-cert");
             producesOverHttps(TlsClients.https(pki.clientContext(alice)), g.port(), "alice-cert");
+            try (TlsClients.KeepAlive c =
+                    new TlsClients.KeepAlive(g.port(), pki.clientContext(alice))) {
+                assertThat(c.post("/topics/tls/messages?ack=kafka", "asked")[0]).isEqualTo("200");
+                assertThat(c.sentCertificates())
+                        .as("the server asked for a certificate")
+                        .isNotNull()
+                        .hasSize(2);
+            }
+        }
+    }
+
+    @Test
+    void withoutClientAuth_noCertificateIsAskedFor() throws Exception {
+        try (Gateway g = Gateway.start(config(api(serverTls())));
+                TlsClients.KeepAlive c =
+                        new TlsClients.KeepAlive(g.port(), pki.clientContext(alice))) {
+            assertThat(c.post("/topics/tls/messages?ack=kafka", "not-asked")[0]).isEqualTo("200");
+            assertThat(c.sentCertificates()).isNull();
         }
     }
 
