@@ -392,7 +392,7 @@ public final class Gateway implements AutoCloseable {
                         // silent connections (docs/gateway.md, "gRPC")
                         .setHttp2ClearTextEnabled(grpc && tls == null);
         if (tls != null) {
-            tls.configure(options, grpc);
+            tls.configure(options, grpc, limits.headerTimeoutMs());
         }
         await(
                 vertx.deployVerticle(

@@ -200,6 +200,25 @@ class TlsIT {
     }
 
     @Test
+    void aConnectionThatNeverHandshakes_isClosedAfterTheHeaderTimeout() throws Exception {
+        try (Gateway g =
+                        Gateway.start(
+                                config(api(serverTls()))
+                                        .withLimits(
+                                                new GatewayConfig.Limits(
+                                                        500, 30_000, 60_000, 0, 0)));
+                Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", g.port()), 5000);
+            s.setSoTimeout(20_000);
+            long t0 = System.nanoTime();
+            assertThat(s.getInputStream().read()).as("closed").isEqualTo(-1);
+            assertThat((System.nanoTime() - t0) / 1_000_000)
+                    .as("ms until closed: the header timeout, not Vert.x's 10 s default")
+                    .isLessThan(8_000);
+        }
+    }
+
+    @Test
     void tls12Only_isServedWhenConfigured() throws Exception {
         try (Gateway g =
                 Gateway.start(
