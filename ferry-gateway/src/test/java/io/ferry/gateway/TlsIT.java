@@ -260,6 +260,23 @@ class TlsIT {
                     .as("a certificate of another CA")
                     .isInstanceOf(IOException.class);
 
+            java.time.Instant now = java.time.Instant.now();
+            TestPki.Issued expired =
+                    pki.issue(
+                            TestPki.Spec.client("expired", "expired")
+                                    .withValidity(
+                                            now.minus(java.time.Duration.ofDays(3)),
+                                            now.minus(java.time.Duration.ofDays(1))));
+            assertThatThrownBy(
+                            () ->
+                                    TlsClients.post(
+                                            TlsClients.https(pki.clientContext(expired)),
+                                            g.port(),
+                                            "/topics/tls/messages?ack=kafka",
+                                            "expired"))
+                    .as("an expired certificate of the CA")
+                    .isInstanceOf(IOException.class);
+
             HttpResponse<String> ok =
                     TlsClients.post(
                             TlsClients.https(pki.clientContext(alice)),
