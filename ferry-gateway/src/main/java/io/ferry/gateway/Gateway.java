@@ -1,5 +1,6 @@
 package io.ferry.gateway;
 
+import io.ferry.gateway.security.ListenerSecurity;
 import io.ferry.gateway.security.ServerTls;
 import io.ferry.gateway.security.TlsConfig;
 import io.ferry.gateway.security.TlsReloads;
@@ -388,8 +389,18 @@ public final class Gateway implements AutoCloseable {
                 withTls.add(t);
             }
         }
-        if (!withTls.isEmpty()) {
-            tlsReloads = TlsReloads.start(withTls);
+        boolean apiKeys = false;
+        for (ListenerSecurity l :
+                new ListenerSecurity[] {
+                    config.security().api(),
+                    config.security().kafkaPixy(),
+                    config.security().management()
+                }) {
+            apiKeys |= l.authentication().apiKeys() != null;
+        }
+        if (!withTls.isEmpty() || apiKeys) {
+            // SIGHUP re-reads the certificates and the API key files at once
+            tlsReloads = TlsReloads.start(withTls, this::reloadSecurity);
         }
     }
 
