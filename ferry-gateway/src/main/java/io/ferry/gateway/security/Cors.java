@@ -12,7 +12,7 @@ import java.util.Set;
  */
 public final class Cors {
     /* Design notes
-     * Off (no allowed origin): isPreflight is false and decorate writes nothing, so every
+     * Off (no allowed origin): isPreflight is false and actual writes nothing, so every
      * request is answered as without CORS, OPTIONS included (HttpApi: 405 with Allow).
      * On: a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered here,
      * before authentication (browsers send no credentials with it) and before routing: 204 with
@@ -21,9 +21,10 @@ public final class Cors {
      * allowed is refused 403 as well, before it does anything: the browser would hide the answer
      * from the page anyway, and refusing keeps a page from producing through a "simple" request
      * (a POST of text/plain needs no preflight). Requests without Origin (every non-browser
-     * client) are not affected. Allowed origins are echoed (never "*" unless configured "*",
+     * client) are refused nothing. Allowed origins are echoed (never "*" unless configured "*",
      * which excludes credentials at parse), with Vary: Origin so a cache keeps answers per
-     * origin. Origins compare in lower case, as browsers serialize them.
+     * origin (on every answer while CORS is on, Origin or not). Origins compare in lower case, as
+     * browsers serialize them.
      */
 
     /** The request headers browsers may send without asking (CORS-safelisted names). */
@@ -155,14 +156,18 @@ public final class Cors {
 
     /**
      * The CORS headers of an actual (not preflight) request's answer, into {@code out}: nothing
-     * when CORS is off or there is no {@code Origin}; else null with the headers of an allowed
-     * origin written, or why the origin is refused (403) with only {@code Vary} written.
+     * when CORS is off; {@code Vary: Origin} alone without an {@code Origin} (a cache must not give
+     * this answer to a page); else null with the headers of an allowed origin written, or why the
+     * origin is refused (403) with only {@code Vary} written.
      */
     public Refusal actual(String origin, MultiMap out) {
-        if (!on() || origin == null) {
+        if (!on()) {
             return null;
         }
         out.add("Vary", "Origin");
+        if (origin == null) {
+            return null;
+        }
         Refusal r = origin(origin);
         if (r != null) {
             return r;
