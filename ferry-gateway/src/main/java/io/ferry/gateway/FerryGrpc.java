@@ -37,25 +37,28 @@ final class FerryGrpc {
             RecordResult.newBuilder().setOutcome(Outcome.OUTCOME_ACCEPTED).build();
 
     private final GrpcApi api;
-    private final CallContext caller;
+
+    /** The server instance's anonymous context; each call's own is {@link GrpcApi.Call#caller}. */
+    private final CallContext base;
 
     FerryGrpc(GrpcApi api, CallContext caller) {
         this.api = api;
-        this.caller = caller;
+        this.base = caller;
     }
 
     void bind(GrpcServer s) {
-        api.unary(s, FerryGrpcService.Produce, this::produce);
-        api.unary(s, FerryGrpcService.ListTopics, this::listTopics);
-        api.unary(s, FerryGrpcService.GetTopic, this::getTopic);
+        api.unary(s, base, FerryGrpcService.Produce, this::produce);
+        api.unary(s, base, FerryGrpcService.ListTopics, this::listTopics);
+        api.unary(s, base, FerryGrpcService.GetTopic, this::getTopic);
         api.streaming(
                 s,
+                base,
                 FerryGrpcService.Consume,
-                (req, call) -> new FerryConsumeStream(api, caller, req, call).start());
-        FerryGrpcOffsets offsets = new FerryGrpcOffsets(api, caller);
-        api.unary(s, FerryGrpcService.GetOffsets, offsets::getOffsets);
-        api.unary(s, FerryGrpcService.SetOffsets, offsets::setOffsets);
-        api.unary(s, FerryGrpcService.ListConsumers, offsets::listConsumers);
+                (req, call) -> new FerryConsumeStream(api, call.caller(), req, call).start());
+        FerryGrpcOffsets offsets = new FerryGrpcOffsets(api);
+        api.unary(s, base, FerryGrpcService.GetOffsets, offsets::getOffsets);
+        api.unary(s, base, FerryGrpcService.SetOffsets, offsets::setOffsets);
+        api.unary(s, base, FerryGrpcService.ListConsumers, offsets::listConsumers);
     }
 
     /** The ack level asked, or null (the call is then failed) when it is not one we know. */
@@ -90,7 +93,7 @@ final class FerryGrpc {
         }
         io.ferry.gateway.grpc.v1.AckLevel answeredAt = wire(ack);
         api.produce.produce(
-                caller,
+                call.caller(),
                 api.cluster(rq.getCluster()),
                 rq.getTopic(),
                 List.of(records),
@@ -158,7 +161,7 @@ final class FerryGrpc {
     @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void listTopics(ListTopicsRequest rq, GrpcApi.Call<ListTopicsResponse> call) {
         api.queries
-                .listTopics(caller, api.cluster(rq.getCluster()))
+                .listTopics(call.caller(), api.cluster(rq.getCluster()))
                 .whenComplete(
                         (a, err) -> {
                             if (!failed(call, a, err)) {
@@ -176,7 +179,7 @@ final class FerryGrpc {
     @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void getTopic(GetTopicRequest rq, GrpcApi.Call<GetTopicResponse> call) {
         api.queries
-                .describeTopic(caller, api.cluster(rq.getCluster()), rq.getTopic())
+                .describeTopic(call.caller(), api.cluster(rq.getCluster()), rq.getTopic())
                 .whenComplete(
                         (a, err) -> {
                             if (failed(call, a, err)) {

@@ -34,13 +34,11 @@ final class FerryGrpcOffsets {
      * The engine does not report a member's host: ConsumerMember.host is empty.
      */
     private final ConsumeService service;
-    private final CallContext caller;
     private final GrpcApi api;
 
-    FerryGrpcOffsets(GrpcApi api, CallContext caller) {
+    FerryGrpcOffsets(GrpcApi api) {
         this.api = api;
         this.service = api.consume();
-        this.caller = caller;
     }
 
     void getOffsets(GetOffsetsRequest rq, GrpcApi.Call<GetOffsetsResponse> call) {
@@ -48,7 +46,10 @@ final class FerryGrpcOffsets {
                 call,
                 () ->
                         service.offsets(
-                                caller, cluster(rq.getCluster()), rq.getTopic(), rq.getGroup()),
+                                call.caller(),
+                                cluster(rq.getCluster()),
+                                rq.getTopic(),
+                                rq.getGroup()),
                 offsets -> {
                     GetOffsetsResponse.Builder b = GetOffsetsResponse.newBuilder();
                     for (io.ferry.kafka.consume.PartitionOffset o : offsets) {
@@ -90,7 +91,11 @@ final class FerryGrpcOffsets {
                 call,
                 () ->
                         service.setOffsets(
-                                caller, cluster(rq.getCluster()), rq.getTopic(), rq.getGroup(), to),
+                                call.caller(),
+                                cluster(rq.getCluster()),
+                                rq.getTopic(),
+                                rq.getGroup(),
+                                to),
                 v -> call.ok(SetOffsetsResponse.getDefaultInstance()));
     }
 
@@ -99,7 +104,10 @@ final class FerryGrpcOffsets {
                 call,
                 () ->
                         service.consumers(
-                                caller, cluster(rq.getCluster()), rq.getTopic(), rq.getGroup()),
+                                call.caller(),
+                                cluster(rq.getCluster()),
+                                rq.getTopic(),
+                                rq.getGroup()),
                 groups -> call.ok(consumers(groups)));
     }
 

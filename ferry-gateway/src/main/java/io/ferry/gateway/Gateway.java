@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,12 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final Vertx vertx;
     private final HttpApi api;
+
+    /** The doors of Ferry's API (HTTP and gRPC), the kafka-pixy listener, the management port. */
+    private final Door apiDoor;
+
+    private final Door pixyDoor;
+    private final Door managementDoor;
 
     /** The kafka-pixy listener's routes (served only when gateway.kafka-pixy.enabled). */
     private final PixyRestApi pixy;
@@ -103,17 +110,47 @@ public final class Gateway implements AutoCloseable {
                         vertx.cancelTimer(id);
                     }
                 };
+        try {
+            var security = config.security();
+            LongSupplier wall = System::currentTimeMillis;
+            this.apiDoor =
+                    Door.of("api", security.api(), "gateway.security.api", metrics, vertx, wall);
+            this.pixyDoor =
+                    Door.of(
+                            "kafka-pixy",
+                            security.kafkaPixy(),
+                            "gateway.security.kafka-pixy",
+                            metrics,
+                            vertx,
+                            wall);
+            this.managementDoor =
+                    Door.of(
+                            "management",
+                            security.management(),
+                            "gateway.security.management",
+                            metrics,
+                            vertx,
+                            wall);
+        } catch (RuntimeException e) {
+            vertx.close();
+            metrics.close();
+            throw e;
+        }
         this.produceService = new ProduceService(clusters, Authorizer.ALLOW_ALL, timers);
         this.queries = new ClusterQueries(clusters, this::shuttingDown);
         this.consumeService = consumeService(config, clusters);
         consumeService.onTick(new ConsumeMetrics(metrics.registry, consumeService)::refresh);
-        this.api = new HttpApi(this, config, metrics, produceService, queries);
+        this.api =
+                new HttpApi(
+                        this, config, metrics, produceService, queries, apiDoor, managementDoor);
         var consume = new PixyConsumeHttp(consumeService, config.retryAfterSeconds());
-        this.pixy = new PixyRestApi(this, config, metrics, produceService, queries, api, consume);
+        this.pixy =
+                new PixyRestApi(
+                        this, config, metrics, produceService, queries, api, consume, pixyDoor);
         this.grpc =
                 config.grpc().port() == GrpcSettings.OFF
                         ? null
-                        : new GrpcApi(this, config, produceService, queries);
+                        : new GrpcApi(this, config, produceService, queries, apiDoor);
         this.maxConnections =
                 config.limits().maxConnections() > 0
                         ? config.limits().maxConnections()
@@ -192,7 +229,13 @@ public final class Gateway implements AutoCloseable {
             clusters.values().forEach(ClusterRuntime::close);
             throw e;
         }
-        Gateway g = new Gateway(config, Map.copyOf(clusters));
+        Gateway g;
+        try {
+            g = new Gateway(config, Map.copyOf(clusters));
+        } catch (RuntimeException e) {
+            clusters.values().forEach(ClusterRuntime::close);
+            throw e;
+        }
         try {
             g.listen();
         } catch (RuntimeException e) {
@@ -455,6 +498,17 @@ public final class Gateway implements AutoCloseable {
     String failure() {
         FatalErrors f = fatal;
         return f == null ? null : f.failure();
+    }
+
+    /**
+     * Re-reads the security files of every listener now (the API key files; a SIGHUP). Any thread
+     * but an event loop (it reads files); true when something changed.
+     */
+    public boolean reloadSecurity() {
+        boolean a = apiDoor.reload();
+        boolean k = pixyDoor.reload();
+        boolean m = managementDoor.reload();
+        return a || k || m;
     }
 
     /** Called after every request; completes {@code idle} once shutting down with none left. */

@@ -71,8 +71,17 @@ final class GrpcApi {
     final PixyConsume pixyConsume;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    GrpcApi(Gateway gateway, GatewayConfig config, ProduceService produce, ClusterQueries queries) {
+    /** The door of Ferry's API (gateway.security.api): every call passes it, per call. */
+    private final Door door;
+
+    GrpcApi(
+            Gateway gateway,
+            GatewayConfig config,
+            ProduceService produce,
+            ClusterQueries queries,
+            Door door) {
         this.gateway = gateway;
+        this.door = door;
         this.config = config;
         this.produce = produce;
         this.queries = queries;
@@ -90,8 +99,9 @@ final class GrpcApi {
     }
 
     /**
-     * The gRPC server of one HTTP server instance; {@code caller} is who its calls are (anonymous,
-     * on the instance's event-loop context).
+     * The gRPC server of one HTTP server instance; {@code caller} is the instance's anonymous
+     * context (its event loop): who its calls are while the door is open, and the executor of the
+     * context each call gets when it authenticates ({@link Call#caller}).
      */
     GrpcServer server(Vertx vertx, CallContext caller) {
         GrpcServer s =
@@ -122,15 +132,22 @@ final class GrpcApi {
         return config.defaultAck();
     }
 
-    /** A unary method's implementation: answers {@code call} exactly once, on the caller's loop. */
+    /**
+     * A unary method's implementation: answers {@code call} exactly once, on the caller's loop; who
+     * calls is {@link Call#caller}.
+     */
     @FunctionalInterface
     interface Unary<Req, Resp> {
         void call(Req request, Call<Resp> call);
     }
 
-    /** Serves unary method {@code m} with {@code impl}. */
-    <Req, Resp> void unary(GrpcServer s, ServiceMethod<Req, Resp> m, Unary<Req, Resp> impl) {
-        s.callHandler(m, req -> start(req, impl));
+    /**
+     * Serves unary method {@code m} with {@code impl}; {@code base} is the server instance's
+     * anonymous context.
+     */
+    <Req, Resp> void unary(
+            GrpcServer s, CallContext base, ServiceMethod<Req, Resp> m, Unary<Req, Resp> impl) {
+        s.callHandler(m, req -> start(req, base, impl));
     }
 
     /**
@@ -158,25 +175,79 @@ final class GrpcApi {
      * with the size limit; {@code impl} sets the message, end and error handlers.
      */
     <Req, Resp> void streaming(
-            GrpcServer s, ServiceMethod<Req, Resp> m, Streaming<Req, Resp> impl) {
+            GrpcServer s, CallContext base, ServiceMethod<Req, Resp> m, Streaming<Req, Resp> impl) {
         s.callHandler(
                 m,
                 req -> {
-                    Call<Resp> call = new Call<>(req.response(), req.fullMethodName());
+                    Call<Resp> call = new Call<>(req.response(), req.fullMethodName(), base);
                     if (!admit(call)) {
                         return;
                     }
                     invalidMessages(req, call);
-                    try {
-                        impl.start(req, call);
-                    } catch (RuntimeException e) {
-                        LOG.error("gRPC call {} failed", req.fullMethodName(), e);
-                        call.fail(
-                                GrpcStatus.INTERNAL,
-                                "internal_error",
-                                "the gateway failed to handle the call (logged on the gateway)");
-                    }
+                    passDoor(req, call, () -> startStream(req, call, impl));
                 });
+    }
+
+    private <Req, Resp> void startStream(
+            GrpcServerRequest<Req, Resp> req, Call<Resp> call, Streaming<Req, Resp> impl) {
+        try {
+            impl.start(req, call);
+        } catch (RuntimeException e) {
+            LOG.error("gRPC call {} failed", req.fullMethodName(), e);
+            call.fail(
+                    GrpcStatus.INTERNAL,
+                    "internal_error",
+                    "the gateway failed to handle the call (logged on the gateway)");
+        }
+    }
+
+    /**
+     * Runs {@code then} once the call passed the door ({@link Call#caller} is then its caller), at
+     * once when the door is open; else ends the call refused (UNAUTHENTICATED). A call whose
+     * verdict comes later is paused meanwhile, so no message is read before its handler is set.
+     */
+    private void passDoor(GrpcServerRequest<?, ?> req, Call<?> call, Runnable then) {
+        if (!door.guards()) {
+            then.run();
+            return;
+        }
+        AtDoor d = new AtDoor(req, call, then);
+        door.pass(req, call.caller, d);
+        if (!d.decided) {
+            d.paused = true;
+            req.pause();
+        }
+    }
+
+    /** A call at the door: its decision. The call's event loop. */
+    private static final class AtDoor implements Door.Decision {
+        private final GrpcServerRequest<?, ?> req;
+        private final Call<?> call;
+        private final Runnable then;
+        boolean decided;
+        boolean paused;
+
+        AtDoor(GrpcServerRequest<?, ?> req, Call<?> call, Runnable then) {
+            this.req = req;
+            this.call = call;
+            this.then = then;
+        }
+
+        @Override
+        public void passed(CallContext caller) {
+            decided = true;
+            call.caller = caller;
+            then.run();
+            if (paused) {
+                req.resume();
+            }
+        }
+
+        @Override
+        public void refused(Door.Refusal why) {
+            decided = true;
+            call.fail(why.kind().grpcStatus, why.code(), why.message());
+        }
     }
 
     /**
@@ -216,12 +287,19 @@ final class GrpcApi {
         return config.limits().idleTimeoutMs();
     }
 
-    private <Req, Resp> void start(GrpcServerRequest<Req, Resp> req, Unary<Req, Resp> impl) {
-        Call<Resp> call = new Call<>(req.response(), req.fullMethodName());
+    private <Req, Resp> void start(
+            GrpcServerRequest<Req, Resp> req, CallContext base, Unary<Req, Resp> impl) {
+        Call<Resp> call = new Call<>(req.response(), req.fullMethodName(), base);
         if (!admit(call)) {
             return;
         }
         invalidMessages(req, call);
+        passDoor(req, call, () -> handlers(req, call, impl));
+    }
+
+    /** Sets the handlers of an admitted unary call that passed the door. */
+    private <Req, Resp> void handlers(
+            GrpcServerRequest<Req, Resp> req, Call<Resp> call, Unary<Req, Resp> impl) {
         req.exceptionHandler(err -> call.cancelled()); // the client went away mid-request
         // once the request ended, the response hears of it: a reset, or the connection closed
         req.errorHandler(err -> call.cancelled()); // the response's gRPC error: a reset
@@ -329,9 +407,21 @@ final class GrpcApi {
         boolean counted;
         private Runnable onFinish;
 
-        Call(GrpcServerResponse<?, Resp> response, String method) {
+        /**
+         * Who calls: the server instance's anonymous context, or once the call passed the door, its
+         * authenticated caller's.
+         */
+        CallContext caller;
+
+        Call(GrpcServerResponse<?, Resp> response, String method, CallContext caller) {
             this.response = response;
             this.method = method;
+            this.caller = caller;
+        }
+
+        /** Who calls (its principal, and the executor of its event loop). */
+        CallContext caller() {
+            return caller;
         }
 
         /** Answers {@code message} with status OK. */

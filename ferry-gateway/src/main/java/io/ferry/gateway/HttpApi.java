@@ -146,13 +146,25 @@ final class HttpApi {
     /** Per POST route (by ordinal), what runs once its body is read. */
     private final BodyReader.Then[] afterBody = new BodyReader.Then[Route.values().length];
 
+    /** The doors of the main port and of the management port (docs/security.md). */
+    private final Door door;
+
+    private final Door managementDoor;
+
+    /** Per route (by ordinal), what runs once the request passed its door. */
+    private final Door.Then[] afterDoor = new Door.Then[Route.values().length];
+
     HttpApi(
             Gateway gateway,
             GatewayConfig config,
             GatewayMetrics metrics,
             ProduceService service,
-            ClusterQueries queries) {
+            ClusterQueries queries,
+            Door door,
+            Door managementDoor) {
         this.gateway = gateway;
+        this.door = door;
+        this.managementDoor = managementDoor;
         this.config = config;
         this.metrics = metrics;
         this.produce = new Produce(this, config, service);
@@ -173,6 +185,7 @@ final class HttpApi {
                                 metrics.route(r.label(false)), metrics.route(r.label(true))
                             };
             afterBody[r.ordinal()] = new RunAfterBody(r);
+            afterDoor[r.ordinal()] = new AfterDoor(r);
         }
         try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
             this.openApi = in == null ? new byte[0] : in.readAllBytes();
@@ -259,7 +272,7 @@ final class HttpApi {
         ex.response.endHandler(finish);
         ex.response.closeHandler(finish);
         try {
-            admit(ex, route, n);
+            admit(ex, route, n, management ? managementDoor : door);
         } catch (ApiException e) {
             error(ex, e);
         } catch (IllegalArgumentException e) {
@@ -337,7 +350,7 @@ final class HttpApi {
      * Refuses new work while shutting down or over the limit of concurrent requests; else runs the
      * route.
      */
-    private void admit(Exchange ex, Route route, int inFlightNow) {
+    private void admit(Exchange ex, Route route, int inFlightNow, Door door) {
         if (route == null) {
             HttpMethod m = ex.request.method();
             error(
@@ -391,6 +404,15 @@ final class HttpApi {
                                     + " s"));
             return;
         }
+        if (door.guards() && !door.letsThrough(route.ops(), route == Route.METRICS)) {
+            door.pass(ex, afterDoor[route.ordinal()]);
+            return;
+        }
+        proceed(ex, route);
+    }
+
+    /** Past the door: checks the method, the query and the encoding, reads the body, runs. */
+    private void proceed(Exchange ex, Route route) {
         HttpMethod method = ex.request.method();
         if (!method.equals(route.method)
                 && !(method.equals(HttpMethod.HEAD) && route.answersHead())) {
@@ -423,6 +445,34 @@ final class HttpApi {
             BodyReader.read(ex, config.maxBodyBytes(), bodies, afterBody[route.ordinal()]);
         } else {
             run(ex, route);
+        }
+    }
+
+    /** Goes on with a request that passed its door, or answers its refusal there. */
+    private final class AfterDoor implements Door.Then {
+        private final Route route;
+
+        AfterDoor(Route route) {
+            this.route = route;
+        }
+
+        @Override
+        public void passed(Exchange ex) {
+            try {
+                proceed(ex, route);
+            } catch (ApiException e) {
+                error(ex, e);
+            } catch (IllegalArgumentException e) {
+                error(ex, ApiException.badRequest("invalid_request", e.getMessage()));
+            } catch (RuntimeException e) {
+                fail(ex, e);
+            }
+        }
+
+        @Override
+        public void refused(Exchange ex, Door.Refusal why) {
+            why.headers(ex.response);
+            error(ex, why.http());
         }
     }
 

@@ -38,18 +38,20 @@ final class PixyGrpc {
     private static final ProdRs ASYNC_ANSWER = ProdRs.getDefaultInstance();
 
     private final GrpcApi api;
-    private final CallContext caller;
+
+    /** The server instance's anonymous context; each call's own is {@link GrpcApi.Call#caller}. */
+    private final CallContext base;
 
     PixyGrpc(GrpcApi api, CallContext caller) {
         this.api = api;
-        this.caller = caller;
+        this.base = caller;
     }
 
     void bind(GrpcServer s) {
-        api.unary(s, KafkaPixyGrpcService.Produce, this::produce);
-        api.unary(s, KafkaPixyGrpcService.ListTopics, this::listTopics);
-        api.unary(s, KafkaPixyGrpcService.GetTopicMetadata, this::getTopicMetadata);
-        new PixyGrpcConsume(api, caller).bind(s);
+        api.unary(s, base, KafkaPixyGrpcService.Produce, this::produce);
+        api.unary(s, base, KafkaPixyGrpcService.ListTopics, this::listTopics);
+        api.unary(s, base, KafkaPixyGrpcService.GetTopicMetadata, this::getTopicMetadata);
+        new PixyGrpcConsume(api, base).bind(s);
     }
 
     private void produce(ProdRq rq, GrpcApi.Call<ProdRs> call) {
@@ -72,7 +74,7 @@ final class PixyGrpc {
                         ProduceRecord.NO_TIMESTAMP);
         boolean async = rq.getAsyncMode();
         api.produce.produce(
-                caller,
+                call.caller(),
                 api.cluster(rq.getCluster()),
                 rq.getTopic(),
                 List.of(r),
@@ -101,7 +103,7 @@ final class PixyGrpc {
     private void listTopics(ListTopicRq rq, GrpcApi.Call<ListTopicRs> call) {
         String cluster = api.cluster(rq.getCluster());
         api.queries
-                .listTopics(caller, cluster)
+                .listTopics(call.caller(), cluster)
                 .whenComplete(
                         (a, err) -> {
                             if (failed(call, a, err)) {
@@ -127,12 +129,13 @@ final class PixyGrpc {
         List<CompletableFuture<ClusterQueries.Answer<ClusterQueries.TopicDescription>>> all =
                 new ArrayList<>(names.size());
         for (String t : names) {
-            all.add(api.queries.describeTopic(caller, cluster, t).toCompletableFuture());
+            all.add(api.queries.describeTopic(call.caller(), cluster, t).toCompletableFuture());
         }
         CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
                 .whenComplete(
                         (v, err) ->
-                                caller.executor()
+                                call.caller()
+                                        .executor()
                                         .execute(
                                                 () -> {
                                                     Map<String, GetTopicMetadataRs> topics =
@@ -156,7 +159,8 @@ final class PixyGrpc {
     @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
     private void getTopicMetadata(GetTopicMetadataRq rq, GrpcApi.Call<GetTopicMetadataRs> call) {
         CompletionStage<ClusterQueries.Answer<ClusterQueries.TopicDescription>> stage =
-                api.queries.describeTopic(caller, api.cluster(rq.getCluster()), rq.getTopic());
+                api.queries.describeTopic(
+                        call.caller(), api.cluster(rq.getCluster()), rq.getTopic());
         stage.whenComplete(
                 (a, err) -> {
                     if (!failed(call, a, err)) {

@@ -60,19 +60,21 @@ final class PixyGrpcConsume {
     private static final Logger LOG = LoggerFactory.getLogger(PixyGrpcConsume.class);
 
     private final GrpcApi api;
-    private final CallContext caller;
+
+    /** The server instance's anonymous context; each call's own is {@link GrpcApi.Call#caller}. */
+    private final CallContext base;
 
     PixyGrpcConsume(GrpcApi api, CallContext caller) {
         this.api = api;
-        this.caller = caller;
+        this.base = caller;
     }
 
     void bind(GrpcServer s) {
-        api.unary(s, KafkaPixyGrpcService.ConsumeNAck, this::consumeNAck);
-        api.unary(s, KafkaPixyGrpcService.Ack, this::ack);
-        api.unary(s, KafkaPixyGrpcService.GetOffsets, this::getOffsets);
-        api.unary(s, KafkaPixyGrpcService.SetOffsets, this::setOffsets);
-        api.unary(s, KafkaPixyGrpcService.ListConsumers, this::listConsumers);
+        api.unary(s, base, KafkaPixyGrpcService.ConsumeNAck, this::consumeNAck);
+        api.unary(s, base, KafkaPixyGrpcService.Ack, this::ack);
+        api.unary(s, base, KafkaPixyGrpcService.GetOffsets, this::getOffsets);
+        api.unary(s, base, KafkaPixyGrpcService.SetOffsets, this::setOffsets);
+        api.unary(s, base, KafkaPixyGrpcService.ListConsumers, this::listConsumers);
     }
 
     @SuppressWarnings("FutureReturnValueIgnored") // whenComplete answers every outcome
@@ -85,7 +87,7 @@ final class PixyGrpcConsume {
         String group = rq.getGroup();
         CompletableFuture<ConsumedMessage> next =
                 api.pixyConsume.consumeNAck(
-                        caller,
+                        call.caller(),
                         cluster,
                         rq.getTopic(),
                         group,
@@ -152,7 +154,7 @@ final class PixyGrpcConsume {
     private void ack(AckRq rq, GrpcApi.Call<AckRs> call) {
         try {
             api.consume.ack(
-                    caller,
+                    call.caller(),
                     rq.getCluster(),
                     rq.getTopic(),
                     rq.getGroup(),
@@ -168,7 +170,7 @@ final class PixyGrpcConsume {
     private void getOffsets(GetOffsetsRq rq, GrpcApi.Call<GetOffsetsRs> call) {
         CompletableFuture<List<io.ferry.kafka.consume.PartitionOffset>> f;
         try {
-            f = api.consume.offsets(caller, rq.getCluster(), rq.getTopic(), rq.getGroup());
+            f = api.consume.offsets(call.caller(), rq.getCluster(), rq.getTopic(), rq.getGroup());
         } catch (ConsumeRefused r) {
             GrpcStatuses.failPixy(call, r);
             return;
@@ -212,7 +214,9 @@ final class PixyGrpcConsume {
         }
         CompletableFuture<Void> f;
         try {
-            f = api.consume.setOffsets(caller, rq.getCluster(), rq.getTopic(), rq.getGroup(), to);
+            f =
+                    api.consume.setOffsets(
+                            call.caller(), rq.getCluster(), rq.getTopic(), rq.getGroup(), to);
         } catch (ConsumeRefused r) {
             GrpcStatuses.failPixy(call, r);
             return;
@@ -231,7 +235,7 @@ final class PixyGrpcConsume {
     private void listConsumers(ListConsumersRq rq, GrpcApi.Call<ListConsumersRs> call) {
         CompletableFuture<Map<String, Map<String, List<Integer>>>> f;
         try {
-            f = api.consume.consumers(caller, rq.getCluster(), rq.getTopic(), rq.getGroup());
+            f = api.consume.consumers(call.caller(), rq.getCluster(), rq.getTopic(), rq.getGroup());
         } catch (ConsumeRefused r) {
             GrpcStatuses.failPixy(call, r);
             return;

@@ -60,10 +60,17 @@ final class PixyRestApi {
     /** Per POST route, what runs once its body is read. */
     private final BodyReader.Then[] afterBody = new BodyReader.Then[PixyRoute.values().length];
 
+    /** The listener's door (gateway.security.kafka-pixy; docs/security.md). */
+    private final Door door;
+
+    /** Per route, what runs once the request passed the door. */
+    private final Door.Then[] afterDoor = new Door.Then[PixyRoute.values().length];
+
     /**
      * @param main the main port's routes: their count of requests in progress, and the body budget
      *     both listeners share
      * @param consume the consume half, or null: its routes answer 501
+     * @param door the listener's door
      */
     PixyRestApi(
             Gateway gateway,
@@ -72,8 +79,10 @@ final class PixyRestApi {
             ProduceService produceService,
             ClusterQueries queries,
             HttpApi main,
-            PixyConsumeRoutes consume) {
+            PixyConsumeRoutes consume,
+            Door door) {
         this.gateway = gateway;
+        this.door = door;
         this.config = config;
         this.metrics = metrics;
         this.produce = new PixyProduce(this, produceService);
@@ -91,6 +100,33 @@ final class PixyRestApi {
                                 "kafka-pixy:" + r.method.name() + " /clusters/:cluster" + r.pattern)
                     };
             afterBody[r.ordinal()] = new RunAfterBody(r);
+            afterDoor[r.ordinal()] = new AfterDoor(r);
+        }
+    }
+
+    /** Goes on with a request that passed the door, or answers its refusal. */
+    private final class AfterDoor implements Door.Then {
+        private final PixyRoute route;
+
+        AfterDoor(PixyRoute route) {
+            this.route = route;
+        }
+
+        @Override
+        public void passed(Exchange ex) {
+            try {
+                proceed(ex, route);
+            } catch (ApiException e) {
+                error(ex, e.status, e.code, e.getMessage());
+            } catch (RuntimeException e) {
+                fail(ex, e);
+            }
+        }
+
+        @Override
+        public void refused(Exchange ex, Door.Refusal why) {
+            why.headers(ex.response);
+            error(ex, why.kind().httpStatus, why.code(), why.message());
         }
     }
 
@@ -256,6 +292,16 @@ final class PixyRestApi {
                             + " s");
             return;
         }
+        // GET /_ping is the listener's health check: open, as /healthz is on the main port
+        if (door.guards() && !door.letsThrough(route == PixyRoute.PING, false)) {
+            door.pass(ex, afterDoor[route.ordinal()]);
+            return;
+        }
+        proceed(ex, route);
+    }
+
+    /** Past the door: checks the encoding, reads the body (POST), runs. */
+    private void proceed(Exchange ex, PixyRoute route) {
         if (!route.method.equals(HttpMethod.POST)) {
             run(ex, route);
             return;

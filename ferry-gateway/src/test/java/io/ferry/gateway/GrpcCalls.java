@@ -48,6 +48,35 @@ final class GrpcCalls implements AutoCloseable {
                 channel, m, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), request);
     }
 
+    /**
+     * Calls unary method {@code fullName} with {@code headers} as the call's metadata (credentials:
+     * {@code authorization}, {@code x-api-key}), 30 s deadline.
+     */
+    @SuppressWarnings("unchecked")
+    <Req extends Message, Resp extends Message> Resp unary(
+            String fullName, Req request, Resp responsePrototype, Metadata headers) {
+        MethodDescriptor<Req, Resp> m =
+                MethodDescriptor.<Req, Resp>newBuilder()
+                        .setType(MethodDescriptor.MethodType.UNARY)
+                        .setFullMethodName(fullName)
+                        .setRequestMarshaller(
+                                ProtoUtils.marshaller((Req) request.getDefaultInstanceForType()))
+                        .setResponseMarshaller(ProtoUtils.marshaller(responsePrototype))
+                        .build();
+        io.grpc.Channel ch =
+                io.grpc.ClientInterceptors.intercept(
+                        channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+        return ClientCalls.blockingUnaryCall(
+                ch, m, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), request);
+    }
+
+    /** Metadata of one ASCII header {@code name}: {@code value}. */
+    static Metadata header(String name, String value) {
+        Metadata md = new Metadata();
+        md.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
+        return md;
+    }
+
     /** The status a failed call ended with. */
     static Status status(StatusRuntimeException e) {
         return e.getStatus();

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code ferry} command: {@code ferry serve --config ferry.yaml}, {@code ferry dev}, {@code
- * ferry topics create}, {@code ferry dead-letter list|replay}. Main thread only.
+ * ferry topics create}, {@code ferry dead-letter list|replay}, {@code ferry api-key}. Main thread
+ * only.
  */
 @Command(
         name = "ferry",
@@ -30,6 +31,7 @@ import picocli.CommandLine.Option;
             FerryCli.Dev.class,
             TopicsCommand.class,
             DeadLetterCommand.class,
+            ApiKeyCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FerryCli {
