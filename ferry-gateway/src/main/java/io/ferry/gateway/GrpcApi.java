@@ -203,8 +203,9 @@ final class GrpcApi {
 
     /**
      * Runs {@code then} once the call passed the door ({@link Call#caller} is then its caller), at
-     * once when the door is open; else ends the call refused (UNAUTHENTICATED). A call whose
-     * verdict comes later is paused meanwhile, so no message is read before its handler is set.
+     * once when the door is open; else ends the call refused (UNAUTHENTICATED, RESOURCE_EXHAUSTED
+     * over its rate limit). A call whose verdict comes later is paused meanwhile, so no message is
+     * read before its handler is set.
      */
     private void passDoor(GrpcServerRequest<?, ?> req, Call<?> call, Runnable then) {
         if (!door.guards()) {
@@ -314,6 +315,7 @@ final class GrpcApi {
                         return;
                     }
                     call.started = true;
+                    door.grpcMessage(req, call.caller, msg); // its bytes, when they are limited
                     try {
                         impl.call(msg, call);
                     } catch (RuntimeException e) {
