@@ -140,6 +140,9 @@ final class DoorLimits {
      * buckets, its body by its Content-Length; null when admitted (or not limited).
      */
     Door.Refusal admit(Exchange ex) {
+        if (limiter == null) {
+            return null;
+        }
         HttpServerRequest r = ex.request;
         return admit(ex.caller.principal(), r.remoteAddress(), headBytes(r));
     }

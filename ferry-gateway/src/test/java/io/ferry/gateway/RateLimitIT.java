@@ -14,7 +14,9 @@ import io.ferry.testkafka.KafkaTest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -43,6 +45,8 @@ class RateLimitIT {
     private static final String BOB = ApiKeyFile.newKey(RANDOM);
     private static final String CAROL = ApiKeyFile.newKey(RANDOM);
     private static final String DAVE = ApiKeyFile.newKey(RANDOM);
+    private static final String ERIN = ApiKeyFile.newKey(RANDOM);
+    private static final String FRANK = ApiKeyFile.newKey(RANDOM);
     private static final String PRODUCE = "ferry.v1.Ferry/Produce";
 
     /** The limiter's clock: frozen but when a test moves it. */
@@ -66,7 +70,9 @@ class RateLimitIT {
                         ApiKeyFile.line("alice", ALICE, List.of()),
                         ApiKeyFile.line("bob", BOB, List.of()),
                         ApiKeyFile.line("carol", CAROL, List.of()),
-                        ApiKeyFile.line("dave", DAVE, List.of())));
+                        ApiKeyFile.line("dave", DAVE, List.of()),
+                        ApiKeyFile.line("erin", ERIN, List.of()),
+                        ApiKeyFile.line("frank", FRANK, List.of())));
         gateway =
                 Gateway.start(
                         GatewayConfig.parse(
@@ -202,6 +208,61 @@ class RateLimitIT {
         assertThat(produce(DAVE, "d2").status())
                 .as("the HTTP port shares the buckets")
                 .isEqualTo(429);
+    }
+
+    @Test
+    void aChunkedBody_isChargedOnceRead_soTheNextRequestWaitsForIt() {
+        byte[] body = "c".repeat(3000).getBytes(UTF_8);
+        Http.Response chunked =
+                http.send(
+                        http.request("/topics/limited/messages?ack=none")
+                                .header("X-API-Key", ERIN)
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofInputStream(
+                                                () -> new ByteArrayInputStream(body)))
+                                .build());
+        assertThat(chunked.status()).as("its length unknown at the head: let in").isEqualTo(202);
+        Http.Response next = produce(ERIN, "n");
+        assertThat(next.status()).as(next.toString()).isEqualTo(429);
+        assertThat(next.header("Retry-After")).as("3000 bytes charged: 2 s of debt").isEqualTo("3");
+    }
+
+    @Test
+    void grpc_messageBytesAreCharged_andTheNextCallIsResourceExhaustedNamingBytes() {
+        ProduceRequest big =
+                ProduceRequest.newBuilder()
+                        .setTopic("limited")
+                        .addRecords(
+                                ProduceRecord.newBuilder()
+                                        .setValue(ByteString.copyFrom("b".repeat(2500), UTF_8))
+                                        .build())
+                        .build();
+        assertThat(
+                        grpc.unary(
+                                        PRODUCE,
+                                        big,
+                                        ProduceResponse.getDefaultInstance(),
+                                        GrpcCalls.header("x-api-key", FRANK))
+                                .getResultsCount())
+                .isEqualTo(1);
+        assertThatThrownBy(
+                        () ->
+                                grpc.unary(
+                                        PRODUCE,
+                                        big,
+                                        ProduceResponse.getDefaultInstance(),
+                                        GrpcCalls.header("x-api-key", FRANK)))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode())
+                                    .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                            assertThat(e.getStatus().getDescription())
+                                    .isEqualTo(
+                                            "principal 'frank' is over"
+                                                    + " gateway.security.api.rate-limits"
+                                                    + ".bytes-per-second=1000; retry after 2 s");
+                        });
     }
 
     @Test
