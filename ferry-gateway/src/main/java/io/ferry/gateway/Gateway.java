@@ -1,5 +1,8 @@
 package io.ferry.gateway;
 
+import io.ferry.gateway.security.ServerTls;
+import io.ferry.gateway.security.TlsConfig;
+import io.ferry.gateway.security.TlsReloads;
 import io.ferry.kafka.consume.ConsumeEngine;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -8,7 +11,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -82,6 +87,15 @@ public final class Gateway implements AutoCloseable {
 
     /** gateway.max-connections, or the limit derived from the fd limit at start. */
     private final int maxConnections;
+
+    /** TLS of Ferry's API (HTTP and gRPC ports), the management port, kafka-pixy; null: off. */
+    private volatile ServerTls apiTls;
+
+    private volatile ServerTls managementTls;
+    private volatile ServerTls pixyTls;
+
+    /** Re-reads the certificate files of the TLS listeners; null without TLS. */
+    private volatile TlsReloads tlsReloads;
 
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
     private volatile boolean shuttingDown;
@@ -257,6 +271,7 @@ public final class Gateway implements AutoCloseable {
         try {
             g.listen();
         } catch (RuntimeException e) {
+            g.closeTlsReloads();
             g.vertx.close();
             g.consumeService.close();
             g.metrics.close();
@@ -264,9 +279,11 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         LOG.info(
-                "gateway listening on http://{}:{} ({} event loops, {} transport, default cluster '{}', default ack {}, max-connections {}{})",
+                "gateway listening on {}://{}:{} ({}; {} event loops, {} transport, default cluster '{}', default ack {}, max-connections {}{})",
+                scheme(g.apiTls),
                 config.host(),
                 g.port(),
+                mode(g.apiTls),
                 config.eventLoops(),
                 g.transport(),
                 config.defaultCluster(),
@@ -277,22 +294,27 @@ public final class Gateway implements AutoCloseable {
                         : " derived from the fd limit " + FdLimits.maxFds());
         if (g.grpcPort() != GrpcSettings.OFF) {
             LOG.info(
-                    "gRPC (ferry.v1.Ferry, KafkaPixy) on {}:{} over HTTP/2 cleartext{}",
+                    "gRPC (ferry.v1.Ferry, KafkaPixy) on {}:{} over {}{}",
                     config.host(),
                     g.grpcPort(),
+                    g.apiTls == null
+                            ? "HTTP/2 cleartext"
+                            : "HTTP/2 with " + mode(g.apiTls) + " (ALPN h2)",
                     config.grpc().ownPort()
                             ? " (a port of its own: the HTTP port stays HTTP/1.1)"
                             : " (the HTTP port)");
         }
         if (g.managementPort() != GatewayConfig.MANAGEMENT_OFF) {
             LOG.info(
-                    "management port listening on http://{}:{} (/healthz, /readyz, /metrics; at most {} connections)",
+                    "management port listening on {}://{}:{} ({}; /healthz, /readyz, /metrics; at most {} connections)",
+                    scheme(g.managementTls),
                     config.host(),
                     g.managementPort(),
+                    mode(g.managementTls),
                     MANAGEMENT_MAX_CONNECTIONS);
         }
         if (g.kafkaPixyPort() != KAFKA_PIXY_OFF) {
-            PixyListener.logStarted(config.kafkaPixy(), g.kafkaPixyPort());
+            PixyListener.logStarted(config.kafkaPixy(), g.kafkaPixyPort(), g.pixyTls);
         }
         if (config.nativeTransport() && !g.vertx.isNativeTransportEnabled()) {
             LOG.warn(
@@ -302,21 +324,52 @@ public final class Gateway implements AutoCloseable {
         return g;
     }
 
+    /** {@code https} with TLS, else {@code http}. */
+    static String scheme(ServerTls tls) {
+        return tls == null ? "http" : "https";
+    }
+
+    /** The TLS mode for a start line. */
+    static String mode(ServerTls tls) {
+        return tls == null ? "clear text" : tls.config().describe();
+    }
+
+    /** The TLS of {@code c}'s listener {@code at}, or null when off; reads the files. */
+    private static ServerTls tls(TlsConfig c, String at) {
+        return c.enabled() ? new ServerTls(at, c) : null;
+    }
+
+    private void closeTlsReloads() {
+        TlsReloads r = tlsReloads;
+        if (r != null) {
+            r.close();
+        }
+    }
+
     /** The management port's own limit of open connections (a few monitoring clients). */
     static final int MANAGEMENT_MAX_CONNECTIONS = 64;
 
     private void listen() {
+        apiTls = tls(config.security().api().tls(), "gateway.security.api.tls");
+        managementTls =
+                tls(config.security().management().tls(), "gateway.security.management.tls");
+        pixyTls =
+                config.kafkaPixy().enabled()
+                        ? tls(
+                                config.security().kafkaPixy().tls(),
+                                "gateway.security.kafka-pixy.tls")
+                        : null;
         // Vert.x shares one port between the servers of the instances only when they ask for the
         // same port: port 0 is resolved to a free port first
         int p = config.port() != 0 ? config.port() : freePort(config.host());
         boolean sharedGrpc = config.grpc().port() == GrpcSettings.SAME_PORT;
-        deploy(p, false, sharedGrpc, config.eventLoops(), openConnections, maxConnections);
+        deploy(p, false, sharedGrpc, config.eventLoops(), openConnections, maxConnections, apiTls);
         port.set(p);
         if (config.grpc().ownPort()) {
             int own = config.grpc().ownPort(config.port());
             int gp = own != 0 ? own : freePort(config.host());
             // its connections count against the same gateway.max-connections as the HTTP port's
-            deploy(gp, false, true, config.eventLoops(), openConnections, maxConnections);
+            deploy(gp, false, true, config.eventLoops(), openConnections, maxConnections, apiTls);
             grpcPort.set(gp);
         } else if (sharedGrpc) {
             grpcPort.set(p);
@@ -326,20 +379,43 @@ public final class Gateway implements AutoCloseable {
                     config.managementPort() != 0
                             ? config.managementPort()
                             : freePort(config.host());
-            deploy(m, true, false, 1, openManagementConnections, MANAGEMENT_MAX_CONNECTIONS);
+            deploy(
+                    m,
+                    true,
+                    false,
+                    1,
+                    openManagementConnections,
+                    MANAGEMENT_MAX_CONNECTIONS,
+                    managementTls);
             managementPort.set(m);
         }
         if (config.kafkaPixy().enabled()) {
             kafkaPixyPort.set(
                     PixyListener.listen(
-                            vertx, config, pixy, openConnections, maxConnections, metrics));
+                            vertx,
+                            config,
+                            pixy,
+                            openConnections,
+                            maxConnections,
+                            metrics,
+                            pixyTls));
+        }
+        List<ServerTls> withTls = new ArrayList<>();
+        for (ServerTls t : new ServerTls[] {apiTls, managementTls, pixyTls}) {
+            if (t != null) {
+                withTls.add(t);
+            }
+        }
+        if (!withTls.isEmpty()) {
+            tlsReloads = TlsReloads.start(withTls);
         }
     }
 
     /**
      * Deploys {@code instances} HTTP servers on port {@code p}, each on its event loop with its
      * {@link ConnectionGuard}; with {@code grpc}, the port also speaks HTTP/2 cleartext and sends
-     * {@code application/grpc} requests to the gRPC services.
+     * {@code application/grpc} requests to the gRPC services; with {@code tls}, the port speaks TLS
+     * (ALPN offering h2 only where gRPC is served) and its servers are updated on rotation.
      */
     private void deploy(
             int p,
@@ -347,7 +423,8 @@ public final class Gateway implements AutoCloseable {
             boolean grpc,
             int instances,
             AtomicInteger open,
-            int maxOpen) {
+            int maxOpen,
+            ServerTls tls) {
         GatewayConfig.Limits limits = config.limits();
         long sweepMs = ConnectionGuard.sweepMs(limits);
         HttpServerOptions options =
@@ -374,7 +451,10 @@ public final class Gateway implements AutoCloseable {
                         // makes a connection (and calls ConnectionGuard) only once its first
                         // bytes arrive, so the header timeout and max-connections cannot see
                         // silent connections (docs/gateway.md, "gRPC")
-                        .setHttp2ClearTextEnabled(grpc);
+                        .setHttp2ClearTextEnabled(grpc && tls == null);
+        if (tls != null) {
+            tls.configure(options, grpc);
+        }
         await(
                 vertx.deployVerticle(
                         () ->
@@ -417,7 +497,13 @@ public final class Gateway implements AutoCloseable {
                                                                         req, c, management, caller);
                                                             }
                                                         })
-                                                .listen();
+                                                .listen()
+                                                .onSuccess(
+                                                        s -> {
+                                                            if (tls != null) {
+                                                                tls.register(s);
+                                                            }
+                                                        });
                                     }
                                 },
                         new DeploymentOptions().setInstances(instances)),
@@ -599,6 +685,7 @@ public final class Gateway implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("closing the HTTP server: {}", e.toString());
         }
+        closeTlsReloads();
         metrics.close();
         LOG.info(
                 "gateway stopped; {}",

@@ -1,5 +1,6 @@
 package io.ferry.gateway;
 
+import io.ferry.gateway.security.ServerTls;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -37,6 +38,7 @@ final class PixyListener {
      *
      * @param open the main port's count of open connections, shared
      * @param maxOpen gateway.max-connections in force
+     * @param tls {@code gateway.security.kafka-pixy.tls}, or null for clear text
      * @throws IllegalStateException naming {@code gateway.kafka-pixy.port} when it cannot bind
      */
     static int listen(
@@ -45,7 +47,8 @@ final class PixyListener {
             PixyRestApi api,
             AtomicInteger open,
             int maxOpen,
-            GatewayMetrics metrics) {
+            GatewayMetrics metrics,
+            ServerTls tls) {
         KafkaPixyConfig k = config.kafkaPixy();
         int port = k.port() != 0 ? k.port() : freePort(k.host());
         GatewayConfig.Limits limits = config.limits();
@@ -63,6 +66,9 @@ final class PixyListener {
                         .setPerFrameWebSocketCompressionSupported(false)
                         .setStrictThreadMode(true)
                         .setHttp2ClearTextEnabled(false);
+        if (tls != null) {
+            tls.configure(options, false); // HTTP/1.1 only, as kafka-pixy's REST clients speak
+        }
         Future<String> deployed =
                 vertx.deployVerticle(
                         () ->
@@ -93,7 +99,13 @@ final class PixyListener {
                                                                         req,
                                                                         guard.onRequest(req),
                                                                         caller))
-                                                .listen();
+                                                .listen()
+                                                .onSuccess(
+                                                        s -> {
+                                                            if (tls != null) {
+                                                                tls.register(s);
+                                                            }
+                                                        });
                                     }
                                 },
                         new DeploymentOptions().setInstances(config.eventLoops()));
@@ -164,15 +176,24 @@ final class PixyListener {
         }
     }
 
-    /** The start lines: where it listens, and a warning when it is exposed without TLS. */
-    static void logStarted(KafkaPixyConfig k, int port) {
+    /**
+     * The start lines: where it listens and its TLS mode, and a warning when it is exposed without
+     * TLS client certificates required.
+     */
+    static void logStarted(KafkaPixyConfig k, int port, ServerTls tls) {
         LOG.info(
-                "kafka-pixy listener on http://{}:{} (kafka-pixy's REST API: produce, topics,"
+                "kafka-pixy listener on {}://{}:{} ({}; kafka-pixy's REST API: produce, topics,"
                         + " _ping)",
+                Gateway.scheme(tls),
                 k.host(),
-                port);
+                port,
+                Gateway.mode(tls));
         String warning = k.exposureWarning(port);
-        if (warning != null) {
+        boolean clientCerts =
+                tls != null
+                        && tls.config().clientAuth()
+                                == io.ferry.gateway.security.TlsConfig.ClientAuth.REQUIRED;
+        if (warning != null && !clientCerts) {
             LOG.warn("{}", warning);
         }
     }

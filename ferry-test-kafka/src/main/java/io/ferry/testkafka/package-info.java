@@ -6,7 +6,9 @@
  * io.ferry.testkafka.InProcessKafkaBuilder}) runs a KRaft cluster of the Kafka test kit with the
  * settings of {@link io.ferry.testkafka.ProductionParity}, optionally with SASL_PLAINTEXT and SSL
  * listeners ({@link io.ferry.testkafka.TlsMaterial}); {@link io.ferry.testkafka.KafkaTest} and
- * {@link io.ferry.testkafka.InProcessKafkaExtension} give each integration-test class one. JUnit
- * and BouncyCastle are optional dependencies: only the extension and the SSL listener need them.
+ * {@link io.ferry.testkafka.InProcessKafkaExtension} give each integration-test class one; {@link
+ * io.ferry.testkafka.TestPki} issues PEM server and client certificates for the gateway's TLS
+ * tests. JUnit and BouncyCastle are optional dependencies: only the extension and the certificate
+ * helpers need them.
  */
 package io.ferry.testkafka;

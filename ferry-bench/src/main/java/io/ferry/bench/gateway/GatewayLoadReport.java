@@ -8,6 +8,8 @@ import io.ferry.kafka.KafkaSettings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -29,11 +32,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <pre>
  * mvn -B -ntp -q -DskipTests package -pl ferry-bench -am
- * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.gateway.GatewayLoadReport [seconds] [concurrency]
+ * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.gateway.GatewayLoadReport [--tls|--tls-compare] [seconds] [concurrency]
  * </pre>
  *
- * Records carry 100-byte values and 8-character keys. Client, gateway and Kafka share the machine:
- * on 2 cores the figures are a floor, not a capacity.
+ * {@code --tls} runs the gateway with TLS on its HTTP port (a self-signed certificate generated at
+ * start into a temporary directory with the JDK's keytool; the clients do not verify it, the
+ * handshake and the record encryption are the same); {@code --tls-compare} starts a clear-text and
+ * a TLS gateway on the same Kafka and runs each scenario on one then the other, printing the TLS /
+ * clear-text ratio (issue 15's targets). {@link #requestHeaders} is where authentication headers (a
+ * JWT) go.
+ *
+ * <p>Records carry 100-byte values and 8-character keys. Client, gateway and Kafka share the
+ * machine: on 2 cores the figures are a floor, not a capacity.
  */
 public final class GatewayLoadReport {
     private static final int VALUE_BYTES = 100;
@@ -42,21 +52,74 @@ public final class GatewayLoadReport {
 
     private GatewayLoadReport() {}
 
+    /**
+     * The headers every request of the harness carries (both clients, both sides): empty for now.
+     * The hook for authentication (issue 15: JWT), e.g. {@code () -> Map.of("Authorization",
+     * "Bearer " + token)}; set it before {@link #main} runs the scenarios.
+     */
+    static volatile Supplier<Map<String, String>> requestHeaders = Map::of;
+
+    /** Which gateways a run measures. */
+    enum Mode {
+        /** Clear text only (the default). */
+        CLEAR,
+        /** TLS only ({@code --tls}). */
+        TLS,
+        /**
+         * Both, each scenario on clear text then on TLS, with their ratio ({@code --tls-compare}).
+         */
+        COMPARE
+    }
+
+    /** One gateway the scenarios run against: clear text or TLS, and its clients' scheme. */
+    private record Side(String label, Gateway gateway, LoadClient client, boolean tls) {
+        String url(String path) {
+            return (tls ? "https" : "http") + "://127.0.0.1:" + gateway.port() + path;
+        }
+    }
+
+    /** One scenario: what is posted where, how many at once, the status expected. */
+    private record Scenario(
+            String name,
+            String path,
+            Buffer body,
+            int recordsPerRequest,
+            int concurrency,
+            int status) {}
+
+    /** A measured row: the line printed, and its figures for the TLS/clear ratio. */
+    private record Row(
+            String name, String line, double requestsPerSecond, double recordsPerSecond) {}
+
     public static void main(String[] args) throws Exception {
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 10;
-        int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-        long anchorRecords = args.length > 2 ? Long.parseLong(args[2]) : 1_000_000;
+        Mode mode = Mode.CLEAR;
+        List<String> positional = new ArrayList<>();
+        for (String a : args) {
+            switch (a) {
+                case "--tls" -> mode = Mode.TLS;
+                case "--tls-compare" -> mode = Mode.COMPARE;
+                default -> positional.add(a);
+            }
+        }
+        double seconds = positional.size() > 0 ? Double.parseDouble(positional.get(0)) : 10;
+        int concurrency = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 128;
+        long anchorRecords = positional.size() > 2 ? Long.parseLong(positional.get(2)) : 1_000_000;
         // batches: enough requests in flight that ack=kafka is not bound by one request's latency
         // (the raw KafkaProducer anchor has up to buffer.memory of records in flight)
-        int batchConcurrency = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+        int batchConcurrency = positional.size() > 3 ? Integer.parseInt(positional.get(3)) : 64;
         System.out.printf(
                 Locale.ROOT,
                 "gateway load harness: %.0f s per scenario, %d requests in flight (%d for batches), "
-                        + "%d-byte values%n",
+                        + "%d-byte values, %s%n",
                 seconds,
                 concurrency,
                 batchConcurrency,
-                VALUE_BYTES);
+                VALUE_BYTES,
+                switch (mode) {
+                    case CLEAR -> "clear text";
+                    case TLS -> "TLS (self-signed, generated at start)";
+                    case COMPARE -> "clear text and TLS alternating per scenario";
+                });
         try (DevKafka kafka = DevKafka.start()) {
             kafka.createTopic(TOPIC, PARTITIONS);
             double anchor = rawKafkaProducer(kafka.bootstrapServers(), anchorRecords);
@@ -74,120 +137,81 @@ public final class GatewayLoadReport {
                                     5,
                                     "batch.size",
                                     65_536));
-            Gateway gateway =
-                    Gateway.start(
-                            GatewayConfig.of(
-                                            settings,
-                                            BrokerConfig.of("memory", Map.of("events", 262_144)))
-                                    .withPort(0)
-                                    .withLimits(8 << 20, 1_000_000));
-            List<String> rows = new ArrayList<>();
-            try (LoadClient client = new LoadClient(gateway.port(), concurrency, 1)) {
+            GatewayConfig base =
+                    GatewayConfig.of(settings, BrokerConfig.of("memory", Map.of("events", 262_144)))
+                            .withPort(0)
+                            .withLimits(8 << 20, 1_000_000);
+            List<Side> sides = new ArrayList<>();
+            Path tlsDir = null;
+            List<Row> rows = new ArrayList<>();
+            try {
+                if (mode != Mode.TLS) {
+                    Gateway g = Gateway.start(base);
+                    sides.add(new Side("clear", g, client(g, concurrency, false), false));
+                }
+                if (mode != Mode.CLEAR) {
+                    tlsDir = Files.createTempDirectory("ferry-bench-tls");
+                    Gateway g = Gateway.start(base.withSecurity(BenchTls.security(tlsDir)));
+                    sides.add(new Side("tls", g, client(g, concurrency, true), true));
+                }
                 Buffer single = Buffer.buffer(new byte[VALUE_BYTES]);
                 Buffer batch = batchBody(100);
-                rows.add(
-                        scenario(
-                                client,
-                                gateway,
-                                "single POST, ack=none",
-                                "/topics/" + TOPIC + "/messages?ack=none&key=k0000001",
-                                single,
-                                1,
-                                concurrency,
-                                seconds,
-                                202,
-                                anchor));
-                rows.add(
-                        scenario(
-                                client,
-                                gateway,
-                                "single POST, ack=kafka",
-                                "/topics/" + TOPIC + "/messages?ack=kafka&key=k0000001",
-                                single,
-                                1,
-                                concurrency,
-                                seconds,
-                                200,
-                                anchor));
-                rows.add(
-                        scenario(
-                                client,
-                                gateway,
-                                "100-record batch, ack=none",
-                                "/topics/" + TOPIC + "/records?ack=none",
-                                batch,
-                                100,
-                                batchConcurrency,
-                                seconds,
-                                202,
-                                anchor));
-                rows.add(
-                        scenario(
-                                client,
-                                gateway,
-                                "100-record batch, ack=kafka",
-                                "/topics/" + TOPIC + "/records?ack=kafka",
-                                batch,
-                                100,
-                                batchConcurrency,
-                                seconds,
-                                200,
-                                anchor));
+                List<Scenario> scenarios =
+                        List.of(
+                                new Scenario(
+                                        "single POST, ack=none",
+                                        "/topics/" + TOPIC + "/messages?ack=none&key=k0000001",
+                                        single,
+                                        1,
+                                        concurrency,
+                                        202),
+                                new Scenario(
+                                        "single POST, ack=kafka",
+                                        "/topics/" + TOPIC + "/messages?ack=kafka&key=k0000001",
+                                        single,
+                                        1,
+                                        concurrency,
+                                        200),
+                                new Scenario(
+                                        "100-record batch, ack=none",
+                                        "/topics/" + TOPIC + "/records?ack=none",
+                                        batch,
+                                        100,
+                                        batchConcurrency,
+                                        202),
+                                new Scenario(
+                                        "100-record batch, ack=kafka",
+                                        "/topics/" + TOPIC + "/records?ack=kafka",
+                                        batch,
+                                        100,
+                                        batchConcurrency,
+                                        200));
+                for (Scenario sc : scenarios) {
+                    for (Side side : sides) {
+                        rows.add(scenario(side, sc, seconds, anchor, sides.size() > 1));
+                    }
+                }
                 String wrk = Wrk.find();
                 if (wrk != null) {
-                    String base = "http://127.0.0.1:" + gateway.port() + "/topics/" + TOPIC;
-                    rows.add(
-                            wrkScenario(
-                                    wrk,
-                                    gateway,
-                                    "single POST, ack=none (wrk)",
-                                    base + "/messages?ack=none&key=k0000001",
-                                    single.getBytes(),
-                                    1,
-                                    concurrency,
-                                    seconds,
-                                    anchor));
-                    rows.add(
-                            wrkScenario(
-                                    wrk,
-                                    gateway,
-                                    "single POST, ack=kafka (wrk)",
-                                    base + "/messages?ack=kafka&key=k0000001",
-                                    single.getBytes(),
-                                    1,
-                                    concurrency,
-                                    seconds,
-                                    anchor));
-                    rows.add(
-                            wrkScenario(
-                                    wrk,
-                                    gateway,
-                                    "100-record batch, ack=none (wrk)",
-                                    base + "/records?ack=none",
-                                    batch.getBytes(),
-                                    100,
-                                    batchConcurrency,
-                                    seconds,
-                                    anchor));
-                    rows.add(
-                            wrkScenario(
-                                    wrk,
-                                    gateway,
-                                    "100-record batch, ack=kafka (wrk)",
-                                    base + "/records?ack=kafka",
-                                    batch.getBytes(),
-                                    100,
-                                    batchConcurrency,
-                                    seconds,
-                                    anchor));
+                    for (Scenario sc : scenarios) {
+                        for (Side side : sides) {
+                            rows.add(wrkScenario(wrk, side, sc, seconds, anchor, sides.size() > 1));
+                        }
+                    }
                 }
             } finally {
-                gateway.shutdown();
+                for (Side side : sides) {
+                    side.client().close();
+                    side.gateway().shutdown();
+                }
+                if (tlsDir != null) {
+                    BenchTls.delete(tlsDir);
+                }
             }
             System.out.println();
             System.out.printf(
                     Locale.ROOT,
-                    "%-34s %12s %12s %9s %9s %8s %s%n",
+                    "%-40s %12s %12s %9s %9s %8s %s%n",
                     "scenario",
                     "requests/s",
                     "records/s",
@@ -195,7 +219,24 @@ public final class GatewayLoadReport {
                     "p99 ms",
                     "x raw",
                     "errors");
-            rows.forEach(System.out::println);
+            rows.forEach(r -> System.out.println(r.line()));
+            if (mode == Mode.COMPARE) {
+                System.out.println();
+                System.out.println("TLS / clear text, scenario by scenario:");
+                for (int i = 0; i + 1 < rows.size(); i += 2) {
+                    Row clear = rows.get(i);
+                    Row tls = rows.get(i + 1);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %-40s requests/s %.2fx, records/s %.2fx%n",
+                            clear.name(),
+                            tls.requestsPerSecond() / Math.max(clear.requestsPerSecond(), 1e-9),
+                            tls.recordsPerSecond() / Math.max(clear.recordsPerSecond(), 1e-9));
+                }
+                System.out.println(
+                        "targets (issue 15): with TLS and JWT, single POSTs at ack=none >= 0.7x"
+                                + " clear text, 100-record batches >= 0.9x");
+            }
             System.out.println();
             System.out.println(
                     "targets (issue 6): 100-record batches >= 0.8x raw KafkaProducer records/s; "
@@ -203,71 +244,76 @@ public final class GatewayLoadReport {
         }
     }
 
-    private static String scenario(
-            LoadClient client,
-            Gateway gateway,
-            String name,
-            String uri,
-            Buffer body,
-            int recordsPerRequest,
-            int concurrency,
-            double seconds,
-            int status,
-            double anchor)
+    private static LoadClient client(Gateway g, int concurrency, boolean tls) {
+        return new LoadClient(g.port(), concurrency, 1, tls, requestHeaders);
+    }
+
+    private static String label(String name, Side side, boolean both) {
+        return both ? name + " [" + side.label() + "]" : name;
+    }
+
+    private static Row scenario(Side side, Scenario sc, double seconds, double anchor, boolean both)
             throws InterruptedException {
+        LoadClient client = side.client();
+        Gateway gateway = side.gateway();
         // warm-up of this very path (JIT, partition workers), then drained, then measured
-        client.run(uri, body, concurrency, Math.min(5, seconds), status);
+        client.run(sc.path(), sc.body(), sc.concurrency(), Math.min(5, seconds), sc.status());
         drain(gateway);
-        LoadClient.Result r = client.run(uri, body, concurrency, seconds, status);
+        LoadClient.Result r =
+                client.run(sc.path(), sc.body(), sc.concurrency(), seconds, sc.status());
         long drainStart = System.nanoTime();
         drain(gateway);
         double drainS = (System.nanoTime() - drainStart) / 1e9;
         // at ack=none the gateway answers before Kafka: count the drain in the records/s
         double recordsPerSecond =
-                (r.requests() - r.errors()) * (double) recordsPerRequest / (r.seconds() + drainS);
-        return String.format(
-                Locale.ROOT,
-                "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d%s",
-                name,
-                r.requestsPerSecond(),
-                recordsPerSecond,
-                r.p50Nanos() / 1e6,
-                r.p99Nanos() / 1e6,
-                recordsPerSecond / anchor,
-                r.errors(),
-                r.firstError() == null ? "" : " (first: " + abbreviate(r.firstError(), 160) + ")");
+                (r.requests() - r.errors())
+                        * (double) sc.recordsPerRequest()
+                        / (r.seconds() + drainS);
+        String line =
+                String.format(
+                        Locale.ROOT,
+                        "%-40s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d%s",
+                        label(sc.name(), side, both),
+                        r.requestsPerSecond(),
+                        recordsPerSecond,
+                        r.p50Nanos() / 1e6,
+                        r.p99Nanos() / 1e6,
+                        recordsPerSecond / anchor,
+                        r.errors(),
+                        r.firstError() == null
+                                ? ""
+                                : " (first: " + abbreviate(r.firstError(), 160) + ")");
+        return new Row(sc.name(), line, r.requestsPerSecond(), recordsPerSecond);
     }
 
-    private static String wrkScenario(
-            String wrk,
-            Gateway gateway,
-            String name,
-            String url,
-            byte[] body,
-            int recordsPerRequest,
-            int connections,
-            double seconds,
-            double anchor)
+    private static Row wrkScenario(
+            String wrk, Side side, Scenario sc, double seconds, double anchor, boolean both)
             throws Exception {
-        Wrk.run(wrk, url, body, connections, Math.min(5, seconds)); // warm-up
+        Gateway gateway = side.gateway();
+        String url = side.url(sc.path());
+        byte[] body = sc.body().getBytes();
+        Map<String, String> headers = requestHeaders.get();
+        Wrk.run(wrk, url, body, headers, sc.concurrency(), Math.min(5, seconds)); // warm-up
         drain(gateway);
-        Wrk.Result r = Wrk.run(wrk, url, body, connections, seconds);
+        Wrk.Result r = Wrk.run(wrk, url, body, headers, sc.concurrency(), seconds);
         long drainStart = System.nanoTime();
         drain(gateway);
         double drainS = (System.nanoTime() - drainStart) / 1e9;
         double elapsed = r.requests() / Math.max(r.requestsPerSecond(), 1e-9);
         double recordsPerSecond =
-                (r.requests() - r.non2xx()) * (double) recordsPerRequest / (elapsed + drainS);
-        return String.format(
-                Locale.ROOT,
-                "%-34s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d",
-                name,
-                r.requestsPerSecond(),
-                recordsPerSecond,
-                r.p50Ms(),
-                r.p99Ms(),
-                recordsPerSecond / anchor,
-                r.non2xx());
+                (r.requests() - r.non2xx()) * (double) sc.recordsPerRequest() / (elapsed + drainS);
+        String line =
+                String.format(
+                        Locale.ROOT,
+                        "%-40s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d",
+                        label(sc.name() + " (wrk)", side, both),
+                        r.requestsPerSecond(),
+                        recordsPerSecond,
+                        r.p50Ms(),
+                        r.p99Ms(),
+                        recordsPerSecond / anchor,
+                        r.non2xx());
+        return new Row(sc.name() + " (wrk)", line, r.requestsPerSecond(), recordsPerSecond);
     }
 
     private static String abbreviate(String s, int max) {

@@ -9,9 +9,11 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A closed-loop HTTP load generator on Vert.x's client with keep-alive: {@code concurrency}
@@ -22,18 +24,36 @@ final class LoadClient implements AutoCloseable {
     private final Vertx vertx;
     private final HttpClient client;
     private final int port;
+    private final Supplier<Map<String, String>> headers;
 
     LoadClient(int port, int connections, int eventLoops) {
+        this(port, connections, eventLoops, false, Map::of);
+    }
+
+    /**
+     * With {@code tls}, over TLS without verifying the server's certificate (the harness's own,
+     * self-signed); {@code headers} gives the headers of each request (the hook for credentials).
+     */
+    LoadClient(
+            int port,
+            int connections,
+            int eventLoops,
+            boolean tls,
+            Supplier<Map<String, String>> headers) {
         this.port = port;
+        this.headers = headers;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
+        HttpClientOptions options =
+                new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setTcpNoDelay(true)
+                        .setDefaultHost("127.0.0.1")
+                        .setDefaultPort(port);
+        if (tls) {
+            options.setSsl(true).setTrustAll(true).setVerifyHost(false);
+        }
         this.client =
-                vertx.createHttpClient(
-                        new HttpClientOptions()
-                                .setKeepAlive(true)
-                                .setTcpNoDelay(true)
-                                .setDefaultHost("127.0.0.1")
-                                .setDefaultPort(port),
-                        new PoolOptions().setHttp1MaxSize(connections));
+                vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(connections));
     }
 
     /** What one run measured. */
@@ -107,7 +127,11 @@ final class LoadClient implements AutoCloseable {
         long t0 = System.nanoTime();
         Future<Integer> f =
                 client.request(HttpMethod.POST, port, "127.0.0.1", uri)
-                        .compose(req -> req.send(body))
+                        .compose(
+                                req -> {
+                                    headers.get().forEach(req::putHeader);
+                                    return req.send(body);
+                                })
                         .compose(
                                 resp ->
                                         resp.body()

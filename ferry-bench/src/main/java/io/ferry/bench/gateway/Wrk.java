@@ -44,17 +44,41 @@ final class Wrk {
 
     static Result run(String wrk, String url, byte[] body, int connections, double seconds)
             throws IOException, InterruptedException {
+        return run(wrk, url, body, java.util.Map.of(), connections, seconds);
+    }
+
+    /**
+     * Runs wrk against {@code url} (http or https: wrk does TLS itself, without verifying the
+     * certificate) with {@code headers} on every request.
+     */
+    static Result run(
+            String wrk,
+            String url,
+            byte[] body,
+            java.util.Map<String, String> headers,
+            int connections,
+            double seconds)
+            throws IOException, InterruptedException {
         Path bodyFile = Files.createTempFile("ferry-wrk-body", ".bin");
         Path script = Files.createTempFile("ferry-wrk", ".lua");
         try {
             Files.write(bodyFile, body);
-            Files.writeString(
-                    script,
-                    "wrk.method = \"POST\"\n"
-                            + "local f = io.open(\""
-                            + bodyFile
-                            + "\", \"rb\")\nwrk.body = f:read(\"*a\")\nf:close()\n"
-                            + "wrk.headers[\"Content-Type\"] = \"application/octet-stream\"\n");
+            StringBuilder lua =
+                    new StringBuilder(
+                            "wrk.method = \"POST\"\n"
+                                    + "local f = io.open(\""
+                                    + bodyFile
+                                    + "\", \"rb\")\nwrk.body = f:read(\"*a\")\nf:close()\n"
+                                    + "wrk.headers[\"Content-Type\"] ="
+                                    + " \"application/octet-stream\"\n");
+            headers.forEach(
+                    (k, v) ->
+                            lua.append("wrk.headers[\"")
+                                    .append(luaEscape(k))
+                                    .append("\"] = \"")
+                                    .append(luaEscape(v))
+                                    .append("\"\n"));
+            Files.writeString(script, lua);
             Process p =
                     new ProcessBuilder(
                                     wrk,
@@ -104,6 +128,10 @@ final class Wrk {
             Files.deleteIfExists(bodyFile);
             Files.deleteIfExists(script);
         }
+    }
+
+    private static String luaEscape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     static String describe(Result r) {
