@@ -54,14 +54,16 @@ class CorsIT {
                                     api:
                                       authentication:
                                         methods: [api-key]
-                                        api-keys: {file: "%s"}
+                                        api-keys: {file: "%1$s"}
                                       cors:
-                                        allowed-origins: [%s]
+                                        allowed-origins: [%2$s]
                                         exposed-headers: [retry-after, www-authenticate]
                                         max-age-seconds: 120
+                                    kafka-pixy:
+                                      cors: {allowed-origins: [%2$s]}
                                 clusters:
                                   default:
-                                    kafka: {bootstrap.servers: "%s", linger.ms: 1}
+                                    kafka: {bootstrap.servers: "%3$s", linger.ms: 1}
                                     broker: {type: memory, events: 4096}
                                 """
                                         .formatted(keys, APP, kafka.bootstrap())));
@@ -191,7 +193,12 @@ class CorsIT {
         assertThat(r.status()).as(r.toString()).isEqualTo(405);
         assertThat(r.header("Allow")).isEqualTo("GET, HEAD");
         assertThat(r.header("Access-Control-Allow-Origin")).isNull();
-        Http.Response p =
+        assertThat(r.header("Vary")).isNull();
+    }
+
+    @Test
+    void kafkaPixy_withoutAuthentication_answersPreflights_andRefusesInItsOwnShape() {
+        Http.Response ok =
                 options(
                         pixy,
                         "/topics/cors/messages",
@@ -199,7 +206,16 @@ class CorsIT {
                         APP,
                         "Access-Control-Request-Method",
                         "POST");
-        assertThat(p.header("Access-Control-Allow-Origin")).isNull();
-        assertThat(p.status()).isNotEqualTo(204);
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(204);
+        assertThat(ok.header("Access-Control-Allow-Origin")).isEqualTo(APP);
+        Http.Response refused = pixy.post("/topics/cors/messages", "from a page", "Origin", EVIL);
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
+        assertThat(refused.json().getString("error"))
+                .startsWith(
+                        "origin https://evil.example is not in"
+                                + " gateway.security.kafka-pixy.cors.allowed-origins");
+        Http.Response served = pixy.post("/topics/cors/messages", "from the app", "Origin", APP);
+        assertThat(served.status()).as(served.toString()).isEqualTo(200);
+        assertThat(served.header("Access-Control-Allow-Origin")).isEqualTo(APP);
     }
 }
