@@ -184,7 +184,11 @@ final class GrpcApi {
                         return;
                     }
                     invalidMessages(req, call);
-                    passDoor(req, call, () -> startStream(req, call, impl));
+                    if (door.guards()) {
+                        passDoor(req, call, () -> startStream(req, call, impl));
+                    } else {
+                        startStream(req, call, impl);
+                    }
                 });
     }
 
@@ -202,16 +206,12 @@ final class GrpcApi {
     }
 
     /**
-     * Runs {@code then} once the call passed the door ({@link Call#caller} is then its caller), at
-     * once when the door is open; else ends the call refused (UNAUTHENTICATED, RESOURCE_EXHAUSTED
-     * over its rate limit). A call whose verdict comes later is paused meanwhile, so no message is
-     * read before its handler is set.
+     * Runs {@code then} once the call passed the door ({@link Call#caller} is then its caller);
+     * else ends the call refused (UNAUTHENTICATED, RESOURCE_EXHAUSTED over its rate limit). Only
+     * when the door {@link Door#guards}. A call whose verdict comes later is paused meanwhile, so
+     * no message is read before its handler is set.
      */
     private void passDoor(GrpcServerRequest<?, ?> req, Call<?> call, Runnable then) {
-        if (!door.guards()) {
-            then.run();
-            return;
-        }
         AtDoor d = new AtDoor(req, call, then);
         door.pass(req, call.caller, d);
         if (!d.decided) {
@@ -295,7 +295,11 @@ final class GrpcApi {
             return;
         }
         invalidMessages(req, call);
-        passDoor(req, call, () -> handlers(req, call, impl));
+        if (door.guards()) {
+            passDoor(req, call, () -> handlers(req, call, impl));
+        } else {
+            handlers(req, call, impl); // the open door: nothing made per call
+        }
     }
 
     /** Sets the handlers of an admitted unary call that passed the door. */

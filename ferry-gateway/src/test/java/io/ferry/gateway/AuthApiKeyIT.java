@@ -205,6 +205,33 @@ class AuthApiKeyIT {
         assertThat(stored(bob)).isEqualTo("still bob");
     }
 
+    @Test
+    void aBadLineInTheKeyFile_stopsTheStart_namingFileAndLine_withoutEchoingIt()
+            throws IOException {
+        Path bad = dir.resolve("bad-keys.txt");
+        Files.write(bad, List.of("# a key pasted instead of its hash", "dave " + ALICE));
+        String yaml =
+                """
+                gateway:
+                  port: 0
+                  security:
+                    api:
+                      authentication:
+                        methods: [api-key]
+                        api-keys: {file: "%s"}
+                clusters:
+                  default:
+                    kafka: {bootstrap.servers: "%s"}
+                    broker: {type: memory, events: 16}
+                """
+                        .formatted(bad, kafka.bootstrap());
+        assertThatThrownBy(() -> Gateway.start(GatewayConfig.parse(yaml)))
+                .isInstanceOf(GatewayConfig.ConfigException.class)
+                .hasMessageStartingWith(
+                        "gateway.security.api.authentication.api-keys.file: " + bad + ":2: ")
+                .hasMessageNotContaining(ALICE);
+    }
+
     // ---- gRPC: per call, from the metadata ------------------------------------------------------
 
     private static ProduceRequest grpcRecord(String v) {

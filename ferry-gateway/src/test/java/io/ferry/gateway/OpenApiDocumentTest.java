@@ -134,8 +134,8 @@ class OpenApiDocumentTest {
                                         .getResponses()
                                         .keySet()))
                 .containsExactly(
-                        "200", "202", "400", "403", "404", "405", "408", "413", "414", "415", "429",
-                        "431", "500", "502", "503", "504");
+                        "200", "202", "400", "401", "403", "404", "405", "408", "413", "414", "415",
+                        "429", "431", "500", "502", "503", "504");
         assertThat(api().getPaths().get("/topics/{topic}/records").getPost().getResponses())
                 .containsKeys(
                         "200", "202", "207", "400", "404", "405", "408", "413", "415", "429", "431",
@@ -222,6 +222,7 @@ class OpenApiDocumentTest {
                         "delivery_timeout",
                         "not_delivered",
                         "not_authorized",
+                        "unauthenticated",
                         "kafka_error",
                         "kafka_unavailable",
                         "internal_error",

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The API keys of one listener, from its file ({@link ApiKeyFile}), re-read when the file changes:
- * {@link #lookup} from any thread (event loops), {@link #poll} and {@link #reload} from one thread
- * at a time (a worker: they read the file).
+ * {@link #lookup} from any thread (event loops), {@link #poll} and {@link #reload} from any thread
+ * but an event loop (they read the file; they are serialized: the periodic check and a SIGHUP may
+ * meet).
  */
 public final class ApiKeyStore {
     /* Design notes
@@ -41,7 +42,7 @@ public final class ApiKeyStore {
 
     private volatile Map<String, ApiKeyFile.Entry> keys;
 
-    // the thread that polls only
+    // guarded by this (poll and reload)
     private byte[] lastBytes;
     private long lastCheckMs;
 
@@ -101,9 +102,9 @@ public final class ApiKeyStore {
 
     /**
      * Re-reads the file if {@link #checkMs} passed since the last check; true when the keys
-     * changed. One thread at a time.
+     * changed.
      */
-    public boolean poll() {
+    public synchronized boolean poll() {
         long now = clockMs.getAsLong();
         if (now - lastCheckMs < checkMs) {
             return false;
@@ -113,9 +114,9 @@ public final class ApiKeyStore {
 
     /**
      * Re-reads the file now (a SIGHUP); true when the keys changed. A file that cannot be read or
-     * has a bad line keeps the keys in force (logged). One thread at a time.
+     * has a bad line keeps the keys in force (logged).
      */
-    public boolean reload() {
+    public synchronized boolean reload() {
         lastCheckMs = clockMs.getAsLong();
         byte[] bytes;
         try {

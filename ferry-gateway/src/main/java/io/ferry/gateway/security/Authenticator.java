@@ -27,12 +27,20 @@ public final class Authenticator {
     private final JwtVerifier jwt;
     private final CertPrincipals certs;
 
+    /** The verdict of a request without credentials, saying what is accepted: made once. */
+    private final Verdict noCredentials;
+
     private Authenticator(
             AuthConfig config, ApiKeyStore apiKeys, JwtVerifier jwt, CertPrincipals certs) {
         this.config = config;
         this.apiKeys = apiKeys;
         this.jwt = jwt;
         this.certs = certs;
+        this.noCredentials =
+                Verdict.refused(
+                        null,
+                        AuthFailure.NO_CREDENTIALS,
+                        "no credentials; accepted: " + accepted());
     }
 
     /**
@@ -114,10 +122,12 @@ public final class Authenticator {
             return apiKeys.lookup(apiKey.trim());
         }
         if (certs != null && ssl != null) {
-            return certs.verdict(ssl);
+            Verdict v = certs.verdict(ssl);
+            if (v.failure() != AuthFailure.NO_CREDENTIALS) {
+                return v;
+            }
         }
-        return Verdict.refused(
-                null, AuthFailure.NO_CREDENTIALS, "no credentials; accepted: " + accepted());
+        return noCredentials;
     }
 
     private Verdict token(String token, Consumer<Verdict> later) {
