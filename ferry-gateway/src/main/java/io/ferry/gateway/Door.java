@@ -24,20 +24,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The checks every request of one listener passes before its route runs (docs/security.md):
- * authentication (then, added by their owners, rate limits and CORS). One per listener: Ferry's API
- * (HTTP and gRPC), the kafka-pixy listener, the management port. {@link #pass} is called on the
- * request's event loop and answers there, synchronously when it can; the Door itself is immutable
- * but for its API key store's reloads, and safe from any thread.
+ * The checks every request of one listener passes before its route runs (docs/security.md): CORS,
+ * authentication, rate limits ({@link DoorLimits}). One per listener: Ferry's API (HTTP and gRPC),
+ * the kafka-pixy listener, the management port. {@link #pass} is called on the request's event loop
+ * and answers there, synchronously when it can; the Door itself is immutable but for its API key
+ * store's reloads, and safe from any thread.
  */
 final class Door {
     /* Design notes
-     * Order on every listener (sec-design): 1. CORS preflight (limits helper), 2. the operations
-     * routes (/healthz, /readyz, and /metrics unless protect-metrics) pass without credentials,
-     * 3. authenticate, 4. rate limit per principal (limits helper); authorization is the services'
-     * (Authorizer), with the principal of the CallContext the Door made.
+     * Order on every listener (sec-design): 1. CORS (cors(): preflights answered, origins
+     * refused, answer headers; HTTP only), 2. the operations routes (/healthz, /readyz, and
+     * /metrics unless protect-metrics) pass without credentials, 3. authenticate, 4. rate limit
+     * per principal, or per address without authentication (never an operations route);
+     * authorization is the services' (Authorizer), with the principal of the CallContext the
+     * Door made. Steps 1 and 4 are DoorLimits'.
      * Cost: a listener without authentication has an open Door: guards() is false and the front
-     * ends do not call pass(), so a request keeps its event loop's one anonymous CallContext.
+     * ends do not call pass(), so a request keeps its event loop's one anonymous CallContext
+     * (unless it has rate limits: then pass() limits it by its address, without authenticating).
+     * CORS off costs a boolean per request; rate limits a map lookup and a CAS or two
+     * (RateLimiter).
      * With authentication, a request costs the Authenticator's lookup (see there), one counter
      * increment and one CallContext (the principal's, on the event loop's executor).
      * Asynchrony: the Authenticator answers at once but for a JWT whose library verification
@@ -57,7 +62,11 @@ final class Door {
     /** The kinds of refusal at the door, each with its HTTP status and gRPC status. */
     enum Kind {
         /** No credentials, or credentials that do not authenticate anybody. */
-        UNAUTHENTICATED(401, GrpcStatus.UNAUTHENTICATED);
+        UNAUTHENTICATED(401, GrpcStatus.UNAUTHENTICATED),
+        /** Over the caller's rate limit (Retry-After says when to come back). */
+        RATE_LIMITED(429, GrpcStatus.RESOURCE_EXHAUSTED),
+        /** A browser page's origin (or its preflight's method or header) CORS does not allow. */
+        CORS_REFUSED(403, GrpcStatus.PERMISSION_DENIED);
 
         final int httpStatus;
         final GrpcStatus grpcStatus;
@@ -104,13 +113,21 @@ final class Door {
         }
     }
 
+    /** How an HTTP front end answers a refusal at the door. */
+    interface Refused {
+        /** Refused: answer {@code why} in the front end's shape. The request's event loop. */
+        void refused(Exchange ex, Refusal why);
+    }
+
     /** What an HTTP front end does once its request passed the door, or was refused there. */
-    interface Then {
+    interface Then extends Refused {
         /** Passed: {@code ex.caller} is now the caller's context. The request's event loop. */
         void passed(Exchange ex);
 
-        /** Refused: answer {@code why} in the front end's shape. The request's event loop. */
-        void refused(Exchange ex, Refusal why);
+        /** False for a route that is never rate limited (/metrics when it is protected). */
+        default boolean limited() {
+            return true;
+        }
     }
 
     /** What a gRPC call does once it passed the door, or was refused there. */
@@ -127,6 +144,9 @@ final class Door {
     private final boolean protectMetrics;
     private final GatewayMetrics metrics;
 
+    /** CORS and the rate limits. */
+    private final DoorLimits limits;
+
     /**
      * Per method label (none, client-cert, jwt, api-key) and outcome (success, each failure), at
      * {@code method * OUTCOMES + outcome}: made on first use, by any event loop.
@@ -135,9 +155,10 @@ final class Door {
 
     private static final int OUTCOMES = AuthFailure.values().length + 1;
 
-    private Door(String listener, Authenticator auth, GatewayMetrics metrics) {
+    private Door(String listener, Authenticator auth, GatewayMetrics metrics, DoorLimits limits) {
         this.listener = listener;
         this.auth = auth;
+        this.limits = limits;
         this.protectMetrics = auth != null && auth.config().protectMetrics();
         this.metrics = metrics;
         this.attempts =
@@ -146,7 +167,7 @@ final class Door {
 
     /** A door that lets everybody in, costing nothing (tests; listeners without security). */
     static Door open(String listener) {
-        return new Door(listener, null, null);
+        return new Door(listener, null, null, DoorLimits.NONE);
     }
 
     /**
@@ -155,6 +176,7 @@ final class Door {
      * and checks the API key file every {@code reload-check-ms} on a worker thread.
      *
      * @param clockMs wall-clock milliseconds
+     * @param nanoClock the rate limiter's clock (System::nanoTime)
      * @throws GatewayConfig.ConfigException naming the key of a file that cannot be used
      */
     static Door of(
@@ -163,10 +185,14 @@ final class Door {
             String at,
             GatewayMetrics metrics,
             Vertx vertx,
-            LongSupplier clockMs) {
+            LongSupplier clockMs,
+            LongSupplier nanoClock) {
         AuthConfig a = s.authentication();
+        DoorLimits limits = DoorLimits.of(listener, s, at, nanoClock);
         if (!a.enabled()) {
-            return open(listener);
+            return limits == DoorLimits.NONE
+                    ? open(listener)
+                    : new Door(listener, null, metrics, limits);
         }
         Authenticator auth = Authenticator.of(a, at + ".authentication", vertx, clockMs);
         ApiKeyStore keys = auth.apiKeys();
@@ -187,7 +213,7 @@ final class Door {
                 listener,
                 a.methods().stream().map(AuthConfig.Method::wireName).toList(),
                 a.protectMetrics() ? "; /metrics needs it too" : "");
-        return new Door(listener, auth, metrics);
+        return new Door(listener, auth, metrics, limits);
     }
 
     /** The listener's name ({@code api}, {@code kafka-pixy}, {@code management}). */
@@ -200,7 +226,34 @@ final class Door {
      * as if it were not there (the fast path).
      */
     boolean guards() {
-        return auth != null;
+        return auth != null || limits.limiting();
+    }
+
+    /**
+     * Step 1, before anything (HTTP): CORS. Answers a preflight (204, or {@code refused}), refuses
+     * a request from an origin CORS does not allow; else puts the answer's CORS headers on it.
+     *
+     * @return true when the request was answered or refused here; false: go on
+     */
+    boolean cors(Exchange ex, Refused refused) {
+        return limits.corsOn() && limits.cors(ex, refused);
+    }
+
+    /** A body whose length was not known at the head was read (HTTP): charges its bytes. */
+    void bodyRead(Exchange ex) {
+        if (limits.limiting()) {
+            limits.bodyRead(ex);
+        }
+    }
+
+    /** A gRPC request message arrived on a call of {@code caller} that passed the door. */
+    void grpcMessage(GrpcServerRequest<?, ?> req, CallContext caller, Object message) {
+        if (limits.chargesMessages()
+                && message instanceof com.google.protobuf.MessageLite m
+                && req.connection() != null) {
+            limits.grpcMessage(
+                    caller.principal(), req.connection().remoteAddress(), m.getSerializedSize());
+        }
     }
 
     /** True when {@code /metrics} needs an authenticated caller. */
@@ -213,7 +266,7 @@ final class Door {
      * /metrics} ({@code metrics}) when protected.
      */
     boolean letsThrough(boolean ops, boolean metrics) {
-        return auth == null || (ops && !(metrics && protectMetrics));
+        return (auth == null && !limits.limiting()) || (ops && !(metrics && protectMetrics));
     }
 
     /**
@@ -230,6 +283,10 @@ final class Door {
      * #guards}.
      */
     void pass(Exchange ex, Then then) {
+        if (auth == null) {
+            limited(ex, then);
+            return;
+        }
         HttpServerRequest r = ex.request;
         CallContext base = ex.caller;
         Verdict v =
@@ -247,9 +304,19 @@ final class Door {
         count(v);
         if (v.ok()) {
             ex.caller = base.as(v.principal()); // on base's listener: its rules apply
-            then.passed(ex);
+            limited(ex, then);
         } else {
             then.refused(ex, refusal(v));
+        }
+    }
+
+    /** Step 4: the rate limit of {@code ex}'s caller, then {@code then}. */
+    private void limited(Exchange ex, Then then) {
+        Refusal over = then.limited() ? limits.admit(ex) : null;
+        if (over == null) {
+            then.passed(ex);
+        } else {
+            then.refused(ex, over);
         }
     }
 
@@ -261,25 +328,39 @@ final class Door {
      * @param base the server instance's anonymous context (its event loop)
      */
     void pass(GrpcServerRequest<?, ?> req, CallContext base, Decision d) {
-        MultiMap h = req.headers();
         HttpConnection c = req.connection();
+        if (auth == null) {
+            limited(c, base, d);
+            return;
+        }
+        MultiMap h = req.headers();
         Verdict v =
                 verdict(
                         h.get(HttpHeaders.AUTHORIZATION),
                         h.get(X_API_KEY),
                         c != null && c.isSsl() ? c : null,
-                        later -> base.executor().execute(() -> decided(base, later, d)));
+                        later -> base.executor().execute(() -> decided(c, base, later, d)));
         if (v != null) {
-            decided(base, v, d);
+            decided(c, base, v, d);
         }
     }
 
-    private void decided(CallContext base, Verdict v, Decision d) {
+    private void decided(HttpConnection c, CallContext base, Verdict v, Decision d) {
         count(v);
         if (v.ok()) {
-            d.passed(base.as(v.principal()));
+            limited(c, base.as(v.principal()), d);
         } else {
             d.refused(refusal(v));
+        }
+    }
+
+    /** Step 4 (gRPC): the rate limit of the call of {@code caller} on {@code c}, then {@code d}. */
+    private void limited(HttpConnection c, CallContext caller, Decision d) {
+        Refusal over = limits.admitCall(caller.principal(), c == null ? null : c.remoteAddress());
+        if (over == null) {
+            d.passed(caller);
+        } else {
+            d.refused(over);
         }
     }
 

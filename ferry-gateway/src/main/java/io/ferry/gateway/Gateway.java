@@ -1,5 +1,6 @@
 package io.ferry.gateway;
 
+import io.ferry.gateway.security.ListenerSecurity;
 import io.ferry.gateway.security.ServerTls;
 import io.ferry.gateway.security.TlsConfig;
 import io.ferry.gateway.security.TlsReloads;
@@ -102,7 +103,8 @@ public final class Gateway implements AutoCloseable {
     private volatile FatalErrors fatal;
     private volatile Boolean shutdownResult;
 
-    private Gateway(GatewayConfig config, Map<String, ClusterRuntime> clusters) {
+    private Gateway(
+            GatewayConfig config, Map<String, ClusterRuntime> clusters, LongSupplier limitClock) {
         this.config = config;
         this.clusters = clusters;
         clusters.values().forEach(metrics::cluster);
@@ -128,7 +130,14 @@ public final class Gateway implements AutoCloseable {
             var security = config.security();
             LongSupplier wall = System::currentTimeMillis;
             this.apiDoor =
-                    Door.of("api", security.api(), "gateway.security.api", metrics, vertx, wall);
+                    Door.of(
+                            "api",
+                            security.api(),
+                            "gateway.security.api",
+                            metrics,
+                            vertx,
+                            wall,
+                            limitClock);
             this.pixyDoor =
                     Door.of(
                             "kafka-pixy",
@@ -136,7 +145,8 @@ public final class Gateway implements AutoCloseable {
                             "gateway.security.kafka-pixy",
                             metrics,
                             vertx,
-                            wall);
+                            wall,
+                            limitClock);
             this.managementDoor =
                     Door.of(
                             "management",
@@ -144,7 +154,8 @@ public final class Gateway implements AutoCloseable {
                             "gateway.security.management",
                             metrics,
                             vertx,
-                            wall);
+                            wall,
+                            limitClock);
         } catch (RuntimeException e) {
             vertx.close();
             metrics.close();
@@ -216,6 +227,14 @@ public final class Gateway implements AutoCloseable {
      *     cluster connects in the background, and /readyz says how it goes)
      */
     public static Gateway start(GatewayConfig config) {
+        return start(config, System::nanoTime);
+    }
+
+    /**
+     * {@link #start(GatewayConfig)} with the rate limiters on {@code limitClock} (nanoseconds; a
+     * test's own clock, so that nothing refills unless the test says so).
+     */
+    static Gateway start(GatewayConfig config, LongSupplier limitClock) {
         Map<String, ClusterRuntime> clusters = new LinkedHashMap<>();
         long maxHeap = Runtime.getRuntime().maxMemory();
         int sharers =
@@ -248,7 +267,7 @@ public final class Gateway implements AutoCloseable {
         }
         Gateway g;
         try {
-            g = new Gateway(config, Map.copyOf(clusters));
+            g = new Gateway(config, Map.copyOf(clusters), limitClock);
         } catch (RuntimeException e) {
             clusters.values().forEach(ClusterRuntime::close);
             throw e;
@@ -398,8 +417,18 @@ public final class Gateway implements AutoCloseable {
                 withTls.add(t);
             }
         }
-        if (!withTls.isEmpty()) {
-            tlsReloads = TlsReloads.start(withTls);
+        boolean apiKeys = false;
+        for (ListenerSecurity l :
+                new ListenerSecurity[] {
+                    config.security().api(),
+                    config.security().kafkaPixy(),
+                    config.security().management()
+                }) {
+            apiKeys |= l.authentication().apiKeys() != null;
+        }
+        if (!withTls.isEmpty() || apiKeys) {
+            // SIGHUP re-reads the certificates and the API key files at once
+            tlsReloads = TlsReloads.start(withTls, this::reloadSecurity);
         }
     }
 
@@ -445,7 +474,7 @@ public final class Gateway implements AutoCloseable {
                         // silent connections (docs/gateway.md, "gRPC")
                         .setHttp2ClearTextEnabled(grpc && tls == null);
         if (tls != null) {
-            tls.configure(options, grpc);
+            tls.configure(options, grpc, limits.headerTimeoutMs());
         }
         await(
                 vertx.deployVerticle(

@@ -207,9 +207,9 @@ final class GrpcApi {
 
     /**
      * Runs {@code then} once the call passed the door ({@link Call#caller} is then its caller);
-     * else ends the call refused (UNAUTHENTICATED). Only when the door {@link Door#guards}. A call
-     * whose verdict comes later is paused meanwhile, so no message is read before its handler is
-     * set.
+     * else ends the call refused (UNAUTHENTICATED, RESOURCE_EXHAUSTED over its rate limit). Only
+     * when the door {@link Door#guards}. A call whose verdict comes later is paused meanwhile, so
+     * no message is read before its handler is set.
      */
     private void passDoor(GrpcServerRequest<?, ?> req, Call<?> call, Runnable then) {
         AtDoor d = new AtDoor(req, call, then);
@@ -319,6 +319,7 @@ final class GrpcApi {
                         return;
                     }
                     call.started = true;
+                    door.grpcMessage(req, call.caller, msg); // its bytes, when they are limited
                     try {
                         impl.call(msg, call);
                     } catch (RuntimeException e) {

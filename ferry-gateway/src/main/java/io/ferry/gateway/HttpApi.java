@@ -154,6 +154,9 @@ final class HttpApi {
     /** Per route (by ordinal), what runs once the request passed its door. */
     private final Door.Then[] afterDoor = new Door.Then[Route.values().length];
 
+    /** Answers a refusal at the door (CORS, before the route matters). */
+    private final Door.Refused atDoor = this::refusedAtDoor;
+
     HttpApi(
             Gateway gateway,
             GatewayConfig config,
@@ -351,6 +354,9 @@ final class HttpApi {
      * route.
      */
     private void admit(Exchange ex, Route route, int inFlightNow, Door door) {
+        if (door.cors(ex, atDoor)) {
+            return; // a CORS preflight, or an origin CORS does not allow
+        }
         if (route == null) {
             HttpMethod m = ex.request.method();
             error(
@@ -471,9 +477,18 @@ final class HttpApi {
 
         @Override
         public void refused(Exchange ex, Door.Refusal why) {
-            why.headers(ex.response);
-            error(ex, why.http());
+            refusedAtDoor(ex, why);
         }
+
+        @Override
+        public boolean limited() {
+            return !route.ops();
+        }
+    }
+
+    private void refusedAtDoor(Exchange ex, Door.Refusal why) {
+        why.headers(ex.response);
+        error(ex, why.http());
     }
 
     /** Runs a POST route once its body is read. */
@@ -486,6 +501,7 @@ final class HttpApi {
 
         @Override
         public void read(Exchange ex) {
+            door.bodyRead(ex); // the management port reads no bodies
             run(ex, route);
         }
 

@@ -68,7 +68,8 @@ final class PixyListener {
                         .setStrictThreadMode(true)
                         .setHttp2ClearTextEnabled(false);
         if (tls != null) {
-            tls.configure(options, false); // HTTP/1.1 only, as kafka-pixy's REST clients speak
+            // HTTP/1.1 only, as kafka-pixy's REST clients speak
+            tls.configure(options, false, limits.headerTimeoutMs());
         }
         Future<String> deployed =
                 vertx.deployVerticle(

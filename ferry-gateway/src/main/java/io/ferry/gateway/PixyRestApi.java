@@ -66,6 +66,9 @@ final class PixyRestApi {
     /** Per route, what runs once the request passed the door. */
     private final Door.Then[] afterDoor = new Door.Then[PixyRoute.values().length];
 
+    /** Answers a refusal at the door (CORS, before the route matters). */
+    private final Door.Refused atDoor = this::refusedAtDoor;
+
     /**
      * @param main the main port's routes: their count of requests in progress, and the body budget
      *     both listeners share
@@ -125,9 +128,13 @@ final class PixyRestApi {
 
         @Override
         public void refused(Exchange ex, Door.Refusal why) {
-            why.headers(ex.response);
-            error(ex, why.kind().httpStatus, why.code(), why.message());
+            refusedAtDoor(ex, why);
         }
+    }
+
+    private void refusedAtDoor(Exchange ex, Door.Refusal why) {
+        why.headers(ex.response);
+        error(ex, why.kind().httpStatus, why.code(), why.message());
     }
 
     /** Runs a POST route once its body is read. */
@@ -140,6 +147,7 @@ final class PixyRestApi {
 
         @Override
         public void read(Exchange ex) {
+            door.bodyRead(ex);
             run(ex, route);
         }
 
@@ -240,6 +248,9 @@ final class PixyRestApi {
     }
 
     private void admit(Exchange ex, String shape, PixyRoute route, int inFlightNow) {
+        if (door.cors(ex, atDoor)) {
+            return; // a CORS preflight, or an origin CORS does not allow
+        }
         if (route == null) {
             String allow = shape == null ? null : PixyRoute.allowed(shape);
             if (allow != null) {

@@ -3,6 +3,7 @@ package io.ferry.gateway;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import io.ferry.gateway.grpc.v1.AckLevel;
@@ -10,6 +11,7 @@ import io.ferry.gateway.grpc.v1.ProduceRecord;
 import io.ferry.gateway.grpc.v1.ProduceRequest;
 import io.ferry.gateway.grpc.v1.ProduceResponse;
 import io.ferry.gateway.security.ApiKeyFile;
+import io.ferry.gateway.security.TlsReloads;
 import io.ferry.testkafka.InProcessKafka;
 import io.ferry.testkafka.KafkaTest;
 import io.grpc.Metadata;
@@ -218,6 +220,53 @@ class AuthApiKeyIT {
     }
 
     @Test
+    void sighup_reReadsTheKeyFileAtOnce_withoutTls() throws Exception {
+        Path hupKeys = dir.resolve("hup-keys.txt");
+        Files.write(
+                hupKeys,
+                List.of(
+                        ApiKeyFile.line("alice", ALICE, List.of()),
+                        ApiKeyFile.line("carol", CAROL, List.of())));
+        String yaml =
+                """
+                gateway:
+                  port: 0
+                  security:
+                    api:
+                      authentication:
+                        methods: [api-key]
+                        api-keys: {file: "%s", reload-check-ms: 86400000}
+                      authorization:
+                        rules: [{principals: ["*"], produce: ["*"], consume: ["*"], consumer-groups: ["*"], describe: ["*"]}]
+                clusters:
+                  default:
+                    kafka: {bootstrap.servers: "%s", linger.ms: 1}
+                    broker: {type: memory, events: 64}
+                """
+                        .formatted(hupKeys, kafka.bootstrap());
+        try (Gateway g = Gateway.start(GatewayConfig.parse(yaml))) {
+            // installed by the first gateway with TLS or API keys in this JVM; without it SIGHUP
+            // would end the JVM
+            assumeTrue(TlsReloads.sighupAvailable(), "sun.misc.Signal is not available");
+            Http h = new Http(g.port());
+            String path = "/topics/authn/messages?ack=kafka";
+            assertThat(h.post(path, "before", "X-API-Key", CAROL).status()).isEqualTo(200);
+            Files.write(hupKeys, List.of(ApiKeyFile.line("alice", ALICE, List.of())));
+            // the file is checked once a day: only the signal can make the change count
+            Process kill =
+                    new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid()))
+                            .inheritIO()
+                            .start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(kill.exitValue()).isZero();
+            Awaitility.await()
+                    .atMost(20, TimeUnit.SECONDS)
+                    .until(() -> h.post(path, "revoked?", "X-API-Key", CAROL).status() == 401);
+            assertThat(h.post(path, "alice", "X-API-Key", ALICE).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aBadLineInTheKeyFile_stopsTheStart_namingFileAndLine_withoutEchoingIt()
             throws IOException {
         Path bad = dir.resolve("bad-keys.txt");
@@ -231,6 +280,8 @@ class AuthApiKeyIT {
                       authentication:
                         methods: [api-key]
                         api-keys: {file: "%s"}
+                      authorization:
+                        rules: [{principals: ["*"], produce: ["*"], consume: ["*"], consumer-groups: ["*"], describe: ["*"]}]
                 clusters:
                   default:
                     kafka: {bootstrap.servers: "%s"}

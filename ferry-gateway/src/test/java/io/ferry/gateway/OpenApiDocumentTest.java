@@ -225,7 +225,11 @@ class OpenApiDocumentTest {
                         "unauthenticated",
                         "kafka_error",
                         "kafka_unavailable",
-                        "internal_error")) {
+                        "internal_error",
+                        "rate_limited",
+                        "cors_origin_not_allowed",
+                        "cors_method_not_allowed",
+                        "cors_header_not_allowed")) {
             assertThat(codes).as("error code %s documented", code).contains(code);
         }
     }

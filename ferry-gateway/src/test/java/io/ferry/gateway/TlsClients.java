@@ -107,6 +107,11 @@ final class TlsClients {
             }
         }
 
+        /** The certificates this client sent in the handshake: null when none was asked for. */
+        java.security.cert.Certificate[] sentCertificates() {
+            return socket.getSession().getLocalCertificates();
+        }
+
         /** POSTs {@code body}; returns the status and the body. */
         String[] post(String path, String body) throws IOException {
             byte[] b = body.getBytes(UTF_8);

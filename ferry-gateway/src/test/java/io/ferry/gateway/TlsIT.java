@@ -200,6 +200,25 @@ class TlsIT {
     }
 
     @Test
+    void aConnectionThatNeverHandshakes_isClosedAfterTheHeaderTimeout() throws Exception {
+        try (Gateway g =
+                        Gateway.start(
+                                config(api(serverTls()))
+                                        .withLimits(
+                                                new GatewayConfig.Limits(
+                                                        500, 30_000, 60_000, 0, 0)));
+                Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", g.port()), 5000);
+            s.setSoTimeout(20_000);
+            long t0 = System.nanoTime();
+            assertThat(s.getInputStream().read()).as("closed").isEqualTo(-1);
+            assertThat((System.nanoTime() - t0) / 1_000_000)
+                    .as("ms until closed: the header timeout, not Vert.x's 10 s default")
+                    .isLessThan(8_000);
+        }
+    }
+
+    @Test
     void tls12Only_isServedWhenConfigured() throws Exception {
         try (Gateway g =
                 Gateway.start(
@@ -241,6 +260,23 @@ class TlsIT {
                     .as("a certificate of another CA")
                     .isInstanceOf(IOException.class);
 
+            java.time.Instant now = java.time.Instant.now();
+            TestPki.Issued expired =
+                    pki.issue(
+                            TestPki.Spec.client("expired", "expired")
+                                    .withValidity(
+                                            now.minus(java.time.Duration.ofDays(3)),
+                                            now.minus(java.time.Duration.ofDays(1))));
+            assertThatThrownBy(
+                            () ->
+                                    TlsClients.post(
+                                            TlsClients.https(pki.clientContext(expired)),
+                                            g.port(),
+                                            "/topics/tls/messages?ack=kafka",
+                                            "expired"))
+                    .as("an expired certificate of the CA")
+                    .isInstanceOf(IOException.class);
+
             HttpResponse<String> ok =
                     TlsClients.post(
                             TlsClients.https(pki.clientContext(alice)),
@@ -275,6 +311,24 @@ class TlsIT {
         try (Gateway g = Gateway.start(config(api(tls)))) {
             producesOverHttps(TlsClients.https(pki.clientContext()), g.port(), "no-cert");
             producesOverHttps(TlsClients.https(pki.clientContext(alice)), g.port(), "alice-cert");
+            try (TlsClients.KeepAlive c =
+                    new TlsClients.KeepAlive(g.port(), pki.clientContext(alice))) {
+                assertThat(c.post("/topics/tls/messages?ack=kafka", "asked")[0]).isEqualTo("200");
+                assertThat(c.sentCertificates())
+                        .as("the server asked for a certificate")
+                        .isNotNull()
+                        .hasSize(2);
+            }
+        }
+    }
+
+    @Test
+    void withoutClientAuth_noCertificateIsAskedFor() throws Exception {
+        try (Gateway g = Gateway.start(config(api(serverTls())));
+                TlsClients.KeepAlive c =
+                        new TlsClients.KeepAlive(g.port(), pki.clientContext(alice))) {
+            assertThat(c.post("/topics/tls/messages?ack=kafka", "not-asked")[0]).isEqualTo("200");
+            assertThat(c.sentCertificates()).isNull();
         }
     }
 

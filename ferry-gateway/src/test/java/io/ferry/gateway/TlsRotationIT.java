@@ -116,6 +116,9 @@ class TlsRotationIT {
             stop.set(true);
             producer.get(30, TimeUnit.SECONDS);
 
+            assertThat(TlsClients.served(g.grpcPort(), ctx))
+                    .as("the gRPC port of the same listener rotated too")
+                    .isEqualTo(second.certificate());
             assertThat(failure.get()).isNull();
             assertThat(conn.certificate()).as("the same connection").isEqualTo(first.certificate());
             assertThat(kafka.readAll("rotation", 1))

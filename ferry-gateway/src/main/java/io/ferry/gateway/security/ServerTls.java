@@ -83,11 +83,15 @@ public final class ServerTls {
     /**
      * Turns TLS on in {@code o}: the key and chain, client auth and its CAs, the protocols, ALPN
      * offering {@code h2} (and {@code http/1.1}) when {@code http2} (gRPC is served on the port),
-     * else {@code http/1.1} only.
+     * else {@code http/1.1} only; a handshake must be done within {@code handshakeTimeoutMs} (the
+     * listener's header timeout: a connection is counted and timed only once it is).
      */
-    public HttpServerOptions configure(HttpServerOptions o, boolean http2) {
+    public HttpServerOptions configure(
+            HttpServerOptions o, boolean http2, long handshakeTimeoutMs) {
         ServerSSLOptions s = current.sslOptions(config);
         o.setSsl(true)
+                .setSslHandshakeTimeout(Math.max(1, handshakeTimeoutMs))
+                .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setKeyCertOptions(s.getKeyCertOptions())
                 .setClientAuth(s.getClientAuth())
                 .setEnabledSecureTransportProtocols(s.getEnabledSecureTransportProtocols())

@@ -36,10 +36,12 @@ public final class TlsReloads implements AutoCloseable {
     private static volatile boolean sighupAvailable;
 
     private final List<ServerTls> listeners;
+    private final Runnable alsoOnSighup;
     private final ScheduledExecutorService thread;
 
-    private TlsReloads(List<ServerTls> listeners) {
+    private TlsReloads(List<ServerTls> listeners, Runnable alsoOnSighup) {
         this.listeners = List.copyOf(listeners);
+        this.alsoOnSighup = alsoOnSighup;
         this.thread =
                 Executors.newSingleThreadScheduledExecutor(
                         r -> {
@@ -49,9 +51,13 @@ public final class TlsReloads implements AutoCloseable {
                         });
     }
 
-    /** Starts checking {@code listeners}' files; installs the SIGHUP handler once per JVM. */
-    public static TlsReloads start(List<ServerTls> listeners) {
-        TlsReloads r = new TlsReloads(listeners);
+    /**
+     * Starts checking {@code listeners}' files; installs the SIGHUP handler once per JVM, which
+     * also runs {@code alsoOnSighup} (the gateway's other security files: API keys) on the reload
+     * thread.
+     */
+    public static TlsReloads start(List<ServerTls> listeners, Runnable alsoOnSighup) {
+        TlsReloads r = new TlsReloads(listeners, alsoOnSighup);
         for (ServerTls l : r.listeners) {
             long ms = l.config().reloadCheckMs();
             if (ms > 0) {
@@ -77,6 +83,14 @@ public final class TlsReloads implements AutoCloseable {
         for (ServerTls l : listeners) {
             thread.execute(() -> check(l));
         }
+        thread.execute(
+                () -> {
+                    try {
+                        alsoOnSighup.run();
+                    } catch (RuntimeException e) {
+                        LOG.warn("SIGHUP: re-reading the security files failed: {}", e.toString());
+                    }
+                });
     }
 
     private void check(ServerTls l) {
@@ -96,7 +110,8 @@ public final class TlsReloads implements AutoCloseable {
                     (proxy, method, args) -> {
                         return switch (method.getName()) {
                             case "handle" -> {
-                                LOG.info("SIGHUP: re-reading the TLS certificate files");
+                                LOG.info(
+                                        "SIGHUP: re-reading the TLS certificate and API key files");
                                 LIVE.forEach(TlsReloads::reloadNow);
                                 yield null;
                             }
