@@ -96,6 +96,10 @@ public final class ServerTls {
                 .setClientAuth(s.getClientAuth())
                 .setEnabledSecureTransportProtocols(s.getEnabledSecureTransportProtocols())
                 .setUseAlpn(true)
+                .setSslEngineOptions(
+                        config.engine().openSsl()
+                                ? new io.vertx.core.net.OpenSSLEngineOptions()
+                                : new io.vertx.core.net.JdkSSLEngineOptions())
                 .setAlpnVersions(
                         http2
                                 ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1)

@@ -23,6 +23,7 @@ import java.util.Set;
  *   client-ca-file: /etc/ferry/clients-ca.pem
  *   protocols: [TLSv1.3, TLSv1.2]
  *   reload-check-ms: 10000
+ *   engine: auto                          # auto | openssl | jdk
  * </pre>
  *
  * <p>{@link #toString} never shows the passwords.
@@ -38,6 +39,8 @@ import java.util.Set;
  * @param protocols {@code protocols}: the TLS versions offered, TLSv1.2 and above only
  * @param reloadCheckMs {@code reload-check-ms}: how often the files are checked for changes, in
  *     milliseconds; 0: only on SIGHUP
+ * @param engine {@code engine}: the TLS implementation, OpenSSL (BoringSSL, through Netty's
+ *     tcnative) when it loads, else the JDK's
  */
 public record TlsConfig(
         Path certFile,
@@ -48,7 +51,45 @@ public record TlsConfig(
         ClientAuth clientAuth,
         Path clientCaFile,
         List<String> protocols,
-        long reloadCheckMs) {
+        long reloadCheckMs,
+        Engine engine) {
+
+    /** The TLS implementation of a listener. */
+    public enum Engine {
+        /** OpenSSL when Netty's tcnative (BoringSSL) loads on this platform, else the JDK's. */
+        AUTO,
+        /** OpenSSL (BoringSSL through Netty's tcnative); the start fails where it does not load. */
+        OPENSSL,
+        /** The JDK's own (JSSE). */
+        JDK;
+
+        /** Its name in configuration: {@code auto}, {@code openssl}, {@code jdk}. */
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** True when this runs on OpenSSL in this process. */
+        public boolean openSsl() {
+            return this == OPENSSL
+                    || (this == AUTO && io.vertx.core.net.OpenSSLEngineOptions.isAvailable());
+        }
+    }
+
+    private static Engine engine(JsonNode n, String at) {
+        String v = ConfigNodes.text(n, at, "engine", "auto").trim();
+        for (Engine e : Engine.values()) {
+            if (e.wireName().equals(v)) {
+                if (e == Engine.OPENSSL && !io.vertx.core.net.OpenSSLEngineOptions.isAvailable()) {
+                    throw new ConfigException(
+                            at
+                                    + ".engine is openssl, but Netty's tcnative (BoringSSL) does not"
+                                    + " load on this platform; use auto or jdk");
+                }
+                return e;
+            }
+        }
+        throw new ConfigException(at + ".engine is '" + v + "'; expected auto, openssl or jdk");
+    }
 
     /** Whether and how clients present certificates (mutual TLS). */
     public enum ClientAuth {
@@ -85,7 +126,8 @@ public record TlsConfig(
                     ClientAuth.NONE,
                     null,
                     DEFAULT_PROTOCOLS,
-                    DEFAULT_RELOAD_CHECK_MS);
+                    DEFAULT_RELOAD_CHECK_MS,
+                    Engine.AUTO);
 
     static final Set<String> KEYS =
             Set.of(
@@ -97,7 +139,8 @@ public record TlsConfig(
                     "client-auth",
                     "client-ca-file",
                     "protocols",
-                    "reload-check-ms");
+                    "reload-check-ms",
+                    "engine");
 
     private static final Set<String> OLD_PROTOCOLS =
             Set.of("SSLv2", "SSLv2Hello", "SSLv3", "TLSv1", "TLSv1.0", "TLSv1.1");
@@ -153,7 +196,8 @@ public record TlsConfig(
                 ClientAuth.NONE,
                 null,
                 DEFAULT_PROTOCOLS,
-                DEFAULT_RELOAD_CHECK_MS);
+                DEFAULT_RELOAD_CHECK_MS,
+                Engine.AUTO);
     }
 
     /** A PKCS#12 key store. */
@@ -167,7 +211,8 @@ public record TlsConfig(
                 ClientAuth.NONE,
                 null,
                 DEFAULT_PROTOCOLS,
-                DEFAULT_RELOAD_CHECK_MS);
+                DEFAULT_RELOAD_CHECK_MS,
+                Engine.AUTO);
     }
 
     /** This with mutual TLS: {@code mode}, client certificates of the CAs in {@code caFile}. */
@@ -181,7 +226,8 @@ public record TlsConfig(
                 mode,
                 caFile,
                 protocols,
-                reloadCheckMs);
+                reloadCheckMs,
+                engine);
     }
 
     /** This with its key file's password. */
@@ -195,7 +241,8 @@ public record TlsConfig(
                 clientAuth,
                 clientCaFile,
                 protocols,
-                reloadCheckMs);
+                reloadCheckMs,
+                engine);
     }
 
     /** This checking its files every {@code ms} milliseconds (0: only on SIGHUP). */
@@ -209,7 +256,23 @@ public record TlsConfig(
                 clientAuth,
                 clientCaFile,
                 protocols,
-                ms);
+                ms,
+                engine);
+    }
+
+    /** This on TLS implementation {@code e}. */
+    public TlsConfig withEngine(Engine e) {
+        return new TlsConfig(
+                certFile,
+                keyFile,
+                keyPassword,
+                keystoreFile,
+                keystorePassword,
+                clientAuth,
+                clientCaFile,
+                protocols,
+                reloadCheckMs,
+                e);
     }
 
     /** This offering only {@code p} (checked as {@link #parse} does). */
@@ -223,7 +286,8 @@ public record TlsConfig(
                 clientAuth,
                 clientCaFile,
                 protocols(p, "tls"),
-                reloadCheckMs);
+                reloadCheckMs,
+                engine);
     }
 
     /**
@@ -296,7 +360,8 @@ public record TlsConfig(
                                 "reload-check-ms",
                                 DEFAULT_RELOAD_CHECK_MS,
                                 0,
-                                MAX_RELOAD_CHECK_MS));
+                                MAX_RELOAD_CHECK_MS),
+                        engine(n, at));
         TlsKeys.load(c, at); // the files: missing, unreadable, wrong password, key not matching
         return c;
     }

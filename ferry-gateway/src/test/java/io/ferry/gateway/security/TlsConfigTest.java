@@ -73,6 +73,21 @@ class TlsConfigTest {
     }
 
     @Test
+    void engine_isAutoByDefault_jdkOrOpenssl_andAnythingElseIsRefused() {
+        assertThat(parse(pem()).engine()).isEqualTo(TlsConfig.Engine.AUTO);
+        TlsConfig jdk = parse(pem() + "engine: jdk\n");
+        assertThat(jdk.engine()).isEqualTo(TlsConfig.Engine.JDK);
+        assertThat(jdk.engine().openSsl()).isFalse();
+        // the build ships tcnative for Linux x86-64, where CI and the dev machines run
+        assertThat(io.vertx.core.net.OpenSSLEngineOptions.isAvailable()).isTrue();
+        assertThat(parse(pem() + "engine: openssl\n").engine().openSsl()).isTrue();
+        assertThat(TlsConfig.Engine.AUTO.openSsl()).isTrue();
+        assertThatThrownBy(() -> parse(pem() + "engine: fast\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(AT + ".engine is 'fast'; expected auto, openssl or jdk");
+    }
+
+    @Test
     void encryptedKey_withItsPassword_isRead() {
         TestPki.Issued enc = pki.issue(TestPki.Spec.server("enc").withKeyPassword("s3cret-pw"));
         TlsConfig t =
