@@ -4,6 +4,8 @@ import io.ferry.broker.BrokerConfig;
 import io.ferry.gateway.Gateway;
 import io.ferry.gateway.GatewayConfig;
 import io.ferry.gateway.cli.DevKafka;
+import io.ferry.gateway.security.SecurityConfig;
+import io.ferry.gateway.security.TlsConfig;
 import io.ferry.kafka.KafkaSettings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -18,7 +20,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -32,15 +33,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <pre>
  * mvn -B -ntp -q -DskipTests package -pl ferry-bench -am
- * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.gateway.GatewayLoadReport [--tls|--tls-compare] [seconds] [concurrency]
+ * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.gateway.GatewayLoadReport [--tls|--tls-compare] [--jwt] [--tls-engine auto|openssl|jdk] [seconds] [concurrency]
  * </pre>
  *
  * {@code --tls} runs the gateway with TLS on its HTTP port (a self-signed certificate generated at
  * start into a temporary directory with the JDK's keytool; the clients do not verify it, the
  * handshake and the record encryption are the same); {@code --tls-compare} starts a clear-text and
  * a TLS gateway on the same Kafka and runs each scenario on one then the other, printing the TLS /
- * clear-text ratio (issue 15's targets). {@link #requestHeaders} is where authentication headers (a
- * JWT) go.
+ * clear-text ratio (issue 15's targets). {@code --jwt} makes the TLS gateway authenticate every
+ * request's bearer token as well (HS256, audience and issuer checked, default deny with one rule
+ * allowing the topic), and its clients send one.
  *
  * <p>Records carry 100-byte values and 8-character keys. Client, gateway and Kafka share the
  * machine: on 2 cores the figures are a floor, not a capacity.
@@ -51,13 +53,6 @@ public final class GatewayLoadReport {
     private static final int PARTITIONS = 4;
 
     private GatewayLoadReport() {}
-
-    /**
-     * The headers every request of the harness carries (both clients, both sides): empty for now.
-     * The hook for authentication (issue 15: JWT), e.g. {@code () -> Map.of("Authorization",
-     * "Bearer " + token)}; set it before {@link #main} runs the scenarios.
-     */
-    static volatile Supplier<Map<String, String>> requestHeaders = Map::of;
 
     /** Which gateways a run measures. */
     enum Mode {
@@ -72,7 +67,12 @@ public final class GatewayLoadReport {
     }
 
     /** One gateway the scenarios run against: clear text or TLS, and its clients' scheme. */
-    private record Side(String label, Gateway gateway, LoadClient client, boolean tls) {
+    private record Side(
+            String label,
+            Gateway gateway,
+            LoadClient client,
+            boolean tls,
+            Map<String, String> headers) {
         String url(String path) {
             return (tls ? "https" : "http") + "://127.0.0.1:" + gateway.port() + path;
         }
@@ -93,11 +93,19 @@ public final class GatewayLoadReport {
 
     public static void main(String[] args) throws Exception {
         Mode mode = Mode.CLEAR;
+        boolean jwt = false; // the TLS side authenticates a JWT too (--jwt)
+        TlsConfig.Engine engine = TlsConfig.Engine.AUTO; // --tls-engine auto|openssl|jdk
         List<String> positional = new ArrayList<>();
-        for (String a : args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--tls-engine") && i + 1 < args.length) {
+                engine = TlsConfig.Engine.valueOf(args[++i].toUpperCase(Locale.ROOT));
+                continue;
+            }
             switch (a) {
                 case "--tls" -> mode = Mode.TLS;
                 case "--tls-compare" -> mode = Mode.COMPARE;
+                case "--jwt" -> jwt = true;
                 default -> positional.add(a);
             }
         }
@@ -117,8 +125,13 @@ public final class GatewayLoadReport {
                 VALUE_BYTES,
                 switch (mode) {
                     case CLEAR -> "clear text";
-                    case TLS -> "TLS (self-signed, generated at start)";
-                    case COMPARE -> "clear text and TLS alternating per scenario";
+                    case TLS ->
+                            "TLS (self-signed, generated at start)"
+                                    + (jwt ? " with JWT authentication" : "");
+                    case COMPARE ->
+                            "clear text and TLS"
+                                    + (jwt ? " with JWT authentication" : "")
+                                    + " alternating per scenario";
                 });
         try (DevKafka kafka = DevKafka.start()) {
             kafka.createTopic(TOPIC, PARTITIONS);
@@ -147,12 +160,33 @@ public final class GatewayLoadReport {
             try {
                 if (mode != Mode.TLS) {
                     Gateway g = Gateway.start(base);
-                    sides.add(new Side("clear", g, client(g, concurrency, false), false));
+                    sides.add(
+                            new Side(
+                                    "clear",
+                                    g,
+                                    client(g, concurrency, false, Map.of()),
+                                    false,
+                                    Map.of()));
                 }
                 if (mode != Mode.CLEAR) {
                     tlsDir = Files.createTempDirectory("ferry-bench-tls");
-                    Gateway g = Gateway.start(base.withSecurity(BenchTls.security(tlsDir)));
-                    sides.add(new Side("tls", g, client(g, concurrency, true), true));
+                    SecurityConfig security = BenchTls.security(tlsDir, engine);
+                    Map<String, String> headers = Map.of();
+                    if (jwt) {
+                        // default deny: one rule lets the token's principal produce to the topic
+                        security = BenchTls.withJwt(security, TOPIC);
+                        headers = Map.of("Authorization", "Bearer " + BenchTls.jwt());
+                    }
+                    Gateway g = Gateway.start(base.withSecurity(security));
+                    String label =
+                            (jwt ? "tls+jwt" : "tls") + (engine.openSsl() ? " openssl" : " jdk");
+                    sides.add(
+                            new Side(
+                                    label,
+                                    g,
+                                    client(g, concurrency, true, headers),
+                                    true,
+                                    headers));
                 }
                 Buffer single = Buffer.buffer(new byte[VALUE_BYTES]);
                 Buffer batch = batchBody(100);
@@ -222,7 +256,8 @@ public final class GatewayLoadReport {
             rows.forEach(r -> System.out.println(r.line()));
             if (mode == Mode.COMPARE) {
                 System.out.println();
-                System.out.println("TLS / clear text, scenario by scenario:");
+                System.out.println(
+                        (jwt ? "TLS+JWT" : "TLS") + " / clear text, scenario by scenario:");
                 for (int i = 0; i + 1 < rows.size(); i += 2) {
                     Row clear = rows.get(i);
                     Row tls = rows.get(i + 1);
@@ -244,8 +279,9 @@ public final class GatewayLoadReport {
         }
     }
 
-    private static LoadClient client(Gateway g, int concurrency, boolean tls) {
-        return new LoadClient(g.port(), concurrency, 1, tls, requestHeaders);
+    private static LoadClient client(
+            Gateway g, int concurrency, boolean tls, Map<String, String> headers) {
+        return new LoadClient(g.port(), concurrency, 1, tls, () -> headers);
     }
 
     private static String label(String name, Side side, boolean both) {
@@ -292,7 +328,7 @@ public final class GatewayLoadReport {
         Gateway gateway = side.gateway();
         String url = side.url(sc.path());
         byte[] body = sc.body().getBytes();
-        Map<String, String> headers = requestHeaders.get();
+        Map<String, String> headers = side.headers();
         Wrk.run(wrk, url, body, headers, sc.concurrency(), Math.min(5, seconds)); // warm-up
         drain(gateway);
         Wrk.Result r = Wrk.run(wrk, url, body, headers, sc.concurrency(), seconds);
