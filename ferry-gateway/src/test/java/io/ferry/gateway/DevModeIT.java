@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,8 +176,17 @@ class DevModeIT {
             // the banner's consume lines: what was produced comes back, is acknowledged, and
             // the group's offsets show it
             Http http = new Http(dev.httpPort());
+            // the group's first join can outlast one long poll on a loaded machine (CI answered
+            // one [] after its 3 s): a newcomer runs the banner's line again
             Http.Response taken =
-                    http.get("/topics/demo/records?group=demo-app&max=10&wait=3000&format=string");
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(60))
+                            .until(
+                                    () ->
+                                            http.get(
+                                                    "/topics/demo/records?group=demo-app&max=10"
+                                                            + "&wait=3000&format=string"),
+                                    t -> t.status() != 200 || !t.body().equals("[]"));
             assertThat(taken.status()).as(taken.toString()).isEqualTo(200);
             assertThat(taken.body()).contains("hello pixy");
             Http.Response acked =
@@ -187,8 +197,15 @@ class DevModeIT {
                             "application/json");
             assertThat(acked.status()).as(acked.toString()).isEqualTo(200);
             assertThat(acked.json().getInteger("acknowledged")).isEqualTo(1);
+            // 408 is kafka-pixy's answer when its long poll ends first (the group still joining)
             Http.Response pixyTake =
-                    new Http(pixyPort).get("/topics/demo/messages?group=demo-pixy");
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(60))
+                            .until(
+                                    () ->
+                                            new Http(pixyPort)
+                                                    .get("/topics/demo/messages?group=demo-pixy"),
+                                    t -> t.status() != 408);
             assertThat(pixyTake.status()).as(pixyTake.toString()).isEqualTo(200);
             assertThat(dev.lines()).anyMatch(l -> l.contains("KafkaPixy/ConsumeNAck"));
             stop(dev);
