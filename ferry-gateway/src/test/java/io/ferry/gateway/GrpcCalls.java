@@ -28,6 +28,11 @@ final class GrpcCalls implements AutoCloseable {
                         .build();
     }
 
+    /** A client on {@code channel} (TLS, say); closing this closes it. */
+    GrpcCalls(ManagedChannel channel) {
+        this.channel = channel;
+    }
+
     ManagedChannel channel() {
         return channel;
     }
