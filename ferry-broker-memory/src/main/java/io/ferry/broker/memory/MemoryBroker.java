@@ -105,8 +105,12 @@ public final class MemoryBroker implements Broker {
 
     @Override
     public BrokerStats stats() {
-        long released = ring.released.get();
+        // claimed first: released only grows, so a later read of it can only make the difference
+        // smaller. Read the other way round, a consumer releasing and a producer claiming between
+        // the two reads made it larger than capacity, a state the ring never is in (the stress
+        // conformance case's sampler saw it once in CI).
         long claimed = ring.claimed();
+        long released = ring.released.get();
         // After close every unreleased event was reported dropped: nothing is buffered any more.
         long buffered = closed ? 0 : Math.max(0, claimed - released);
         long bytes = 0;
