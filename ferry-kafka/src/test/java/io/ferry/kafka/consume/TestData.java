@@ -41,6 +41,10 @@ final class TestData {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // One request in flight per partition: a fresh topic's first produce can meet
+        // NOT_LEADER_OR_FOLLOWER, and with five in flight the idempotent producer then spent two
+        // minutes in OUT_OF_ORDER_SEQUENCE_NUMBER retries before its sequences lined up again.
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         p.putAll(extra);
         List<Long> todo = new ArrayList<>();
         for (long i = from; i < to; i++) {
