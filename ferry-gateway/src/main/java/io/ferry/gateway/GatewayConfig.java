@@ -504,6 +504,27 @@ public record GatewayConfig(
                 s);
     }
 
+    /** This with another {@code gateway.shutdown-timeout-ms}. */
+    public GatewayConfig withShutdownTimeoutMs(long ms) {
+        return new GatewayConfig(
+                host,
+                port,
+                eventLoops,
+                nativeTransport,
+                defaultAck,
+                maxBodyBytes,
+                maxConcurrentRequests,
+                ms,
+                retryAfterSeconds,
+                defaultCluster,
+                clusters,
+                limits,
+                managementPort,
+                kafkaPixy,
+                grpc,
+                security);
+    }
+
     /** Reads a YAML file. */
     public static GatewayConfig load(Path file) {
         String text;

@@ -65,7 +65,16 @@ class KafkaSecurityIT {
         Map<String, Object> config =
                 Map.of(
                         "gateway",
-                        Map.of("port", 0, "event-loops", 1, "default-cluster", "sasl-right"),
+                        Map.of(
+                                "port",
+                                0,
+                                "event-loops",
+                                1,
+                                "default-cluster",
+                                "sasl-right",
+                                // the refused clusters' events never drain: do not wait 30 s
+                                "shutdown-timeout-ms",
+                                2_000),
                         "clusters",
                         clusters);
         gateway = Gateway.start(GatewayConfig.parse(new ObjectMapper().writeValueAsString(config)));

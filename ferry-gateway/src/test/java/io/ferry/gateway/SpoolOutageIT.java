@@ -256,17 +256,19 @@ class SpoolOutageIT {
         gateway =
                 Gateway.start(
                         c.withClusters(
-                                Map.of(
-                                        "default",
-                                        new GatewayConfig.Cluster(
-                                                d.kafka(),
-                                                d.broker(),
-                                                new GatewayConfig.DeadLetter(
-                                                        true, dl, null, 1L << 30)))));
+                                        Map.of(
+                                                "default",
+                                                new GatewayConfig.Cluster(
+                                                        d.kafka(),
+                                                        d.broker(),
+                                                        new GatewayConfig.DeadLetter(
+                                                                true, dl, null, 1L << 30))))
+                                // the drain is bound to time out: Kafka stays away
+                                .withShutdownTimeoutMs(3_000));
         Http http = new Http(gateway.port());
         stopKafka();
         List<String> accepted = postLocal(http, "outage-shutdown", "s", 50);
-        gateway.shutdown(); // drains for shutdown-timeout-ms, Kafka stays away
+        gateway.shutdown(); // drains for shutdown-timeout-ms (3 s), Kafka stays away
         gateway = null;
         List<String> kept = new java.util.ArrayList<>();
         try (io.ferry.deadletter.LocalDeadLetter store =
