@@ -3,6 +3,7 @@ package io.ferry.gateway;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.ferry.broker.Header;
 import io.ferry.kafka.consume.ConsumedMessage;
 import io.ferry.kafka.consume.OffsetToSet;
@@ -18,7 +19,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -128,7 +128,9 @@ final class ConsumeJson {
                 g.writeStringField(flag, Format.STRING.wireName());
             }
         } else {
-            g.writeStringField(field, Base64.getEncoder().encodeToString(b));
+            // Jackson's default variant is RFC 4648 base64 with padding and no line feeds, as
+            // Base64.getEncoder(), written straight into its buffer
+            g.writeBinaryField(field, b);
             if (format != Format.BASE64) {
                 g.writeStringField(flag, Format.BASE64.wireName());
             }
@@ -218,6 +220,77 @@ final class ConsumeJson {
     }
 
     private static List<Item> items(Buffer body, boolean ranges) {
+        List<Item> quick = quickItems(body, ranges);
+        return quick != null ? quick : checkedItems(body, ranges);
+    }
+
+    /**
+     * The items of a plain well-formed list, read in one pass without building its JSON tree (an
+     * acknowledgement of a take of 100 lists 100 items); null for anything else, which {@link
+     * #checkedItems} then reads, and refuses with its reasons. It accepts only what that accepts
+     * the same way: an array of one or more objects, each with exactly "partition" and "offset"
+     * (or, for ranges, "partition", "from" and "to"), no other or repeated key, each value a JSON
+     * integer within bounds, nothing after the array.
+     */
+    static List<Item> quickItems(Buffer body, boolean ranges) {
+        if (body == null || body.length() == 0) {
+            return null;
+        }
+        try (JsonParser p = FACTORY.createParser(body.getBytes())) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                return null;
+            }
+            List<Item> out = new ArrayList<>();
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
+                int seen = 0;
+                long[] v = new long[4]; // partition, offset, from, to
+                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    int k =
+                            switch (p.currentName()) {
+                                case "partition" -> 0;
+                                case "offset" -> 1;
+                                case "from" -> ranges ? 2 : -1;
+                                case "to" -> ranges ? 3 : -1;
+                                default -> -1;
+                            };
+                    if (k < 0 || (seen & (1 << k)) != 0) {
+                        return null;
+                    }
+                    seen |= 1 << k;
+                    if (p.nextToken() != JsonToken.VALUE_NUMBER_INT) {
+                        return null;
+                    }
+                    JsonParser.NumberType type = p.getNumberType();
+                    if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
+                        return null;
+                    }
+                    v[k] = p.getLongValue();
+                    if (v[k] < 0) {
+                        return null;
+                    }
+                }
+                if (t != JsonToken.END_OBJECT || v[0] > Integer.MAX_VALUE) {
+                    return null;
+                }
+                if (seen == 0b0011) {
+                    out.add(new Item((int) v[0], v[1], 0, 0));
+                } else if (seen == 0b1101) {
+                    out.add(new Item((int) v[0], Item.RANGE, v[2], v[3]));
+                } else {
+                    return null;
+                }
+            }
+            if (t != JsonToken.END_ARRAY || out.isEmpty() || p.nextToken() != null) {
+                return null;
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            return null; // not well-formed: the checked path says what is wrong
+        }
+    }
+
+    private static List<Item> checkedItems(Buffer body, boolean ranges) {
         String shape =
                 ranges
                         ? "{\"partition\":p,\"offset\":o} or {\"partition\":p,\"from\":a,\"to\":b}"

@@ -176,6 +176,54 @@ class ConsumeJsonTest {
     }
 
     @Test
+    void quickItems_readsPlainLists_andLeavesEverythingElseToTheCheckedPath() {
+        String good =
+                "[{\"partition\":0,\"offset\":5}, {\"offset\":6,\"partition\":0},"
+                        + " {\"partition\":2147483647,\"from\":10,\"to\":9223372036854775807}]";
+        assertThat(ConsumeJson.quickItems(Buffer.buffer(good), true))
+                .containsExactly(
+                        new ConsumeJson.Item(0, 5, 0, 0),
+                        new ConsumeJson.Item(0, 6, 0, 0),
+                        new ConsumeJson.Item(
+                                Integer.MAX_VALUE, ConsumeJson.Item.RANGE, 10, Long.MAX_VALUE));
+        assertThat(ConsumeJson.quickItems(Buffer.buffer("[{\"partition\":1,\"offset\":2}]"), false))
+                .containsExactly(new ConsumeJson.Item(1, 2, 0, 0));
+        String[] declined = {
+            "[{\"partition\":0,\"offset\":1,\"offset\":2}]", // a repeated key
+            "[{\"partition\":0,\"offest\":1}]", // an unknown key
+            "[{\"partition\":0,\"offset\":1,\"from\":1,\"to\":2}]", // both
+            "[{\"partition\":0,\"from\":1}]", // half a range
+            "[{\"offset\":1}]", // no partition
+            "[{\"partition\":0,\"offset\":-1}]",
+            "[{\"partition\":0,\"offset\":1.5}]",
+            "[{\"partition\":0,\"offset\":1e3}]",
+            "[{\"partition\":0,\"offset\":\"1\"}]",
+            "[{\"partition\":0,\"offset\":null}]",
+            "[{\"partition\":0,\"offset\":99999999999999999999}]",
+            "[{\"partition\":2147483648,\"offset\":1}]",
+            "[{\"partition\":0,\"offset\":01}]", // a leading zero
+            "[{\"partition\":0,\"offset\":1}] x", // something after
+            "[{\"partition\":0,\"offset\":1}] [1]",
+            "[{\"partition\":0,\"offset\":1}", // cut short
+            "[{\"partition\":0,\"offset\":1},]", // a trailing comma
+            "[/* c */{\"partition\":0,\"offset\":1}]", // a comment
+            "[{\"partition\":0,\"offset\":1},1]",
+            "[{\"partition\":0,\"offset\":1,\"x\":{}}]",
+            "[]",
+            "{\"partition\":0,\"offset\":1}",
+            "",
+        };
+        for (String body : declined) {
+            assertThat(ConsumeJson.quickItems(Buffer.buffer(body), true)).as(body).isNull();
+        }
+        // a range is not a release
+        assertThat(
+                        ConsumeJson.quickItems(
+                                Buffer.buffer("[{\"partition\":0,\"from\":1,\"to\":2}]"), false))
+                .isNull();
+    }
+
+    @Test
     void releases_takeNoRanges() {
         assertThatThrownBy(
                         () ->
