@@ -1,16 +1,18 @@
 package io.ferry.bench.kafka;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.ferry.broker.BrokerConfig;
 import io.ferry.gateway.ConsumeConfig;
 import io.ferry.gateway.Gateway;
 import io.ferry.gateway.GatewayConfig;
 import io.ferry.kafka.KafkaSettings;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -27,8 +29,8 @@ import java.util.concurrent.TimeoutException;
  * Ferry's gateway over HTTP (issue 14): a fresh gateway per read, in this JVM, on the same Kafka;
  * the session keeps {@link #IN_FLIGHT} takes of {@code --http-batch} messages in flight ({@code GET
  * /topics/{t}/records?group=&max=}) and acknowledges each batch's messages one by one in one {@code
- * POST /topics/{t}/acks} (a list of {partition, offset}). HTTP/1.1, one connection per request in
- * flight (Vert.x's client on an event loop of its own).
+ * POST /topics/{t}/acks} (a list of {partition, offset}) as soon as it has it. HTTP/1.1 with the
+ * JDK's client, one connection per take in flight.
  */
 final class GatewayHttpConsumeSide implements ConsumeSide {
     /** Takes in flight per session. */
@@ -78,6 +80,44 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         return new HttpSession(gateway(options), group);
     }
 
+    /** One message of a take, as the client keeps it. */
+    private record Taken(int partition, long offset, String value) {}
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /**
+     * The messages of a take's answer, read with Jackson's streaming parser as a client that cares
+     * about its CPU would (a tree of maps per message took the client as long as the gateway's
+     * whole answer): partition, offset and the base64 value; the other fields skipped.
+     */
+    private static List<Taken> read(byte[] body) {
+        List<Taken> out = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                throw new IllegalStateException("a take answered no JSON array");
+            }
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+                int partition = -1;
+                long offset = -1;
+                String value = null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    JsonToken t = p.nextToken();
+                    switch (f) {
+                        case "partition" -> partition = p.getIntValue();
+                        case "offset" -> offset = p.getLongValue();
+                        case "value" -> value = t == JsonToken.VALUE_NULL ? null : p.getText();
+                        default -> p.skipChildren();
+                    }
+                }
+                out.add(new Taken(partition, offset, value));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("a take's answer is not JSON", e);
+        }
+        return out;
+    }
+
     private final class HttpSession implements Session {
         private final Gateway gateway;
         private final String group;
@@ -104,76 +144,92 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
             ackPath = "/topics/" + topic + "/acks?group=" + group;
         }
 
-        // an executor of its own: without one, on 2 cores the JDK client starts a thread per answer
-        private final ExecutorService executor = Executors.newFixedThreadPool(2);
+        // the client's own threads: without an executor, on 2 cores the JDK client starts a
+        // thread per answer
+        private final ExecutorService clientThreads = Executors.newFixedThreadPool(2);
+        // the lanes call the blocking send: sendAsync hops each answer to CompletableFuture's
+        // default executor, which on 2 cores (a common pool of parallelism 1) is a new thread per
+        // answer (17,828 threads in one run by JFR, most of the side's time)
+        private final ExecutorService lanes = Executors.newFixedThreadPool(IN_FLIGHT);
         private final HttpClient jdk =
                 HttpClient.newBuilder()
                         .version(HttpClient.Version.HTTP_1_1)
-                        .executor(executor)
+                        .executor(clientThreads)
                         .build();
 
-        private CompletableFuture<String> call(String path, String body) {
+        private byte[] call(String path, String body) {
             HttpRequest.Builder b =
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path));
             if (body != null) {
                 b.header("content-type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body));
             }
-            return jdk.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
-                    .thenApply(
-                            r -> {
-                                if (r.statusCode() != 200) {
-                                    throw new IllegalStateException(
-                                            path + " answered " + r.statusCode() + ": " + r.body());
-                                }
-                                return r.body();
-                            });
+            HttpResponse<byte[]> r;
+            try {
+                r = jdk.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(path + " failed", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(path + " interrupted", e);
+            }
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException(
+                        path
+                                + " answered "
+                                + r.statusCode()
+                                + ": "
+                                + new String(r.body(), StandardCharsets.UTF_8));
+            }
+            return r.body();
+        }
+
+        /** One lane: a take, then one POST acknowledging each of its messages. */
+        private List<Taken> lane() {
+            List<Taken> taken = read(call(takePath, null));
+            if (taken.isEmpty()) {
+                return taken;
+            }
+            StringBuilder acks = new StringBuilder(taken.size() * 32).append('[');
+            for (Taken m : taken) {
+                acks.append(acks.length() == 1 ? "" : ",")
+                        .append("{\"partition\":")
+                        .append(m.partition())
+                        .append(",\"offset\":")
+                        .append(m.offset())
+                        .append('}');
+            }
+            call(ackPath, acks.append(']').toString());
+            return taken;
         }
 
         @Override
         public int poll(RecordSink sink) throws InterruptedException {
-            List<CompletableFuture<String>> gets = new ArrayList<>();
+            List<CompletableFuture<List<Taken>>> inFlight = new ArrayList<>();
             for (int i = 0; i < IN_FLIGHT; i++) {
-                gets.add(call(takePath, null));
+                inFlight.add(CompletableFuture.supplyAsync(this::lane, lanes));
             }
-            List<CompletableFuture<String>> acks = new ArrayList<>();
-            List<JsonObject> all = new ArrayList<>();
-            for (CompletableFuture<String> g : gets) {
-                JsonArray got = new JsonArray(join(g, "GET take"));
-                if (got.isEmpty()) {
-                    continue;
-                }
-                JsonArray items = new JsonArray();
-                for (int i = 0; i < got.size(); i++) {
-                    JsonObject m = got.getJsonObject(i);
-                    all.add(m);
-                    items.add(
-                            new JsonObject()
-                                    .put("partition", m.getInteger("partition"))
-                                    .put("offset", m.getLong("offset")));
-                }
-                acks.add(call(ackPath, items.encode()));
+            List<Taken> all = new ArrayList<>();
+            int acked = 0;
+            for (CompletableFuture<List<Taken>> f : inFlight) {
+                List<Taken> got = join(f, "take and its acks");
+                all.addAll(got);
+                acked += got.isEmpty() ? 0 : 1;
             }
             // the takes in flight split a partition's messages between them: hand them on in order
-            all.sort(
-                    Comparator.comparingInt((JsonObject m) -> m.getInteger("partition"))
-                            .thenComparingLong(m -> m.getLong("offset")));
-            for (JsonObject m : all) {
-                String v = m.getString("value");
+            all.sort(Comparator.comparingInt(Taken::partition).thenComparingLong(Taken::offset));
+            for (Taken m : all) {
                 sink.record(
-                        m.getInteger("partition"),
-                        m.getLong("offset"),
-                        v == null ? null : Base64.getDecoder().decode(v));
+                        m.partition(),
+                        m.offset(),
+                        m.value() == null ? null : Base64.getDecoder().decode(m.value()));
             }
-            for (CompletableFuture<String> a : acks) {
-                join(a, "POST acks");
-            }
-            requests += gets.size() + acks.size();
-            acksSent += acks.size();
+            requests += inFlight.size() + acked;
+            acksSent += acked;
             return all.size();
         }
 
-        private String join(CompletableFuture<String> f, String what) throws InterruptedException {
+        private <T> T join(CompletableFuture<T> f, String what) throws InterruptedException {
             try {
                 return f.get(60, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
@@ -207,7 +263,8 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
 
         @Override
         public void close() {
-            executor.shutdownNow();
+            lanes.shutdownNow();
+            clientThreads.shutdownNow();
             gateway.close();
         }
     }
