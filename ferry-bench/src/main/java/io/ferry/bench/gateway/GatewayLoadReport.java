@@ -33,7 +33,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <pre>
  * mvn -B -ntp -q -DskipTests package -pl ferry-bench -am
- * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.gateway.GatewayLoadReport [--tls|--tls-compare] [--jwt] [--tls-engine auto|openssl|jdk] [seconds] [concurrency]
+ * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.gateway.GatewayLoadReport [--tls|--tls-compare] [--jwt] [--tls-engine auto|openssl|jdk]
+ *     [--wrk-only] [--repeat N] [--warmup S] [--client-cpus LIST] [--scenarios single-none,single-kafka,batch-none,batch-kafka]
+ *     [seconds] [concurrency] [anchor records] [batch concurrency]
  * </pre>
  *
  * {@code --tls} runs the gateway with TLS on its HTTP port (a self-signed certificate generated at
@@ -44,6 +46,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * request's bearer token as well (HS256, audience and issuer checked, default deny with one rule
  * allowing the topic), and its clients send one.
  *
+ * <p>{@code --repeat N} runs each wrk scenario N times on every side, the order of the sides
+ * alternating, and prints the medians, the median of the pair ratios and the JVM's CPU time per
+ * request; {@code --client-cpus 1} runs wrk under {@code taskset -c 1} (start the JVM itself under
+ * {@code taskset -c 0}) so that the client's own work, TLS included, does not take the gateway's
+ * core; {@code --warmup S} warms each side up with wrk for S seconds per scenario (default min(5,
+ * seconds); the TLS path needs more: its first 10 s runs took three times the CPU per request of
+ * its fourth); {@code --wrk-only} skips the in-JVM client; {@code --scenarios} picks scenarios.
+ *
  * <p>Records carry 100-byte values and 8-character keys. Client, gateway and Kafka share the
  * machine: on 2 cores the figures are a floor, not a capacity.
  */
@@ -51,6 +61,10 @@ public final class GatewayLoadReport {
     private static final int VALUE_BYTES = 100;
     private static final String TOPIC = "load";
     private static final int PARTITIONS = 4;
+
+    /** The ids of {@code --scenarios}, in the order the scenarios run. */
+    private static final List<String> SCENARIO_IDS =
+            List.of("single-none", "single-kafka", "batch-none", "batch-kafka");
 
     private GatewayLoadReport() {}
 
@@ -89,17 +103,63 @@ public final class GatewayLoadReport {
 
     /** A measured row: the line printed, and its figures for the TLS/clear ratio. */
     private record Row(
-            String name, String line, double requestsPerSecond, double recordsPerSecond) {}
+            String name,
+            String line,
+            double requestsPerSecond,
+            double recordsPerSecond,
+            String pairs) {
+        Row(String name, String line, double requestsPerSecond, double recordsPerSecond) {
+            this(name, line, requestsPerSecond, recordsPerSecond, null);
+        }
+    }
+
+    /** One wrk run of one side. */
+    private record WrkRun(
+            double requestsPerSecond, double recordsPerSecond, double cpuUs, Wrk.Result r) {}
 
     public static void main(String[] args) throws Exception {
         Mode mode = Mode.CLEAR;
         boolean jwt = false; // the TLS side authenticates a JWT too (--jwt)
         TlsConfig.Engine engine = TlsConfig.Engine.AUTO; // --tls-engine auto|openssl|jdk
+        boolean wrkOnly = false; // --wrk-only: no runs of the in-JVM client
+        int repeat = 1; // --repeat N: each wrk scenario N times per side, alternating
+        String clientCpus = null; // --client-cpus L: wrk under taskset -c L
+        double warmup = -1; // --warmup S: seconds of wrk warm-up per side and scenario
+        List<String> only = null; // --scenarios single-none,single-kafka,batch-none,batch-kafka
         List<String> positional = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--tls-engine") && i + 1 < args.length) {
                 engine = TlsConfig.Engine.valueOf(args[++i].toUpperCase(Locale.ROOT));
+                continue;
+            }
+            if (a.equals("--repeat") && i + 1 < args.length) {
+                repeat = Integer.parseInt(args[++i]);
+                if (repeat < 1) {
+                    throw new IllegalArgumentException("--repeat is " + repeat + "; expected >= 1");
+                }
+                continue;
+            }
+            if (a.equals("--warmup") && i + 1 < args.length) {
+                warmup = Double.parseDouble(args[++i]);
+                continue;
+            }
+            if (a.equals("--client-cpus") && i + 1 < args.length) {
+                clientCpus = args[++i];
+                continue;
+            }
+            if (a.equals("--scenarios") && i + 1 < args.length) {
+                only = List.of(args[++i].split(",", -1));
+                for (String id : only) {
+                    if (!SCENARIO_IDS.contains(id)) {
+                        throw new IllegalArgumentException(
+                                "--scenarios names '" + id + "'; expected some of " + SCENARIO_IDS);
+                    }
+                }
+                continue;
+            }
+            if (a.equals("--wrk-only")) {
+                wrkOnly = true;
                 continue;
             }
             switch (a) {
@@ -155,6 +215,7 @@ public final class GatewayLoadReport {
                             .withPort(0)
                             .withLimits(8 << 20, 1_000_000);
             List<Side> sides = new ArrayList<>();
+            boolean compare = mode == Mode.COMPARE;
             Path tlsDir = null;
             List<Row> rows = new ArrayList<>();
             try {
@@ -220,18 +281,41 @@ public final class GatewayLoadReport {
                                         100,
                                         batchConcurrency,
                                         200));
-                for (Scenario sc : scenarios) {
-                    for (Side side : sides) {
-                        rows.add(scenario(side, sc, seconds, anchor, sides.size() > 1));
+                if (only != null) {
+                    List<Scenario> chosen = new ArrayList<>();
+                    for (int i = 0; i < scenarios.size(); i++) {
+                        if (only.contains(SCENARIO_IDS.get(i))) {
+                            chosen.add(scenarios.get(i));
+                        }
+                    }
+                    scenarios = chosen;
+                }
+                if (!wrkOnly) {
+                    for (Scenario sc : scenarios) {
+                        for (Side side : sides) {
+                            rows.add(scenario(side, sc, seconds, anchor, sides.size() > 1));
+                        }
                     }
                 }
                 String wrk = Wrk.find();
                 if (wrk != null) {
+                    List<String> prefix =
+                            clientCpus == null ? List.of() : List.of("taskset", "-c", clientCpus);
                     for (Scenario sc : scenarios) {
-                        for (Side side : sides) {
-                            rows.add(wrkScenario(wrk, side, sc, seconds, anchor, sides.size() > 1));
-                        }
+                        rows.addAll(
+                                wrkScenario(
+                                        wrk,
+                                        prefix,
+                                        sides,
+                                        sc,
+                                        seconds,
+                                        warmup < 0 ? Math.min(5, seconds) : warmup,
+                                        anchor,
+                                        repeat,
+                                        compare));
                     }
+                } else if (wrkOnly) {
+                    throw new IllegalStateException("--wrk-only, but wrk is not on the PATH");
                 }
             } finally {
                 for (Side side : sides) {
@@ -263,10 +347,11 @@ public final class GatewayLoadReport {
                     Row tls = rows.get(i + 1);
                     System.out.printf(
                             Locale.ROOT,
-                            "  %-40s requests/s %.2fx, records/s %.2fx%n",
+                            "  %-40s requests/s %.2fx, records/s %.2fx%s%n",
                             clear.name(),
                             tls.requestsPerSecond() / Math.max(clear.requestsPerSecond(), 1e-9),
-                            tls.recordsPerSecond() / Math.max(clear.recordsPerSecond(), 1e-9));
+                            tls.recordsPerSecond() / Math.max(clear.recordsPerSecond(), 1e-9),
+                            tls.pairs() == null ? "" : tls.pairs());
                 }
                 System.out.println(
                         "targets (issue 15): with TLS and JWT, single POSTs at ack=none >= 0.7x"
@@ -322,34 +407,141 @@ public final class GatewayLoadReport {
         return new Row(sc.name(), line, r.requestsPerSecond(), recordsPerSecond);
     }
 
-    private static Row wrkScenario(
-            String wrk, Side side, Scenario sc, double seconds, double anchor, boolean both)
+    /**
+     * Runs {@code sc} with wrk on every side {@code repeat} times (after one warm-up each), the
+     * sides' order alternating from one repetition to the next; one row per side with the medians,
+     * and on the second side of a comparison the median of the pair ratios. Also the JVM's CPU time
+     * per request during each run (gateway, Kafka and the harness: the same on both sides).
+     */
+    private static List<Row> wrkScenario(
+            String wrk,
+            List<String> prefix,
+            List<Side> sides,
+            Scenario sc,
+            double seconds,
+            double warmup,
+            double anchor,
+            int repeat,
+            boolean compare)
             throws Exception {
-        Gateway gateway = side.gateway();
-        String url = side.url(sc.path());
         byte[] body = sc.body().getBytes();
-        Map<String, String> headers = side.headers();
-        Wrk.run(wrk, url, body, headers, sc.concurrency(), Math.min(5, seconds)); // warm-up
-        drain(gateway);
-        Wrk.Result r = Wrk.run(wrk, url, body, headers, sc.concurrency(), seconds);
-        long drainStart = System.nanoTime();
-        drain(gateway);
-        double drainS = (System.nanoTime() - drainStart) / 1e9;
-        double elapsed = r.requests() / Math.max(r.requestsPerSecond(), 1e-9);
-        double recordsPerSecond =
-                (r.requests() - r.non2xx()) * (double) sc.recordsPerRequest() / (elapsed + drainS);
-        String line =
-                String.format(
-                        Locale.ROOT,
-                        "%-40s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d",
-                        label(sc.name() + " (wrk)", side, both),
-                        r.requestsPerSecond(),
-                        recordsPerSecond,
-                        r.p50Ms(),
-                        r.p99Ms(),
-                        recordsPerSecond / anchor,
-                        r.non2xx());
-        return new Row(sc.name() + " (wrk)", line, r.requestsPerSecond(), recordsPerSecond);
+        for (Side side : sides) { // warm-up
+            Wrk.run(
+                    wrk,
+                    prefix,
+                    side.url(sc.path()),
+                    body,
+                    side.headers(),
+                    sc.concurrency(),
+                    warmup);
+            drain(side.gateway());
+        }
+        List<List<WrkRun>> runs = new ArrayList<>();
+        sides.forEach(x -> runs.add(new ArrayList<>()));
+        for (int k = 0; k < repeat; k++) {
+            for (int j = 0; j < sides.size(); j++) {
+                int i = k % 2 == 0 ? j : sides.size() - 1 - j;
+                Side side = sides.get(i);
+                long cpu0 = processCpuNanos();
+                Wrk.Result r =
+                        Wrk.run(
+                                wrk,
+                                prefix,
+                                side.url(sc.path()),
+                                body,
+                                side.headers(),
+                                sc.concurrency(),
+                                seconds);
+                long drainStart = System.nanoTime();
+                drain(side.gateway());
+                double drainS = (System.nanoTime() - drainStart) / 1e9;
+                long cpu = processCpuNanos() - cpu0;
+                double elapsed = r.requests() / Math.max(r.requestsPerSecond(), 1e-9);
+                double recordsPerSecond =
+                        (r.requests() - r.non2xx())
+                                * (double) sc.recordsPerRequest()
+                                / (elapsed + drainS);
+                runs.get(i)
+                        .add(
+                                new WrkRun(
+                                        r.requestsPerSecond(),
+                                        recordsPerSecond,
+                                        cpu / 1e3 / Math.max(1, r.requests()),
+                                        r));
+                if (repeat > 1) {
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %s (wrk) [%s] run %d: %,.0f requests/s, %.1f us CPU per request%n",
+                            sc.name(),
+                            side.label(),
+                            k + 1,
+                            r.requestsPerSecond(),
+                            cpu / 1e3 / Math.max(1, r.requests()));
+                }
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < sides.size(); i++) {
+            Side side = sides.get(i);
+            List<WrkRun> mine = runs.get(i);
+            double rps = median(mine.stream().mapToDouble(WrkRun::requestsPerSecond).toArray());
+            double recs = median(mine.stream().mapToDouble(WrkRun::recordsPerSecond).toArray());
+            double cpuUs = median(mine.stream().mapToDouble(WrkRun::cpuUs).toArray());
+            long non2xx = mine.stream().mapToLong(w -> w.r().non2xx()).sum();
+            String line =
+                    String.format(
+                            Locale.ROOT,
+                            "%-40s %,12.0f %,12.0f %9.2f %9.2f %8.2f %d  (%s%.1f us CPU/request)",
+                            label(sc.name() + " (wrk)", side, sides.size() > 1),
+                            rps,
+                            recs,
+                            median(mine.stream().mapToDouble(w -> w.r().p50Ms()).toArray()),
+                            median(mine.stream().mapToDouble(w -> w.r().p99Ms()).toArray()),
+                            recs / anchor,
+                            non2xx,
+                            repeat > 1 ? "medians of " + repeat + ", " : "",
+                            cpuUs);
+            String pairs = null;
+            if (compare && i == 1) {
+                List<WrkRun> first = runs.get(0);
+                double[] ratios = new double[repeat];
+                double[] cpuRatios = new double[repeat];
+                for (int k = 0; k < repeat; k++) {
+                    ratios[k] =
+                            mine.get(k).requestsPerSecond()
+                                    / Math.max(first.get(k).requestsPerSecond(), 1e-9);
+                    cpuRatios[k] = first.get(k).cpuUs() / Math.max(mine.get(k).cpuUs(), 1e-9);
+                }
+                double cpuClear = median(first.stream().mapToDouble(WrkRun::cpuUs).toArray());
+                pairs =
+                        String.format(
+                                Locale.ROOT,
+                                "; median of %d pair ratios %.2fx; CPU per request %.1f vs %.1f us"
+                                        + " (clear/this %.2fx, pairs %.2fx)",
+                                repeat,
+                                median(ratios),
+                                cpuUs,
+                                cpuClear,
+                                cpuClear / Math.max(cpuUs, 1e-9),
+                                median(cpuRatios));
+            }
+            rows.add(new Row(sc.name() + " (wrk)", line, rps, recs, pairs));
+        }
+        return rows;
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        int n = c.length;
+        return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    }
+
+    /** This JVM's CPU time (all threads: the gateways, Kafka, the harness). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static String abbreviate(String s, int max) {

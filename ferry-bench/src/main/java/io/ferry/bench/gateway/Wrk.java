@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -44,7 +46,7 @@ final class Wrk {
 
     static Result run(String wrk, String url, byte[] body, int connections, double seconds)
             throws IOException, InterruptedException {
-        return run(wrk, url, body, java.util.Map.of(), connections, seconds);
+        return run(wrk, List.of(), url, body, java.util.Map.of(), connections, seconds);
     }
 
     /**
@@ -53,6 +55,7 @@ final class Wrk {
      */
     static Result run(
             String wrk,
+            List<String> prefix,
             String url,
             byte[] body,
             java.util.Map<String, String> headers,
@@ -79,18 +82,18 @@ final class Wrk {
                                     .append(luaEscape(v))
                                     .append("\"\n"));
             Files.writeString(script, lua);
-            Process p =
-                    new ProcessBuilder(
-                                    wrk,
-                                    "-t1",
-                                    "-c" + connections,
-                                    "-d" + Math.max(1, Math.round(seconds)) + "s",
-                                    "--latency",
-                                    "-s",
-                                    script.toString(),
-                                    url)
-                            .redirectErrorStream(true)
-                            .start();
+            List<String> command = new ArrayList<>(prefix); // such as taskset -c 1
+            command.addAll(
+                    List.of(
+                            wrk,
+                            "-t1",
+                            "-c" + connections,
+                            "-d" + Math.max(1, Math.round(seconds)) + "s",
+                            "--latency",
+                            "-s",
+                            script.toString(),
+                            url));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(Math.round(seconds) + 60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
