@@ -160,6 +160,15 @@ public final class JwtVerifier {
     }
 
     /**
+     * Until when (wall-clock ms) {@code token}'s accepted verdict is remembered, or 0 when it is
+     * not (refused, not verified yet, or caching off). Any thread.
+     */
+    public long validUntil(String token) {
+        Cached c = cache.get(token);
+        return c == null ? 0 : c.validUntilMs;
+    }
+
+    /**
      * The verdict for {@code token}, or null when it is not known yet: {@code later} then gets it.
      * Any thread.
      */

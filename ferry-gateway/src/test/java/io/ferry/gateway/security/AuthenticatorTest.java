@@ -38,6 +38,11 @@ class AuthenticatorTest {
     }
 
     private Authenticator of(Set<AuthConfig.Method> methods) throws IOException {
+        return of(methods, System::currentTimeMillis);
+    }
+
+    private Authenticator of(Set<AuthConfig.Method> methods, java.util.function.LongSupplier clock)
+            throws IOException {
         Path keys = dir.resolve("keys.txt");
         Files.write(keys, List.of(ApiKeyFile.line("key-owner", KEY, List.of("g"))));
         AuthConfig c =
@@ -52,7 +57,7 @@ class AuthenticatorTest {
                                 ? new AuthConfig.ApiKeys(keys, 1000)
                                 : null,
                         false);
-        return Authenticator.of(c, AT, vertx, System::currentTimeMillis);
+        return Authenticator.of(c, AT, vertx, clock);
     }
 
     private static Verdict auth(Authenticator a, String authorization, String apiKey) {
@@ -85,6 +90,43 @@ class AuthenticatorTest {
         assertThat(auth(a, null, KEY).principal().name()).isEqualTo("key-owner");
         // a token sent decides: a bad Authorization is not rescued by a good X-API-Key
         assertThat(auth(a, "Bearer nope", KEY).failure()).isEqualTo(AuthFailure.UNKNOWN_API_KEY);
+    }
+
+    @Test
+    void aKnownJwt_isAcceptedAgainFromTheRecentTable_untilItExpires() throws IOException {
+        java.util.concurrent.atomic.AtomicLong now =
+                new java.util.concurrent.atomic.AtomicLong(1_800_000_000_000L);
+        Authenticator a = of(EnumSet.of(AuthConfig.Method.JWT), now::get);
+        String header =
+                "Bearer "
+                        + TestJwts.hs256(
+                                SECRET,
+                                new JsonObject()
+                                        .put("sub", "alice")
+                                        .put("exp", now.get() / 1000 + 60));
+        for (int i = 0; i < 3; i++) {
+            Verdict v = auth(a, header, null);
+            assertThat(v.ok()).as("request " + i).isTrue();
+            assertThat(v.principal().name()).isEqualTo("alice");
+        }
+        now.addAndGet(60_001); // past exp (leeway 0): the remembered verdict no longer holds
+        assertThat(auth(a, header, null).failure()).isEqualTo(AuthFailure.EXPIRED);
+    }
+
+    @Test
+    void aTokenSharingAKnownTokensSlot_isVerifiedOnItsOwn() throws IOException {
+        Authenticator a = of(EnumSet.of(AuthConfig.Method.JWT));
+        String good = jwt("alice");
+        assertThat(auth(a, "Bearer " + good, null).ok()).isTrue();
+        // the same length and signature (so the same slot), other claims: not alice's verdict
+        int dot = good.indexOf('.');
+        char c = good.charAt(dot + 3);
+        String forged =
+                good.substring(0, dot + 3) + (c == 'A' ? 'B' : 'A') + good.substring(dot + 4);
+        Verdict v = auth(a, "Bearer " + forged, null);
+        assertThat(v.ok()).isFalse();
+        assertThat(v.failure()).isIn(AuthFailure.BAD_SIGNATURE, AuthFailure.MALFORMED_TOKEN);
+        assertThat(auth(a, "Bearer " + good, null).ok()).as("still alice's").isTrue();
     }
 
     @Test
