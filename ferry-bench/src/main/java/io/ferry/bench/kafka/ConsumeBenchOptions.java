@@ -30,7 +30,10 @@ import java.util.Map;
  * @param latencySeconds how long the latency phase produces
  * @param threadReport how many thread groups' CPU to print per read (0: none)
  * @param httpBatch gateway-http: messages per take ({@code max}), each batch acknowledged in one
- *     request listing every message
+ *     request
+ * @param httpAcks gateway-http: how that request acknowledges the batch: {@code list} names every
+ *     message's offset, {@code ranges} each partition's contiguous runs of offsets (every message
+ *     still acknowledged)
  */
 record ConsumeBenchOptions(
         String bootstrap,
@@ -51,7 +54,8 @@ record ConsumeBenchOptions(
         int latencyRate,
         int latencySeconds,
         int threadReport,
-        int httpBatch) {
+        int httpBatch,
+        String httpAcks) {
 
     static final String KAFKA_CONSUMER = "kafka-consumer";
     static final String FERRY_ACKS = "ferry-acks";
@@ -80,6 +84,7 @@ record ConsumeBenchOptions(
                     "  --warmup-records W         records of one warm-up read per side (default N/10; 0: none)",
                     "  --sides list               kafka-consumer,ferry-acks,ferry-ranges,gateway-http,gateway-grpc (default the first three)",
                     "  --http-batch B             gateway-http: messages per take, acknowledged in one request (default 100)",
+                    "  --http-acks A              gateway-http: list (every offset) or ranges (contiguous runs) (default list)",
                     "  --range K                  ferry-ranges: messages per ackRange (default 1000)",
                     "  --max-pending M            Ferry's max-pending per partition, >= range (default 2000)",
                     "  --max-poll-records M       max.poll.records = Ferry's next(max) (default 500)",
@@ -123,6 +128,10 @@ record ConsumeBenchOptions(
         atLeast("latency-seconds", latencySeconds, 1);
         atLeast("threads", threadReport, 0);
         atLeast("http-batch", httpBatch, 1);
+        if (!httpAcks.equals("list") && !httpAcks.equals("ranges")) {
+            throw new IllegalArgumentException(
+                    "--http-acks is '" + httpAcks + "'; expected list or ranges");
+        }
     }
 
     private static void atLeast(String name, long value, long min) {
@@ -210,7 +219,8 @@ record ConsumeBenchOptions(
                 integer(o, "latency-rate", 10_000),
                 integer(o, "latency-seconds", 10),
                 integer(o, "threads", 0),
-                integer(o, "http-batch", 100));
+                integer(o, "http-batch", 100),
+                o.get("http-acks") == null ? "list" : o.get("http-acks"));
     }
 
     private static int integer(Map<String, String> o, String name, int def) {
@@ -247,7 +257,8 @@ record ConsumeBenchOptions(
                 latencyRate,
                 latencySeconds,
                 threadReport,
-                httpBatch);
+                httpBatch,
+                httpAcks);
     }
 
     /** One line naming the settings, for the report. */

@@ -190,6 +190,12 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
             if (taken.isEmpty()) {
                 return taken;
             }
+            call(ackPath, options.httpAcks().equals("ranges") ? ranges(taken) : list(taken));
+            return taken;
+        }
+
+        /** Every message's offset: {@code [{"partition":p,"offset":o},...]}. */
+        private static String list(List<Taken> taken) {
             StringBuilder acks = new StringBuilder(taken.size() * 32).append('[');
             for (Taken m : taken) {
                 acks.append(acks.length() == 1 ? "" : ",")
@@ -199,8 +205,39 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
                         .append(m.offset())
                         .append('}');
             }
-            call(ackPath, acks.append(']').toString());
-            return taken;
+            return acks.append(']').toString();
+        }
+
+        /**
+         * Each partition's contiguous runs: {@code [{"partition":p,"from":a,"to":b},...]}, {@code
+         * to} exclusive; every message of the take is in one.
+         */
+        private static String ranges(List<Taken> taken) {
+            List<Taken> sorted = new ArrayList<>(taken);
+            sorted.sort(Comparator.comparingInt(Taken::partition).thenComparingLong(Taken::offset));
+            StringBuilder acks = new StringBuilder(128).append('[');
+            int i = 0;
+            while (i < sorted.size()) {
+                Taken first = sorted.get(i);
+                long to = first.offset() + 1;
+                int j = i + 1;
+                while (j < sorted.size()
+                        && sorted.get(j).partition() == first.partition()
+                        && sorted.get(j).offset() == to) {
+                    to++;
+                    j++;
+                }
+                acks.append(acks.length() == 1 ? "" : ",")
+                        .append("{\"partition\":")
+                        .append(first.partition())
+                        .append(",\"from\":")
+                        .append(first.offset())
+                        .append(",\"to\":")
+                        .append(to)
+                        .append('}');
+                i = j;
+            }
+            return acks.append(']').toString();
         }
 
         @Override
@@ -255,9 +292,10 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         public String fetchNote() {
             return String.format(
                     java.util.Locale.ROOT,
-                    "%,d HTTP requests (takes of %d and their acks), %d in flight",
+                    "%,d HTTP requests (takes of %d and their acks %s), %d in flight",
                     requests,
                     options.httpBatch(),
+                    options.httpAcks().equals("ranges") ? "by ranges" : "listing every offset",
                     IN_FLIGHT);
         }
 

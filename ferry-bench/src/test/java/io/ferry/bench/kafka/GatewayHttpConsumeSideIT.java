@@ -1,0 +1,56 @@
+package io.ferry.bench.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The gateway-http side of the consume harness, tiny, against the Kafka node the harness starts:
+ * its lanes read every record once, acknowledging by ranges.
+ */
+class GatewayHttpConsumeSideIT {
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void tinyRun_byRanges_readsEveryRecordOnce() throws Exception {
+        ConsumeBenchOptions options =
+                ConsumeBenchOptions.parse(
+                        new String[] {
+                            "--records", "6000",
+                            "--rounds", "1",
+                            "--warmup-records", "0",
+                            "--sides", "gateway-http",
+                            "--http-acks", "ranges",
+                            "--latency-rate", "0"
+                        });
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+
+        ConsumeBenchTable table =
+                ConsumeBenchReport.run(
+                        options, new PrintStream(text, true, StandardCharsets.UTF_8));
+
+        assertThat(table.reads())
+                .singleElement()
+                .satisfies(
+                        r -> {
+                            assertThat(r.records()).isEqualTo(6_000);
+                            assertThat(r.duplicates()).isZero();
+                            assertThat(r.gaps()).isZero();
+                        });
+        assertThat(table.allCorrect()).isTrue();
+        assertThat(text.toString(StandardCharsets.UTF_8)).contains("acks by ranges");
+    }
+
+    @Test
+    void httpAcks_isListByDefault_andOtherWordsAreRefused() {
+        assertThat(ConsumeBenchOptions.defaults().httpAcks()).isEqualTo("list");
+        assertThatThrownBy(() -> ConsumeBenchOptions.parse(new String[] {"--http-acks", "range"}))
+                .hasMessageContaining("--http-acks is 'range'; expected list or ranges");
+    }
+}
