@@ -426,14 +426,7 @@ public final class GatewayLoadReport {
             throws Exception {
         byte[] body = sc.body().getBytes();
         for (Side side : sides) { // warm-up
-            Wrk.run(
-                    wrk,
-                    prefix,
-                    side.url(sc.path()),
-                    body,
-                    side.headers(),
-                    sc.concurrency(),
-                    warmup);
+            wrkRun(wrk, prefix, side, sc, body, warmup);
             drain(side.gateway());
         }
         List<List<WrkRun>> runs = new ArrayList<>();
@@ -443,15 +436,7 @@ public final class GatewayLoadReport {
                 int i = k % 2 == 0 ? j : sides.size() - 1 - j;
                 Side side = sides.get(i);
                 long cpu0 = processCpuNanos();
-                Wrk.Result r =
-                        Wrk.run(
-                                wrk,
-                                prefix,
-                                side.url(sc.path()),
-                                body,
-                                side.headers(),
-                                sc.concurrency(),
-                                seconds);
+                Wrk.Result r = wrkRun(wrk, prefix, side, sc, body, seconds);
                 long drainStart = System.nanoTime();
                 drain(side.gateway());
                 double drainS = (System.nanoTime() - drainStart) / 1e9;
@@ -528,6 +513,13 @@ public final class GatewayLoadReport {
             rows.add(new Row(sc.name() + " (wrk)", line, rps, recs, pairs));
         }
         return rows;
+    }
+
+    private static Wrk.Result wrkRun(
+            String wrk, List<String> prefix, Side side, Scenario sc, byte[] body, double seconds)
+            throws Exception {
+        return Wrk.run(
+                wrk, prefix, side.url(sc.path()), body, side.headers(), sc.concurrency(), seconds);
     }
 
     private static double median(double[] v) {
