@@ -390,8 +390,8 @@ final class ConsumeHttp {
             new JsonObject().put("outcome", "dead_lettered");
 
     /**
-     * Jackson's streaming encoder (the answers hold only JSON values): the default codec goes
-     * through databind's map serializers, several times slower for 100 small results.
+     * Jackson's streaming encoder (the answers hold only JSON values); the default codec goes
+     * through databind's map serializers (JFR: 36 of an ack route's 92 samples were its answer).
      */
     private static final io.vertx.core.json.jackson.JacksonCodec STREAMING =
             new io.vertx.core.json.jackson.JacksonCodec();
