@@ -34,7 +34,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <pre>
  * mvn -B -ntp -q -DskipTests package -pl ferry-bench -am
  * java -cp ferry-bench/target/benchmarks.jar io.ferry.bench.gateway.GatewayLoadReport [--tls|--tls-compare] [--jwt] [--tls-engine auto|openssl|jdk]
- *     [--wrk-only] [--repeat N] [--warmup S] [--client-cpus LIST] [--scenarios single-none,single-kafka,batch-none,batch-kafka]
+ *     [--wrk-only] [--own-jvms] [--repeat N] [--warmup S] [--client-cpus LIST] [--scenarios single-none,single-kafka,batch-none,batch-kafka]
  *     [seconds] [concurrency] [anchor records] [batch concurrency]
  * </pre>
  *
@@ -53,6 +53,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * core; {@code --warmup S} warms each side up with wrk for S seconds per scenario (default min(5,
  * seconds); the TLS path needs more: its first 10 s runs took three times the CPU per request of
  * its fourth); {@code --wrk-only} skips the in-JVM client; {@code --scenarios} picks scenarios.
+ *
+ * <p>{@code --own-jvms} runs each gateway in a JVM of its own ({@link GatewaySideMain}, with this
+ * JVM's options), as a deployment runs one gateway per process, instead of both in this one: two
+ * gateways in one JVM share its compiled code and the type profiles it was compiled from, so each
+ * side's pipeline (TLS or not) shapes the other's. Kafka and the clients stay here; the CPU time
+ * per request is then this JVM's and the gateway's JVM's.
  *
  * <p>Records carry 100-byte values and 8-character keys. Client, gateway and Kafka share the
  * machine: on 2 cores the figures are a floor, not a capacity.
@@ -83,12 +89,12 @@ public final class GatewayLoadReport {
     /** One gateway the scenarios run against: clear text or TLS, and its clients' scheme. */
     private record Side(
             String label,
-            Gateway gateway,
+            LoadTarget target,
             LoadClient client,
             boolean tls,
             Map<String, String> headers) {
         String url(String path) {
-            return (tls ? "https" : "http") + "://127.0.0.1:" + gateway.port() + path;
+            return (tls ? "https" : "http") + "://127.0.0.1:" + target.port() + path;
         }
     }
 
@@ -115,13 +121,18 @@ public final class GatewayLoadReport {
 
     /** One wrk run of one side. */
     private record WrkRun(
-            double requestsPerSecond, double recordsPerSecond, double cpuUs, Wrk.Result r) {}
+            double requestsPerSecond,
+            double recordsPerSecond,
+            double cpuUs,
+            double gatewayCpuUs,
+            Wrk.Result r) {}
 
     public static void main(String[] args) throws Exception {
         Mode mode = Mode.CLEAR;
         boolean jwt = false; // the TLS side authenticates a JWT too (--jwt)
         TlsConfig.Engine engine = TlsConfig.Engine.AUTO; // --tls-engine auto|openssl|jdk
         boolean wrkOnly = false; // --wrk-only: no runs of the in-JVM client
+        boolean ownJvms = false; // --own-jvms: each gateway in a JVM of its own
         int repeat = 1; // --repeat N: each wrk scenario N times per side, alternating
         String clientCpus = null; // --client-cpus L: wrk under taskset -c L
         double warmup = -1; // --warmup S: seconds of wrk warm-up per side and scenario
@@ -162,6 +173,10 @@ public final class GatewayLoadReport {
                 wrkOnly = true;
                 continue;
             }
+            if (a.equals("--own-jvms")) {
+                ownJvms = true;
+                continue;
+            }
             switch (a) {
                 case "--tls" -> mode = Mode.TLS;
                 case "--tls-compare" -> mode = Mode.COMPARE;
@@ -178,7 +193,7 @@ public final class GatewayLoadReport {
         System.out.printf(
                 Locale.ROOT,
                 "gateway load harness: %.0f s per scenario, %d requests in flight (%d for batches), "
-                        + "%d-byte values, %s%n",
+                        + "%d-byte values, %s%s%n",
                 seconds,
                 concurrency,
                 batchConcurrency,
@@ -192,7 +207,8 @@ public final class GatewayLoadReport {
                             "clear text and TLS"
                                     + (jwt ? " with JWT authentication" : "")
                                     + " alternating per scenario";
-                });
+                },
+                ownJvms ? ", each gateway in a JVM of its own" : "");
         try (DevKafka kafka = DevKafka.start()) {
             kafka.createTopic(TOPIC, PARTITIONS);
             double anchor = rawKafkaProducer(kafka.bootstrapServers(), anchorRecords);
@@ -201,51 +217,53 @@ public final class GatewayLoadReport {
                     "raw KafkaProducer (acks=all, linger.ms=5, batch.size=65536): %,.0f records/s%n",
                     anchor);
 
-            KafkaSettings settings =
-                    KafkaSettings.from(
-                            Map.of(
-                                    "bootstrap.servers",
-                                    kafka.bootstrapServers(),
-                                    "linger.ms",
-                                    5,
-                                    "batch.size",
-                                    65_536));
-            GatewayConfig base =
-                    GatewayConfig.of(settings, BrokerConfig.of("memory", Map.of("events", 262_144)))
-                            .withPort(0)
-                            .withLimits(8 << 20, 1_000_000);
+            GatewayConfig base = baseConfig(kafka.bootstrapServers());
             List<Side> sides = new ArrayList<>();
             boolean compare = mode == Mode.COMPARE;
             Path tlsDir = null;
             List<Row> rows = new ArrayList<>();
             try {
                 if (mode != Mode.TLS) {
-                    Gateway g = Gateway.start(base);
+                    LoadTarget t =
+                            ownJvms
+                                    ? LoadTarget.Forked.start(
+                                            List.of(kafka.bootstrapServers(), "clear", "auto"))
+                                    : new LoadTarget.InJvm(Gateway.start(base));
                     sides.add(
                             new Side(
                                     "clear",
-                                    g,
-                                    client(g, concurrency, false, Map.of()),
+                                    t,
+                                    client(t, concurrency, false, Map.of()),
                                     false,
                                     Map.of()));
                 }
                 if (mode != Mode.CLEAR) {
-                    tlsDir = Files.createTempDirectory("ferry-bench-tls");
-                    SecurityConfig security = BenchTls.security(tlsDir, engine);
-                    Map<String, String> headers = Map.of();
-                    if (jwt) {
-                        // default deny: one rule lets the token's principal produce to the topic
-                        security = BenchTls.withJwt(security, TOPIC);
-                        headers = Map.of("Authorization", "Bearer " + BenchTls.jwt());
+                    // with --jwt, clients send a token the TLS side's default deny lets produce
+                    Map<String, String> headers =
+                            jwt ? Map.of("Authorization", "Bearer " + BenchTls.jwt()) : Map.of();
+                    LoadTarget t;
+                    if (ownJvms) {
+                        t =
+                                LoadTarget.Forked.start(
+                                        List.of(
+                                                kafka.bootstrapServers(),
+                                                jwt ? "tls+jwt" : "tls",
+                                                engine.name()));
+                    } else {
+                        tlsDir = Files.createTempDirectory("ferry-bench-tls");
+                        t =
+                                new LoadTarget.InJvm(
+                                        Gateway.start(
+                                                base.withSecurity(
+                                                        tlsSecurity(tlsDir, engine, jwt))));
                     }
-                    Gateway g = Gateway.start(base.withSecurity(security));
                     String label =
                             (jwt ? "tls+jwt" : "tls") + (engine.openSsl() ? " openssl" : " jdk");
                     sides.add(
                             new Side(
                                     label,
-                                    g,
-                                    client(g, concurrency, true, headers),
+                                    t,
+                                    client(t, concurrency, true, headers),
                                     true,
                                     headers));
                 }
@@ -320,7 +338,7 @@ public final class GatewayLoadReport {
             } finally {
                 for (Side side : sides) {
                     side.client().close();
-                    side.gateway().shutdown();
+                    side.target().close();
                 }
                 if (tlsDir != null) {
                     BenchTls.delete(tlsDir);
@@ -365,8 +383,37 @@ public final class GatewayLoadReport {
     }
 
     private static LoadClient client(
-            Gateway g, int concurrency, boolean tls, Map<String, String> headers) {
-        return new LoadClient(g.port(), concurrency, 1, tls, () -> headers);
+            LoadTarget t, int concurrency, boolean tls, Map<String, String> headers) {
+        return new LoadClient(t.port(), concurrency, 1, tls, () -> headers);
+    }
+
+    /**
+     * Every gateway's settings on Kafka at {@code bootstrap}: a memory broker of 262,144 events,
+     * {@code linger.ms} 5, {@code batch.size} 65536, a port chosen by the system.
+     */
+    static GatewayConfig baseConfig(String bootstrap) {
+        KafkaSettings settings =
+                KafkaSettings.from(
+                        Map.of(
+                                "bootstrap.servers",
+                                bootstrap,
+                                "linger.ms",
+                                5,
+                                "batch.size",
+                                65_536));
+        return GatewayConfig.of(settings, BrokerConfig.of("memory", Map.of("events", 262_144)))
+                .withPort(0)
+                .withLimits(8 << 20, 1_000_000);
+    }
+
+    /**
+     * The TLS side's security: a certificate made into {@code dir} and, with {@code jwt}, JWT
+     * authentication and default deny with one rule for the topic.
+     */
+    static SecurityConfig tlsSecurity(Path dir, TlsConfig.Engine engine, boolean jwt)
+            throws java.io.IOException, InterruptedException {
+        SecurityConfig security = BenchTls.security(dir, engine);
+        return jwt ? BenchTls.withJwt(security, TOPIC) : security;
     }
 
     private static String label(String name, Side side, boolean both) {
@@ -374,16 +421,16 @@ public final class GatewayLoadReport {
     }
 
     private static Row scenario(Side side, Scenario sc, double seconds, double anchor, boolean both)
-            throws InterruptedException {
+            throws Exception {
         LoadClient client = side.client();
-        Gateway gateway = side.gateway();
+        LoadTarget gateway = side.target();
         // warm-up of this very path (JIT, partition workers), then drained, then measured
         client.run(sc.path(), sc.body(), sc.concurrency(), Math.min(5, seconds), sc.status());
-        drain(gateway);
+        gateway.drain();
         LoadClient.Result r =
                 client.run(sc.path(), sc.body(), sc.concurrency(), seconds, sc.status());
         long drainStart = System.nanoTime();
-        drain(gateway);
+        gateway.drain();
         double drainS = (System.nanoTime() - drainStart) / 1e9;
         // at ack=none the gateway answers before Kafka: count the drain in the records/s
         double recordsPerSecond =
@@ -427,7 +474,7 @@ public final class GatewayLoadReport {
         byte[] body = sc.body().getBytes();
         for (Side side : sides) { // warm-up
             wrkRun(wrk, prefix, side, sc, body, warmup);
-            drain(side.gateway());
+            side.target().drain();
         }
         List<List<WrkRun>> runs = new ArrayList<>();
         sides.forEach(x -> runs.add(new ArrayList<>()));
@@ -435,12 +482,14 @@ public final class GatewayLoadReport {
             for (int j = 0; j < sides.size(); j++) {
                 int i = k % 2 == 0 ? j : sides.size() - 1 - j;
                 Side side = sides.get(i);
-                long cpu0 = processCpuNanos();
+                long cpu0 = side.target().cpuNanos();
+                long gatewayCpu0 = side.target().gatewayCpuNanos();
                 Wrk.Result r = wrkRun(wrk, prefix, side, sc, body, seconds);
                 long drainStart = System.nanoTime();
-                drain(side.gateway());
+                side.target().drain();
                 double drainS = (System.nanoTime() - drainStart) / 1e9;
-                long cpu = processCpuNanos() - cpu0;
+                long cpu = side.target().cpuNanos() - cpu0;
+                long gatewayCpu = side.target().gatewayCpuNanos() - gatewayCpu0;
                 double elapsed = r.requests() / Math.max(r.requestsPerSecond(), 1e-9);
                 double recordsPerSecond =
                         (r.requests() - r.non2xx())
@@ -452,16 +501,25 @@ public final class GatewayLoadReport {
                                         r.requestsPerSecond(),
                                         recordsPerSecond,
                                         cpu / 1e3 / Math.max(1, r.requests()),
+                                        gatewayCpu0 < 0
+                                                ? -1
+                                                : gatewayCpu / 1e3 / Math.max(1, r.requests()),
                                         r));
                 if (repeat > 1) {
                     System.out.printf(
                             Locale.ROOT,
-                            "  %s (wrk) [%s] run %d: %,.0f requests/s, %.1f us CPU per request%n",
+                            "  %s (wrk) [%s] run %d: %,.0f requests/s, %.1f us CPU per request%s%n",
                             sc.name(),
                             side.label(),
                             k + 1,
                             r.requestsPerSecond(),
-                            cpu / 1e3 / Math.max(1, r.requests()));
+                            cpu / 1e3 / Math.max(1, r.requests()),
+                            gatewayCpu0 < 0
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            " (%.1f of them the gateway's JVM)",
+                                            gatewayCpu / 1e3 / Math.max(1, r.requests())));
                 }
             }
         }
@@ -498,17 +556,40 @@ public final class GatewayLoadReport {
                     cpuRatios[k] = first.get(k).cpuUs() / Math.max(mine.get(k).cpuUs(), 1e-9);
                 }
                 double cpuClear = median(first.stream().mapToDouble(WrkRun::cpuUs).toArray());
+                String gatewayOnly = "";
+                if (mine.get(0).gatewayCpuUs() >= 0) {
+                    double[] gatewayRatios = new double[repeat];
+                    for (int k = 0; k < repeat; k++) {
+                        gatewayRatios[k] =
+                                first.get(k).gatewayCpuUs()
+                                        / Math.max(mine.get(k).gatewayCpuUs(), 1e-9);
+                    }
+                    double gwThis =
+                            median(mine.stream().mapToDouble(WrkRun::gatewayCpuUs).toArray());
+                    double gwClear =
+                            median(first.stream().mapToDouble(WrkRun::gatewayCpuUs).toArray());
+                    gatewayOnly =
+                            String.format(
+                                    Locale.ROOT,
+                                    "; the gateway's JVM alone %.1f vs %.1f us (clear/this %.2fx,"
+                                            + " pairs %.2fx)",
+                                    gwThis,
+                                    gwClear,
+                                    gwClear / Math.max(gwThis, 1e-9),
+                                    median(gatewayRatios));
+                }
                 pairs =
                         String.format(
-                                Locale.ROOT,
-                                "; median of %d pair ratios %.2fx; CPU per request %.1f vs %.1f us"
-                                        + " (clear/this %.2fx, pairs %.2fx)",
-                                repeat,
-                                median(ratios),
-                                cpuUs,
-                                cpuClear,
-                                cpuClear / Math.max(cpuUs, 1e-9),
-                                median(cpuRatios));
+                                        Locale.ROOT,
+                                        "; median of %d pair ratios %.2fx; CPU per request %.1f vs %.1f us"
+                                                + " (clear/this %.2fx, pairs %.2fx)",
+                                        repeat,
+                                        median(ratios),
+                                        cpuUs,
+                                        cpuClear,
+                                        cpuClear / Math.max(cpuUs, 1e-9),
+                                        median(cpuRatios))
+                                + gatewayOnly;
             }
             rows.add(new Row(sc.name() + " (wrk)", line, rps, recs, pairs));
         }
@@ -529,23 +610,8 @@ public final class GatewayLoadReport {
         return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
     }
 
-    /** This JVM's CPU time (all threads: the gateways, Kafka, the harness). */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
     private static String abbreviate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max) + "...";
-    }
-
-    /** Waits until the gateway's brokers hold nothing (everything accepted is in Kafka). */
-    private static void drain(Gateway gateway) throws InterruptedException {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (gateway.bufferedEvents() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
     }
 
     private static Buffer batchBody(int n) {
