@@ -34,6 +34,7 @@ import java.util.Map;
  * @param httpAcks gateway-http: how that request acknowledges the batch: {@code list} names every
  *     message's offset, {@code ranges} each partition's contiguous runs of offsets (every message
  *     still acknowledged)
+ * @param grpcCredit gateway-grpc: the messages granted and not yet received, kept topped up
  */
 record ConsumeBenchOptions(
         String bootstrap,
@@ -55,7 +56,8 @@ record ConsumeBenchOptions(
         int latencySeconds,
         int threadReport,
         int httpBatch,
-        String httpAcks) {
+        String httpAcks,
+        int grpcCredit) {
 
     static final String KAFKA_CONSUMER = "kafka-consumer";
     static final String FERRY_ACKS = "ferry-acks";
@@ -85,6 +87,7 @@ record ConsumeBenchOptions(
                     "  --sides list               kafka-consumer,ferry-acks,ferry-ranges,gateway-http,gateway-grpc (default the first three)",
                     "  --http-batch B             gateway-http: messages per take, acknowledged in one request (default 100)",
                     "  --http-acks A              gateway-http: list (every offset) or ranges (contiguous runs) (default list)",
+                    "  --grpc-credit C            gateway-grpc: messages granted and not yet received, kept topped up (default 2000)",
                     "  --range K                  ferry-ranges: messages per ackRange (default 1000)",
                     "  --max-pending M            Ferry's max-pending per partition, >= range (default 2000)",
                     "  --max-poll-records M       max.poll.records = Ferry's next(max) (default 500)",
@@ -128,6 +131,7 @@ record ConsumeBenchOptions(
         atLeast("latency-seconds", latencySeconds, 1);
         atLeast("threads", threadReport, 0);
         atLeast("http-batch", httpBatch, 1);
+        atLeast("grpc-credit", grpcCredit, 1);
         if (!httpAcks.equals("list") && !httpAcks.equals("ranges")) {
             throw new IllegalArgumentException(
                     "--http-acks is '" + httpAcks + "'; expected list or ranges");
@@ -220,7 +224,8 @@ record ConsumeBenchOptions(
                 integer(o, "latency-seconds", 10),
                 integer(o, "threads", 0),
                 integer(o, "http-batch", 100),
-                o.get("http-acks") == null ? "list" : o.get("http-acks"));
+                o.get("http-acks") == null ? "list" : o.get("http-acks"),
+                integer(o, "grpc-credit", 2000));
     }
 
     private static int integer(Map<String, String> o, String name, int def) {
@@ -258,7 +263,8 @@ record ConsumeBenchOptions(
                 latencySeconds,
                 threadReport,
                 httpBatch,
-                httpAcks);
+                httpAcks,
+                grpcCredit);
     }
 
     /** One line naming the settings, for the report. */

@@ -142,7 +142,7 @@ public final class ConsumeBenchReport {
         List<ConsumeSide> sides = sides(o);
         if (o.warmupRecords() > 0) {
             for (ConsumeSide side : sides) {
-                print(out, "warm-up", read(side, o, topic, o.warmupRecords(), 0));
+                print(out, "warm-up", read(side, o, topic, o.warmupRecords(), 0), o);
             }
         }
         List<ReadResult> reads = new ArrayList<>();
@@ -151,7 +151,7 @@ public final class ConsumeBenchReport {
             for (ConsumeSide side : sides) {
                 ReadResult result = read(side, o, topic, o.records(), r);
                 reads.add(result);
-                print(out, "round " + r + "/" + o.rounds(), result);
+                print(out, "round " + r + "/" + o.rounds(), result, o);
             }
             if (o.latencyRate() > 0) {
                 for (ConsumeSide side : sides) {
@@ -186,7 +186,7 @@ public final class ConsumeBenchReport {
         return table;
     }
 
-    private static void print(PrintStream out, String label, ReadResult r) {
+    private static void print(PrintStream out, String label, ReadResult r, ConsumeBenchOptions o) {
         out.printf(
                 Locale.ROOT,
                 "%-11s %-13s %,d records: %,.0f records/s from subscribe (%.2f s), %,.0f from the"
@@ -203,6 +203,11 @@ public final class ConsumeBenchReport {
                         ? " ok"
                         : " WRONG (" + r.duplicates() + " twice, " + r.gaps() + " skipped)",
                 r.note());
+        if (o.threadReport() > 0) {
+            out.println(
+                    ThreadCpu.busiest(
+                            r.threadCpuNanos(), r.subscribeToLastNanos(), o.threadReport()));
+        }
     }
 
     private static Map<String, Object> producerSettings(ConsumeBenchOptions o, int lingerMs) {
@@ -294,7 +299,8 @@ public final class ConsumeBenchReport {
                     check.gaps,
                     s.fetchRequests(),
                     after.processCpuSince(before),
-                    s.fetchNote());
+                    s.fetchNote(),
+                    after.byGroupSince(before));
         }
     }
 

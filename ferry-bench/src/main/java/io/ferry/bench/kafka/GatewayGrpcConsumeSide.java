@@ -26,14 +26,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Ferry's gateway over its gRPC consume stream (issue 14): a fresh gateway per read, in this JVM,
  * on the same Kafka; one {@code ferry.v1.Ferry/Consume} stream with grpc-java's client (its Netty
- * transport, HTTP/2 cleartext), the credit kept topped up to {@link #CREDIT} outstanding, and ONE
- * ACK PER MESSAGE: each message's offset in an acks list, the acks of what one poll received in one
- * frame together with the credit they free.
+ * transport, HTTP/2 cleartext), the credit kept topped up to {@code --grpc-credit} outstanding, and
+ * ONE ACK PER MESSAGE: each message's offset in an acks list, the acks of what one poll received in
+ * one frame together with the credit they free.
  */
 final class GatewayGrpcConsumeSide implements ConsumeSide {
-    /** Messages granted and not yet received, kept topped up. */
-    static final int CREDIT = 2000;
-
     static final MethodDescriptor<ConsumeRequest, ConsumeResponse> CONSUME =
             MethodDescriptor.<ConsumeRequest, ConsumeResponse>newBuilder()
                     .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
@@ -57,12 +54,14 @@ final class GatewayGrpcConsumeSide implements ConsumeSide {
 
     @Override
     public Session open(String group) {
-        return new GrpcSession(GatewayHttpConsumeSide.gateway(options), group);
+        return new GrpcSession(
+                GatewayHttpConsumeSide.gateway(options), group, options.grpcCredit());
     }
 
     private static final class GrpcSession implements Session {
         private final Gateway gateway;
         private final String group;
+        private final int credit;
         private final ManagedChannel channel;
         private final LinkedBlockingQueue<ConsumeResponse> frames = new LinkedBlockingQueue<>();
         private final CompletableFuture<Status> closed = new CompletableFuture<>();
@@ -71,9 +70,10 @@ final class GatewayGrpcConsumeSide implements ConsumeSide {
         private long framesOut;
         private long messages;
 
-        GrpcSession(Gateway gateway, String group) {
+        GrpcSession(Gateway gateway, String group, int credit) {
             this.gateway = gateway;
             this.group = group;
+            this.credit = credit;
             this.channel =
                     ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort())
                             .usePlaintext()
@@ -107,7 +107,7 @@ final class GatewayGrpcConsumeSide implements ConsumeSide {
             requests.onNext(
                     ConsumeRequest.newBuilder()
                             .setSubscribe(Subscribe.newBuilder().setTopic(topic).setGroup(group))
-                            .setCredit(CREDIT)
+                            .setCredit(credit)
                             .build());
             framesOut++;
         }
@@ -175,7 +175,7 @@ final class GatewayGrpcConsumeSide implements ConsumeSide {
                     framesIn,
                     framesIn == 0 ? 0.0 : (double) messages / framesIn,
                     framesOut,
-                    CREDIT);
+                    credit);
         }
 
         @Override

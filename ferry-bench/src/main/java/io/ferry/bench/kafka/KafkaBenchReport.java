@@ -6,7 +6,6 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The end-to-end Kafka benchmark: produces N records of S bytes to a fresh topic of P partitions,
@@ -170,21 +169,7 @@ public final class KafkaBenchReport {
                 r.correct() ? " ok" : " WRONG (failures " + r.failures() + ")",
                 r.note().isEmpty() ? "" : "; " + r.note());
         if (o.threadReport() > 0) {
-            StringBuilder threads =
-                    new StringBuilder("          busiest threads (percent of one core):");
-            int n = 0;
-            for (Map.Entry<String, Long> e : r.threadCpuNanos().entrySet()) {
-                if (n++ == o.threadReport()) {
-                    break;
-                }
-                threads.append(
-                        String.format(
-                                Locale.ROOT,
-                                " %s %.0f%%;",
-                                e.getKey(),
-                                100.0 * e.getValue() / r.elapsedNanos()));
-            }
-            out.println(threads);
+            out.println(ThreadCpu.busiest(r.threadCpuNanos(), r.elapsedNanos(), o.threadReport()));
         }
         admin.deleteTopic(topic);
         return r;

@@ -13,6 +13,7 @@ package io.ferry.bench.kafka;
  * @param fetchRequests fetch requests the client sent during the read, or -1 when unknown
  * @param processCpuNanos the JVM's CPU time during the read, or -1 when unknown
  * @param note the side's fetch figures
+ * @param threadCpuNanos CPU time by thread group during the read, largest first
  */
 record ReadResult(
         String side,
@@ -24,7 +25,8 @@ record ReadResult(
         long gaps,
         long fetchRequests,
         long processCpuNanos,
-        String note) {
+        String note,
+        java.util.Map<String, Long> threadCpuNanos) {
 
     /** Records/s from subscribe to the last record. */
     double recordsPerSec() {

@@ -79,6 +79,28 @@ final class ThreadCpu {
         return sorted;
     }
 
+    /**
+     * The first {@code top} groups of {@code byGroup} (largest first) as percent of one core over
+     * {@code elapsedNanos}: {@code " busiest threads (percent of one core): a 93%; b 41%;"}.
+     */
+    static String busiest(Map<String, Long> byGroup, long elapsedNanos, int top) {
+        StringBuilder threads =
+                new StringBuilder("          busiest threads (percent of one core):");
+        int n = 0;
+        for (Map.Entry<String, Long> e : byGroup.entrySet()) {
+            if (n++ == top) {
+                break;
+            }
+            threads.append(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            " %s %.0f%%;",
+                            e.getKey(),
+                            100.0 * e.getValue() / Math.max(1, elapsedNanos)));
+        }
+        return threads.toString();
+    }
+
     static String group(String threadName) {
         return threadName.replaceAll("[0-9]+", "#");
     }

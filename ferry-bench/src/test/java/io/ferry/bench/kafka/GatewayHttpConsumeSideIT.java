@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The gateway-http side of the consume harness, tiny, against the Kafka node the harness starts:
- * its lanes read every record once, acknowledging by ranges.
+ * its lanes read every record once, acknowledging by ranges; {@code --threads} names the busiest.
  */
 class GatewayHttpConsumeSideIT {
 
@@ -27,7 +27,8 @@ class GatewayHttpConsumeSideIT {
                             "--warmup-records", "0",
                             "--sides", "gateway-http",
                             "--http-acks", "ranges",
-                            "--latency-rate", "0"
+                            "--latency-rate", "0",
+                            "--threads", "3"
                         });
         ByteArrayOutputStream text = new ByteArrayOutputStream();
 
@@ -44,7 +45,9 @@ class GatewayHttpConsumeSideIT {
                             assertThat(r.gaps()).isZero();
                         });
         assertThat(table.allCorrect()).isTrue();
-        assertThat(text.toString(StandardCharsets.UTF_8)).contains("acks by ranges");
+        assertThat(text.toString(StandardCharsets.UTF_8))
+                .contains("acks by ranges")
+                .containsPattern("busiest threads \\(percent of one core\\):( [^;]+ \\d+%;){3}");
     }
 
     @Test
