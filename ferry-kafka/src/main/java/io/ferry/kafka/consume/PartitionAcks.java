@@ -3,7 +3,6 @@ package io.ferry.kafka.consume;
 import io.ferry.kafka.consume.SparseAcks.Range;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -199,7 +198,8 @@ public final class PartitionAcks<R> {
     private final SparseAcks.Decoded startMetadata;
 
     // State, owned by the partition's thread.
-    private final TreeMap<Long, Entry<R>> unsettled = new TreeMap<>();
+    // in offset order; fresh offers are appended above every unsettled offset
+    private final AscendingOffsets<Entry<R>> unsettled = new AscendingOffsets<>();
     private final TreeMap<Long, Entry<R>> ready = new TreeMap<>();
     private final ArrayDeque<Entry<R>> due = new ArrayDeque<>();
     private final ArrayDeque<R> held = new ArrayDeque<>();
@@ -369,7 +369,7 @@ public final class PartitionAcks<R> {
             }
             R record = held.pollFirst();
             e = new Entry<>(offsetOf.applyAsLong(record), record);
-            unsettled.put(e.offset, e);
+            unsettled.append(e.offset, e);
         }
         e.deliveries++;
         e.state = State.OUT;
@@ -442,14 +442,7 @@ public final class PartitionAcks<R> {
             throw new IllegalArgumentException(
                     "an acknowledged range needs from <= to, got [" + from + "," + to + ")");
         }
-        Map<Long, Entry<R>> range = unsettled.subMap(from, true, to, false);
-        int n = 0;
-        for (Iterator<Entry<R>> it = range.values().iterator(); it.hasNext(); ) {
-            Entry<R> e = it.next();
-            it.remove();
-            settle(e);
-            n++;
-        }
+        int n = unsettled.removeRange(from, to, this::settle);
         acked += n;
         return n;
     }
@@ -520,7 +513,7 @@ public final class PartitionAcks<R> {
     public long committableOffset() {
         long low = position;
         if (!unsettled.isEmpty()) {
-            low = Math.min(low, unsettled.firstKey());
+            low = Math.min(low, unsettled.firstOffset());
         }
         if (!held.isEmpty()) {
             low = Math.min(low, offsetOf.applyAsLong(held.peekFirst()));
@@ -541,15 +534,16 @@ public final class PartitionAcks<R> {
         dropSkipsBelow(low);
         long regionEnd = held.isEmpty() ? position : offsetOf.applyAsLong(held.peekFirst());
         List<Range> ranges = new ArrayList<>();
-        long cursor = low;
-        for (long offset : unsettled.keySet()) {
-            if (offset > cursor) {
-                ranges.add(new Range(cursor, offset));
-            }
-            cursor = offset + 1;
-        }
-        if (regionEnd > cursor) {
-            ranges.add(new Range(cursor, regionEnd));
+        long[] cursor = {low};
+        unsettled.forEachOffset(
+                offset -> {
+                    if (offset > cursor[0]) {
+                        ranges.add(new Range(cursor[0], offset));
+                    }
+                    cursor[0] = offset + 1;
+                });
+        if (regionEnd > cursor[0]) {
+            ranges.add(new Range(cursor[0], regionEnd));
         }
         for (Range s : skips) {
             if (s.to() <= regionEnd) {
@@ -628,7 +622,7 @@ public final class PartitionAcks<R> {
         if (unsettled.size() > settings.maxPending()) {
             broken.add("unsettled " + unsettled.size() + " > max-pending " + settings.maxPending());
         }
-        long previous = unsettled.isEmpty() ? Long.MIN_VALUE : unsettled.lastKey();
+        long previous = unsettled.isEmpty() ? Long.MIN_VALUE : unsettled.lastOffset();
         for (R r : held) {
             long offset = offsetOf.applyAsLong(r);
             if (offset <= previous) {
