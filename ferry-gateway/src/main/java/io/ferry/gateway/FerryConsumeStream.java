@@ -6,10 +6,12 @@ import io.ferry.gateway.grpc.v1.OffsetRange;
 import io.ferry.gateway.grpc.v1.PartitionOffsets;
 import io.ferry.gateway.grpc.v1.Subscribe;
 import io.ferry.kafka.consume.ConsumedMessage;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.WireFormat;
@@ -229,7 +231,10 @@ final class FerryConsumeStream {
                 GrpcMessage.message(
                         "identity",
                         WireFormat.PROTOBUF,
-                        Buffer.buffer(ConsumeFrames.encode(messages)));
+                        // wrapped, not copied: Buffer.buffer(byte[]) copies the frame (500
+                        // messages, ~65 KB) into a new heap buffer
+                        BufferInternal.buffer(
+                                Unpooled.wrappedBuffer(ConsumeFrames.encode(messages))));
         written(() -> response.writeMessage(frame));
     }
 
