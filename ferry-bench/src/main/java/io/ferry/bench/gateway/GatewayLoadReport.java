@@ -56,9 +56,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>{@code --own-jvms} runs each gateway in a JVM of its own ({@link GatewaySideMain}, with this
  * JVM's options), as a deployment runs one gateway per process, instead of both in this one: two
- * gateways in one JVM share its compiled code and the type profiles it was compiled from, so each
- * side's pipeline (TLS or not) shapes the other's. Kafka and the clients stay here; the CPU time
- * per request is then this JVM's and the gateway's JVM's.
+ * gateways in one JVM share its compiled code and the type profiles it was compiled from (the TLS
+ * ratios moved within the noise when split, docs/benchmarks.md). Kafka and the clients stay here;
+ * the CPU time per request is then this JVM's and the gateway's JVM's.
  *
  * <p>Records carry 100-byte values and 8-character keys. Client, gateway and Kafka share the
  * machine: on 2 cores the figures are a floor, not a capacity.
