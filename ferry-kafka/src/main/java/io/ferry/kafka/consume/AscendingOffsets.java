@@ -127,15 +127,6 @@ final class AscendingOffsets<V> {
         }
     }
 
-    /** Hands every value to {@code each}, in offset order. */
-    void forEachValue(Consumer<? super V> each) {
-        for (int i = start; i < end; i++) {
-            if (values[i] != null) {
-                each.accept(value(i));
-            }
-        }
-    }
-
     @SuppressWarnings("unchecked") // only V is stored
     private V value(int i) {
         return (V) values[i];

@@ -133,9 +133,12 @@ class AscendingOffsetsTest {
                     assertThat(m.lastOffset()).isEqualTo(model.lastKey());
                 }
             }
-            List<Long> values = new ArrayList<>();
-            m.forEachValue(values::add);
-            assertThat(values).containsExactlyElementsOf(model.values());
+            List<Long> offsets = new ArrayList<>();
+            m.forEachOffset(offsets::add);
+            assertThat(offsets).containsExactlyElementsOf(model.keySet());
+            for (long o : offsets) {
+                assertThat(m.get(o)).isEqualTo(model.get(o));
+            }
         }
     }
 
