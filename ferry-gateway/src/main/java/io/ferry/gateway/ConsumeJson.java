@@ -4,21 +4,25 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.ferry.broker.Header;
 import io.ferry.kafka.consume.ConsumedMessage;
 import io.ferry.kafka.consume.OffsetToSet;
 import io.ferry.kafka.consume.PartitionOffset;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -76,26 +80,56 @@ final class ConsumeJson {
 
     // ---- answers -----------------------------------------------------------------------------
 
-    /** The answer to a take: a JSON array of the messages, in the order they were taken. */
+    // the answer's field names, encoded once (writing a String name converts it each time)
+    private static final SerializedString TOPIC = new SerializedString("topic");
+    private static final SerializedString PARTITION = new SerializedString("partition");
+    private static final SerializedString OFFSET = new SerializedString("offset");
+    private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
+    private static final SerializedString DELIVERY_COUNT = new SerializedString("deliveryCount");
+    private static final SerializedString HEADERS = new SerializedString("headers");
+    private static final SerializedString KEY = new SerializedString("key");
+    private static final SerializedString KEY_ENCODING = new SerializedString("keyEncoding");
+    private static final SerializedString VALUE = new SerializedString("value");
+    private static final SerializedString VALUE_ENCODING = new SerializedString("valueEncoding");
+    private static final SerializedString STRING_NAME =
+            new SerializedString(Format.STRING.wireName());
+    private static final SerializedString BASE64_NAME =
+            new SerializedString(Format.BASE64.wireName());
+
+    /**
+     * The answer to a take: a JSON array of the messages, in the order they were taken; written
+     * into the array that is sent (no stream to copy out of).
+     */
     static Buffer messages(List<ConsumedMessage> messages, Format format) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 256 * messages.size());
+        Bytes out = new Bytes(likelySize(messages));
+        SerializedString topic = null;
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             g.writeStartArray();
             for (ConsumedMessage m : messages) {
+                if (topic == null || !topic.getValue().equals(m.topic())) {
+                    topic = new SerializedString(m.topic());
+                }
                 g.writeStartObject();
-                g.writeStringField("topic", m.topic());
-                g.writeNumberField("partition", m.partition());
-                g.writeNumberField("offset", m.offset());
-                g.writeNumberField("timestamp", m.timestampMs());
-                g.writeNumberField("deliveryCount", m.deliveryCount());
+                g.writeFieldName(TOPIC);
+                g.writeString(topic);
+                g.writeFieldName(PARTITION);
+                g.writeNumber(m.partition());
+                g.writeFieldName(OFFSET);
+                g.writeNumber(m.offset());
+                g.writeFieldName(TIMESTAMP);
+                g.writeNumber(m.timestampMs());
+                g.writeFieldName(DELIVERY_COUNT);
+                g.writeNumber(m.deliveryCount());
                 Format notJson = format == Format.JSON ? Format.STRING : format;
-                bytes(g, "key", "keyEncoding", m.key(), notJson);
-                bytes(g, "value", "valueEncoding", m.value(), format);
-                g.writeArrayFieldStart("headers");
+                bytes(g, KEY, KEY_ENCODING, m.key(), notJson);
+                bytes(g, VALUE, VALUE_ENCODING, m.value(), format);
+                g.writeFieldName(HEADERS);
+                g.writeStartArray();
                 for (Header h : m.headers()) {
                     g.writeStartObject();
-                    g.writeStringField("key", h.key());
-                    bytes(g, "value", "valueEncoding", h.value(), notJson);
+                    g.writeFieldName(KEY);
+                    g.writeString(h.key());
+                    bytes(g, VALUE, VALUE_ENCODING, h.value(), notJson);
                     g.writeEndObject();
                 }
                 g.writeEndArray();
@@ -103,36 +137,95 @@ final class ConsumeJson {
             }
             g.writeEndArray();
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+            throw new UncheckedIOException(e); // a byte array does not fail
         }
-        return Buffer.buffer(out.toByteArray());
+        return BufferInternal.buffer(Unpooled.wrappedBuffer(out.bytes, 0, out.size));
+    }
+
+    /**
+     * About the size of the answer when nothing needs escaping: base64's 4/3 and the fields' names,
+     * so that one array holds it (more is fine: {@link Bytes} grows).
+     */
+    private static int likelySize(List<ConsumedMessage> messages) {
+        long n = 2;
+        for (ConsumedMessage m : messages) {
+            n += 136 + m.topic().length() + base64Size(m.key()) + base64Size(m.value());
+            for (Header h : m.headers()) {
+                n += 40 + h.key().length() + base64Size(h.value());
+            }
+        }
+        return (int) Math.min(n, Integer.MAX_VALUE - 16);
+    }
+
+    private static long base64Size(byte[] b) {
+        return b == null ? 0 : (b.length + 2L) / 3 * 4;
+    }
+
+    /**
+     * The stream Jackson writes an answer to: one array, grown by doubling, handed on as it is (a
+     * ByteArrayOutputStream locks each write and copies the whole answer once more at the end; a
+     * ByteBuf checks its reference count and bounds on each of Jackson's flushes).
+     */
+    private static final class Bytes extends OutputStream {
+        byte[] bytes;
+        int size;
+
+        Bytes(int capacity) {
+            bytes = new byte[Math.max(capacity, 64)];
+        }
+
+        private void room(int n) {
+            if (bytes.length - size < n) {
+                long want = Math.max((long) bytes.length * 2, (long) size + n);
+                if (want > Integer.MAX_VALUE - 16) {
+                    throw new IllegalStateException("a take's answer is over 2 GiB");
+                }
+                bytes = Arrays.copyOf(bytes, (int) want);
+            }
+        }
+
+        @Override
+        public void write(int b) {
+            room(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            room(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
     }
 
     /**
      * Writes {@code field}: null, or {@code b} in {@code format} when that form is faithful, else
      * in the next faithful one with {@code flag} naming it.
      */
-    private static void bytes(JsonGenerator g, String field, String flag, byte[] b, Format format)
+    private static void bytes(
+            JsonGenerator g, SerializedString field, SerializedString flag, byte[] b, Format format)
             throws IOException {
+        g.writeFieldName(field);
         if (b == null) {
-            g.writeNullField(field);
+            g.writeNull();
             return;
         }
         String text = format == Format.BASE64 ? null : utf8(b);
         if (text != null && format == Format.JSON && oneJsonValue(text)) {
-            g.writeFieldName(field);
             g.writeRawValue(text);
         } else if (text != null) {
-            g.writeStringField(field, text);
+            g.writeString(text);
             if (format != Format.STRING) {
-                g.writeStringField(flag, Format.STRING.wireName());
+                g.writeFieldName(flag);
+                g.writeString(STRING_NAME);
             }
         } else {
             // Jackson's default variant is RFC 4648 base64 with padding and no line feeds, as
             // Base64.getEncoder(), written straight into its buffer
-            g.writeBinaryField(field, b);
+            g.writeBinary(b);
             if (format != Format.BASE64) {
-                g.writeStringField(flag, Format.BASE64.wireName());
+                g.writeFieldName(flag);
+                g.writeString(BASE64_NAME);
             }
         }
     }

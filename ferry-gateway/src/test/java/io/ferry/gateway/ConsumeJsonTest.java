@@ -261,4 +261,28 @@ class ConsumeJsonTest {
         assertThat(ConsumeJson.messages(List.of(), ConsumeJson.Format.JSON).toString(UTF_8))
                 .isEqualTo("[]");
     }
+
+    @Test
+    void anAnswerLongerThanItsEstimate_growsAndKeepsEveryByte() {
+        // most control characters are escaped in six bytes (two for \n and the like), against
+        // the estimate's 4/3 of base64: four fields of 3,000 bytes, estimated at 16,000 in all
+        byte[] controls = new byte[3000];
+        for (int i = 0; i < controls.length; i++) {
+            controls[i] = (byte) (i % 32);
+        }
+        List<ConsumedMessage> ms =
+                List.of(
+                        message(controls, controls, new Header("h", controls)),
+                        message(null, controls));
+        Buffer b = ConsumeJson.messages(ms, ConsumeJson.Format.STRING);
+        assertThat(b.length()).isGreaterThan(4 * 4 * controls.length);
+        JsonArray a = new JsonArray(b.toString(UTF_8));
+        String text = new String(controls, UTF_8);
+        assertThat(a.getJsonObject(0).getString("key")).isEqualTo(text);
+        assertThat(a.getJsonObject(0).getString("value")).isEqualTo(text);
+        assertThat(a.getJsonObject(0).getJsonArray("headers").getJsonObject(0).getString("value"))
+                .isEqualTo(text);
+        assertThat(a.getJsonObject(1).getString("value")).isEqualTo(text);
+        assertThat(a.getJsonObject(1).getLong("offset")).isEqualTo(41);
+    }
 }
