@@ -35,6 +35,7 @@ import java.util.Map;
  *     message's offset, {@code ranges} each partition's contiguous runs of offsets (every message
  *     still acknowledged)
  * @param grpcCredit gateway-grpc: the messages granted and not yet received, kept topped up
+ * @param httpInFlight gateway-http: takes in flight at once, each on a connection of its own
  */
 record ConsumeBenchOptions(
         String bootstrap,
@@ -57,7 +58,8 @@ record ConsumeBenchOptions(
         int threadReport,
         int httpBatch,
         String httpAcks,
-        int grpcCredit) {
+        int grpcCredit,
+        int httpInFlight) {
 
     static final String KAFKA_CONSUMER = "kafka-consumer";
     static final String FERRY_ACKS = "ferry-acks";
@@ -86,6 +88,7 @@ record ConsumeBenchOptions(
                     "  --warmup-records W         records of one warm-up read per side (default N/10; 0: none)",
                     "  --sides list               kafka-consumer,ferry-acks,ferry-ranges,gateway-http,gateway-grpc (default the first three)",
                     "  --http-batch B             gateway-http: messages per take, acknowledged in one request (default 100)",
+                    "  --http-in-flight L         gateway-http: takes in flight, one connection each (default 4)",
                     "  --http-acks A              gateway-http: list (every offset) or ranges (contiguous runs) (default list)",
                     "  --grpc-credit C            gateway-grpc: messages granted and not yet received, kept topped up (default 2000)",
                     "  --range K                  ferry-ranges: messages per ackRange (default 1000)",
@@ -132,6 +135,7 @@ record ConsumeBenchOptions(
         atLeast("threads", threadReport, 0);
         atLeast("http-batch", httpBatch, 1);
         atLeast("grpc-credit", grpcCredit, 1);
+        atLeast("http-in-flight", httpInFlight, 1);
         if (!httpAcks.equals("list") && !httpAcks.equals("ranges")) {
             throw new IllegalArgumentException(
                     "--http-acks is '" + httpAcks + "'; expected list or ranges");
@@ -225,7 +229,8 @@ record ConsumeBenchOptions(
                 integer(o, "threads", 0),
                 integer(o, "http-batch", 100),
                 o.get("http-acks") == null ? "list" : o.get("http-acks"),
-                integer(o, "grpc-credit", 2000));
+                integer(o, "grpc-credit", 2000),
+                integer(o, "http-in-flight", 4));
     }
 
     private static int integer(Map<String, String> o, String name, int def) {
@@ -264,7 +269,8 @@ record ConsumeBenchOptions(
                 threadReport,
                 httpBatch,
                 httpAcks,
-                grpcCredit);
+                grpcCredit,
+                httpInFlight);
     }
 
     /** One line naming the settings, for the report. */

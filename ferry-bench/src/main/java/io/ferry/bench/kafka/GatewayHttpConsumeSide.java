@@ -8,34 +8,31 @@ import io.ferry.gateway.ConsumeConfig;
 import io.ferry.gateway.Gateway;
 import io.ferry.gateway.GatewayConfig;
 import io.ferry.kafka.KafkaSettings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * Ferry's gateway over HTTP (issue 14): a fresh gateway per read, in this JVM, on the same Kafka;
- * the session keeps {@link #IN_FLIGHT} takes of {@code --http-batch} messages in flight ({@code GET
- * /topics/{t}/records?group=&max=}) and acknowledges each batch's messages one by one in one {@code
- * POST /topics/{t}/acks} (a list of {partition, offset}) as soon as it has it. HTTP/1.1 with the
- * JDK's client, one connection per take in flight.
+ * the session keeps {@code --http-in-flight} takes of {@code --http-batch} messages in flight
+ * ({@code GET /topics/{t}/records?group=&max=}) and acknowledges each batch's messages one by one
+ * in one {@code POST /topics/{t}/acks} (a list of {partition, offset}) as soon as it has it.
+ * HTTP/1.1 with Vert.x's client on an event loop of its own, one connection per take in flight.
  */
 final class GatewayHttpConsumeSide implements ConsumeSide {
-    /** Takes in flight per session. */
-    static final int IN_FLIGHT = 4;
-
     private final ConsumeBenchOptions options;
 
     GatewayHttpConsumeSide(ConsumeBenchOptions options) {
@@ -81,14 +78,17 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
     }
 
     /** One message of a take, as the client keeps it. */
-    private record Taken(int partition, long offset, String value) {}
+    // the value is handed on, never compared or hashed
+    @SuppressWarnings("ArrayRecordComponent")
+    private record Taken(int partition, long offset, byte[] value) {}
 
     private static final JsonFactory JSON = new JsonFactory();
 
     /**
      * The messages of a take's answer, read with Jackson's streaming parser as a client that cares
      * about its CPU would (a tree of maps per message took the client as long as the gateway's
-     * whole answer): partition, offset and the base64 value; the other fields skipped.
+     * whole answer): partition, offset and the base64 value decoded as it is read; the other fields
+     * skipped.
      */
     private static List<Taken> read(byte[] body) {
         List<Taken> out = new ArrayList<>();
@@ -99,14 +99,15 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
             while (p.nextToken() == JsonToken.START_OBJECT) {
                 int partition = -1;
                 long offset = -1;
-                String value = null;
+                byte[] value = null;
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String f = p.currentName();
                     JsonToken t = p.nextToken();
                     switch (f) {
                         case "partition" -> partition = p.getIntValue();
                         case "offset" -> offset = p.getLongValue();
-                        case "value" -> value = t == JsonToken.VALUE_NULL ? null : p.getText();
+                        case "value" ->
+                                value = t == JsonToken.VALUE_NULL ? null : p.getBinaryValue();
                         default -> p.skipChildren();
                     }
                 }
@@ -126,9 +127,35 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         private long requests;
         private long acksSent;
 
+        // the client: Vert.x's (Netty) on an event loop of its own, --http-in-flight pooled
+        // connections. The JDK's HttpClient hands each exchange between its selector thread, its
+        // executor and the calling thread: in alternating runs this client gave the side 31% more
+        // records/s (docs/benchmarks-kafka.md)
+        private final Vertx client =
+                Vertx.vertx(
+                        new VertxOptions()
+                                .setEventLoopPoolSize(1)
+                                .setWorkerPoolSize(1)
+                                .setInternalBlockingPoolSize(1));
+        private final io.vertx.core.Context loop = client.getOrCreateContext();
+        private final HttpClientAgent http;
+
+        /** Each call not answered yet, and where it is (named when a lane times out). */
+        private final Map<Long, String> unanswered = new java.util.concurrent.ConcurrentHashMap<>();
+
+        private long calls; // the client's event loop only
+
         HttpSession(Gateway gateway, String group) {
             this.gateway = gateway;
             this.group = group;
+            this.http =
+                    client.createHttpClient(
+                            new HttpClientOptions()
+                                    .setDefaultHost("127.0.0.1")
+                                    .setDefaultPort(gateway.port())
+                                    .setTcpNoDelay(true)
+                                    .setKeepAlive(true),
+                            new PoolOptions().setHttp1MaxSize(options.httpInFlight()));
         }
 
         @Override
@@ -144,54 +171,77 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
             ackPath = "/topics/" + topic + "/acks?group=" + group;
         }
 
-        // the client's own threads: without an executor, on 2 cores the JDK client starts a
-        // thread per answer
-        private final ExecutorService clientThreads = Executors.newFixedThreadPool(2);
-        // the lanes call the blocking send: sendAsync hops each answer to CompletableFuture's
-        // default executor, which on 2 cores (a common pool of parallelism 1) is a new thread per
-        // answer (17,828 threads in one run by JFR, most of the side's time)
-        private final ExecutorService lanes = Executors.newFixedThreadPool(IN_FLIGHT);
-        private final HttpClient jdk =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .executor(clientThreads)
-                        .build();
-
-        private byte[] call(String path, String body) {
-            HttpRequest.Builder b =
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path));
-            if (body != null) {
-                b.header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body));
-            }
-            HttpResponse<byte[]> r;
-            try {
-                r = jdk.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(path + " failed", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(path + " interrupted", e);
-            }
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(
-                        path
-                                + " answered "
-                                + r.statusCode()
-                                + ": "
-                                + new String(r.body(), StandardCharsets.UTF_8));
-            }
-            return r.body();
+        private Future<Buffer> call(String path, String body) {
+            long id = calls++;
+            String what = (body == null ? "GET " : "POST ") + path;
+            unanswered.put(id, what + ": waiting for a connection");
+            return http.request(body == null ? HttpMethod.GET : HttpMethod.POST, path)
+                    .compose(
+                            req -> {
+                                unanswered.put(id, what + ": sent, no answer");
+                                return body == null
+                                        ? req.send()
+                                        : req.putHeader("content-type", "application/json")
+                                                .send(body);
+                            })
+                    .compose(
+                            r -> {
+                                unanswered.put(
+                                        id,
+                                        what + ": answered " + r.statusCode() + ", body not read");
+                                return r.body()
+                                        .map(
+                                                b -> {
+                                                    unanswered.remove(id);
+                                                    if (r.statusCode() != 200) {
+                                                        throw new IllegalStateException(
+                                                                path
+                                                                        + " answered "
+                                                                        + r.statusCode()
+                                                                        + ": "
+                                                                        + b);
+                                                    }
+                                                    return b;
+                                                });
+                            });
         }
 
-        /** One lane: a take, then one POST acknowledging each of its messages. */
-        private List<Taken> lane() {
-            List<Taken> taken = read(call(takePath, null));
-            if (taken.isEmpty()) {
-                return taken;
-            }
-            call(ackPath, options.httpAcks().equals("ranges") ? ranges(taken) : list(taken));
-            return taken;
+        /**
+         * One lane: a take, then one POST acknowledging each of its messages; started on the
+         * client's event loop, so that each answer's body is asked for on the thread that reads it
+         * (from another thread, {@code compose(r -> r.body())} runs as a task of the event loop,
+         * which may find the body read and ended already: a take then never completes).
+         */
+        private CompletableFuture<List<Taken>> lane() {
+            CompletableFuture<List<Taken>> out = new CompletableFuture<>();
+            loop.runOnContext(
+                    v ->
+                            laneHere()
+                                    .onComplete(
+                                            (t, e) -> {
+                                                if (e != null) {
+                                                    out.completeExceptionally(e);
+                                                } else {
+                                                    out.complete(t);
+                                                }
+                                            }));
+            return out;
+        }
+
+        private Future<List<Taken>> laneHere() {
+            return call(takePath, null)
+                    .compose(
+                            b -> {
+                                List<Taken> taken = read(b.getBytes());
+                                if (taken.isEmpty()) {
+                                    return Future.succeededFuture(taken);
+                                }
+                                String acks =
+                                        options.httpAcks().equals("ranges")
+                                                ? ranges(taken)
+                                                : list(taken);
+                                return call(ackPath, acks).map(a -> taken);
+                            });
         }
 
         /** Every message's offset: {@code [{"partition":p,"offset":o},...]}. */
@@ -243,8 +293,8 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         @Override
         public int poll(RecordSink sink) throws InterruptedException {
             List<CompletableFuture<List<Taken>>> inFlight = new ArrayList<>();
-            for (int i = 0; i < IN_FLIGHT; i++) {
-                inFlight.add(CompletableFuture.supplyAsync(this::lane, lanes));
+            for (int i = 0; i < options.httpInFlight(); i++) {
+                inFlight.add(lane());
             }
             List<Taken> all = new ArrayList<>();
             int acked = 0;
@@ -256,10 +306,7 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
             // the takes in flight split a partition's messages between them: hand them on in order
             all.sort(Comparator.comparingInt(Taken::partition).thenComparingLong(Taken::offset));
             for (Taken m : all) {
-                sink.record(
-                        m.partition(),
-                        m.offset(),
-                        m.value() == null ? null : Base64.getDecoder().decode(m.value()));
+                sink.record(m.partition(), m.offset(), m.value());
             }
             requests += inFlight.size() + acked;
             acksSent += acked;
@@ -279,7 +326,9 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
                                 + requests
                                 + " done, acks sent before this poll "
                                 + acksSent
-                                + " done)");
+                                + " done; unanswered: "
+                                + unanswered.values()
+                                + ")");
             }
         }
 
@@ -296,13 +345,12 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
                     requests,
                     options.httpBatch(),
                     options.httpAcks().equals("ranges") ? "by ranges" : "listing every offset",
-                    IN_FLIGHT);
+                    options.httpInFlight());
         }
 
         @Override
         public void close() {
-            lanes.shutdownNow();
-            clientThreads.shutdownNow();
+            client.close().await();
             gateway.close();
         }
     }

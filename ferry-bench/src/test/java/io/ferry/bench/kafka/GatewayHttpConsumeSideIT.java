@@ -27,6 +27,7 @@ class GatewayHttpConsumeSideIT {
                             "--warmup-records", "0",
                             "--sides", "gateway-http",
                             "--http-acks", "ranges",
+                            "--http-in-flight", "3",
                             "--latency-rate", "0",
                             "--threads", "3"
                         });
@@ -47,6 +48,7 @@ class GatewayHttpConsumeSideIT {
         assertThat(table.allCorrect()).isTrue();
         assertThat(text.toString(StandardCharsets.UTF_8))
                 .contains("acks by ranges")
+                .contains(", 3 in flight")
                 .containsPattern("busiest threads \\(percent of one core\\):( [^;]+ \\d+%;){3}");
     }
 
