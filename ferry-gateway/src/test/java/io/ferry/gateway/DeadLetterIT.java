@@ -68,7 +68,8 @@ class DeadLetterIT {
 
     private Http start(
             BrokerConfig broker, GatewayConfig.DeadLetter dl, Map<String, Object> kafkaExtra) {
-        GatewayConfig c = GatewayConfig.of(KafkaSettings.from(settings(kafkaExtra)), broker);
+        GatewayConfig c =
+                GatewayConfig.of(KafkaSettings.from(settings(kafkaExtra)), broker).withPort(0);
         GatewayConfig.Cluster d = c.clusters().get("default");
         gateway =
                 Gateway.start(

@@ -33,7 +33,8 @@ class FrozenKafkaIT {
                                     "request.timeout.ms", 60_000));
             Gateway g =
                     Gateway.start(
-                            GatewayConfig.of(s, BrokerConfig.of("memory", Map.of("events", 4096))));
+                            GatewayConfig.of(s, BrokerConfig.of("memory", Map.of("events", 4096)))
+                                    .withPort(0));
             try {
                 Http http = new Http(g.port());
                 assertThat(http.post("/topics/frozen/messages?ack=kafka", "warm").status())

@@ -34,13 +34,14 @@ class IdentityIT {
         Gateway gateway =
                 Gateway.start(
                         GatewayConfig.of(
-                                KafkaSettings.from(
-                                        Map.of(
-                                                "bootstrap.servers",
-                                                kafka.bootstrap(),
-                                                "linger.ms",
-                                                2)),
-                                broker));
+                                        KafkaSettings.from(
+                                                Map.of(
+                                                        "bootstrap.servers",
+                                                        kafka.bootstrap(),
+                                                        "linger.ms",
+                                                        2)),
+                                        broker)
+                                .withPort(0));
         try {
             Http http = new Http(gateway.port());
             List<CompletableFuture<Http.Response>> kafkaAcks = new ArrayList<>();

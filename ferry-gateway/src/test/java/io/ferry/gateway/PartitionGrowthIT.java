@@ -44,7 +44,8 @@ class PartitionGrowthIT {
                                 "metadata.max.age.ms", 600_000));
         gateway =
                 Gateway.start(
-                        GatewayConfig.of(s, BrokerConfig.of("memory", Map.of("events", 4096))));
+                        GatewayConfig.of(s, BrokerConfig.of("memory", Map.of("events", 4096)))
+                                .withPort(0));
         http = new Http(gateway.port());
     }
 

@@ -372,6 +372,7 @@ class PixyRestIT {
                     plainConfig()
                             .withHost("127.0.0.1")
                             .withPort(main)
+                            .withGrpc(GrpcSettings.DEFAULT.withPort(0))
                             .withKafkaPixy(KafkaPixyConfig.on("127.0.0.1", port));
             assertThatThrownBy(() -> Gateway.start(c))
                     .isInstanceOf(KafkaPixyConfig.CannotListen.class)

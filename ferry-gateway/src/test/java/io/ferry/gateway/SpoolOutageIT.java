@@ -132,9 +132,11 @@ class SpoolOutageIT {
         gateway =
                 Gateway.start(
                         GatewayConfig.of(
-                                KafkaSettings.from(kafkaSettings()),
-                                BrokerConfig.of(
-                                        "disk", Map.of("path", dir.resolve("spool").toString()))));
+                                        KafkaSettings.from(kafkaSettings()),
+                                        BrokerConfig.of(
+                                                "disk",
+                                                Map.of("path", dir.resolve("spool").toString())))
+                                .withPort(0));
         Http http = new Http(gateway.port());
         assertThat(http.post("/topics/outage-used/messages?ack=kafka", "warm").status())
                 .isEqualTo(200);
@@ -160,8 +162,9 @@ class SpoolOutageIT {
         gateway =
                 Gateway.start(
                         GatewayConfig.of(
-                                KafkaSettings.from(kafkaSettings()),
-                                BrokerConfig.of("memory", Map.of("events", 200))));
+                                        KafkaSettings.from(kafkaSettings()),
+                                        BrokerConfig.of("memory", Map.of("events", 200)))
+                                .withPort(0));
         Http http = new Http(gateway.port());
         assertThat(http.post("/topics/outage-memory/messages?ack=kafka", "warm").status())
                 .isEqualTo(200);
@@ -250,8 +253,9 @@ class SpoolOutageIT {
         Path dl = dir.resolve("dlq");
         GatewayConfig c =
                 GatewayConfig.of(
-                        KafkaSettings.from(kafkaSettings()),
-                        BrokerConfig.of("memory", Map.of("events", 1024)));
+                                KafkaSettings.from(kafkaSettings()),
+                                BrokerConfig.of("memory", Map.of("events", 1024)))
+                        .withPort(0);
         GatewayConfig.Cluster d = c.clusters().get("default");
         gateway =
                 Gateway.start(
@@ -292,8 +296,9 @@ class SpoolOutageIT {
         gateway =
                 Gateway.start(
                         GatewayConfig.of(
-                                KafkaSettings.from(kafkaSettings()),
-                                BrokerConfig.of("memory", Map.of("events", 1024))));
+                                        KafkaSettings.from(kafkaSettings()),
+                                        BrokerConfig.of("memory", Map.of("events", 1024)))
+                                .withPort(0));
         Http http = new Http(gateway.port());
         assertThat(http.post("/topics/outage-504/messages?ack=kafka", "warm").status())
                 .isEqualTo(200);
