@@ -35,7 +35,7 @@ import java.util.Map;
  *     message's offset, {@code ranges} each partition's contiguous runs of offsets (every message
  *     still acknowledged)
  * @param grpcCredit gateway-grpc: the messages granted and not yet received, kept topped up
- * @param httpInFlight gateway-http: takes in flight at once, each on a connection of its own
+ * @param httpInFlight gateway-http: lanes, each with a take always in flight (and its last acks)
  */
 record ConsumeBenchOptions(
         String bootstrap,
@@ -88,7 +88,7 @@ record ConsumeBenchOptions(
                     "  --warmup-records W         records of one warm-up read per side (default N/10; 0: none)",
                     "  --sides list               kafka-consumer,ferry-acks,ferry-ranges,gateway-http,gateway-grpc (default the first three)",
                     "  --http-batch B             gateway-http: messages per take, acknowledged in one request (default 100)",
-                    "  --http-in-flight L         gateway-http: takes in flight, one connection each (default 4)",
+                    "  --http-in-flight L         gateway-http: lanes, each a take always in flight (default 4)",
                     "  --http-acks A              gateway-http: list (every offset) or ranges (contiguous runs) (default list)",
                     "  --grpc-credit C            gateway-grpc: messages granted and not yet received, kept topped up (default 2000)",
                     "  --range K                  ferry-ranges: messages per ackRange (default 1000)",
