@@ -81,6 +81,29 @@ class ConsumeJsonTest {
     }
 
     @Test
+    void base64_ofEveryLengthUpToAFewBlocks_isTheJdksEncoding_paddedWithoutLineFeeds() {
+        byte[] all = new byte[300];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) (i * 37);
+        }
+        for (int n = 0; n <= all.length; n += n < 12 ? 1 : 41) {
+            byte[] v = Arrays.copyOf(all, n);
+            String body =
+                    ConsumeJson.messages(List.of(message(null, v)), ConsumeJson.Format.BASE64)
+                            .toString(UTF_8);
+            String expected = Base64.getEncoder().encodeToString(v);
+            assertThat(body).as("%d bytes", n).contains("\"value\":\"" + expected + "\"");
+            assertThat(
+                            Base64.getDecoder()
+                                    .decode(
+                                            new JsonArray(body)
+                                                    .getJsonObject(0)
+                                                    .getString("value")))
+                    .isEqualTo(v);
+        }
+    }
+
+    @Test
     void json_writesAJsonValueVerbatim_numbersKeepTheirDigits() {
         String value = "{\"amount\": 0.10000000000000000555, \"big\": 123456789012345678901234}";
         String text =
