@@ -290,38 +290,41 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
                 settled();
                 return;
             }
+            tracked(
+                    takePath,
+                    null,
+                    b -> {
+                        List<Taken> taken = read(b.getBytes());
+                        takes.incrementAndGet();
+                        take();
+                        if (taken.isEmpty()) {
+                            return;
+                        }
+                        String acks =
+                                options.httpAcks().equals("ranges") ? ranges(taken) : list(taken);
+                        tracked(
+                                ackPath,
+                                acks,
+                                a -> {
+                                    acksAnswered.incrementAndGet();
+                                    answered.add(taken);
+                                    settled();
+                                });
+                    });
+        }
+
+        /** {@link #call}, counted in flight until answered; a failure stops the session. */
+        private void tracked(String path, String body, java.util.function.Consumer<Buffer> then) {
             inFlight++;
-            call(takePath, null)
+            call(path, body)
                     .onComplete(
                             ar -> {
                                 inFlight--;
                                 if (ar.failed()) {
                                     failed(ar.cause());
-                                    return;
+                                } else {
+                                    then.accept(ar.result());
                                 }
-                                List<Taken> taken = read(ar.result().getBytes());
-                                takes.incrementAndGet();
-                                take();
-                                if (taken.isEmpty()) {
-                                    return;
-                                }
-                                inFlight++;
-                                String acks =
-                                        options.httpAcks().equals("ranges")
-                                                ? ranges(taken)
-                                                : list(taken);
-                                call(ackPath, acks)
-                                        .onComplete(
-                                                a -> {
-                                                    inFlight--;
-                                                    if (a.failed()) {
-                                                        failed(a.cause());
-                                                        return;
-                                                    }
-                                                    acksAnswered.incrementAndGet();
-                                                    answered.add(taken);
-                                                    settled();
-                                                });
                             });
         }
 
