@@ -390,8 +390,9 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         /**
          * Hands on {@code fresh} and what was held back, in order per partition: concurrent takes
          * split a partition's messages between them and their answers arrive in any order, so a
-         * message waits until the offsets before it came (offsets start at 0: each read is a fresh
-         * topic). One held more than 5 s is handed on anyway (the sink then counts the gap).
+         * message waits until the offsets before it came (offsets start at 0: the bench's topics
+         * are new and each read is a new group from the earliest offset, as the sink assumes too).
+         * One held more than 5 s is handed on anyway (the sink then counts the gap).
          */
         private int hold(List<Taken> fresh, RecordSink sink) {
             if (fresh.isEmpty() && held.isEmpty()) {
