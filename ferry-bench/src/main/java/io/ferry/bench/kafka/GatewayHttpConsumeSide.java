@@ -164,8 +164,9 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         private String takePath;
         private String ackPath;
 
-        // the client: Vert.x's (Netty) on an event loop of its own, --http-in-flight pooled
-        // connections. The JDK's HttpClient hands each exchange between its selector thread, its
+        // the client: Vert.x's (Netty) on an event loop of its own, two pooled connections per
+        // lane (--http-in-flight lanes). The JDK's HttpClient hands each exchange between its
+        // selector thread, its
         // executor and the calling thread: in alternating runs this client gave the side 31% more
         // records/s (docs/benchmarks-kafka.md)
         private final Vertx client =
@@ -177,7 +178,7 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
         private final io.vertx.core.Context loop = client.getOrCreateContext();
         private final HttpClientAgent http;
 
-        /** Each call not answered yet, and where it is (named when a lane times out). */
+        /** Each call not answered yet, and where it is (named when nothing came for 60 s). */
         private final Map<Long, String> unanswered = new java.util.concurrent.ConcurrentHashMap<>();
 
         private long calls; // the client's event loop only
