@@ -166,9 +166,8 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
 
         // the client: Vert.x's (Netty) on an event loop of its own, two pooled connections per
         // lane (--http-in-flight lanes). The JDK's HttpClient hands each exchange between its
-        // selector thread, its
-        // executor and the calling thread: in alternating runs this client gave the side 31% more
-        // records/s (docs/benchmarks-kafka.md)
+        // selector thread, its executor and the calling thread: in alternating runs this client
+        // gave the side 31% more records/s (docs/benchmarks-kafka.md)
         private final Vertx client =
                 Vertx.vertx(
                         new VertxOptions()
@@ -183,7 +182,7 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
 
         private long calls; // the client's event loop only
         private int inFlight; // the client's event loop only: takes and acks not answered
-        private volatile boolean stopping;
+        private boolean stopping; // the client's event loop only
         private final CompletableFuture<Void> stopped = new CompletableFuture<>();
         private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
                 new java.util.concurrent.atomic.AtomicReference<>();
@@ -382,9 +381,9 @@ final class GatewayHttpConsumeSide implements ConsumeSide {
                 return hold(List.of(), sink);
             }
             List<Taken> all = new ArrayList<>(got);
-            List<List<Taken>> more = new ArrayList<>();
-            answered.drainTo(more);
-            more.forEach(all::addAll);
+            for (List<Taken> more; (more = answered.poll()) != null; ) {
+                all.addAll(more);
+            }
             return hold(all, sink);
         }
 
