@@ -16,6 +16,10 @@ final class Command<N, E extends Executor<N>> {
         WORKER_STOPPED,
         /** {@link Mapper#triggerReassign}: {@link #worker} asks to be resolved again. */
         REASSIGN,
+        /**
+         * {@link Mapper#resolveNow}: {@link #worker} is resolved at the next step, backoff or not.
+         */
+        RESOLVE_NOW,
         /** {@link Mapper#nodeFailed}: every worker on {@link #node} is resolved again. */
         NODE_FAILED,
         /** {@link Mapper#stop}: refuse new workers, terminate once the last one has stopped. */

@@ -124,6 +124,22 @@ public final class Mapper<N, E extends Executor<N>> {
     }
 
     /**
+     * Asks for the worker to be resolved again at the next step, even within the retry backoff: for
+     * a resolver whose failed answer is now stale because the lookup it started was answered (a
+     * coordinator found, a leader's metadata arrived). Only the resolver's owner should call it,
+     * once per answer: a resolve that fails again is retried after the backoff as usual, so this
+     * cannot spin. Repeated requests coalesce; a worker already due is not resolved twice. Unknown
+     * workers are ignored.
+     *
+     * @throws MapperStoppedException after the mapper has stopped
+     */
+    public void resolveNow(Worker<E> worker) {
+        Objects.requireNonNull(worker, "worker");
+        checkNotTerminated("resolveNow", worker);
+        commands.post(Command.ofWorker(Command.Kind.RESOLVE_NOW, worker));
+    }
+
+    /**
      * Reports a connection failure to the node: every worker assigned to its executor is resolved
      * again (subject to the retry backoff). The executor itself stays; it reconnects on its own and
      * is stopped only when no worker holds it. A node without an executor is ignored.

@@ -36,7 +36,10 @@ final class MapperCore<N, E extends Executor<N>> {
      * Backoff (ReassignSchedule). Every attempt stamps lastAttemptNanos. A request (trigger, node
      * failure) within retryBackoff of that stamp is deferred to stamp + backoff, the end of the
      * backoff; a failed attempt (resolve threw or named no node, spawn failed, hand-over refused)
-     * is retried at now + backoff. Spawns are never deferred (first attempt).
+     * is retried at now + backoff. Spawns are never deferred (first attempt), nor is resolveNow:
+     * the resolver says the answer its last failure lacked has come (a lookup it started was
+     * answered), so waiting out the backoff would only add latency; a resolve that fails again is
+     * deferred as any failure, so the backoff still bounds the rate of failing attempts.
      *
      * Executors. Reference counted per node (NodeExecutor). A failed attempt never touches the
      * worker's assignment, so an executor stays live while any worker still holds it: the rule
@@ -119,6 +122,12 @@ final class MapperCore<N, E extends Executor<N>> {
                     WorkerState<N, E> s = workers.get(c.worker);
                     if (s != null) {
                         schedule.request(s, nowNanos);
+                    }
+                }
+                case RESOLVE_NOW -> {
+                    WorkerState<N, E> s = workers.get(c.worker);
+                    if (s != null) {
+                        schedule.requestNow(s);
                     }
                 }
                 case NODE_FAILED -> nodeFailed(c.node, nowNanos);

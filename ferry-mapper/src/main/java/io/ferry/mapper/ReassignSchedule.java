@@ -17,7 +17,9 @@ final class ReassignSchedule<N, E extends Executor<N>> {
      * requests. The deferred queue is a binary heap ordered by due time; due times compare by
      * subtraction so nanoTime wrap-around is harmless. Deletion is lazy: a stopped worker's entry
      * stays until it is due (or surfaces at the head) and is then dropped, so stopping a deferred
-     * worker costs nothing and the heap holds at most the workers stopped within one backoff.
+     * worker costs nothing and the heap holds at most the workers stopped within one backoff. A
+     * resolveNow removes its worker from the heap at once (linear in the heap's size; it comes once
+     * per lookup answered, not per step), so a worker is never in both the ready list and the heap.
      */
     private final long retryBackoffNanos;
     private final ArrayList<WorkerState<N, E>> ready = new ArrayList<>();
@@ -52,6 +54,22 @@ final class ReassignSchedule<N, E extends Executor<N>> {
         } else {
             defer(s, s.lastAttemptNanos + retryBackoffNanos);
         }
+    }
+
+    /**
+     * A request to resolve the worker at the next step whatever its backoff ({@link
+     * Mapper#resolveNow}): a deferred worker leaves the deferred queue (eagerly, so it is never
+     * promoted twice); a ready one stays as it is.
+     */
+    void requestNow(WorkerState<N, E> s) {
+        if (s.pending == WorkerState.Pending.READY) {
+            return;
+        }
+        if (s.pending == WorkerState.Pending.DEFERRED) {
+            deferred.remove(s);
+        }
+        s.pending = WorkerState.Pending.READY;
+        ready.add(s);
     }
 
     /** A failed attempt at {@code nowNanos}: retried one backoff later. */

@@ -173,6 +173,73 @@ class MapperBackoffTest {
     }
 
     @Test
+    void resolveNow_afterAFailedResolve_resolvesAtTheNextStepWithoutWaitingOutTheBackoff() {
+        TestWorker w = h.worker("w", null); // no node yet: the resolver started a lookup
+        h.spawn(w);
+        h.step();
+        assertThat(h.resolver.resolves(w)).isEqualTo(1);
+        h.advanceMs(5);
+
+        h.resolver.route(w, "n0"); // the lookup was answered
+        h.mapper.resolveNow(w);
+        h.mapper.resolveNow(w);
+        h.step();
+
+        assertThat(h.resolver.resolves(w)).as("at once, once").isEqualTo(2);
+        assertThat(w.poll().node()).isEqualTo("n0");
+        assertThat(h.mapper.core().nanosUntilDue(h.clock.getAsLong()))
+                .as("the failed attempt's retry left the deferred queue")
+                .isEqualTo(MapperCore.NO_DEADLINE);
+        h.advanceMs(BACKOFF_MS * 2);
+        h.step();
+        assertThat(h.resolver.resolves(w))
+                .as("not resolved again at the old due time")
+                .isEqualTo(2);
+        h.assertConsistent();
+    }
+
+    @Test
+    void resolveNow_thatFailsAgain_isRetriedAfterTheBackoffNotSpunOn() {
+        TestWorker w = h.worker("w", null);
+        h.spawn(w);
+        h.step();
+
+        h.mapper.resolveNow(w);
+        h.step();
+        assertThat(h.resolver.resolves(w)).isEqualTo(2);
+        for (int i = 0; i < 1_000; i++) {
+            h.step();
+        }
+        assertThat(h.resolver.resolves(w)).as("not spun on").isEqualTo(2);
+
+        h.advanceMs(BACKOFF_MS);
+        h.step();
+        assertThat(h.resolver.resolves(w)).as("retried after the backoff").isEqualTo(3);
+        assertThat(w.nullOffered).isFalse();
+    }
+
+    @Test
+    void resolveNow_withinTheBackoffOfASuccessfulResolve_movesTheWorkerAtOnce() {
+        TestWorker w = h.worker("w", "n0");
+        h.spawn(w);
+        h.step();
+        assertThat(w.poll().node()).isEqualTo("n0");
+        h.advanceMs(10);
+
+        h.resolver.route(w, "n1");
+        h.trigger(w); // deferred to the end of the backoff
+        h.mapper.resolveNow(w); // a fresh answer: not deferred
+        h.step();
+
+        assertThat(h.resolver.resolves(w)).isEqualTo(2);
+        assertThat(w.poll().node()).isEqualTo("n1");
+        h.advanceMs(BACKOFF_MS);
+        h.step();
+        assertThat(h.resolver.resolves(w)).isEqualTo(2);
+        h.assertConsistent();
+    }
+
+    @Test
     void retryBackoffMs_whenNegative_isRejectedWithTheAcceptedRange() {
         org.assertj.core.api.Assertions.assertThatThrownBy(
                         () -> Mapper.builder(new TestResolver()).retryBackoffMs(-1))

@@ -56,7 +56,7 @@ class MapperIdempotenceTest {
     }
 
     @Test
-    void trigger_forAnUnknownOrStoppedWorker_isIgnored() {
+    void triggerAndResolveNow_forAnUnknownOrStoppedWorker_areIgnored() {
         TestWorker w = h.worker("w", "n0");
         TestWorker stranger = h.worker("stranger", "n0");
         h.spawn(w);
@@ -65,6 +65,8 @@ class MapperIdempotenceTest {
         h.advanceMs(BACKOFF_MS);
 
         h.trigger(w, stranger);
+        h.mapper.resolveNow(w);
+        h.mapper.resolveNow(stranger);
         h.step();
 
         assertThat(h.resolver.totalResolves()).isEqualTo(1);

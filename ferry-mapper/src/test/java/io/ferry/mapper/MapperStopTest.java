@@ -103,6 +103,7 @@ class MapperStopTest {
                         () -> h.mapper.onWorkerSpawned(a),
                         () -> h.mapper.onWorkerStopped(a),
                         () -> h.mapper.triggerReassign(a),
+                        () -> h.mapper.resolveNow(a),
                         () -> h.mapper.nodeFailed("n0"));
         for (Runnable call : calls) {
             assertThatThrownBy(call::run)

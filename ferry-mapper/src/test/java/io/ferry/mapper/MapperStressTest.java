@@ -94,7 +94,11 @@ class MapperStressTest {
             } else if (op < 62) {
                 TestWorker w = pick();
                 h.resolver.route(w, node());
-                h.mapper.triggerReassign(w);
+                if (rnd.nextInt(4) == 0) {
+                    h.mapper.resolveNow(w); // a fresh answer: not deferred by the backoff
+                } else {
+                    h.mapper.triggerReassign(w);
+                }
             } else if (op < 65) {
                 failNode();
             } else if (op < 71) {

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -459,6 +460,11 @@ public final class CommitEngine implements AutoCloseable {
     }
 
     private void reassignGroup(String group) {
+        groupWorkers(group, mapper::triggerReassign);
+    }
+
+    /** Every worker and admin task of {@code group}, handed to {@code to}; closing: none. */
+    private void groupWorkers(String group, Consumer<Worker<CommitExecutor>> to) {
         List<Worker<CommitExecutor>> ws = new ArrayList<>();
         Map<TopicPartition, OffsetWorker> of = workers.get(group);
         if (of != null) {
@@ -470,7 +476,7 @@ public final class CommitEngine implements AutoCloseable {
             }
         }
         try {
-            ws.forEach(mapper::triggerReassign);
+            ws.forEach(to);
         } catch (MapperStoppedException e) {
             // closing
         }
@@ -518,7 +524,9 @@ public final class CommitEngine implements AutoCloseable {
         if (t == null) {
             for (String g : batch) {
                 if (coordinators.containsKey(g)) {
-                    reassignGroup(g); // resolve now rather than after the backoff
+                    // the answer their failed resolve lacked: resolved at once, not at the end of
+                    // the backoff (a fresh group's first committed offsets came 100 ms later)
+                    groupWorkers(g, mapper::resolveNow);
                 }
             }
         }

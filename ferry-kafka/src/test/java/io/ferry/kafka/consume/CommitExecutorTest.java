@@ -592,6 +592,24 @@ class CommitExecutorTest {
     // ---- coordinators and administration ------------------------------------------------------
 
     @Test
+    void aFreshGroup_asksForItsOffsets_whenFindCoordinatorAnswers_notAfterTheBackoff() {
+        holdLookups = true; // as over a network: the resolve that starts the lookup finds nothing
+        OffsetWorker w = engine.addWorker("fresh", tp("t", 0), member, new Source());
+        steps(1);
+        assertThat(lookups).hasSize(1);
+        assertThat(channel(0)).as("no coordinator known: nothing sent").isNull();
+
+        heldLookups.get(0).complete(coordinators(lookups.get(0)));
+        steps(2); // the clock stands still: no backoff waited out
+        answerFetch(0, Map.of());
+        steps(1);
+
+        assertThat(w.committed()).isCompleted();
+        assertThat(w.committed().join().offset()).isEqualTo(-1);
+        assertThat(lookups).as("one lookup").hasSize(1);
+    }
+
+    @Test
     void findCoordinator_isBatched_forTheGroupsWantedWhileOneIsInFlight() {
         holdLookups = true;
         engine.addWorker("a", tp("t", 0), member, new Source());
