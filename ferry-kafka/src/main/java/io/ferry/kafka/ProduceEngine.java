@@ -354,12 +354,20 @@ public final class ProduceEngine implements AutoCloseable {
                 });
     }
 
-    /** A metadata change: moves the workers whose partition changed leader. Any thread. */
+    /**
+     * A metadata change: moves the workers whose partition changed leader, and resolves at once
+     * those whose partition had none (their resolve failed for want of it). Any thread.
+     */
     private void onMetadata(MetadataCache.Snapshot before, MetadataCache.Snapshot after) {
         for (PartitionWorker w : workers.values()) {
             Node was = before.leader(w.tp);
             Node now = after.leader(w.tp);
-            if (now != null && (was == null || was.id() != now.id())) {
+            if (now == null) {
+                continue;
+            }
+            if (was == null) {
+                resolveNow(w); // the leader its failed resolve lacked: not after the backoff
+            } else if (was.id() != now.id()) {
                 reassign(w);
             }
         }
@@ -373,6 +381,14 @@ public final class ProduceEngine implements AutoCloseable {
     void reassign(PartitionWorker w) {
         try {
             mapper.triggerReassign(w);
+        } catch (MapperStoppedException e) {
+            // closing: nothing to move
+        }
+    }
+
+    private void resolveNow(PartitionWorker w) {
+        try {
+            mapper.resolveNow(w);
         } catch (MapperStoppedException e) {
             // closing: nothing to move
         }

@@ -10,6 +10,7 @@ import io.ferry.kafka.wire.PartitionResult;
 import io.ferry.kafka.wire.WireError;
 import io.ferry.kafka.wire.WireFailure;
 import io.ferry.kafka.wire.WireRequest;
+import io.ferry.mapper.Mapper;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
@@ -262,6 +263,27 @@ class ProduceExecutorTest {
         rig.step();
         assertThat(rig.outcomes).containsExactly("d nl-0@0 x");
         assertThat(b.acked).isTrue();
+    }
+
+    /**
+     * A leader that appears in a refresh moves the worker at once: the refresh is answered just
+     * after the failed resolve that asked for it, and a reassign then was deferred to the end of
+     * the mapper's backoff (100 ms more before the first produce).
+     */
+    @Test
+    void aLeaderAppearingInTheMetadata_resolvesTheWorkerAtOnce_notAfterTheBackoff() {
+        kafka.topic("nl", -1);
+        PartitionWorker w = rig.worker("nl", 0);
+        rig.steps(3);
+        assertThat(w.assignedExecutor()).isNull();
+        rig.append(w, "x");
+        kafka.moveLeader("nl", 0, 0);
+
+        rig.advance(Mapper.DEFAULT_RETRY_BACKOFF_MS); // the failed resolve's retry is due
+        rig.steps(4); // it fails on the old metadata and asks for a refresh, which is answered
+
+        assertThat(w.assignedExecutor()).as("assigned without the clock moving").isNotNull();
+        assertThat(rig.produce(0)).isNotNull();
     }
 
     /** Row: an unexpected exception in an executor. Fix: it backs off instead of a hot loop. */

@@ -235,12 +235,15 @@ public final class FetchEngine implements AutoCloseable {
         }
         for (FetchWorker w : workers.values()) {
             FetchExecutor e = w.assignedExecutor();
-            if (e == null) {
-                continue; // unassigned: the mapper resolves it anyway
-            }
             PartitionLeader now = cluster.leader(w.partition());
             if (now == null || now.leader() == null) {
                 continue; // no leader now: the fetch errors say so, and the resolver retries
+            }
+            if (e == null) {
+                // unassigned: its resolve found no leader (or has not run); the answer is here,
+                // so it is resolved now, not at the end of the mapper's backoff
+                resolveNow(w);
+                continue;
             }
             if (now.leader().id() != e.node().id() || now.leaderEpoch() > w.leaderEpoch()) {
                 leaderMovesFollowed.incrementAndGet();
@@ -281,6 +284,14 @@ public final class FetchEngine implements AutoCloseable {
     void reassign(FetchWorker w) {
         try {
             mapper.triggerReassign(w);
+        } catch (MapperStoppedException e) {
+            // closing: nothing to move
+        }
+    }
+
+    private void resolveNow(FetchWorker w) {
+        try {
+            mapper.resolveNow(w);
         } catch (MapperStoppedException e) {
             // closing: nothing to move
         }

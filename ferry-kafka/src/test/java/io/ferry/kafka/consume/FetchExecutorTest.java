@@ -337,6 +337,25 @@ class FetchExecutorTest {
     }
 
     @Test
+    void aLeaderAppearingInTheMetadata_startsAnUnassignedWorker_atOnce_notAfterTheBackoff() {
+        kafka.topic("nl", -1);
+        TopicPartition nl = new TopicPartition("nl", 0);
+        FetchWorker w = rig.engine.add(G1, nl, 3, new FetchRig.Sink());
+        rig.step();
+        assertThat(w.assignedExecutor()).as("no leader: unassigned").isNull();
+        assertThat(rig.refreshes).contains("nl");
+        rig.advance(5);
+
+        kafka.moveLeader("nl", 0, 1);
+        rig.metadataChanged(); // the refresh the failed resolve asked for is answered
+        rig.step();
+
+        assertThat(w.assignedExecutor()).as("assigned without the clock moving").isNotNull();
+        assertThat(w.assignedExecutor().node().id()).isEqualTo(1);
+        assertThat(offsetOf(request(rig.fetch(1)), nl)).isEqualTo(3);
+    }
+
+    @Test
     void aMetadataChangeThatMovesNoLeader_movesNothing() {
         FetchWorker w = add(G1, t0, 0, new FetchRig.Sink());
         FetchExecutor before = w.assignedExecutor();
