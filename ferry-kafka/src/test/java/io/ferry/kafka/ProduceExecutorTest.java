@@ -237,15 +237,23 @@ class ProduceExecutorTest {
     }
 
     /**
+     * The worker of partition 0 of a new {@code topic} whose partition has no leader: unassigned.
+     */
+    private PartitionWorker leaderless(String topic) {
+        kafka.topic(topic, -1);
+        PartitionWorker w = rig.worker(topic, 0);
+        rig.steps(3);
+        assertThat(w.assignedExecutor()).isNull();
+        return w;
+    }
+
+    /**
      * Row: no leader known: the events wait, past delivery.timeout.ms, until a leader appears
      * (issue 12: they expired before).
      */
     @Test
     void aPartitionWithoutALeader_keepsItsEvents_untilALeaderAppears() {
-        kafka.topic("nl", -1);
-        PartitionWorker w = rig.worker("nl", 0);
-        rig.steps(3);
-        assertThat(w.assignedExecutor()).isNull();
+        PartitionWorker w = leaderless("nl");
         EngineRig.FakeBatch b = rig.append(w, "x");
         for (int i = 0; i < 30; i++) {
             rig.advance(1_000);
@@ -272,10 +280,7 @@ class ProduceExecutorTest {
      */
     @Test
     void aLeaderAppearingInTheMetadata_resolvesTheWorkerAtOnce_notAfterTheBackoff() {
-        kafka.topic("nl", -1);
-        PartitionWorker w = rig.worker("nl", 0);
-        rig.steps(3);
-        assertThat(w.assignedExecutor()).isNull();
+        PartitionWorker w = leaderless("nl");
         rig.append(w, "x");
         kafka.moveLeader("nl", 0, 0);
 
